@@ -1,0 +1,139 @@
+"""The build: the only place that knows the order of the pipeline's stages."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from broadsheet.config import BuildOptions, Config, load_config
+from broadsheet.content import discover_sources, parse_article, parse_date
+from broadsheet.errors import Problem, SiteError
+from broadsheet.markup import describe
+from broadsheet.model import ParsedArticle, Site
+from broadsheet.output import OutputFolder
+from broadsheet.site import order_site
+from broadsheet.templates import make_environment, render_page
+from broadsheet.theme import collect_static
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """What a finished build did."""
+
+    pages: int
+    articles: int
+    seconds: float
+    output_dir: Path
+
+    def summary_line(self) -> str:
+        """The one line printed after a build."""
+        return f"Built {self.pages} pages from {self.articles} articles in {self.seconds:.2f} s"
+
+
+def resolve_now(option: str | None, config: Config) -> datetime:
+    """The build's moment, taken once: --now, else SOURCE_DATE_EPOCH, else the clock."""
+    if option:
+        try:
+            return parse_date(option, config.zone)
+        except ValueError:
+            raise SiteError(Problem("--now", None, f"not a date: {option!r}", "write it like 2024-05-01T09:00")) from None
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), timezone.utc)
+        except ValueError:
+            raise SiteError(Problem("SOURCE_DATE_EPOCH", None, f"not a whole number of seconds: {epoch!r}")) from None
+    return datetime.now(timezone.utc)
+
+
+def load_articles(site_dir: Path, config: Config) -> list[ParsedArticle]:
+    """Parse every content file; raise one SiteError listing the problems of all files."""
+    parsed: list[ParsedArticle] = []
+    problems: list[Problem] = []
+    for source in discover_sources(site_dir):
+        try:
+            parsed.append(parse_article(source, (site_dir / source).read_bytes(), config))
+        except SiteError as error:
+            problems.extend(error.problems)
+        except OSError as error:
+            problems.append(Problem(source, None, f"cannot be read: {error.strerror}"))
+    if problems:
+        raise SiteError(problems)
+    return parsed
+
+
+def page_views(site: Site, bodies: dict[str, str], config: Config) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every page of the site as (output path, template, context)."""
+    for article in site.articles:
+        neighbours = site.neighbours[article.source]
+        yield article.output_path, "article.html", {
+            "article": article, "body": bodies[article.source], "older": neighbours.older,
+            "newer": neighbours.newer, "page_title": article.title, "description": article.description,
+            "canonical_url": article.permalink,
+        }
+    for page in site.pages:
+        yield page.output_path, "page.html", {
+            "article": page, "body": bodies[page.source], "page_title": page.title,
+            "description": page.description, "canonical_url": page.permalink,
+        }
+    for listing in site.lists:
+        title = listing.title if listing.number == 1 else f"{listing.title} – {config.labels.page} {listing.number}"
+        description = config.description if listing.kind == "home" else f"{listing.title}: {config.title}"
+        yield listing.output_path, "list.html", {
+            "listing": listing, "articles": listing.articles, "page_title": title,
+            "description": describe(description), "canonical_url": config.origin + listing.url,
+        }
+    yield "404.html", "404.html", {
+        "page_title": config.labels.not_found, "description": "", "canonical_url": None,
+    }
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build the site into options.output_dir, all or nothing."""
+    started = time.perf_counter()
+    site_dir = options.site_dir
+    config = load_config(site_dir, options.base_url)
+    now = resolve_now(options.now, config)
+    check_output_location(site_dir, options.output_dir)
+    parsed = load_articles(site_dir, config)
+    site = order_site((p.article for p in parsed), config, now, options.drafts, options.future)
+    bodies = {p.article.source: p.body_html for p in parsed}
+    static = collect_static(site_dir)
+    env = make_environment(site_dir, config, static)
+
+    output = OutputFolder(options.output_dir)
+    output.begin()
+    try:
+        pages = 0
+        problems: dict[Problem, None] = {}
+        shared = {"sections": site.sections, "pages": site.pages}
+        for output_path, template, context in page_views(site, bodies, config):
+            try:
+                output.write(output_path, render_page(env, template, {**shared, **context}, site_dir))
+                pages += 1
+            except SiteError as error:
+                problems.update(dict.fromkeys(error.problems))
+        if problems:
+            raise SiteError(problems)
+        for static_file in static.values():
+            output.copy(static_file.output_path, static_file.source)
+        output.commit()
+    except BaseException:
+        output.abort()
+        raise
+    return BuildResult(pages, len(site.articles), time.perf_counter() - started, options.output_dir)
+
+
+def check_output_location(site_dir: Path, output_dir: Path) -> None:
+    """Refuse an output folder that would swallow the site's own sources."""
+    output = output_dir.resolve()
+    site = site_dir.resolve()
+    sources = [site / name for name in ("content", "templates", "static")]
+    if site.is_relative_to(output) or any(output.is_relative_to(folder) for folder in sources):
+        raise SiteError(Problem(str(output_dir), None, "the output folder cannot hold or be the site's own sources",
+                                "choose a folder such as public/"))

@@ -1,0 +1,111 @@
+"""The command line: build, new, init."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from broadsheet import __version__
+from broadsheet.config import BuildOptions, load_config
+from broadsheet.errors import SiteError
+from broadsheet.scaffold import init_site, new_article
+
+log = logging.getLogger("broadsheet")
+
+
+def _site_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", type=Path, default=Path("."), help="the site folder (default: the current folder)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _build_args(parser: argparse.ArgumentParser) -> None:
+    _site_args(parser)
+    parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    parser.add_argument("--future", action="store_true", help="include articles dated after now")
+    parser.add_argument("--now", metavar="DATETIME", help="build the site as of this moment (e.g. 2024-05-01T09:00)")
+    parser.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = argparse.ArgumentParser(prog="broadsheet", description="A static news-site generator.")
+    parser.add_argument("--version", action="version", version=f"broadsheet {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the site into its output folder")
+    _build_args(build)
+    build.add_argument("--output", "-o", type=Path, help="output folder (default: SITE/public)")
+
+    new = commands.add_parser("new", help="write a new draft article")
+    _site_args(new)
+    new.add_argument("title", help="the headline")
+    new.add_argument("--section", help="the article's section (default: site.yaml's section)")
+
+    init = commands.add_parser("init", help="create a new site that builds at once")
+    init.add_argument("directory", type=Path)
+    init.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def build_options(args: argparse.Namespace) -> BuildOptions:
+    """BuildOptions from parsed build arguments."""
+    return BuildOptions(
+        site_dir=args.site, output_dir=args.output or args.site / "public", drafts=args.drafts,
+        future=args.future, now=args.now, base_url=args.base_url, quiet=args.quiet,
+    )
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """`broadsheet build`."""
+    from broadsheet.build import build
+
+    result = build(build_options(args))
+    if not args.quiet:
+        print(result.summary_line())
+    return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """`broadsheet new`."""
+    config = load_config(args.site)
+    path = new_article(args.site, config, args.title, args.section, datetime.now(config.zone))
+    print(path)
+    return 0
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """`broadsheet init`."""
+    init_site(args.directory)
+    print(f"Created a new site in {args.directory}. Build it with: broadsheet build --site {args.directory}")
+    return 0
+
+
+COMMANDS = {"build": run_build, "new": run_new, "init": run_init}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; user mistakes print one line per problem and return 1, without a traceback."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
+    try:
+        return COMMANDS[args.command](args)
+    except SiteError as error:
+        if args.debug:
+            traceback.print_exc()
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        errors = sum(not p.warning for p in error.problems)
+        print(f"Failed: {errors} problem{'s' * (errors != 1)}; nothing was changed in the output.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,205 @@
+"""The site's configuration (site.yaml) and the options of one build, loaded and checked in one place."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from broadsheet.errors import Problem, SiteError
+
+CONFIG_FILE = "site.yaml"
+PERMALINK_FIELDS = frozenset({"section", "slug", "year", "month", "day"})
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """Interface strings, so a site in another language can translate its pages."""
+
+    summary_toggle: str = "No time to read? Get a summary"
+    previous: str = "Previous Article"
+    next: str = "Next Article"
+    sources: str = "Sources"
+    tags: str = "Tags"
+    by: str = "By"
+    newer_page: str = "Newer"
+    older_page: str = "Older"
+    page: str = "Page"
+    of: str = "of"
+    skip_to_content: str = "Skip to content"
+    not_found: str = "Page not found"
+    not_found_text: str = "There is no page at this address. It may have moved or been taken down."
+    home: str = "Home"
+    sections: str = "Sections"
+    pagination: str = "Pagination"
+    article_navigation: str = "More articles"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything site.yaml can say, with its defaults."""
+
+    title: str = "Broadsheet"
+    # The address the site is published at; its path (e.g. /news/) prefixes every link.
+    base_url: str = "http://localhost:8000/"
+    description: str = ""
+    language: str = "en"
+    # IANA zone name; dates without an offset are read in this zone.
+    timezone: str = "UTC"
+    # Default author and section of articles that name none.
+    author: str = "Staff"
+    section: str = "News"
+    permalink: str = "/{section}/{slug}/"
+    # Where Previous/Next come from: the whole site, or the article's own section.
+    navigation: str = "site"
+    per_page: int = 10
+    summary_words: int = 55
+    # Display order of sections in the navigation; others follow alphabetically.
+    sections: tuple[str, ...] = ()
+    labels: Labels = field(default_factory=Labels)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, always starting and ending with '/'."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def origin(self) -> str:
+        """scheme://host[:port] of base_url."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The site's time zone."""
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """How one build is run: what the command line says, not what the site says."""
+
+    site_dir: Path
+    output_dir: Path
+    drafts: bool = False
+    future: bool = False
+    now: datetime | None = None
+    base_url: str | None = None
+    quiet: bool = False
+
+
+def _check_type(key: str, value: Any, default: Any) -> str | None:
+    """Return a description of the expected type when value does not match default's type."""
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "true or false"
+    if isinstance(default, int):
+        return None if isinstance(value, int) and not isinstance(value, bool) and value > 0 else "a positive whole number"
+    if isinstance(default, str):
+        return None if isinstance(value, str) else "a string (quote it)"
+    if isinstance(default, tuple):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return None if ok else "a list of strings"
+    return None
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Line numbers of top-level and nested keys, for error messages."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"\s*([A-Za-z_][\w-]*)\s*:", line)
+        if match:
+            lines.setdefault(match.group(1), number)
+    return lines
+
+
+def _unknown(key: str, known: list[str], path: str, line: int | None) -> Problem:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(sorted(known))
+    return Problem(path, line, f"unknown key '{key}'", hint)
+
+
+def _load_section(data: dict[str, Any], cls: type, path: str, lines: dict[str, int], prefix: str = "") -> tuple[dict[str, Any], list[Problem]]:
+    """Check a mapping against a dataclass's fields; return the accepted values and the problems."""
+    defaults = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, value in data.items():
+        key = str(key)
+        line = lines.get(key)
+        if key not in defaults:
+            problems.append(_unknown(prefix + key, list(defaults), path, line))
+            continue
+        spec = defaults[key]
+        default = spec.default if spec.default is not spec.default_factory else None  # type: ignore[comparison-overlap]
+        if spec.name == "labels":
+            if not isinstance(value, dict):
+                problems.append(Problem(path, line, "'labels' must be a mapping of label: text"))
+                continue
+            label_values, label_problems = _load_section(value, Labels, path, lines, "labels.")
+            problems += label_problems
+            values[key] = Labels(**label_values)
+            continue
+        expected = _check_type(key, value, default)
+        if expected:
+            problems.append(Problem(path, line, f"'{prefix}{key}' must be {expected}, not {value!r}"))
+            continue
+        values[key] = tuple(value) if isinstance(value, list) else value
+    return values, problems
+
+
+def _validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]:
+    problems = []
+    try:
+        ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(Problem(path, lines.get("timezone"), f"unknown time zone '{config.timezone}'",
+                                "use an IANA name such as Europe/London or UTC"))
+    parts = urlsplit(config.base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(Problem(path, lines.get("base_url"), f"base_url '{config.base_url}' is not an http(s) URL",
+                                "write it like https://example.org/news/"))
+    if config.navigation not in ("site", "section"):
+        problems.append(Problem(path, lines.get("navigation"), "'navigation' must be 'site' or 'section'"))
+    names = set(re.findall(r"{(\w*)}", config.permalink))
+    if names - PERMALINK_FIELDS or "slug" not in names or not config.permalink.startswith("/"):
+        problems.append(Problem(path, lines.get("permalink"), f"bad permalink '{config.permalink}'",
+                                "it starts with '/' and uses {slug} and optionally {section}, {year}, {month}, {day}"))
+    return problems
+
+
+def load_config(site_dir: Path, base_url: str | None = None) -> Config:
+    """Read site_dir/site.yaml (optional) into a checked Config; raise SiteError listing every problem."""
+    path = site_dir / CONFIG_FILE
+    data: Any = {}
+    text = ""
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            data = yaml.load(text, Loader=SafeLoader) or {}
+        except UnicodeDecodeError:
+            raise SiteError(Problem(CONFIG_FILE, None, "not valid UTF-8")) from None
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark
+            raise SiteError(Problem(CONFIG_FILE, mark.line + 1 if mark else None, f"invalid YAML: {error.problem}")) from None
+        except yaml.YAMLError as error:
+            raise SiteError(Problem(CONFIG_FILE, None, f"invalid YAML: {error}")) from None
+    if not isinstance(data, dict):
+        raise SiteError(Problem(CONFIG_FILE, 1, "site.yaml must be a mapping of key: value"))
+    lines = _key_lines(text)
+    values, problems = _load_section(data, Config, CONFIG_FILE, lines)
+    config = Config(**values)
+    if base_url is not None:
+        config = replace(config, base_url=base_url)
+    problems += _validate(config, CONFIG_FILE, lines)
+    if problems:
+        raise SiteError(problems)
+    return config

@@ -1,0 +1,268 @@
+"""Loading content files: discovery, front matter, and the per-article stage."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from broadsheet.config import Config
+from broadsheet.errors import Problem, SiteError
+from broadsheet.markup import auto_summary, describe, renderer, split_more
+from broadsheet.model import Article, ParsedArticle
+from broadsheet.slugs import slugify
+
+CONTENT_DIR = "content"
+PAGES_DIR = "pages"
+SOURCE_SUFFIXES = (".md", ".markdown")
+IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
+KNOWN_KEYS = ("title", "date", "updated", "author", "section", "tags", "summary", "sources", "slug",
+              "draft", "expires", "image", "image_alt", "type")
+
+
+def is_ignored_name(name: str) -> bool:
+    """Editor, system and private files that are never content."""
+    return name.startswith((".", "_")) or name.endswith(IGNORED_SUFFIXES) or name == "4913"
+
+
+def discover_sources(site_dir: Path) -> list[str]:
+    """Content files below site_dir/content, as sorted site-relative paths; directory links are not followed."""
+    root = site_dir / CONTENT_DIR
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not is_ignored_name(d))
+        for name in files:
+            if name.endswith(SOURCE_SUFFIXES) and not is_ignored_name(name):
+                path = Path(folder, name)
+                if path.is_file():
+                    found.append(path.relative_to(site_dir).as_posix())
+    return sorted(found)
+
+
+class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, refusing duplicate keys (YAML says keys are unique)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+def decode_source(path: str, data: bytes) -> str:
+    """Strict UTF-8 (optional BOM), with line endings normalised to \\n."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise SiteError(Problem(path, line, "not valid UTF-8", "save the file as UTF-8")) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise SiteError(Problem(path, line, "not valid UTF-8 (contains a NUL byte)", "save the file as UTF-8"))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
+    """Return (front matter, body, line number of the body's first line)."""
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        raise SiteError(Problem(path, 1, "no front matter", "start the file with a '---' line, then title: and date:, then '---'"))
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+    raise SiteError(Problem(path, 1, "front matter is not closed", "end it with a '---' line"))
+
+
+def load_front_matter(path: str, front: str) -> dict[str, Any]:
+    """Parse front matter YAML with the safe loader into a mapping; errors carry file lines."""
+    try:
+        data = yaml.load(front, Loader=_FrontMatterLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 2 if mark else 1
+        raise SiteError(Problem(path, line, f"invalid front matter: {error.problem or error}")) from None
+    except (yaml.YAMLError, ValueError, RecursionError, TypeError) as error:
+        raise SiteError(Problem(path, 1, f"invalid front matter: {error}")) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SiteError(Problem(path, 2, "front matter must be a mapping of key: value"))
+    return data
+
+
+def parse_date(value: Any, zone: ZoneInfo) -> datetime:
+    """A front matter date or datetime as an aware datetime; naive values are in the site's zone."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        value = datetime.fromisoformat(text) if ("T" in text or " " in text or ":" in text) else date.fromisoformat(text)
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0, 0), tzinfo=zone)
+    raise ValueError("not a date")
+
+
+class _Fields:
+    """Reads typed values out of front matter, collecting problems with their lines."""
+
+    def __init__(self, path: str, front: str, data: dict[str, Any], zone: ZoneInfo):
+        self.path, self.data, self.zone = path, data, zone
+        self.problems: list[Problem] = []
+        self.lines: dict[str, int] = {}
+        for number, line in enumerate(front.split("\n"), start=2):
+            match = re.match(r"([^\s:#][^:]*?)\s*:", line)
+            if match:
+                self.lines.setdefault(match.group(1).strip("'\""), number)
+
+    def problem(self, key: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.path, self.lines.get(key, 1), message, hint))
+
+    def string(self, key: str, required: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problem(key, f"missing '{key}'", f"add a line '{key}: …' to the front matter")
+            return None
+        if not isinstance(value, str):
+            hint = f"quote it: YAML reads {_yaml_literal(value)} as {type(value).__name__}"
+            self.problem(key, f"'{key}' must be text, not {value!r}", hint)
+            return None
+        if not value.strip():
+            if required:
+                self.problem(key, f"'{key}' is empty")
+            return None
+        return value.strip()
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
+            self.problem(key, f"'{key}' must be a list of non-empty strings or one string, not {value!r}")
+            return ()
+        return tuple(dict.fromkeys(v.strip() for v in items))
+
+    def boolean(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(key, f"'{key}' must be true or false, not {value!r}")
+            return False
+        return value
+
+    def when(self, key: str, required: bool = False) -> datetime | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problem(key, f"missing '{key}'", f"add a line like '{key}: 2024-05-01T09:00:00+00:00'")
+            return None
+        try:
+            return parse_date(value, self.zone)
+        except (ValueError, TypeError):
+            self.problem(key, f"'{key}' is not a valid date: {value!r}", "write it as 2024-05-01 or 2024-05-01T09:00:00+02:00")
+            return None
+
+
+def _yaml_literal(value: Any) -> str:
+    return {True: "yes/true/on", False: "no/false/off"}.get(value, repr(value)) if isinstance(value, bool) else repr(value)
+
+
+def section_from_path(source: str) -> str | None:
+    """The first folder under content/, if any."""
+    parts = source.split("/")
+    return parts[1] if len(parts) > 3 or (len(parts) == 3) else None
+
+
+def display_section(name: str, config: Config) -> str:
+    """The configured spelling of a section, or the name with a capital first letter."""
+    for known in config.sections:
+        if slugify(known) == slugify(name):
+            return known
+    return name[:1].upper() + name[1:]
+
+
+def article_url(config: Config, kind: str, slug: str, section_slug: str, when: datetime | None) -> str:
+    """The site-relative URL path of an article or page, e.g. /world/slug/."""
+    if kind == "page":
+        return f"/{slug}/"
+    assert when is not None
+    local = when.astimezone(config.zone)
+    return config.permalink.format(section=section_slug, slug=slug, year=f"{local.year:04d}",
+                                   month=f"{local.month:02d}", day=f"{local.day:02d}")
+
+
+def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
+    """The per-article stage: a content file's bytes to an Article and its body HTML.
+
+    A pure function of the file, its site-relative path and the configuration.
+    """
+    text = decode_source(source, data)
+    front, body, _ = split_front_matter(source, text)
+    meta = load_front_matter(source, front)
+    fields = _Fields(source, front, meta, config.zone)
+    in_pages = source.startswith(f"{CONTENT_DIR}/{PAGES_DIR}/")
+    kind = fields.string("type") or ("page" if in_pages else "article")
+    if kind not in ("article", "page"):
+        fields.problem("type", f"'type' must be 'article' or 'page', not {kind!r}")
+    title = fields.string("title", required=True) or ""
+    when = fields.when("date", required=kind == "article")
+    updated = fields.when("updated")
+    expires = fields.when("expires")
+    if when and updated and updated < when:
+        fields.problem("updated", "'updated' is before 'date'")
+    authors = fields.strings("author") or (config.author,)
+    folder = section_from_path(source) if not in_pages else None
+    section = display_section(fields.string("section") or folder or config.section, config)
+    section_slug = slugify(section)
+    if not section_slug:
+        fields.problem("section", f"section {section!r} gives an empty URL segment", "use letters or digits")
+    tags = fields.strings("tags")
+    for tag in tags:
+        if not slugify(tag):
+            fields.problem("tags", f"tag {tag!r} gives an empty URL segment", "use letters or digits")
+    sources = fields.strings("sources")
+    summary_text = fields.string("summary")
+    slug_text = fields.string("slug")
+    draft = fields.boolean("draft")
+    image = fields.string("image")
+    image_alt = fields.string("image_alt")
+    if image and not image_alt:
+        fields.problem("image", "an image needs 'image_alt' text describing it for readers who cannot see it")
+    stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    slug = slugify(slug_text or stem) or slugify(title)
+    if not slug:
+        fields.problem("slug" if slug_text else "title", "cannot make a URL slug from the file name or title",
+                       "add 'slug: some-words' to the front matter")
+    if fields.problems:
+        raise SiteError(fields.problems)
+
+    md = renderer()
+    more = split_more(body)
+    rendered = md.body(more[1] if more else body)
+    if summary_text:
+        summary_html = md.summary(summary_text)
+    elif more:
+        summary_html = md.body(more[0]).html
+    else:
+        summary_html = auto_summary(rendered.paragraphs, config.summary_words)
+    url_path = article_url(config, kind, slug, section_slug, when)
+    article = Article(
+        source=source, kind=kind, slug=slug, title=title, date=when, updated=updated, authors=authors,
+        section=section, section_slug=section_slug, tags=tags, summary_html=summary_html,
+        summary_is_written=bool(summary_text), description=describe(summary_html), sources=sources,
+        draft=draft, expires=expires, image=image, image_alt=image_alt, word_count=rendered.word_count,
+        url=config.base_path + url_path.lstrip("/"), permalink=config.origin + config.base_path + url_path.lstrip("/"),
+        output_path=url_path.strip("/") + "/index.html", meta=meta,
+    )
+    return ParsedArticle(article, rendered.html)

@@ -1,0 +1,217 @@
+"""Markdown to HTML for bodies and summaries, with news typography and automatic summaries."""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from broadsheet.slugs import slugify
+
+MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
+_PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
+_UNSAFE_SCHEME = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
+_SKIP_TYPOGRAPHY = frozenset({"code", "pre", "kbd", "samp", "script", "style", "math"})
+_OPENING_CONTEXT = frozenset("([{\u2018\u201c\u2014\u2013-/\u00a0")
+_SENTENCE_END = re.compile(r"(?<=[.!?\u2026])[\"'\u201d\u2019)]*\s+")
+_DASHES = ((re.compile(r"(?<!-)---(?!-)"), "\u2014"), (re.compile(r"(?<!-)--(?!-)"), "\u2013"),
+           (re.compile(r"\.\.\.|\. \. \."), "\u2026"))
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedBody:
+    """A body rendered to HTML, with what summaries and reading time need from it."""
+
+    html: str
+    paragraphs: tuple[str, ...]  # plain text of the lead paragraphs, for automatic summaries
+    word_count: int
+
+
+def _smarten(text: str, before: str) -> str:
+    """Typographic quotes, dashes and ellipses; `before` is the character preceding text."""
+    for pattern, replacement in _DASHES:
+        text = pattern.sub(replacement, text)
+
+    def quote(match: re.Match[str]) -> str:
+        i = match.start()
+        prev = text[i - 1] if i else before
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        opening = not prev or prev.isspace() or prev in _OPENING_CONTEXT
+        if match.group() == '"':
+            return "\u201c" if opening and nxt and not nxt.isspace() else "\u201d"
+        if opening and nxt and not nxt.isspace() and not nxt.isdigit():
+            return "\u2018"
+        return "\u2019"
+
+    return re.sub(r"[\"']", quote, text)
+
+
+def _text_nodes(element: etree.Element) -> Iterator[tuple[etree.Element, str]]:
+    """Yield (owner, 'text'|'tail') for every text node in document order, skipping code."""
+    if element.tag in _SKIP_TYPOGRAPHY:
+        return
+    yield element, "text"
+    for child in element:
+        yield from _text_nodes(child)
+        yield child, "tail"
+
+
+def _plain(element: etree.Element) -> str:
+    """The readable text of an element, without footnote markers or stashed raw HTML."""
+    parts = [element.text or ""]
+    for child in element:
+        if not (child.tag == "sup" and str(child.get("id", "")).startswith("fnref")):
+            parts.append(_plain(child))
+        parts.append(child.tail or "")
+    return _PLACEHOLDER.sub("", "".join(parts))
+
+
+class _NewsTreeprocessor(Treeprocessor):
+    """Typography, heading ids and safe link targets; records lead paragraphs and word count."""
+
+    def __init__(self, md: markdown.Markdown, typography: bool):
+        super().__init__(md)
+        self.typography = typography
+        self.paragraphs: list[str] = []
+        self.word_count = 0
+
+    def run(self, root: etree.Element) -> None:
+        if self.typography:
+            last = ""
+            for owner, attr in _text_nodes(root):
+                value = getattr(owner, attr)
+                if value:
+                    value = _smarten(value, last)
+                    setattr(owner, attr, value)
+                    last = value[-1]
+        used_ids: set[str] = {str(e.get("id")) for e in root.iter() if e.get("id")}
+        for element in root.iter():
+            if element.tag in ("a", "img"):
+                attr = "href" if element.tag == "a" else "src"
+                target = re.sub(r"[\x00-\x20]", "", element.get(attr, ""))
+                if _UNSAFE_SCHEME.match(target):
+                    del element.attrib[attr]
+            elif element.tag in ("h1", "h2", "h3", "h4", "h5", "h6") and not element.get("id"):
+                base = slugify(_plain(element)) or "section"
+                candidate, n = base, 1
+                while candidate in used_ids:
+                    n += 1
+                    candidate = f"{base}-{n}"
+                used_ids.add(candidate)
+                element.set("id", candidate)
+        self.paragraphs = []
+        for child in root:
+            if child.tag == "p":
+                self.paragraphs.append(_plain(child).strip())
+            elif child.tag in ("ul", "ol"):
+                self.paragraphs.extend(_plain(li).strip() for li in child if li.tag == "li")
+        self.paragraphs = [p for p in self.paragraphs if p]
+        self.word_count = len(_PLACEHOLDER.sub(" ", "".join(root.itertext())).split())
+
+
+class NewsExtension(Extension):
+    """Registers the news treeprocessor after attr_list, before unescaping."""
+
+    def __init__(self, typography: bool = True):
+        super().__init__()
+        self.typography = typography
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        md.treeprocessors.register(_NewsTreeprocessor(md, self.typography), "broadsheet-news", 6)
+
+
+class MarkdownRenderer:
+    """One reusable Markdown instance for bodies and one for front matter summaries."""
+
+    def __init__(self) -> None:
+        extensions = ["extra", "sane_lists"]
+        self._body = markdown.Markdown(extensions=[*extensions, NewsExtension()], output_format="html")
+        self._summary = markdown.Markdown(extensions=[*extensions, NewsExtension()], output_format="html")
+        # Front matter summaries come from a text field: no raw HTML, ever.
+        self._summary.preprocessors.deregister("html_block")
+        self._summary.inlinePatterns.deregister("html")
+
+    def body(self, text: str) -> RenderedBody:
+        """Render an article body."""
+        self._body.reset()
+        result = self._body.convert(text)
+        news: _NewsTreeprocessor = self._body.treeprocessors["broadsheet-news"]  # type: ignore[assignment]
+        return RenderedBody(result, tuple(news.paragraphs), news.word_count)
+
+    def summary(self, text: str) -> str:
+        """Render a summary written in front matter (raw HTML is shown as text)."""
+        self._summary.reset()
+        return self._summary.convert(text)
+
+
+_renderer: MarkdownRenderer | None = None
+
+
+def renderer() -> MarkdownRenderer:
+    """This process's renderer, created on first use."""
+    global _renderer
+    if _renderer is None:
+        _renderer = MarkdownRenderer()
+    return _renderer
+
+
+def split_more(text: str) -> tuple[str, str] | None:
+    """Split a body at its `<!--more-->` line: (lead, whole body without the marker), or None."""
+    match = MORE_MARKER.search(text)
+    if not match:
+        return None
+    return text[: match.start()], text[: match.start()] + text[match.end():]
+
+
+def auto_summary(paragraphs: tuple[str, ...], words: int) -> str:
+    """The first sentences of the lead paragraphs, about `words` words, as safe HTML paragraphs."""
+    chosen: list[list[str]] = []
+    count = 0
+    for paragraph in paragraphs:
+        if count >= words:
+            break
+        sentences: list[str] = []
+        for sentence in _split_sentences(paragraph):
+            if count >= words:
+                break
+            sentence_words = sentence.split()
+            if count + len(sentence_words) > words * 2 and not (chosen or sentences):
+                sentence = " ".join(sentence_words[:words]).rstrip(",;:") + "\u2026"
+            sentences.append(sentence)
+            count += len(sentence_words)
+        if sentences:
+            chosen.append(sentences)
+    return "".join(f"<p>{html.escape(' '.join(s), quote=False)}</p>" for s in chosen)
+
+
+def _split_sentences(paragraph: str) -> list[str]:
+    """Split plain text after sentence-ending punctuation followed by space."""
+    sentences, start = [], 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        sentences.append(paragraph[start:match.start() + len(match.group().rstrip())].strip())
+        start = match.end()
+    sentences.append(paragraph[start:].strip())
+    return [s for s in sentences if s]
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def plain_text(fragment: str) -> str:
+    """Text of an HTML fragment, with whitespace collapsed."""
+    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+
+
+def describe(fragment: str, limit: int = 160) -> str:
+    """A plain-text description of at most `limit` characters, cut at a word."""
+    text = plain_text(fragment)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + "\u2026"

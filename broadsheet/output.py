@@ -1,0 +1,81 @@
+"""The one place that writes the site: a staging folder beside the output, swapped in whole."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+from pathlib import Path
+
+from broadsheet.errors import Problem, SiteError
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(result == 0)
+
+
+class OutputFolder:
+    """Builds a new output in `.<name>.broadsheet-new` beside the output folder and swaps it in on commit.
+
+    Until commit, the previous output is untouched; a killed build leaves only the staging folder,
+    which the next build removes.
+    """
+
+    def __init__(self, output_dir: Path):
+        self.final = output_dir.absolute()
+        self.staging = self.final.with_name(f".{self.final.name}.broadsheet-new")
+        self.aside = self.final.with_name(f".{self.final.name}.broadsheet-old")
+        self._root: Path | None = None
+
+    def begin(self) -> None:
+        """Recover from a build killed mid-swap, clear leftovers, and create an empty staging folder."""
+        if not self.final.exists() and self.aside.is_dir():
+            self.aside.rename(self.final)
+        for leftover in (self.staging, self.aside):
+            if leftover.exists():
+                shutil.rmtree(leftover)
+        self.staging.mkdir(parents=True)
+        self._root = self.staging.resolve()
+
+    def _target(self, output_path: str) -> Path:
+        assert self._root is not None, "begin() first"
+        target = (self._root / output_path).resolve()
+        if not target.is_relative_to(self._root) or target == self._root:
+            raise SiteError(Problem(output_path, None, "refusing to write outside the output folder"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write(self, output_path: str, data: bytes) -> None:
+        """Write one file of the new output."""
+        self._target(output_path).write_bytes(data)
+
+    def copy(self, output_path: str, source: Path) -> None:
+        """Copy a file into the new output."""
+        shutil.copyfile(source, self._target(output_path))
+
+    def commit(self) -> None:
+        """Put the new output in place of the old in one step where the system allows it."""
+        if not self.final.exists():
+            self.staging.rename(self.final)
+        elif _exchange(self.staging, self.final):
+            shutil.rmtree(self.staging)
+        else:
+            self.final.rename(self.aside)
+            self.staging.rename(self.final)
+            shutil.rmtree(self.aside)
+        self._root = None
+
+    def abort(self) -> None:
+        """Drop the new output; the previous one stays as it was."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self._root = None

@@ -1,0 +1,79 @@
+"""Rendering pages through the site's Jinja2 templates, over the default theme's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from broadsheet.config import Config
+from broadsheet.errors import Problem, SiteError
+from broadsheet.theme import TEMPLATES_DIR, StaticFile, default_theme_dir
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def make_environment(site_dir: Path, config: Config, static: Mapping[str, StaticFile]) -> jinja2.Environment:
+    """A Jinja2 environment: site templates first, then the default theme; strict and autoescaped."""
+    search = [str(site_dir / TEMPLATES_DIR), str(default_theme_dir() / TEMPLATES_DIR)]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    zone = config.zone
+
+    def url(path: str) -> str:
+        """A site-relative path with base_url's path in front."""
+        return config.base_path + path.lstrip("/")
+
+    def asset(name: str) -> str:
+        """The URL of a static file, fingerprinted when it is CSS or JS."""
+        if name not in static:
+            raise jinja2.TemplateRuntimeError(f"asset({name!r}): no such file in static/")
+        return url(static[name].output_path)
+
+    def local(value: datetime) -> datetime:
+        return value.astimezone(zone)
+
+    env.globals.update(site=config, labels=config.labels, url=url, asset=asset,
+                       absolute=lambda path: config.origin + path)
+    env.filters["isodate"] = lambda value: local(value).isoformat(timespec="seconds")
+    env.filters["longdate"] = lambda value: f"{local(value).day} {MONTHS[local(value).month - 1]} {local(value).year}"
+    return env
+
+
+def _template_location(error: BaseException, search: list[str]) -> tuple[str, int | None]:
+    """The template file and line where a runtime error happened, from the traceback Jinja rewrote."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return error.filename or error.name or "template", error.lineno
+    tb = error.__traceback__
+    found: tuple[str, int | None] = ("template", None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if any(filename.startswith(root) for root in search):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def render_page(env: jinja2.Environment, template: str, context: Mapping[str, Any], site_dir: Path) -> bytes:
+    """Render one page to UTF-8 bytes; template mistakes become a SiteError naming the template's file and line."""
+    try:
+        return env.get_template(template).render(context).encode("utf-8")
+    except jinja2.TemplateNotFound as error:
+        raise SiteError(Problem(f"{TEMPLATES_DIR}/{error.name}", None, "template not found")) from None
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError) as error:
+        search = list(env.loader.searchpath) if isinstance(env.loader, jinja2.FileSystemLoader) else []
+        filename, line = _template_location(error, search)
+        path = Path(filename)
+        shown = path.relative_to(site_dir).as_posix() if path.is_relative_to(site_dir) else filename
+        message = getattr(error, "message", None) or str(error) or type(error).__name__
+        raise SiteError(Problem(shown, line, f"template error: {message}")) from None

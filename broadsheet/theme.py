@@ -1,0 +1,66 @@
+"""Where the default theme lives, and the static files a site publishes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadsheet.content import is_ignored_name
+from broadsheet.errors import Problem, SiteError
+
+TEMPLATES_DIR = "templates"
+STATIC_DIR = "static"
+FINGERPRINTED = (".css", ".js")
+
+
+def default_theme_dir() -> Path:
+    """The folder holding the default theme's templates/ and static/.
+
+    An installed wheel carries them in broadsheet/theme/; a source checkout has them at the repo's top level.
+    """
+    packaged = Path(__file__).resolve().parent / "theme"
+    if (packaged / TEMPLATES_DIR).is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True, slots=True)
+class StaticFile:
+    """A file copied from a static/ folder into the output."""
+
+    source: Path
+    output_path: str  # may carry a content fingerprint: style.3f2a9c1e04.css
+
+
+def _walk_static(root: Path) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    real_root = root.resolve()
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not is_ignored_name(d))
+        for name in files:
+            if is_ignored_name(name):
+                continue
+            path = Path(folder, name)
+            relative = path.relative_to(root).as_posix()
+            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+                raise SiteError(Problem(f"{STATIC_DIR}/{relative}", None, "is a link to a file outside static/", "copy the file in instead"))
+            if path.is_file():
+                found[relative] = path
+    return found
+
+
+def collect_static(site_dir: Path) -> dict[str, StaticFile]:
+    """The site's static files over the default theme's, keyed by their path under static/."""
+    files = _walk_static(default_theme_dir() / STATIC_DIR)
+    files.update(_walk_static(site_dir / STATIC_DIR))
+    result = {}
+    for relative, source in sorted(files.items()):
+        output_path = relative
+        if relative.endswith(FINGERPRINTED):
+            digest = hashlib.sha256(source.read_bytes()).hexdigest()[:10]
+            stem, dot, suffix = relative.rpartition(".")
+            output_path = f"{stem}.{digest}{dot}{suffix}"
+        result[relative] = StaticFile(source, output_path)
+    return result
