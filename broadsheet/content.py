@@ -45,7 +45,16 @@ def discover_sources(site_dir: Path) -> list[str]:
 
 
 class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader, refusing duplicate keys (YAML says keys are unique)."""
+    """The safe loader, refusing duplicate keys (YAML says keys are unique) and leaving dates as text.
+
+    Dates stay strings so that parse_date reads them, and an impossible date (2024-02-30) is reported
+    on its own line rather than as a YAML failure of the whole front matter.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
