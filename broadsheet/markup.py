@@ -62,14 +62,32 @@ def _text_nodes(element: etree.Element) -> Iterator[tuple[etree.Element, str]]:
         yield child, "tail"
 
 
-def _plain(element: etree.Element) -> str:
-    """The readable text of an element, without footnote markers or stashed raw HTML."""
+_ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def _plain(element: etree.Element, stash: list[str] | None = None) -> str:
+    """The readable text of an element, without footnote markers or raw HTML tags.
+
+    Python-Markdown leaves placeholders in the tree: backslash escapes (STX + code point + ETX) become
+    their character again, stashed entities (&amp;, &copy;) their text; stashed raw HTML is dropped.
+    """
     parts = [element.text or ""]
     for child in element:
         if not (child.tag == "sup" and str(child.get("id", "")).startswith("fnref")):
-            parts.append(_plain(child))
+            parts.append(_plain(child, stash))
         parts.append(child.tail or "")
-    return _PLACEHOLDER.sub("", "".join(parts))
+
+    def resolve(match: re.Match[str]) -> str:
+        inner = match.group()[1:-1]
+        if inner.isdigit():
+            return chr(int(inner))
+        number = inner.rpartition(":")[2]
+        if stash is not None and inner.startswith("wzxhzdk:") and number.isdigit() and int(number) < len(stash):
+            raw = str(stash[int(number)])
+            return html.unescape(raw) if _ENTITY.fullmatch(raw) else ""
+        return ""
+
+    return _PLACEHOLDER.sub(resolve, "".join(parts))
 
 
 class _NewsTreeprocessor(Treeprocessor):
@@ -105,12 +123,13 @@ class _NewsTreeprocessor(Treeprocessor):
                     candidate = f"{base}-{n}"
                 used_ids.add(candidate)
                 element.set("id", candidate)
+        stash = self.md.htmlStash.rawHtmlBlocks
         self.paragraphs = []
         for child in root:
             if child.tag == "p":
-                self.paragraphs.append(_plain(child).strip())
+                self.paragraphs.append(_plain(child, stash).strip())
             elif child.tag in ("ul", "ol"):
-                self.paragraphs.extend(_plain(li).strip() for li in child if li.tag == "li")
+                self.paragraphs.extend(_plain(li, stash).strip() for li in child if li.tag == "li")
         self.paragraphs = [p for p in self.paragraphs if p]
         self.word_count = len(_PLACEHOLDER.sub(" ", "".join(root.itertext())).split())
 
