@@ -36,15 +36,20 @@ def find_neighbours(ordered: Sequence[Article]) -> dict[str, Neighbours]:
     }
 
 
-def check_unique_urls(articles: Iterable[Article]) -> None:
-    """Two files may not claim one URL (compared case-insensitively, as macOS and Windows fold case)."""
+def check_unique_urls(articles: Iterable[Article], lists: Iterable[ListPage] = ()) -> None:
+    """Two files may not claim one URL, nor a file the URL of a list page (compared case-insensitively,
+    as macOS and Windows fold case)."""
+    taken = {listing.output_path.lower(): f"the list page {listing.url}" for listing in lists}
     claimed: dict[str, Article] = {}
     problems = []
     for article in sorted(articles, key=lambda a: a.source):
         key = article.output_path.lower()
         if key in claimed:
-            problems.append(Problem(article.source, None, f"has the same URL {article.url} as {claimed[key].source}",
+            problems.append(Problem(article.source, 1, f"has the same URL {article.url} as {claimed[key].source}",
                                     "give one of them another 'slug:'"))
+        elif key in taken:
+            problems.append(Problem(article.source, 1, f"has the URL {article.url} of {taken[key]}",
+                                    "give it another 'slug:'"))
         else:
             claimed[key] = article
     if problems:
@@ -82,7 +87,6 @@ def order_site(articles: Iterable[Article], config: Config, now: datetime,
                drafts: bool = False, future: bool = False) -> Site:
     """Decide everything the pages share, from the parsed articles and the build's moment."""
     visible = [a for a in articles if is_published(a, now, drafts, future)]
-    check_unique_urls(visible)
     news = reading_order(a for a in visible if a.kind == "article")
     pages = tuple(sorted((a for a in visible if a.kind == "page"), key=lambda a: a.source))
     newest_first = news[::-1]
@@ -96,4 +100,5 @@ def order_site(articles: Iterable[Article], config: Config, now: datetime,
     lists = paginate(config.title, "home", newest_first, "", config)
     for section in sections:
         lists += paginate(section.name, "section", section.articles, section.slug + "/", config, section)
+    check_unique_urls(visible, lists)
     return Site(tuple(newest_first), pages, neighbours, tuple(sections), tuple(lists))
