@@ -32,7 +32,8 @@ class BuildResult:
 
     def summary_line(self) -> str:
         """The one line printed after a build."""
-        return f"Built {self.pages} pages from {self.articles} articles in {self.seconds:.2f} s"
+        pages, articles = (f"{n} {word}{'s' * (n != 1)}" for n, word in ((self.pages, "page"), (self.articles, "article")))
+        return f"Built {pages} from {articles} in {self.seconds:.2f} s"
 
 
 def resolve_now(option: str | None, config: Config) -> datetime:
