@@ -14,8 +14,10 @@ from broadsheet.cli import main  # noqa: E402
 
 def site_command(argv: list[str]) -> list[str]:
     """The broadsheet command line for this repo's site."""
+    if argv and argv[0] in ("-h", "--help", "--version"):
+        return argv
     command, rest = (argv[0], argv[1:]) if argv and not argv[0].startswith("-") else ("build", argv)
-    if command in ("init",) or "--site" in rest or command in ("-h", "--help"):
+    if command == "init" or "--site" in rest:
         return [command, *rest]
     return [command, "--site", str(HERE), *rest]
 
