@@ -1,0 +1,135 @@
+"""Markdown rendering and summaries: written, <!--more-->, and automatic."""
+
+from __future__ import annotations
+
+import pytest
+from htmlcheck import balance_problems, parse_html
+
+from broadsheet.config import Config
+from broadsheet.content import parse_article
+from broadsheet.markup import describe, renderer
+
+
+def article(body: str, front: str = "", **config: object):
+    text = f"---\ntitle: T\ndate: 2024-01-01\n{front}---\n\n{body}"
+    return parse_article("content/world/t.md", text.encode("utf-8"), Config(**config))  # type: ignore[arg-type]
+
+
+def summary(body: str, front: str = "", **config: object) -> str:
+    html = article(body, front, **config).article.summary_html
+    assert balance_problems(html) == [], html
+    return html
+
+
+def test_front_matter_summary_wins() -> None:
+    html = summary("Body first sentence.\n\n<!--more-->\n\nMore.\n", "summary: Written by *a person* & checked.\n")
+    assert html == "<p>Written by <em>a person</em> &amp; checked.</p>"
+
+
+def test_front_matter_summary_shows_raw_html_as_text() -> None:
+    html = summary("Body.\n", "summary: 'Click <a href=x>here</a> <script>x()</script>'\n")
+    assert "<a" not in html and "<script" not in html
+    assert parse_html(html).text() == "Click <a href=x>here</a> <script>x()</script>"
+
+
+def test_more_marker() -> None:
+    parsed = article("Lead paragraph one.\n\nLead *two*.\n\n<!--more-->\n\nThe rest.\n")
+    assert parsed.article.summary_html == "<p>Lead paragraph one.</p>\n<p>Lead <em>two</em>.</p>"
+    assert "more" not in parsed.body_html
+    assert parsed.body_html.count("<p>") == 3
+
+
+def test_automatic_summary_is_about_summary_words_cut_at_a_sentence() -> None:
+    sentence = "This sentence has exactly eight words in it."
+    body = " ".join([sentence] * 20)
+    html = summary(body + "\n", summary_words=20)
+    text = parse_html(html).text()
+    assert text == " ".join([sentence] * 3)
+    assert text.endswith(".")
+
+
+def test_automatic_summary_spans_paragraphs() -> None:
+    html = summary("One short lead.\n\nA second paragraph follows here.\n\nThird.\n", summary_words=8)
+    assert html == "<p>One short lead.</p><p>A second paragraph follows here.</p>"
+
+
+def test_one_huge_sentence_is_cut_with_an_ellipsis() -> None:
+    html = summary(" ".join(["word"] * 300) + ".\n", summary_words=10)
+    assert parse_html(html).text() == " ".join(["word"] * 10) + "\u2026"
+
+
+@pytest.mark.parametrize("body", [
+    "# A heading\n\nThe first paragraph. Second sentence.\n",
+    "## Heading *with* emphasis {#custom}\n\nThe first paragraph. Second sentence.\n",
+    "```python\nprint('code block.')\n```\n\nThe first paragraph. Second sentence.\n",
+    "    indented code.\n\nThe first paragraph. Second sentence.\n",
+    "> A quotation. Quoted words.\n\nThe first paragraph. Second sentence.\n",
+    "<div class=\"box\">\n<p>Raw HTML block.</p>\n</div>\n\nThe first paragraph. Second sentence.\n",
+    "<figure><img src=\"a.jpg\" alt=\"\"><figcaption>Caption.</figcaption></figure>\n\n"
+    "The first paragraph. Second sentence.\n",
+    "| a | b |\n|---|---|\n| cell. | cell |\n\nThe first paragraph. Second sentence.\n",
+    "---\n\nThe first paragraph. Second sentence.\n",
+])
+def test_automatic_summary_skips_what_is_not_a_paragraph(body: str) -> None:
+    html = summary(body, summary_words=5)
+    assert html == "<p>The first paragraph. Second sentence.</p>"
+
+
+def test_footnotes_never_reach_the_summary() -> None:
+    html = summary("The first paragraph[^1] has a note. Second sentence.\n\n[^1]: The footnote text.\n",
+                   summary_words=50)
+    assert html == "<p>The first paragraph has a note. Second sentence.</p>"
+    html = summary("[^1]: A footnote defined first.\n\nThe lead[^1]. Then more.\n", summary_words=2)
+    assert html == "<p>The lead.</p>"
+
+
+def test_lists_give_whole_items_as_text() -> None:
+    html = summary("- First item is here.\n- Second *item* here.\n    - nested item.\n\nAfter.\n", summary_words=50)
+    assert "<ul" not in html and "<li" not in html
+    assert html.startswith("<p>First item is here.</p><p>Second item here. nested item.</p>")
+
+
+def test_inline_markup_and_raw_html_never_open_an_element() -> None:
+    html = summary('Some **bold <span class="x">and raw</span>** text. Then `code` and [a link](http://x).\n'
+                   "Another <em>sentence</em> here.\n", summary_words=6)
+    assert parse_html(html).text().startswith("Some bold and raw text.")
+    assert "<span" not in html and "<strong" not in html and "<a " not in html
+
+
+def test_entities_and_escapes_survive_in_the_summary() -> None:
+    html = summary("AT&amp;T costs \\*five\\* &copy; 5 &lt; 6 &amp; R&D.\n")
+    assert parse_html(html).text() == "AT&T costs *five* © 5 < 6 & R&D."
+
+
+def test_typographic_quotes_and_dashes() -> None:
+    parsed = article('He said "yes" -- and it\'s done... `"code"`\n')
+    assert "\u201cyes\u201d \u2013 and it\u2019s done\u2026" in parsed.body_html
+    assert '<code>"code"</code>' in parsed.body_html
+
+
+def test_summary_of_an_empty_body_is_empty() -> None:
+    assert summary("# Only a heading\n") == ""
+
+
+def test_unsafe_links_are_not_links() -> None:
+    parsed = article("[x](javascript:alert(1)) ![y](data:text/html,hi)\n")
+    assert "javascript:" not in parsed.body_html and "data:" not in parsed.body_html
+
+
+def test_heading_ids_are_unique() -> None:
+    parsed = article("# Intro\n\n# Intro\n\nText.\n")
+    assert 'id="intro"' in parsed.body_html and 'id="intro-2"' in parsed.body_html
+
+
+def test_description_is_plain_and_short() -> None:
+    long = " ".join(["word"] * 100) + "."
+    parsed = article(long + "\n")
+    description = parsed.article.description
+    assert len(description) <= 160 and description.endswith("\u2026") and "<" not in description
+    assert describe("<p>A &amp; B</p>") == "A & B"
+
+
+def test_renderer_is_reused_without_leaking_state() -> None:
+    first = renderer().body("Text[^1].\n\n[^1]: Note.\n").html
+    second = renderer().body("Plain.\n").html
+    assert "footnote" in first and "footnote" not in second
