@@ -29,6 +29,7 @@ class BuildResult:
     articles: int
     seconds: float
     output_dir: Path
+    base_url: str  # the address the site was built for
 
     def summary_line(self) -> str:
         """The one line printed after a build."""
@@ -98,14 +99,14 @@ def build(options: BuildOptions) -> BuildResult:
     """Build the site into options.output_dir, all or nothing."""
     started = time.perf_counter()
     site_dir = options.site_dir
-    config = load_config(site_dir, options.base_url)
+    config = load_config(site_dir, options.base_url, options.origin)
     now = resolve_now(options.now, config)
     check_output_location(site_dir, options.output_dir)
     parsed = load_articles(site_dir, config)
     site = order_site((p.article for p in parsed), config, now, options.drafts, options.future)
     bodies = {p.article.source: p.body_html for p in parsed}
     static = collect_static(site_dir)
-    env = make_environment(site_dir, config, static)
+    env = make_environment(site_dir, config, static, now, preview=options.preview)
 
     output = OutputFolder(options.output_dir)
     output.begin()
@@ -127,7 +128,8 @@ def build(options: BuildOptions) -> BuildResult:
     except BaseException:
         output.abort()
         raise
-    return BuildResult(pages, len(site.articles), time.perf_counter() - started, options.output_dir)
+    return BuildResult(pages, len(site.articles), time.perf_counter() - started, options.output_dir,
+                       config.base_url)
 
 
 def check_output_location(site_dir: Path, output_dir: Path) -> None:

@@ -37,6 +37,8 @@ class Labels:
     skip_to_content: str = "Skip to content"
     not_found: str = "Page not found"
     not_found_text: str = "There is no page at this address. It may have moved or been taken down."
+    draft: str = "Draft: not published while the article says draft: true"
+    scheduled: str = "Scheduled for"
     home: str = "Home"
     sections: str = "Sections"
     pagination: str = "Pagination"
@@ -95,6 +97,10 @@ class BuildOptions:
     now: datetime | None = None
     base_url: str | None = None
     quiet: bool = False
+    # A preview build (broadsheet serve): never deployed; templates show Draft/Scheduled banners.
+    preview: bool = False
+    # The preview server's scheme://host:port, put in place of base_url's while keeping its path.
+    origin: str | None = None
 
 
 def _check_type(key: str, value: Any, default: Any) -> str | None:
@@ -176,8 +182,11 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]
     return problems
 
 
-def load_config(site_dir: Path, base_url: str | None = None) -> Config:
-    """Read site_dir/site.yaml (optional) into a checked Config; raise SiteError listing every problem."""
+def load_config(site_dir: Path, base_url: str | None = None, origin: str | None = None) -> Config:
+    """Read site_dir/site.yaml (optional) into a checked Config; raise SiteError listing every problem.
+
+    `base_url` replaces site.yaml's; `origin` (a preview server's http://host:port) replaces only its origin.
+    """
     path = site_dir / CONFIG_FILE
     data: Any = {}
     text = ""
@@ -199,6 +208,8 @@ def load_config(site_dir: Path, base_url: str | None = None) -> Config:
     config = Config(**values)
     if base_url is not None:
         config = replace(config, base_url=base_url)
+    if origin is not None:
+        config = replace(config, base_url=origin.rstrip("/") + config.base_path)
     problems += _validate(config, CONFIG_FILE, lines)
     if problems:
         raise SiteError(problems)

@@ -17,8 +17,12 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "October", "November", "December")
 
 
-def make_environment(site_dir: Path, config: Config, static: Mapping[str, StaticFile]) -> jinja2.Environment:
-    """A Jinja2 environment: site templates first, then the default theme; strict and autoescaped."""
+def make_environment(site_dir: Path, config: Config, static: Mapping[str, StaticFile], now: datetime,
+                     preview: bool = False) -> jinja2.Environment:
+    """A Jinja2 environment: site templates first, then the default theme; strict and autoescaped.
+
+    `now` is the build's moment; `preview` is true in `broadsheet serve` (Draft and Scheduled banners).
+    """
     search = [str(site_dir / TEMPLATES_DIR), str(default_theme_dir() / TEMPLATES_DIR)]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
@@ -44,7 +48,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
         return value.astimezone(zone)
 
     env.globals.update(site=config, labels=config.labels, url=url, asset=asset,
-                       absolute=lambda path: config.origin + path)
+                       absolute=lambda path: config.origin + path, now=now, preview=preview)
     env.filters["isodate"] = lambda value: local(value).isoformat(timespec="seconds")
     env.filters["longdate"] = lambda value: f"{local(value).day} {MONTHS[local(value).month - 1]} {local(value).year}"
     return env
