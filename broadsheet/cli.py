@@ -1,4 +1,4 @@
-"""The command line: build, new, init."""
+"""The command line: build, serve, new, init."""
 
 from __future__ import annotations
 
@@ -42,6 +42,15 @@ def make_parser() -> argparse.ArgumentParser:
     _build_args(build)
     build.add_argument("--output", "-o", type=Path, help="output folder (default: SITE/public)")
 
+    serve = commands.add_parser("serve", help="preview the site: build, serve, rebuild on every change")
+    _site_args(serve)
+    serve.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    serve.add_argument("--future", action="store_true", help="include articles dated after now")
+    serve.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    serve.add_argument("--poll", action="store_true", help="poll for changes (Docker, network drives)")
+    serve.add_argument("--open", action="store_true", help="open the preview in a web browser")
+
     new = commands.add_parser("new", help="write a new draft article")
     _site_args(new)
     new.add_argument("title", help="the headline")
@@ -71,6 +80,31 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    """`broadsheet serve`: runs until Ctrl-C, which ends it cleanly with status 0."""
+    from broadsheet.serve import PreviewSession, is_loopback
+
+    options = BuildOptions(site_dir=args.site, output_dir=args.site / "public", drafts=args.drafts,
+                           future=args.future)
+    session = PreviewSession(options, args.bind, args.port, args.poll)
+    try:
+        session.start()
+        print(f"Serving the preview at {session.url} (Ctrl-C to stop)", flush=True)
+        if not is_loopback(args.bind):
+            print(f"Warning: listening on {args.bind}: other machines can see this preview, drafts included.")
+        if args.open:
+            import webbrowser
+
+            webbrowser.open(session.url)
+        session.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        session.close()
+    print("Stopped.")
+    return 0
+
+
 def run_new(args: argparse.Namespace) -> int:
     """`broadsheet new`."""
     config = load_config(args.site)
@@ -86,7 +120,7 @@ def run_init(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"build": run_build, "new": run_new, "init": run_init}
+COMMANDS = {"build": run_build, "serve": run_serve, "new": run_new, "init": run_init}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,351 @@
+"""The preview server: build into a temporary folder, serve it over HTTP, rebuild on every change, reload browsers."""
+
+from __future__ import annotations
+
+import errno
+import http.server
+import ipaddress
+import logging
+import mimetypes
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from broadsheet.build import build
+from broadsheet.config import BuildOptions
+from broadsheet.errors import Problem, SiteError
+from broadsheet.livereload import CSS, EVENTS_PATH, RELOAD, Broadcaster, error_page, inject, overlay
+from broadsheet.theme import STATIC_DIR
+from broadsheet.watch import ChangeQueue, start_watching
+
+log = logging.getLogger(__name__)
+
+TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".json": "application/json",
+         ".xml": "application/xml", ".atom": "application/atom+xml", ".rss": "application/rss+xml",
+         ".svg": "image/svg+xml", ".txt": "text/plain", ".webmanifest": "application/manifest+json",
+         ".woff2": "font/woff2", ".webp": "image/webp", ".avif": "image/avif"}
+TEXT_TYPES = ("text/", "application/json", "application/xml", "application/atom+xml", "application/rss+xml",
+              "image/svg+xml", "application/manifest+json")
+HEARTBEAT_SECONDS = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuild:
+    """What one build of the preview did: the files that changed, how long it took, and its problems if it failed."""
+
+    changed: tuple[str, ...]
+    seconds: float
+    problems: tuple[Problem, ...] = ()
+    summary: str = ""  # the build's own summary line, when it succeeded
+
+    @property
+    def ok(self) -> bool:
+        """Whether the build succeeded."""
+        return not self.problems
+
+    def line(self) -> str:
+        """The one terminal line for this rebuild."""
+        what = self.changed[0] if self.changed else "nothing"
+        if len(self.changed) > 1:
+            what += f" and {len(self.changed) - 1} other file{'s' * (len(self.changed) > 2)}"
+        if self.ok:
+            return f"Rebuilt in {self.seconds:.2f} s — {what} changed"
+        return f"Rebuild failed in {self.seconds:.2f} s — {what} changed; still serving the last good build"
+
+
+def print_rebuild(rebuild: Rebuild) -> None:
+    """The terminal's account of a rebuild: its problems, one line each, then one summary line."""
+    for problem in rebuild.problems:
+        print(problem)
+    print(rebuild.line() if rebuild.changed else rebuild.summary or rebuild.line(), flush=True)
+
+
+def resolve_file(root: Path, url_path: str) -> Path | str | None:
+    """The file a URL path (below the site's base path) names inside root: a Path, a redirect target, or None.
+
+    Only files inside root are found: `..` and `.` segments (also percent-encoded), backslashes, NUL bytes and
+    symbolic links that lead out of root all give None. A folder gives its index.html, and its URL without the
+    trailing slash a redirect to the URL with it.
+    """
+    try:
+        decoded = unquote(url_path, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    segments = decoded.split("/")
+    if "\\" in decoded or "\0" in decoded or any(s in (".", "..") for s in segments):
+        return None
+    real_root = root.resolve()
+    target = real_root.joinpath(*(s for s in segments if s)).resolve()
+    if not target.is_relative_to(real_root):
+        return None
+    if target.is_dir():
+        if not url_path.endswith("/") and url_path:
+            return url_path.rsplit("/", 1)[-1] + "/"
+        target = (target / "index.html").resolve()
+        if not target.is_relative_to(real_root):
+            return None
+    return target if target.is_file() else None
+
+
+def host_allowed(host_header: str | None, bound: str) -> bool:
+    """Refuse DNS rebinding: the Host must be localhost, the bound name, or an IP address (which cannot rebind)."""
+    if not host_header:
+        return False
+    host = urlsplit("//" + host_header.strip()).hostname or ""
+    if host in ("localhost", bound.lower().strip("[]")):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def content_type(path: Path) -> str:
+    """The Content-Type of a served file; text is UTF-8."""
+    kind = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"{kind}; charset=utf-8" if kind.startswith(TEXT_TYPES) else kind
+
+
+class Preview:
+    """What the server shows: the preview's output folder, the latest build's problems, and the browsers to tell."""
+
+    def __init__(self, options: BuildOptions):
+        self.options = options
+        self.output_dir = options.output_dir
+        self.base_path = "/"
+        self.problems: tuple[Problem, ...] = ()
+        self.has_site = False
+        self.events = Broadcaster()
+
+    def rebuild(self, changed: tuple[str, ...] = ()) -> Rebuild:
+        """Build the site again; a failure keeps the last good build in place and is shown over its pages."""
+        started = time.perf_counter()
+        summary = ""
+        try:
+            result = build(self.options)
+        except SiteError as error:
+            self.problems = error.problems
+        except Exception as error:  # a bug must not end the preview; its traceback goes to the terminal
+            log.exception("the build crashed")
+            self.problems = (Problem("broadsheet", None, f"internal error: {error!r}", "see the terminal"),)
+        else:
+            css_only = self.has_site and not self.problems and bool(changed) and all(
+                path.startswith(STATIC_DIR + "/") and path.endswith(".css") for path in changed)
+            self.problems, self.has_site = (), True
+            self.base_path = urlsplit(result.base_url).path or "/"
+            summary = result.summary_line()
+            self.events.publish(CSS if css_only else RELOAD)
+            return Rebuild(changed, time.perf_counter() - started, summary=summary)
+        self.events.publish(RELOAD)
+        return Rebuild(changed, time.perf_counter() - started, self.problems)
+
+
+class PreviewHandler(http.server.BaseHTTPRequestHandler):
+    """Answers GET and HEAD from the preview's current output folder, resolved afresh for every request."""
+
+    server: PreviewServer
+    protocol_version = "HTTP/1.1"
+    timeout = 60  # idle keep-alive connections end, so their threads do
+
+    def version_string(self) -> str:
+        return "Broadsheet"
+
+    def do_GET(self) -> None:
+        self.respond(head=False)
+
+    def do_HEAD(self) -> None:
+        self.respond(head=True)
+
+    def respond(self, head: bool) -> None:
+        """Check the Host, then serve the events stream, a file, a redirect or the 404 page."""
+        preview = self.server.preview
+        if not host_allowed(self.headers.get("Host"), self.server.bound):
+            return self.send_bytes(403, b"Forbidden: unknown Host header.\n", "text/plain; charset=utf-8", head)
+        path, _, query = self.path.partition("#")[0].partition("?")
+        if path == EVENTS_PATH and not head:
+            return self.stream_events()
+        base = preview.base_path
+        if base != "/" and path in ("/", base[:-1]):
+            return self.redirect(base + (f"?{query}" if query else ""))
+        found = resolve_file(preview.output_dir, path[len(base):]) if path.startswith(base) else None
+        if isinstance(found, str):
+            return self.redirect(found + (f"?{query}" if query else ""))
+        status = 200
+        if found is None:
+            status, found = 404, resolve_file(preview.output_dir, "404.html")
+        if not preview.has_site:
+            return self.send_html(500, error_page(preview.problems).encode("utf-8"), head)
+        try:
+            data = found.read_bytes() if isinstance(found, Path) else None
+        except OSError:  # swapped away by a rebuild between resolving and reading
+            data = None
+        if data is None:
+            return self.send_bytes(404, b"Not found.\n", "text/plain; charset=utf-8", head)
+        assert isinstance(found, Path)
+        kind = content_type(found)
+        if kind.startswith("text/html"):
+            return self.send_html(status, data, head)
+        self.send_bytes(status, data, kind, head)
+
+    def send_html(self, status: int, page: bytes, head: bool) -> None:
+        """Send a page with the live-reload script, and the error overlay after a failed rebuild."""
+        preview = self.server.preview
+        extra = (overlay(preview.problems) if preview.problems and preview.has_site else "") + preview.events.script()
+        self.send_bytes(status, inject(page, extra), "text/html; charset=utf-8", head)
+
+    def send_bytes(self, status: int, data: bytes, kind: str, head: bool) -> None:
+        """Send a whole response; no CORS headers, never cached."""
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+
+    def redirect(self, location: str) -> None:
+        """A 301 to location."""
+        self.send_response(301)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def stream_events(self) -> None:
+        """Server-Sent Events: `hello` with the current build, then `reload` or `css` after every build."""
+        events = self.server.preview.events
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        seen = events.generation
+        try:
+            self.wfile.write(f"retry: 1000\nevent: hello\ndata: {events.tag(seen)}\n\n".encode())
+            self.wfile.flush()
+            while not events.closed:
+                news = events.wait(seen, HEARTBEAT_SECONDS)
+                if news is None:
+                    message = ": ping\n\n"  # finds out when the browser has gone
+                else:
+                    seen, kind = news
+                    message = f"event: {kind}\ndata: {events.tag(seen)}\n\n"
+                self.wfile.write(message.encode())
+                self.wfile.flush()
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+class PreviewServer(http.server.ThreadingHTTPServer):
+    """A threaded HTTP server for one Preview."""
+
+    daemon_threads = True
+
+    def __init__(self, preview: Preview, bind: str, port: int):
+        self.preview = preview
+        self.bound = bind
+        self.address_family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+        try:
+            super().__init__((bind.strip("[]"), port), PreviewHandler)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise SiteError(Problem("--port", None, f"port {port} on {bind} is already in use",
+                                        "stop the other server, or choose another port (--port 0 picks a free one)"))
+            raise SiteError(Problem("--bind", None, f"cannot listen on {bind}:{port}: {error.strerror}")) from None
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Browsers drop connections all the time (cancelled loads, closed tabs); anything else is logged."""
+        log.debug("request from %s failed", client_address, exc_info=sys.exc_info())
+
+
+def display_host(bind: str) -> str:
+    """The host part of the preview's address: wildcard binds are shown (and linked) as the loopback address."""
+    host = bind.strip("[]")
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def is_loopback(bind: str) -> bool:
+    """Whether only this machine can reach the address."""
+    host = bind.strip("[]")
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+class PreviewSession:
+    """A running preview: the server thread, the watcher, and the build loop (run) until close()."""
+
+    def __init__(self, options: BuildOptions, bind: str = "127.0.0.1", port: int = 8000, poll: bool = False,
+                 report: Callable[[Rebuild], None] = print_rebuild):
+        self.options, self.bind, self.port, self.poll, self.report = options, bind, port, poll, report
+        self.folder = Path(tempfile.mkdtemp(prefix="broadsheet-preview-"))
+        self.preview = Preview(replace(options, output_dir=self.folder / "site", preview=True))
+        self.server: PreviewServer | None = None
+        self.queue = ChangeQueue(options.site_dir)
+        self._threads: list[threading.Thread] = []
+        self._observer: Any = None
+        self._building = False
+
+    @property
+    def url(self) -> str:
+        """The preview's address, with base_url's path."""
+        assert self.server is not None
+        return f"http://{display_host(self.bind)}:{self.server.server_address[1]}{self.preview.base_path}"
+
+    def start(self) -> None:
+        """Listen, build once, then serve and watch."""
+        self.server = PreviewServer(self.preview, self.bind, self.port)
+        origin = f"http://{display_host(self.bind)}:{self.server.server_address[1]}"
+        self.preview.options = replace(self.preview.options, origin=origin)
+        self.report(self.preview.rebuild())
+        thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
+                                  name="broadsheet-server", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        self._observer = start_watching(self.options.site_dir, self.queue, self.poll)
+
+    def run(self) -> None:
+        """Rebuild after every batch of changes, until close()."""
+        while batch := self.queue.take():
+            self._building = True
+            try:
+                self.report(self.preview.rebuild(tuple(batch)))
+            finally:
+                self._building = False
+
+    def idle(self) -> bool:
+        """Whether no change is waiting and no rebuild is running."""
+        return not self._building and not self.queue.pending()
+
+    def close(self) -> None:
+        """Stop watching and serving, and remove the preview's folder."""
+        self.queue.close()
+        self.preview.events.close()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+        if self.server is not None:
+            if self._threads:
+                self.server.shutdown()
+            self.server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        shutil.rmtree(self.folder, ignore_errors=True)
