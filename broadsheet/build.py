@@ -18,7 +18,7 @@ from broadsheet.model import ParsedArticle, Site
 from broadsheet.output import OutputFolder
 from broadsheet.site import order_site
 from broadsheet.templates import make_environment, render_page
-from broadsheet.theme import collect_static
+from broadsheet.theme import StaticFile, collect_static
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,7 @@ class BuildResult:
     seconds: float
     output_dir: Path
     base_url: str  # the address the site was built for
+    warnings: tuple[Problem, ...] = ()  # problems that did not stop the build, printed by the CLI
 
     def summary_line(self) -> str:
         """The one line printed after a build."""
@@ -54,7 +55,7 @@ def resolve_now(option: str | None, config: Config) -> datetime:
 
 
 def load_articles(site_dir: Path, config: Config) -> list[ParsedArticle]:
-    """Parse every content file; raise one SiteError listing the problems of all files."""
+    """Parse every content file; raise one SiteError listing the problems (and warnings) of all files."""
     parsed: list[ParsedArticle] = []
     problems: list[Problem] = []
     for source in discover_sources(site_dir):
@@ -64,9 +65,20 @@ def load_articles(site_dir: Path, config: Config) -> list[ParsedArticle]:
             problems.extend(error.problems)
         except OSError as error:
             problems.append(Problem(source, None, f"cannot be read: {error.strerror}"))
-    if problems:
-        raise SiteError(problems)
+    if any(not problem.warning for problem in problems):
+        raise SiteError(problems + [w for p in parsed for w in p.warnings])
     return parsed
+
+
+def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> list[Problem]:
+    """Every lead image that is not a URL must be a file under static/."""
+    problems = []
+    for item in parsed:
+        image = item.article.image
+        if image and "://" not in image and image.lstrip("/") not in static:
+            problems.append(Problem(item.article.source, item.lines.get("image"), f"image {image!r} is not a file "
+                                    "under static/", "paths are relative to static/, like images/photo.jpg"))
+    return problems
 
 
 def page_views(site: Site, bodies: dict[str, str], config: Config) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -106,9 +118,13 @@ def build(options: BuildOptions) -> BuildResult:
     site = order_site((p.article for p in parsed), config, now, options.drafts, options.future)
     bodies = {p.article.source: p.body_html for p in parsed}
     static = collect_static(site_dir)
+    warnings = tuple(w for p in parsed for w in p.warnings)
+    image_problems = check_images(parsed, static)
+    if image_problems:
+        raise SiteError([*image_problems, *warnings])
     env = make_environment(site_dir, config, static, now, preview=options.preview)
 
-    output = OutputFolder(options.output_dir)
+    output = OutputFolder(options.output_dir, config.keep)
     output.begin()
     try:
         pages = 0
@@ -121,7 +137,7 @@ def build(options: BuildOptions) -> BuildResult:
             except SiteError as error:
                 problems.update(dict.fromkeys(error.problems))
         if problems:
-            raise SiteError(problems)
+            raise SiteError([*problems, *warnings])
         for static_file in static.values():
             output.copy(static_file.output_path, static_file.source)
         output.commit()
@@ -129,7 +145,7 @@ def build(options: BuildOptions) -> BuildResult:
         output.abort()
         raise
     return BuildResult(pages, len(site.articles), time.perf_counter() - started, options.output_dir,
-                       config.base_url)
+                       config.base_url, warnings)
 
 
 def check_output_location(site_dir: Path, output_dir: Path) -> None:

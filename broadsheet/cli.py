@@ -75,6 +75,8 @@ def run_build(args: argparse.Namespace) -> int:
     from broadsheet.build import build
 
     result = build(build_options(args))
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
     if not args.quiet:
         print(result.summary_line())
     return 0
@@ -136,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SiteError as error:
         if args.debug:
             traceback.print_exc()
-        for problem in error.problems:
+        for problem in sorted(error.problems, key=lambda p: (p.path, p.line or 0)):
             print(problem, file=sys.stderr)
         errors = sum(not p.warning for p in error.problems)
         print(f"Failed: {errors} problem{'s' * (errors != 1)}; nothing was changed in the output.", file=sys.stderr)

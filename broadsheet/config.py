@@ -11,13 +11,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from broadsheet.errors import Problem, SiteError
+from broadsheet.frontmatter import load_yaml_mapping
 
 CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = frozenset({"section", "slug", "year", "month", "day"})
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +64,10 @@ class Config:
     summary_words: int = 55
     # Display order of sections in the navigation; others follow alphabetically.
     sections: tuple[str, ...] = ()
+    # Whether raw HTML in article bodies is output as written (trusted authors) or shown as text.
+    raw_html: bool = True
+    # Entries of the output folder that Broadsheet did not write but must keep across builds (.git, CNAME).
+    keep: tuple[str, ...] = ()
     labels: Labels = field(default_factory=Labels)
 
     @property
@@ -176,9 +178,15 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]
     if config.navigation not in ("site", "section"):
         problems.append(Problem(path, lines.get("navigation"), "'navigation' must be 'site' or 'section'"))
     names = set(re.findall(r"{(\w*)}", config.permalink))
-    if names - PERMALINK_FIELDS or "slug" not in names or not config.permalink.startswith("/"):
+    literal = re.sub(r"{\w*}", "x", config.permalink)
+    if (names - PERMALINK_FIELDS or "slug" not in names or not config.permalink.startswith("/")
+            or not re.fullmatch(r"[a-z0-9/_.-]*", literal) or any(s in (".", "..") for s in literal.split("/"))):
         problems.append(Problem(path, lines.get("permalink"), f"bad permalink '{config.permalink}'",
                                 "it starts with '/' and uses {slug} and optionally {section}, {year}, {month}, {day}"))
+    for name in config.keep:
+        if name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in name.split("/")):
+            problems.append(Problem(path, lines.get("keep"), f"'keep' entry {name!r} is not a path inside the output "
+                                    "folder", "list names like .git or CNAME"))
     return problems
 
 
@@ -193,16 +201,10 @@ def load_config(site_dir: Path, base_url: str | None = None, origin: str | None 
     if path.is_file():
         try:
             text = path.read_text(encoding="utf-8-sig")
-            data = yaml.load(text, Loader=SafeLoader) or {}
-        except UnicodeDecodeError:
-            raise SiteError(Problem(CONFIG_FILE, None, "not valid UTF-8")) from None
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark
-            raise SiteError(Problem(CONFIG_FILE, mark.line + 1 if mark else None, f"invalid YAML: {error.problem}")) from None
-        except yaml.YAMLError as error:
-            raise SiteError(Problem(CONFIG_FILE, None, f"invalid YAML: {error}")) from None
-    if not isinstance(data, dict):
-        raise SiteError(Problem(CONFIG_FILE, 1, "site.yaml must be a mapping of key: value"))
+        except UnicodeDecodeError as error:
+            line = path.read_bytes()[: error.start].count(b"\n") + 1
+            raise SiteError(Problem(CONFIG_FILE, line, "not valid UTF-8", "save the file as UTF-8")) from None
+        data = load_yaml_mapping(CONFIG_FILE, text)
     lines = _key_lines(text)
     values, problems = _load_section(data, Config, CONFIG_FILE, lines)
     config = Config(**values)

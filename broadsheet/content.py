@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
+from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, value_text
 from broadsheet.markup import auto_summary, describe, renderer, split_more
 from broadsheet.model import Article, ParsedArticle
 from broadsheet.slugs import slugify
@@ -21,6 +20,8 @@ CONTENT_DIR = "content"
 PAGES_DIR = "pages"
 SOURCE_SUFFIXES = (".md", ".markdown")
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
+# Dates outside these years cannot be shown in every time zone.
+MIN_YEAR, MAX_YEAR = 2, 9998
 KNOWN_KEYS = ("title", "date", "updated", "author", "section", "tags", "summary", "sources", "slug",
               "draft", "expires", "image", "image_alt", "type")
 
@@ -31,40 +32,40 @@ def is_ignored_name(name: str) -> bool:
 
 
 def discover_sources(site_dir: Path) -> list[str]:
-    """Content files below site_dir/content, as sorted site-relative paths; directory links are not followed."""
+    """Content files below site_dir/content, as sorted site-relative paths.
+
+    Directory links are not followed; a file link is read only if it resolves to a file inside content/.
+    """
     root = site_dir / CONTENT_DIR
+    real_root = root.resolve()
     found: list[str] = []
+    problems: list[Problem] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not is_ignored_name(d))
         for name in files:
             if name.endswith(SOURCE_SUFFIXES) and not is_ignored_name(name):
                 path = Path(folder, name)
-                if path.is_file():
-                    found.append(path.relative_to(site_dir).as_posix())
+                relative = path.relative_to(site_dir).as_posix()
+                if path.is_symlink() and not (path.resolve().is_relative_to(real_root) and path.is_file()):
+                    problems.append(Problem(relative, None, "is a link to a file outside content/ (or to nothing)",
+                                            "copy the file in instead"))
+                elif path.is_file():
+                    found.append(relative)
+    if problems:
+        raise SiteError(sorted(problems, key=lambda p: p.path))
     return sorted(found)
 
 
-class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader, refusing duplicate keys (YAML says keys are unique) and leaving dates as text.
-
-    Dates stay strings so that parse_date reads them, and an impossible date (2024-02-30) is reported
-    on its own line rather than as a YAML failure of the whole front matter.
-    """
-
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, (str, int, float, bool)) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key '{key}'", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+def check_image_reference(image: str) -> str | None:
+    """Why an `image:` value is unusable, or None: it is an http(s) URL or a plain path under static/."""
+    scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", image)
+    if scheme:
+        return None if scheme.group(1).lower() in ("http", "https") and "//" in image else \
+            "must be a path under static/ or an http(s) URL"
+    parts = image.lstrip("/").split("/")
+    if image.startswith("//") or "\\" in image or any(part in ("", ".", "..") for part in parts):
+        return "must be a plain path under static/, like images/photo.jpg"
+    return None
 
 
 def decode_source(path: str, data: bytes) -> str:
@@ -72,10 +73,10 @@ def decode_source(path: str, data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        line = len(re.split(rb"\r\n|\r|\n", data[: error.start]))
         raise SiteError(Problem(path, line, "not valid UTF-8", "save the file as UTF-8")) from None
     if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
+        line = len(re.split(r"\r\n|\r|\n", text[: text.index("\x00")]))
         raise SiteError(Problem(path, line, "not valid UTF-8 (contains a NUL byte)", "save the file as UTF-8"))
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -89,23 +90,6 @@ def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
         if lines[index].rstrip() in ("---", "..."):
             return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
     raise SiteError(Problem(path, 1, "front matter is not closed", "end it with a '---' line"))
-
-
-def load_front_matter(path: str, front: str) -> dict[str, Any]:
-    """Parse front matter YAML with the safe loader into a mapping; errors carry file lines."""
-    try:
-        data = yaml.load(front, Loader=_FrontMatterLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 2 if mark else 1
-        raise SiteError(Problem(path, line, f"invalid front matter: {error.problem or error}")) from None
-    except (yaml.YAMLError, ValueError, RecursionError, TypeError) as error:
-        raise SiteError(Problem(path, 1, f"invalid front matter: {error}")) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise SiteError(Problem(path, 2, "front matter must be a mapping of key: value"))
-    return data
 
 
 def parse_date(value: Any, zone: ZoneInfo) -> datetime:
@@ -126,13 +110,9 @@ class _Fields:
     """Reads typed values out of front matter, collecting problems with their lines."""
 
     def __init__(self, path: str, front: str, data: dict[str, Any], zone: ZoneInfo):
-        self.path, self.data, self.zone = path, data, zone
+        self.path, self.front, self.data, self.zone = path, front, data, zone
         self.problems: list[Problem] = []
-        self.lines: dict[str, int] = {}
-        for number, line in enumerate(front.split("\n"), start=2):
-            match = re.match(r"([^\s:#][^:]*?)\s*:", line)
-            if match:
-                self.lines.setdefault(match.group(1).strip("'\""), number)
+        self.lines = key_lines(front)
 
     def problem(self, key: str, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.path, self.lines.get(key, 1), message, hint))
@@ -144,8 +124,9 @@ class _Fields:
                 self.problem(key, f"missing '{key}'", f"add a line '{key}: …' to the front matter")
             return None
         if not isinstance(value, str):
-            hint = f"quote it: YAML reads {_yaml_literal(value)} as {type(value).__name__}"
-            self.problem(key, f"'{key}' must be text, not {value!r}", hint)
+            written = value_text(self.front, self.lines.get(key, 0)) or repr(value)
+            hint = f"quote the {key}: YAML reads `{written}` as {_reads_as(value)}"
+            self.problem(key, f"'{key}' must be text, not {_reads_as(value)}", hint)
             return None
         if not value.strip():
             if required:
@@ -159,7 +140,9 @@ class _Fields:
             return ()
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
-            self.problem(key, f"'{key}' must be a list of non-empty strings or one string, not {value!r}")
+            odd = next((v for v in items if not isinstance(v, str)), None) if isinstance(items, list) else None
+            hint = f"quote {odd!r}: YAML reads it as {_reads_as(odd)}" if odd is not None else ""
+            self.problem(key, f"'{key}' must be a list of non-empty strings or one string, not {value!r}", hint)
             return ()
         return tuple(dict.fromkeys(v.strip() for v in items))
 
@@ -177,14 +160,24 @@ class _Fields:
                 self.problem(key, f"missing '{key}'", f"add a line like '{key}: 2024-05-01T09:00:00+00:00'")
             return None
         try:
-            return parse_date(value, self.zone)
-        except (ValueError, TypeError):
+            when = parse_date(value, self.zone)
+            if not MIN_YEAR <= when.year <= MAX_YEAR:
+                raise ValueError("out of range")
+            return when
+        except (ValueError, TypeError, OverflowError):
             self.problem(key, f"'{key}' is not a valid date: {value!r}", "write it as 2024-05-01 or 2024-05-01T09:00:00+02:00")
             return None
 
 
-def _yaml_literal(value: Any) -> str:
-    return {True: "yes/true/on", False: "no/false/off"}.get(value, repr(value)) if isinstance(value, bool) else repr(value)
+def _reads_as(value: Any) -> str:
+    """How YAML understood an unquoted value, in a writer's words."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, (date, datetime)):
+        return "a date"
+    return {list: "a list", dict: "a mapping", type(None): "nothing"}.get(type(value), type(value).__name__)
 
 
 def section_from_path(source: str) -> str | None:
@@ -217,7 +210,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     A pure function of the file, its site-relative path and the configuration.
     """
     text = decode_source(source, data)
-    front, body, _ = split_front_matter(source, text)
+    front, body, body_line = split_front_matter(source, text)
     meta = load_front_matter(source, front)
     fields = _Fields(source, front, meta, config.zone)
     in_pages = source.startswith(f"{CONTENT_DIR}/{PAGES_DIR}/")
@@ -246,6 +239,9 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     draft = fields.boolean("draft")
     image = fields.string("image")
     image_alt = fields.string("image_alt")
+    image_problem = check_image_reference(image) if image else None
+    if image_problem:
+        fields.problem("image", f"image {image!r} {image_problem}")
     if image and not image_alt:
         fields.problem("image", "an image needs 'image_alt' text describing it for readers who cannot see it")
     stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
@@ -253,18 +249,23 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     if not slug:
         fields.problem("slug" if slug_text else "title", "cannot make a URL slug from the file name or title",
                        "add 'slug: some-words' to the front matter")
+    warnings = near_misses(source, meta, KNOWN_KEYS, fields.lines)
     if fields.problems:
-        raise SiteError(fields.problems)
+        raise SiteError(fields.problems + warnings)
 
-    md = renderer()
+    md = renderer(config.raw_html)
     more = split_more(body)
-    rendered = md.body(more[1] if more else body)
-    if summary_text:
-        summary_html = md.summary(summary_text)
-    elif more:
-        summary_html = md.body(more[0]).html
-    else:
-        summary_html = auto_summary(rendered.paragraphs, config.summary_words)
+    try:
+        rendered = md.body(more[1] if more else body)
+        if summary_text:
+            summary_html = md.summary(summary_text)
+        elif more:
+            summary_html = md.body(more[0]).html
+        else:
+            summary_html = auto_summary(rendered.paragraphs, config.summary_words)
+    except RecursionError:
+        raise SiteError([Problem(source, body_line, "the Markdown nests too deeply to render",
+                                 "flatten the nested lists or quotes"), *warnings]) from None
     url_path = article_url(config, kind, slug, section_slug, when)
     article = Article(
         source=source, kind=kind, slug=slug, title=title, date=when, updated=updated, authors=authors,
@@ -274,4 +275,4 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         url=config.base_path + url_path.lstrip("/"), permalink=config.origin + config.base_path + url_path.lstrip("/"),
         output_path=url_path.strip("/") + "/index.html", meta=meta,
     )
-    return ParsedArticle(article, rendered.html)
+    return ParsedArticle(article, rendered.html, tuple(warnings), fields.lines)

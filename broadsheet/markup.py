@@ -17,6 +17,23 @@ from broadsheet.slugs import slugify
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
 _PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
 _UNSAFE_SCHEME = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+# Text from outside contributors (summaries, bodies under `raw_html: false`) may only link to these.
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+_TRUSTED_EXTENSIONS = ("extra", "sane_lists")
+# `extra` without attr_list (it sets any attribute, onclick too) and md_in_html (raw HTML).
+_UNTRUSTED_EXTENSIONS = ("abbr", "def_list", "fenced_code", "footnotes", "tables", "sane_lists")
+
+
+def is_safe_url(url: str, trusted: bool = True) -> bool:
+    """Whether a link target may be output: never javascript:, vbscript: or data:; untrusted text only
+    http(s), mailto and relative URLs."""
+    target = _CONTROL.sub("", html.unescape(url))
+    if _UNSAFE_SCHEME.match(target):
+        return False
+    scheme = _SCHEME.match(target)
+    return trusted or scheme is None or scheme.group(1).lower() in _SAFE_SCHEMES
 _SKIP_TYPOGRAPHY = frozenset({"code", "pre", "kbd", "samp", "script", "style", "math"})
 _OPENING_CONTEXT = frozenset("([{\u2018\u201c\u2014\u2013-/\u00a0")
 _SENTENCE_END = re.compile(r"(?<=[.!?\u2026])[\"'\u201d\u2019)]*\s+")
@@ -93,9 +110,10 @@ def _plain(element: etree.Element, stash: list[str] | None = None) -> str:
 class _NewsTreeprocessor(Treeprocessor):
     """Typography, heading ids and safe link targets; records lead paragraphs and word count."""
 
-    def __init__(self, md: markdown.Markdown, typography: bool):
+    def __init__(self, md: markdown.Markdown, typography: bool, trusted: bool):
         super().__init__(md)
         self.typography = typography
+        self.trusted = trusted
         self.paragraphs: list[str] = []
         self.word_count = 0
 
@@ -110,10 +128,12 @@ class _NewsTreeprocessor(Treeprocessor):
                     last = value[-1]
         used_ids: set[str] = {str(e.get("id")) for e in root.iter() if e.get("id")}
         for element in root.iter():
+            if not self.trusted:
+                for name in [name for name in element.attrib if name.lower().startswith("on")]:
+                    del element.attrib[name]
             if element.tag in ("a", "img"):
                 attr = "href" if element.tag == "a" else "src"
-                target = re.sub(r"[\x00-\x20]", "", element.get(attr, ""))
-                if _UNSAFE_SCHEME.match(target):
+                if attr in element.attrib and not is_safe_url(element.get(attr, ""), self.trusted):
                     del element.attrib[attr]
             elif element.tag in ("h1", "h2", "h3", "h4", "h5", "h6") and not element.get("id"):
                 base = slugify(_plain(element)) or "section"
@@ -137,24 +157,34 @@ class _NewsTreeprocessor(Treeprocessor):
 class NewsExtension(Extension):
     """Registers the news treeprocessor after attr_list, before unescaping."""
 
-    def __init__(self, typography: bool = True):
+    def __init__(self, typography: bool = True, trusted: bool = True):
         super().__init__()
         self.typography = typography
+        self.trusted = trusted
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
-        md.treeprocessors.register(_NewsTreeprocessor(md, self.typography), "broadsheet-news", 6)
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_NewsTreeprocessor(md, self.typography, self.trusted), "broadsheet-news", 6)
+        if not self.trusted:
+            # Raw HTML is shown as text.
+            md.preprocessors.deregister("html_block")
+            md.inlinePatterns.deregister("html")
+
+
+def _markdown(trusted: bool) -> markdown.Markdown:
+    extensions = _TRUSTED_EXTENSIONS if trusted else _UNTRUSTED_EXTENSIONS
+    return markdown.Markdown(extensions=[*extensions, NewsExtension(trusted=trusted)], output_format="html")
 
 
 class MarkdownRenderer:
-    """One reusable Markdown instance for bodies and one for front matter summaries."""
+    """One reusable Markdown instance for bodies and one for front matter summaries.
 
-    def __init__(self) -> None:
-        extensions = ["extra", "sane_lists"]
-        self._body = markdown.Markdown(extensions=[*extensions, NewsExtension()], output_format="html")
-        self._summary = markdown.Markdown(extensions=[*extensions, NewsExtension()], output_format="html")
-        # Front matter summaries come from a text field: no raw HTML, ever.
-        self._summary.preprocessors.deregister("html_block")
-        self._summary.inlinePatterns.deregister("html")
+    Bodies are trusted (raw HTML passes as written) unless `trusted_bodies` is False (site.yaml `raw_html: false`);
+    summaries never are.
+    """
+
+    def __init__(self, trusted_bodies: bool = True) -> None:
+        self._body = _markdown(trusted_bodies)
+        self._summary = _markdown(False)
 
     def body(self, text: str) -> RenderedBody:
         """Render an article body."""
@@ -169,15 +199,14 @@ class MarkdownRenderer:
         return self._summary.convert(text)
 
 
-_renderer: MarkdownRenderer | None = None
+_renderers: dict[bool, MarkdownRenderer] = {}
 
 
-def renderer() -> MarkdownRenderer:
-    """This process's renderer, created on first use."""
-    global _renderer
-    if _renderer is None:
-        _renderer = MarkdownRenderer()
-    return _renderer
+def renderer(raw_html: bool = True) -> MarkdownRenderer:
+    """This process's renderer, created on first use; `raw_html` says whether body HTML is trusted."""
+    if raw_html not in _renderers:
+        _renderers[raw_html] = MarkdownRenderer(raw_html)
+    return _renderers[raw_html]
 
 
 def split_more(text: str) -> tuple[str, str] | None:

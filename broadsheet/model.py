@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from broadsheet.errors import Problem
+
 
 @dataclass(frozen=True, slots=True)
 class Link:
@@ -60,6 +62,8 @@ class ParsedArticle:
 
     article: Article
     body_html: str
+    warnings: tuple[Problem, ...] = ()  # problems that do not stop the build, e.g. a misspelt key
+    lines: dict[str, int] = field(default_factory=dict)  # file line of each front matter key, for later checks
 
 
 @dataclass(frozen=True, slots=True)

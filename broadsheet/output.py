@@ -24,6 +24,14 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
+def _link_or_copy(source: str | Path, target: str | Path) -> None:
+    """A hard link where the file system allows it (cheap, same bytes), else a copy."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
 class OutputFolder:
     """Builds a new output in `.<name>.broadsheet-new` beside the output folder and swaps it in on commit.
 
@@ -31,8 +39,9 @@ class OutputFolder:
     which the next build removes.
     """
 
-    def __init__(self, output_dir: Path):
+    def __init__(self, output_dir: Path, keep: tuple[str, ...] = ()):
         self.final = output_dir.absolute()
+        self.keep = keep  # entries of the previous output carried into the new one (site.yaml `keep:`)
         self.staging = self.final.with_name(f".{self.final.name}.broadsheet-new")
         self.aside = self.final.with_name(f".{self.final.name}.broadsheet-old")
         self._root: Path | None = None
@@ -63,8 +72,24 @@ class OutputFolder:
         """Copy a file into the new output."""
         shutil.copyfile(source, self._target(output_path))
 
+    def carry_kept(self) -> None:
+        """Link the `keep:` entries of the previous output (.git, CNAME) into the new one; the previous output
+        keeps them too, so it stays complete until the swap."""
+        for name in self.keep:
+            source, target = self.final / name, self.staging / name
+            if not (source.exists() or source.is_symlink()) or target.exists() or target.is_symlink():
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_symlink():
+                os.symlink(os.readlink(source), target)
+            elif source.is_dir():
+                shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
+            else:
+                _link_or_copy(source, target)
+
     def commit(self) -> None:
         """Put the new output in place of the old in one step where the system allows it."""
+        self.carry_kept()
         if not self.final.exists():
             self.staging.rename(self.final)
         elif _exchange(self.staging, self.final):

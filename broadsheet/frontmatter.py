@@ -1,0 +1,156 @@
+"""YAML for front matter and site.yaml: the safe loader only, no aliases, bounded nesting, every failure a `path:line` problem."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+from broadsheet.errors import Problem, SiteError
+
+# Front matter is a handful of keys; anything deeper is a mistake or an attack (libyaml's composer
+# recurses in C and crashes the interpreter on ~100,000 nested brackets).
+MAX_DEPTH = 20
+_SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# What YAML's messages mean for a writer, keyed by a fragment of the message.
+_YAML_HINTS = (
+    ("mapping values are not allowed", "quote the value: a ': ' inside it starts a new key"),
+    ("could not find expected ':'", "each line is 'key: value'; quote values that contain ':' or '#'"),
+    ("found undefined alias", "'*' starts an alias in YAML: quote the value"),
+    ("did not find expected key", "check the indentation, or quote a value that starts with '[', '{' or '\"'"),
+    ("found unknown escape character", "in double quotes a backslash starts an escape: use single quotes"),
+    ("expected <block end>", "check the indentation, or quote a value that starts with a special character"),
+    ("while scanning an anchor", "'&' starts an anchor in YAML: quote the value"),
+    ("found character '@'", "'@' and '`' cannot start a value: quote it"),
+    ("found character '`'", "'@' and '`' cannot start a value: quote it"),
+    ("while scanning a tag", "'!' starts a tag in YAML: quote the value"),
+)
+
+
+class FrontMatterLoader(_SafeLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, refusing duplicate keys (YAML says keys are unique) and leaving dates as text.
+
+    Dates stay strings so that the field reader parses them, and an impossible date (2024-02-30) is reported
+    as that field's problem on its own line rather than as a YAML failure of the whole front matter.
+    """
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 (PyYAML's class-level table)
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """An explicit `!!timestamp`: a bad one is reported at its line."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date ({error})", node.start_mark) from None
+
+
+FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", FrontMatterLoader.construct_yaml_timestamp)
+
+
+def _scan(path: str, front: str, first_line: int) -> None:
+    """Refuse anchors, aliases and deep nesting before anything is built from the text (events only, no recursion)."""
+    loader = _SafeLoader(front)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            line = event.start_mark.line + first_line if event.start_mark else first_line
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise SiteError(Problem(path, line, "YAML anchors and aliases ('&name', '*name') are not allowed",
+                                    "quote a value that starts with '&' or '*'"))
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise SiteError(Problem(path, line, f"the YAML nests deeper than {MAX_DEPTH} levels"))
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(path: str, source: str, error: yaml.YAMLError, first_line: int) -> Problem:
+    """A loader error as a problem at its line in the file (marks count from the line after the opening '---')."""
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + first_line if mark else first_line
+        text = " ".join(part for part in (error.context, error.problem) if part) or str(error)
+    else:
+        line, text = first_line, str(error)
+    hint = next((hint for fragment, hint in _YAML_HINTS if fragment in text), "")
+    lines = source.split("\n")
+    if 0 <= line - first_line < len(lines) and "\t" in lines[line - first_line]:
+        hint = "indent with spaces, not tabs"
+    return Problem(path, line, f"invalid YAML: {text}", hint)
+
+
+def load_yaml_mapping(path: str, text: str, first_line: int = 1) -> dict[Any, Any]:
+    """Parse YAML with the safe loader into a mapping (empty for empty text); every failure is a SiteError
+    at its line, counting the text's first line as `first_line`."""
+    try:
+        _scan(path, text, first_line)
+        data = yaml.load(text, Loader=FrontMatterLoader)
+    except yaml.YAMLError as error:
+        raise SiteError(_yaml_problem(path, text, error, first_line)) from None
+    except (ValueError, RecursionError, TypeError, OverflowError, MemoryError) as error:
+        raise SiteError(Problem(path, first_line, f"invalid YAML: {type(error).__name__}: {error}")) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SiteError(Problem(path, first_line, "must be a mapping of key: value", "write one 'key: value' per line"))
+    return data
+
+
+def load_front_matter(path: str, front: str) -> dict[Any, Any]:
+    """Parse front matter (the lines after the opening '---', which is line 1)."""
+    return load_yaml_mapping(path, front, first_line=2)
+
+
+_KEY_LINE = re.compile(r"([^\s:#\-][^:]*?)\s*:(?:\s|$)")
+
+
+def key_lines(front: str) -> dict[str, int]:
+    """File line of each top-level key of front matter (the opening '---' is line 1)."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(front.split("\n"), start=2):
+        match = _KEY_LINE.match(line)
+        if match:
+            lines.setdefault(match.group(1).strip("'\""), number)
+    return lines
+
+
+def value_text(front: str, line: int) -> str:
+    """The value as written on a front matter line, for hints ('no', not False)."""
+    text = front.split("\n")[line - 2] if 2 <= line < len(front.split("\n")) + 2 else ""
+    return text.split(":", 1)[1].split(" #", 1)[0].strip() if ":" in text else ""
+
+
+def near_misses(path: str, keys: Iterable[Any], known: Iterable[str], lines: dict[str, int]) -> list[Problem]:
+    """Warnings for unknown keys that look like typos of known ones (`sumary`, `tittle`)."""
+    known = list(known)
+    warnings = []
+    for key in keys:
+        if not isinstance(key, str) or key in known:
+            continue
+        close = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.8)
+        if close:
+            warnings.append(Problem(path, lines.get(key, 1), f"unknown key '{key}' is kept as a custom field",
+                                    f"did you mean '{close[0]}'?", warning=True))
+    return warnings

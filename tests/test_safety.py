@@ -1,0 +1,295 @@
+"""Content can never write outside the output folder, read outside the site, run code or inject markup."""
+
+from __future__ import annotations
+
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import markupsafe
+import pytest
+from badsite import GOOD, article, fails_cleanly, good_site
+from conftest import REPO_ROOT, read_tree, write_tree
+
+from broadsheet.errors import SiteError
+from broadsheet.output import OutputFolder
+
+DATE = "date: 2024-03-02T09:00:00Z"
+
+
+class _Elements(HTMLParser):
+    """Every start tag with its attributes, and the text inside <script> elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False if tag == "script" else self._in_script
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def elements(path: Path) -> _Elements:
+    parser = _Elements()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def build(run_cli, site: Path, *args: str):
+    result = run_cli("build", "--site", str(site), "--quiet", *args)
+    return result
+
+
+# --- paths -----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("slug, expected", [
+    ("../../../etc/passwd", "etc-passwd"),
+    ("..\\\\..\\\\windows", "windows"),
+    ("%2e%2e%2fescape", "2e-2e-2fescape"),
+    ("/absolute/path", "absolute-path"),
+    ("Ünïcödé Straße", "unicode-strasse"),
+    ("a" * 300, "a" * 80),
+    ("word " * 40, ("word-" * 16)[:-1]),
+])
+def test_slugs_from_content_are_safe_path_segments(tmp_path: Path, run_cli, slug, expected) -> None:
+    site = good_site(tmp_path / "site", {"content/world/s.md": article(f"title: T\n{DATE}\nslug: '{slug}'")})
+    assert build(run_cli, site).status == 0
+    assert (site / f"public/world/{expected}/index.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_section_from_front_matter_is_slugified(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site", {"content/world/s.md": article(f"title: T\n{DATE}\nsection: ../../Op/Ed")})
+    assert build(run_cli, site).status == 0
+    assert (site / "public/op-ed/s/index.html").is_file()
+
+
+def test_urls_that_differ_only_in_case_collide(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site")
+    err = fails_cleanly(site, run_cli, {"content/world/Budget.md": article(f"title: A\n{DATE}"),
+                                        "content/world/budget.md": article(f"title: B\n{DATE}")})
+    lines = [line for line in err.splitlines() if line.startswith("content/world/")]
+    assert len(lines) == 1 and "content/world/Budget.md" in lines[0] and "content/world/budget.md" in lines[0]
+
+
+def test_two_files_with_one_slug_collide(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site")
+    err = fails_cleanly(site, run_cli, {"content/world/a.md": article(f"title: A\n{DATE}\nslug: same"),
+                                        "content/world/b.md": article(f"title: B\n{DATE}\nslug: Same")})
+    lines = [line for line in err.splitlines() if line.startswith("content/world/")]
+    assert len(lines) == 1 and "content/world/a.md" in lines[0] and "content/world/b.md" in lines[0]
+
+
+def test_the_output_folder_guard_refuses_paths_outside(tmp_path: Path) -> None:
+    output = OutputFolder(tmp_path / "public")
+    output.begin()
+    for bad in ("../escape.html", "/etc/passwd-copy", "a/../../escape.html", ""):
+        with pytest.raises(SiteError):
+            output.write(bad, b"x")
+    (tmp_path / ".public.broadsheet-new" / "link").symlink_to(tmp_path)
+    with pytest.raises(SiteError):
+        output.write("link/escape.html", b"x")
+    output.abort()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+# --- symlinks and junk -----------------------------------------------------------------------------------------
+
+def test_content_link_to_a_file_outside_is_refused(tmp_path: Path, run_cli) -> None:
+    secret = write_tree(tmp_path, {"secret.md": article(f"title: Secret\n{DATE}")}) / "secret.md"
+    site = good_site(tmp_path / "site")
+    assert build(run_cli, site).status == 0
+    before = read_tree(site / "public")
+    (site / "content/world/leak.md").symlink_to(secret)
+    result = build(run_cli, site)
+    assert result.status == 1
+    assert result.err.startswith("content/world/leak.md: is a link to a file outside content/")
+    assert read_tree(site / "public") == before
+
+
+def test_content_link_inside_content_is_read(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site", {"content/_shared/real.md": article(f"title: Shared\n{DATE}")})
+    (site / "content/world/alias.md").symlink_to(site / "content/_shared/real.md")
+    assert build(run_cli, site).status == 0
+    assert "Shared" in (site / "public/world/alias/index.html").read_text(encoding="utf-8")
+
+
+def test_directory_links_in_content_are_not_followed(tmp_path: Path, run_cli) -> None:
+    outside = write_tree(tmp_path / "elsewhere", {"stolen.md": article(f"title: Stolen\n{DATE}")})
+    site = good_site(tmp_path / "site")
+    (site / "content/linked").symlink_to(outside, target_is_directory=True)
+    assert build(run_cli, site).status == 0
+    assert "Stolen" not in b"".join(read_tree(site / "public").values()).decode()
+
+
+def test_static_link_outside_is_refused(tmp_path: Path, run_cli) -> None:
+    (tmp_path / "passwd").write_text("secret")
+    site = good_site(tmp_path / "site")
+    assert build(run_cli, site).status == 0
+    (site / "static").mkdir()
+    (site / "static/leak.txt").symlink_to(tmp_path / "passwd")
+    result = build(run_cli, site)
+    assert result.status == 1 and result.err.startswith("static/leak.txt: is a link to a file outside static/")
+
+
+def test_image_link_outside_static_is_refused(tmp_path: Path, run_cli) -> None:
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8")
+    site = good_site(tmp_path / "site", {"static/images/ok.jpg": b"\xff\xd8"})
+    assert build(run_cli, site).status == 0
+    before = read_tree(site / "public")
+    (site / "static/images/leak.jpg").symlink_to(tmp_path / "photo.jpg")
+    write_tree(site, {"content/world/s.md": article(f"title: T\n{DATE}\nimage: images/leak.jpg\nimage_alt: A")})
+    result = build(run_cli, site)
+    assert result.status == 1
+    assert "static/images/leak.jpg: is a link to a file outside static/" in result.err
+    assert read_tree(site / "public") == before
+
+
+def test_image_under_static_and_http_image_build(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site", {
+        "static/images/ok.jpg": b"\xff\xd8",
+        "content/world/a.md": article(f"title: A\n{DATE}\nimage: /images/ok.jpg\nimage_alt: A photo"),
+        "content/world/b.md": article(f"title: B\n{DATE}\nimage: https://example.org/b.jpg\nimage_alt: B photo"),
+    })
+    result = build(run_cli, site)
+    assert result.status == 0, result.err
+
+
+def test_editor_and_system_files_are_ignored(tmp_path: Path, run_cli) -> None:
+    junk = "not front matter at all \x00"
+    site = good_site(tmp_path / "site", {
+        "content/world/.#story.md": junk, "content/world/story.md~": junk, "content/world/.story.md.swp": junk,
+        "content/world/.DS_Store": junk, "content/world/_unfinished.md": junk, "content/_drafts/x.md": junk,
+        "content/.git/HEAD.md": junk, "content/world/folder.md/inside.txt": junk, "content/world/notes.txt": junk,
+    })
+    result = build(run_cli, site)
+    assert result.status == 0, result.err
+    assert "Built" not in result.out
+    assert sorted(p.name for p in (site / "public/world").iterdir()) == ["good", "index.html"]
+
+
+# --- escaping --------------------------------------------------------------------------------------------------
+
+NASTY = "</script><script>alert(1)</script><!-- \" ' & <b>x</b>"
+
+
+def test_front_matter_text_is_escaped_everywhere(tmp_path: Path, run_cli) -> None:
+    front = (f"title: '{NASTY.replace(chr(39), chr(39) * 2)}'\n{DATE}\nauthor: '<i>Eve</i>'\n"
+             f"tags: ['<img src=x onerror=alert(1)>']\nsources: ['<script>s</script>']\nsection: '<b>Op</b>'\n"
+             f"extra: '<script>meta</script>'")
+    site = good_site(tmp_path / "site", {"content/world/nasty.md": article(front)})
+    assert build(run_cli, site).status == 0
+    for path in sorted((site / "public").rglob("*.html")):
+        parsed = elements(path)
+        assert all(tag not in ("script", "img", "i") for tag, _ in parsed.tags), path
+        for tag, attrs in parsed.tags:
+            assert not any(name.startswith("on") for name in attrs), (path, tag, attrs)
+        text = path.read_text(encoding="utf-8")
+        assert "<!-- \"" not in text and "<b>" not in text
+    page = (site / "public/b-op-b/nasty/index.html").read_text(encoding="utf-8")
+    assert f"<h1>{markupsafe.escape(NASTY)}</h1>" in page
+
+
+def test_summary_markdown_has_no_raw_html_and_only_safe_links(tmp_path: Path, run_cli) -> None:
+    summary = ("'<script>alert(1)</script> <b onclick=x>bold</b> [js](javascript:alert(1)) [vb](VBScript:x) "
+               "[data](data:text/html,x) [ftp](ftp://example.org/) [web](https://example.org/) "
+               "[mail](mailto:desk@example.org) [rel](/world/) [attr](https://example.org/){: onclick=\"x\"}'")
+    site = good_site(tmp_path / "site", {"content/world/s.md": article(f"title: T\n{DATE}\nsummary: {summary}")})
+    assert build(run_cli, site).status == 0
+    parsed = elements(site / "public/world/s/index.html")
+    assert not [tag for tag, _ in parsed.tags if tag in ("script", "b")]
+    hrefs = {attrs.get("href") for tag, attrs in parsed.tags if tag == "a"}
+    assert {"https://example.org/", "mailto:desk@example.org", "/world/"} <= hrefs
+    assert not [h for h in hrefs if h and re.match(r"(javascript|vbscript|data|ftp):", h, re.IGNORECASE)]
+    assert not [a for _, a in parsed.tags if any(name.startswith("on") for name in a)]
+
+
+def test_body_html_is_trusted_by_default_but_unsafe_links_are_not_links(tmp_path: Path, run_cli) -> None:
+    body = "<div class=\"embed\"><iframe src=\"https://video.example.org/1\"></iframe></div>\n\n" \
+           "[click](javascript:alert(1)) ![img](data:image/png;base64,AAAA)\n"
+    site = good_site(tmp_path / "site", {"content/world/s.md": article(f"title: T\n{DATE}", body)})
+    assert build(run_cli, site).status == 0
+    parsed = elements(site / "public/world/s/index.html")
+    assert ("iframe", {"src": "https://video.example.org/1"}) in parsed.tags
+    assert not [a for _, a in parsed.tags for v in a.values() if v and re.match(r"(javascript|data):", v)]
+
+
+def test_raw_html_false_escapes_body_html(tmp_path: Path, run_cli) -> None:
+    body = "<script>alert(1)</script>\n\nText <b onclick=\"x\">bold</b> and [a](https://example.org/){: onclick=x}\n"
+    site = good_site(tmp_path / "site", {"content/world/s.md": article(f"title: T\n{DATE}", body)},
+                     config="title: Open Desk\nbase_url: https://example.org/\nraw_html: false\n")
+    assert build(run_cli, site).status == 0
+    page = site / "public/world/s/index.html"
+    parsed = elements(page)
+    assert not [tag for tag, _ in parsed.tags if tag in ("script", "b")]
+    assert not [a for _, a in parsed.tags if any(name.startswith("on") for name in a)]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.read_text(encoding="utf-8")
+
+
+# --- output ----------------------------------------------------------------------------------------------------
+
+def test_keep_list_preserves_deploy_files(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site", config="title: T\nbase_url: https://example.org/\nkeep: [.git, CNAME]\n")
+    assert build(run_cli, site).status == 0
+    write_tree(site / "public", {".git/HEAD": "ref: refs/heads/main\n", ".git/objects/ab/cd": b"\x00obj",
+                                 "CNAME": "news.example.org\n", "stray.html": "not ours"})
+    (site / "public/.git/link").symlink_to("HEAD")
+    write_tree(site, {"content/world/more.md": article(f"title: More\n{DATE}")})
+    assert build(run_cli, site).status == 0
+    public = site / "public"
+    assert (public / "CNAME").read_text() == "news.example.org\n"
+    assert (public / ".git/objects/ab/cd").read_bytes() == b"\x00obj"
+    assert os.readlink(public / ".git/link") == "HEAD"
+    assert not (public / "stray.html").exists()
+    assert (public / "world/more/index.html").is_file()
+    assert sorted(p.name for p in tmp_path.joinpath("site").iterdir() if p.name.startswith(".")) == []
+
+
+def test_without_keep_files_not_written_by_broadsheet_go(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site")
+    assert build(run_cli, site).status == 0
+    write_tree(site / "public", {"CNAME": "news.example.org\n"})
+    assert build(run_cli, site).status == 0
+    assert not (site / "public/CNAME").exists()
+
+
+# --- no surprises ----------------------------------------------------------------------------------------------
+
+def _package_sources() -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted((REPO_ROOT / "broadsheet").rglob("*.py"))}
+
+
+def test_only_the_safe_yaml_loader_is_used() -> None:
+    for name, text in _package_sources().items():
+        assert not re.search(r"yaml\.(unsafe_load|full_load|load_all|Loader|FullLoader|UnsafeLoader|CLoader"
+                             r"|CFullLoader|CUnsafeLoader)\b", text), name
+        for call in re.findall(r"yaml\.load\(([^)]*)\)", text):
+            assert "Loader=FrontMatterLoader" in call, (name, call)
+
+
+def test_the_package_runs_no_external_program_and_reads_only_source_date_epoch() -> None:
+    for name, text in _package_sources().items():
+        assert not re.search(r"\b(subprocess|os\.system|os\.popen|os\.exec\w*|os\.spawn\w*|pty)\b", text), name
+        for use in re.findall(r"(?:os\.environ|os\.getenv|environ\.get)[^\n]*", text):
+            assert "SOURCE_DATE_EPOCH" in use, (name, use)
+
+
+def test_environment_variables_never_reach_the_output(tmp_path: Path, run_cli, monkeypatch) -> None:
+    monkeypatch.setenv("BROADSHEET_SECRET", "hunter2-token")
+    monkeypatch.setenv("HOME", "/home/hunter2-token")
+    site = good_site(tmp_path / "site")
+    assert build(run_cli, site).status == 0
+    assert b"hunter2-token" not in b"".join(read_tree(site / "public").values())
+    assert GOOD
