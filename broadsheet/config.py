@@ -204,7 +204,7 @@ def load_config(site_dir: Path, base_url: str | None = None, origin: str | None 
         except UnicodeDecodeError as error:
             line = path.read_bytes()[: error.start].count(b"\n") + 1
             raise SiteError(Problem(CONFIG_FILE, line, "not valid UTF-8", "save the file as UTF-8")) from None
-        data = load_yaml_mapping(CONFIG_FILE, text)
+        data = load_yaml_mapping(CONFIG_FILE, text, what="site.yaml")
     lines = _key_lines(text)
     values, problems = _load_section(data, Config, CONFIG_FILE, lines)
     config = Config(**values)

@@ -86,7 +86,7 @@ def _scan(path: str, front: str, first_line: int) -> None:
         loader.dispose()
 
 
-def _yaml_problem(path: str, source: str, error: yaml.YAMLError, first_line: int) -> Problem:
+def _yaml_problem(path: str, source: str, error: yaml.YAMLError, first_line: int, what: str) -> Problem:
     """A loader error as a problem at its line in the file (marks count from the line after the opening '---')."""
     if isinstance(error, yaml.MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
@@ -98,29 +98,30 @@ def _yaml_problem(path: str, source: str, error: yaml.YAMLError, first_line: int
     lines = source.split("\n")
     if 0 <= line - first_line < len(lines) and "\t" in lines[line - first_line]:
         hint = "indent with spaces, not tabs"
-    return Problem(path, line, f"invalid YAML: {text}", hint)
+    return Problem(path, line, f"invalid {what}: {text}", hint)
 
 
-def load_yaml_mapping(path: str, text: str, first_line: int = 1) -> dict[Any, Any]:
+def load_yaml_mapping(path: str, text: str, first_line: int = 1, what: str = "YAML") -> dict[Any, Any]:
     """Parse YAML with the safe loader into a mapping (empty for empty text); every failure is a SiteError
     at its line, counting the text's first line as `first_line`."""
     try:
         _scan(path, text, first_line)
         data = yaml.load(text, Loader=FrontMatterLoader)
     except yaml.YAMLError as error:
-        raise SiteError(_yaml_problem(path, text, error, first_line)) from None
+        raise SiteError(_yaml_problem(path, text, error, first_line, what)) from None
     except (ValueError, RecursionError, TypeError, OverflowError, MemoryError) as error:
-        raise SiteError(Problem(path, first_line, f"invalid YAML: {type(error).__name__}: {error}")) from None
+        raise SiteError(Problem(path, first_line, f"invalid {what}: {type(error).__name__}: {error}")) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise SiteError(Problem(path, first_line, "must be a mapping of key: value", "write one 'key: value' per line"))
+        raise SiteError(Problem(path, first_line, f"{what} must be a mapping of key: value",
+                                "write one 'key: value' per line"))
     return data
 
 
 def load_front_matter(path: str, front: str) -> dict[Any, Any]:
     """Parse front matter (the lines after the opening '---', which is line 1)."""
-    return load_yaml_mapping(path, front, first_line=2)
+    return load_yaml_mapping(path, front, first_line=2, what="front matter")
 
 
 _KEY_LINE = re.compile(r"([^\s:#\-][^:]*?)\s*:(?:\s|$)")

@@ -28,14 +28,14 @@ CASES = [
     ("title-empty", {A: article(f"title: ''\n{DATE}")}, f"{A}:2:", ["'title' is empty"]),
     ("updated-before-date", {A: article(f"title: T\n{DATE}\nupdated: 2024-01-01")}, f"{A}:4:", ["'updated' is before 'date'"]),
     ("duplicate-key", {A: article(f"title: T\n{DATE}\ntitle: U")}, f"{A}:4:", ["duplicate key 'title'"]),
-    ("colon-in-title", {A: article(f"title: Breaking: news\n{DATE}")}, f"{A}:2:", ["invalid YAML", "quote the value"]),
-    ("tab-indent", {A: article(f"title: T\n{DATE}\ntags:\n\t- a")}, f"{A}:5:", ["invalid YAML", "spaces, not tabs"]),
+    ("colon-in-title", {A: article(f"title: Breaking: news\n{DATE}")}, f"{A}:2:", ["invalid front matter", "quote the value"]),
+    ("tab-indent", {A: article(f"title: T\n{DATE}\ntags:\n\t- a")}, f"{A}:5:", ["invalid front matter", "spaces, not tabs"]),
     ("alias", {A: article(f"title: &t T\n{DATE}\nsummary: *t")}, f"{A}:2:", ["anchors and aliases"]),
     ("billion-laughs", {A: article("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
                                     f"c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\ntitle: T\n{DATE}")}, f"{A}:2:", ["anchors and aliases"]),
     ("deep-nesting", {A: article(f"title: T\n{DATE}\nx: " + "[" * 100_000 + "]" * 100_000)}, f"{A}:4:", ["nests deeper"]),
     ("python-tag", {A: article(f"title: !!python/object/apply:os.system ['true']\n{DATE}")}, f"{A}:2:",
-     ["invalid YAML", "python/object"]),
+     ["invalid front matter", "python/object"]),
     ("not-a-mapping", {A: article("- title\n- date")}, f"{A}:2:", ["must be a mapping"]),
     ("front-matter-unclosed", {A: "---\ntitle: T\n" + DATE + "\n\nBody\n"}, f"{A}:1:", ["not closed"]),
     ("no-front-matter", {A: "# Just a body\n"}, f"{A}:1:", ["no front matter"]),
@@ -84,7 +84,7 @@ SITE_CASES = [
     ("duplicate-key", "title: A\ntitle: B\n", "site.yaml:2:", ["duplicate key 'title'"]),
     ("alias", "title: &t A\ndescription: *t\n", "site.yaml:1:", ["anchors and aliases"]),
     ("invalid-utf8", "title: A\n\ndescription: caf\xe9\n", "site.yaml:3:", ["not valid UTF-8"]),
-    ("bad-yaml", "title: A\n  x: [\n", "site.yaml:2:", ["invalid YAML"]),
+    ("bad-yaml", "title: A\n  x: [\n", "site.yaml:2:", ["invalid site.yaml"]),
 ]
 
 

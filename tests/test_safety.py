@@ -80,7 +80,7 @@ def test_urls_that_differ_only_in_case_collide(tmp_path: Path, run_cli) -> None:
     site = good_site(tmp_path / "site")
     err = fails_cleanly(site, run_cli, {"content/world/Budget.md": article(f"title: A\n{DATE}"),
                                         "content/world/budget.md": article(f"title: B\n{DATE}")})
-    lines = [line for line in err.splitlines() if line.startswith("content/world/")]
+    lines = problem_lines(err)
     assert len(lines) == 1 and "content/world/Budget.md" in lines[0] and "content/world/budget.md" in lines[0]
 
 
@@ -88,7 +88,7 @@ def test_two_files_with_one_slug_collide(tmp_path: Path, run_cli) -> None:
     site = good_site(tmp_path / "site")
     err = fails_cleanly(site, run_cli, {"content/world/a.md": article(f"title: A\n{DATE}\nslug: same"),
                                         "content/world/b.md": article(f"title: B\n{DATE}\nslug: Same")})
-    lines = [line for line in err.splitlines() if line.startswith("content/world/")]
+    lines = problem_lines(err)
     assert len(lines) == 1 and "content/world/a.md" in lines[0] and "content/world/b.md" in lines[0]
 
 
