@@ -9,7 +9,7 @@ from pathlib import Path
 
 import markupsafe
 import pytest
-from badsite import GOOD, article, fails_cleanly, good_site
+from badsite import GOOD, article, fails_cleanly, good_site, problem_lines
 from conftest import REPO_ROOT, read_tree, write_tree
 
 from broadsheet.errors import SiteError
