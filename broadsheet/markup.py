@@ -146,6 +146,8 @@ class _NewsTreeprocessor(Treeprocessor):
         stash = self.md.htmlStash.rawHtmlBlocks
         self.paragraphs = []
         for child in root:
+            if child.tag in ("h1", "h2", "h3", "h4", "h5", "h6") and any(self.paragraphs):
+                break  # the lead ends where the first titled part of the article begins
             if child.tag == "p":
                 self.paragraphs.append(_plain(child, stash).strip())
             elif child.tag in ("ul", "ol"):

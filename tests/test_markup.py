@@ -133,3 +133,8 @@ def test_renderer_is_reused_without_leaking_state() -> None:
     first = renderer().body("Text[^1].\n\n[^1]: Note.\n").html
     second = renderer().body("Plain.\n").html
     assert "footnote" in first and "footnote" not in second
+
+
+def test_automatic_summary_stops_at_the_first_heading_after_the_lead() -> None:
+    html = summary("<div>raw</div>\n\nThe lead is short.\n\n## Details\n\nAfter the heading.\n", summary_words=50)
+    assert html == "<p>The lead is short.</p>"
