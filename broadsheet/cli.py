@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -83,12 +84,13 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """`broadsheet serve`: runs until Ctrl-C, which ends it cleanly with status 0."""
+    """`broadsheet serve`: runs until Ctrl-C (or SIGTERM), which ends it cleanly with status 0."""
     from broadsheet.serve import PreviewSession, is_loopback
 
     options = BuildOptions(site_dir=args.site, output_dir=args.site / "public", drafts=args.drafts,
                            future=args.future)
     session = PreviewSession(options, args.bind, args.port, args.poll)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         session.start()
         print(f"Serving the preview at {session.url} (Ctrl-C to stop)", flush=True)
@@ -101,10 +103,21 @@ def run_serve(args: argparse.Namespace) -> int:
         session.run()
     except KeyboardInterrupt:
         pass
+    except SiteError as error:  # the server could not listen; build problems never end the preview
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print("Failed: the preview server could not start.", file=sys.stderr)
+        return 1
     finally:
+        signal.signal(signal.SIGTERM, previous)
         session.close()
     print("Stopped.")
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (docker stop, kill) ends the preview as Ctrl-C does."""
+    raise KeyboardInterrupt
 
 
 def run_new(args: argparse.Namespace) -> int:

@@ -52,20 +52,22 @@ class Rebuild:
         return not self.problems
 
     def line(self) -> str:
-        """The one terminal line for this rebuild."""
-        what = self.changed[0] if self.changed else "nothing"
+        """The one terminal line for this build: the first build's summary, or what changed and how it went."""
+        if not self.changed:
+            return self.summary if self.ok else f"Build failed in {self.seconds:.2f} s; the preview shows the problems"
+        what = self.changed[0]
         if len(self.changed) > 1:
             what += f" and {len(self.changed) - 1} other file{'s' * (len(self.changed) > 2)}"
         if self.ok:
             return f"Rebuilt in {self.seconds:.2f} s — {what} changed"
-        return f"Rebuild failed in {self.seconds:.2f} s — {what} changed; still serving the last good build"
+        return f"Rebuild failed in {self.seconds:.2f} s — {what} changed; the preview shows the problems"
 
 
 def print_rebuild(rebuild: Rebuild) -> None:
     """The terminal's account of a rebuild: its problems, one line each, then one summary line."""
     for problem in rebuild.problems:
         print(problem)
-    print(rebuild.line() if rebuild.changed else rebuild.summary or rebuild.line(), flush=True)
+    print(rebuild.line(), flush=True)
 
 
 def resolve_file(root: Path, url_path: str) -> Path | str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import http.client
 import os
 import queue
@@ -378,6 +379,7 @@ def test_a_port_in_use_is_a_clear_message(sample_site: Path, run_cli) -> None:
         result = run_cli("serve", "--site", str(sample_site), "--port", str(port))
     assert result.status == 1
     assert f"--port: port {port} on 127.0.0.1 is already in use" in result.err
+    assert "could not start" in result.err
 
 
 def test_the_command_prints_the_address_and_stops_cleanly_on_ctrl_c(sample_site: Path) -> None:
@@ -398,3 +400,25 @@ def test_the_command_prints_the_address_and_stops_cleanly_on_ctrl_c(sample_site:
     assert process.returncode == 0, err
     assert "Traceback" not in err
     assert out.strip().endswith("Stopped.")
+
+
+def test_without_native_watching_the_preview_polls_and_says_so(sample_site: Path, monkeypatch, capsys) -> None:
+    from watchdog.observers.polling import PollingObserver
+
+    import broadsheet.watch
+
+    class OutOfWatches(broadsheet.watch.Observer):  # type: ignore[misc, valid-type]
+        def start(self) -> None:
+            raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    monkeypatch.setattr(broadsheet.watch, "Observer", OutOfWatches)
+    running = Running(sample_site)
+    try:
+        assert "polling for changes instead" in capsys.readouterr().out
+        assert isinstance(running.session._observer, PollingObserver)
+        events = running.events()
+        edit(sample_site / ARTICLE, TITLE, "Seen By Polling")
+        assert events.next()[0] == "reload"
+        events.close()
+    finally:
+        running.close()
