@@ -135,6 +135,9 @@ class _NewsTreeprocessor(Treeprocessor):
                 attr = "href" if element.tag == "a" else "src"
                 if attr in element.attrib and not is_safe_url(element.get(attr, ""), self.trusted):
                     del element.attrib[attr]
+            elif element.tag == "table":
+                # The theme lets a wide table scroll in its own box; keyboard users must be able to scroll it too.
+                element.set("tabindex", "0")
             elif element.tag in ("h1", "h2", "h3", "h4", "h5", "h6") and not element.get("id"):
                 base = slugify(_plain(element)) or "section"
                 candidate, n = base, 1
