@@ -1,0 +1,94 @@
+"""The built pages of every type are valid HTML, ship no JavaScript, request nothing from elsewhere, and are light."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from theme_site import PAGE_TYPES, SEED_ARTICLE
+from tooling import require_tool, vnu_command
+
+#: An article page's HTML plus its CSS, before compression (issue 7).
+PAGE_BUDGET = 30 * 1024
+SITE_ORIGIN = "https://example.org"
+
+
+def html_pages(public: Path) -> list[Path]:
+    return sorted(public.rglob("*.html"))
+
+
+def page_file(public: Path, url_path: str) -> Path:
+    return public / (url_path if url_path.endswith(".html") else url_path + "index.html")
+
+
+def test_every_page_type_is_built(theme_site: Path) -> None:
+    missing = [kind for kind, path in PAGE_TYPES.items() if not page_file(theme_site, path).is_file()]
+    assert not missing, f"page types not in the build: {missing}"
+
+
+def test_every_page_passes_the_nu_html_checker(theme_site: Path) -> None:
+    command = vnu_command()
+    require_tool("vnu", command is not None, "needs Java and node_modules/vnu-jar (run 'npm ci')")
+    assert command is not None
+    result = subprocess.run([*command, "--skip-non-html", "--errors-only", str(theme_site)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr or result.stdout
+
+
+class _Resources(HTMLParser):
+    """Scripts, event-handler attributes and every URL a page would load by itself."""
+
+    LOADING_RELS = {"stylesheet", "icon", "preload", "modulepreload", "prefetch", "preconnect", "manifest",
+                    "apple-touch-icon"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts = 0
+        self.handlers: list[str] = []
+        self.loaded: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "script":
+            self.scripts += 1
+        self.handlers += [name for name in attributes if name.startswith("on")]
+        if tag == "link" and self.LOADING_RELS & set(attributes.get("rel", "").lower().split()):
+            self.loaded.append(attributes.get("href", ""))
+        for name in ("src", "poster", "data"):
+            if name in attributes and tag != "a":
+                self.loaded.append(attributes[name])
+        for candidate in attributes.get("srcset", "").split(","):
+            if candidate.strip():
+                self.loaded.append(candidate.split()[0])
+
+
+def test_pages_ship_no_javascript_and_load_nothing_from_elsewhere(theme_site: Path) -> None:
+    for page in html_pages(theme_site):
+        resources = _Resources()
+        resources.feed(page.read_text(encoding="utf-8"))
+        where = page.relative_to(theme_site)
+        assert resources.scripts == 0 and not resources.handlers, f"{where} ships JavaScript"
+        foreign = [url for url in resources.loaded if urlsplit(url).netloc and not url.startswith(SITE_ORIGIN)]
+        assert not foreign, f"{where} loads from elsewhere: {foreign}"
+    for css in theme_site.rglob("*.css"):
+        text = css.read_text(encoding="utf-8")
+        assert "@import" not in text and not re.search(r"url\(\s*['\"]?(https?:)?//", text), css.name
+
+
+def stylesheets(page: Path, public: Path) -> list[Path]:
+    """The site's own stylesheets a page links."""
+    hrefs = re.findall(r'<link rel="stylesheet" href="([^"]+)"', page.read_text(encoding="utf-8"))
+    return [public / href.lstrip("/") for href in hrefs]
+
+
+def test_an_article_page_with_its_css_weighs_under_30_kb(theme_site: Path) -> None:
+    articles = [p for p in html_pages(theme_site) if 'class="article"' in p.read_text(encoding="utf-8")]
+    assert page_file(theme_site, SEED_ARTICLE) in articles
+    for page in articles:
+        css = stylesheets(page, theme_site)
+        assert css, f"{page} links no stylesheet"
+        weight = page.stat().st_size + sum(sheet.stat().st_size for sheet in css)
+        assert weight < PAGE_BUDGET, f"{page.relative_to(theme_site)}: {weight} bytes of HTML + CSS"
