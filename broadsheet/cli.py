@@ -43,6 +43,11 @@ def make_parser() -> argparse.ArgumentParser:
     _build_args(build)
     build.add_argument("--output", "-o", type=Path, help="output folder (default: SITE/public)")
 
+    check = commands.add_parser("check", help="validate the whole site without writing anything")
+    _build_args(check)
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.set_defaults(output=None)
+
     serve = commands.add_parser("serve", help="preview the site: build, serve, rebuild on every change")
     _site_args(serve)
     serve.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
@@ -120,6 +125,19 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def run_check(args: argparse.Namespace) -> int:
+    """`broadsheet check`: one line per problem; 1 on errors (with --strict, on warnings too)."""
+    from broadsheet.check import check
+
+    result = check(build_options(args))
+    for problem in result.problems:
+        print(problem)
+    if not args.quiet or result.problems:
+        print(f"Checked {result.pages} pages: {result.errors} error{'s' * (result.errors != 1)}, "
+              f"{result.warnings} warning{'s' * (result.warnings != 1)}.")
+    return 1 if result.errors or (args.strict and result.warnings) else 0
+
+
 def run_new(args: argparse.Namespace) -> int:
     """`broadsheet new`."""
     config = load_config(args.site)
@@ -135,7 +153,7 @@ def run_init(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"build": run_build, "serve": run_serve, "new": run_new, "init": run_init}
+COMMANDS = {"build": run_build, "check": run_check, "serve": run_serve, "new": run_new, "init": run_init}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

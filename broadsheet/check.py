@@ -1,0 +1,235 @@
+"""`broadsheet check`: validate the whole site as a build would see it, without writing anything."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from broadsheet.build import check_images, load_articles, page_views, resolve_now
+from broadsheet.config import BuildOptions, Config, load_config
+from broadsheet.errors import Problem, SiteError
+from broadsheet.markup import MORE_MARKER
+from broadsheet.model import Article, ParsedArticle
+from broadsheet.site import order_site
+from broadsheet.templates import TEMPLATES_DIR, make_environment, render_page
+from broadsheet.theme import collect_static
+
+# Attributes that point at another file of the site.
+_LINK_ATTRIBUTES = {"a": "href", "img": "src", "link": "href", "script": "src", "source": "src", "iframe": "src",
+                    "video": "src", "audio": "src"}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What `broadsheet check` found: errors and warnings, in file order."""
+
+    problems: tuple[Problem, ...]
+    pages: int
+
+    @property
+    def errors(self) -> int:
+        """How many problems are errors."""
+        return sum(not p.warning for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        """How many problems are warnings."""
+        return sum(p.warning for p in self.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRefs:
+    """What one rendered page points at."""
+
+    links: tuple[tuple[str, str], ...]  # (tag, URL as written)
+    images_without_alt: tuple[str, ...]  # src of <img> with no alt attribute
+    images_with_empty_alt: tuple[str, ...]
+
+
+class _RefCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []
+        self.no_alt: list[str] = []
+        self.empty_alt: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        name = _LINK_ATTRIBUTES.get(tag)
+        target = values.get(name) if name else None
+        if target is not None:
+            self.links.append((tag, target))
+        if tag == "img":
+            alt = values.get("alt")
+            if "alt" not in values:
+                self.no_alt.append(values.get("src") or "")
+            elif not (alt or "").strip() and values.get("role") != "presentation":
+                self.empty_alt.append(values.get("src") or "")
+
+
+def page_refs(html: str) -> PageRefs:
+    """The links, images and image alt texts of a rendered page."""
+    collector = _RefCollector()
+    collector.feed(html)
+    collector.close()
+    return PageRefs(tuple(collector.links), tuple(collector.no_alt), tuple(collector.empty_alt))
+
+
+def internal_target(url: str, page_url: str, config: Config) -> str | None:
+    """The output path a link on the page at `page_url` points to, or None for links that leave the site."""
+    parts = urlsplit(url.strip())
+    if parts.scheme and parts.scheme not in ("http", "https"):
+        return None
+    if parts.netloc and f"{parts.scheme or urlsplit(config.origin).scheme}://{parts.netloc}" != config.origin:
+        return None
+    if not parts.path:
+        return None  # "#top" or "?q=": the page itself
+    path = posixpath.normpath(posixpath.join(posixpath.dirname(page_url), unquote(parts.path)))
+    path += "/" if parts.path.endswith("/") and not path.endswith("/") else ""
+    if not path.startswith(config.base_path) and path + "/" != config.base_path:
+        return None  # elsewhere on the same host: not ours to check
+    relative = path[len(config.base_path):] if path.startswith(config.base_path) else ""
+    return relative + "index.html" if relative.endswith("/") or not relative else relative
+
+
+def _exists(target: str, outputs: set[str]) -> bool:
+    return target in outputs or f"{target}/index.html" in outputs
+
+
+def _line_of(text: str, needle: str, default: int) -> int:
+    index = text.find(needle) if needle else -1
+    return text.count("\n", 0, index) + 1 if index >= 0 else default
+
+
+class _Sources:
+    """Site files read on demand, to point problems at a line."""
+
+    def __init__(self, site_dir: Path):
+        self.site_dir = site_dir
+        self._texts: dict[str, str] = {}
+
+    def text(self, path: str) -> str:
+        if path not in self._texts:
+            try:
+                raw = (self.site_dir / path).read_text(encoding="utf-8-sig", errors="replace")
+                self._texts[path] = raw.replace("\r\n", "\n").replace("\r", "\n")
+            except OSError:
+                self._texts[path] = ""
+        return self._texts[path]
+
+    def line(self, path: str, needle: str, default: int = 1) -> int:
+        return _line_of(self.text(path), needle, default)
+
+
+def _owner(output_path: str, template: str, by_output: dict[str, Article]) -> str:
+    """The file to blame for what a page contains: the article's source, else the page's template."""
+    article = by_output.get(output_path)
+    return article.source if article else f"{TEMPLATES_DIR}/{template}"
+
+
+def _written_link(url: str, page_url: str) -> list[str]:
+    """Ways a link may have been written in Markdown, for finding its line."""
+    relative = posixpath.relpath(url, posixpath.dirname(page_url)) if url.startswith("/") else url
+    return [url, relative, url.rstrip("/")]
+
+
+def check_pages(rendered: Iterable[tuple[str, str, str]], outputs: set[str], hidden: list[Article],
+                by_output: dict[str, Article], config: Config, sources: _Sources) -> list[Problem]:
+    """Broken internal links, missing images, missing alt text and unpublished articles named in pages."""
+    problems: list[Problem] = []
+    hidden_urls = {a.url: a for a in hidden}
+    hidden_outputs = {a.output_path for a in hidden}
+    leak = re.compile("(?:" + "|".join(re.escape(u) for u in sorted(hidden_urls)) + r")(?=[\"'<#?\s])") \
+        if hidden_urls else None
+    for output_path, template, html in rendered:
+        owner = _owner(output_path, template, by_output)
+        page_url = config.base_path + output_path.removesuffix("index.html")
+
+        def line_of(url: str, owner: str = owner, page_url: str = page_url) -> int:
+            return next((n for n in (sources.line(owner, w, 0) for w in _written_link(url, page_url)) if n), 1)
+
+        for found in sorted(set(leak.findall(html))) if leak else ():
+            draft = hidden_urls[found]
+            problems.append(Problem(owner, line_of(found), f"/{output_path} links to {found}, which is not published "
+                                    f"({draft.source} is {_why_hidden(draft)})", "remove the link or publish it"))
+        if not output_path.endswith((".html", ".htm")):
+            continue
+        refs = page_refs(html)
+        for tag, url in refs.links:
+            target = internal_target(url, page_url, config)
+            if target is None or _exists(target, outputs) or target in hidden_outputs:
+                continue
+            message = f"missing image {url}" if tag == "img" else f"broken link to {url}"
+            problems.append(Problem(owner, line_of(url), f"{message} (on /{output_path}: not in the site)",
+                                    "check the path; static files are published at their path under static/"))
+        for src in refs.images_without_alt:
+            problems.append(Problem(owner, line_of(src), f"image {src} has no alt text (on /{output_path})",
+                                    "describe it: ![what the image shows](path)"))
+        for src in refs.images_with_empty_alt:
+            problems.append(Problem(owner, line_of(src), f"image {src} has empty alt text (on /{output_path})",
+                                    "describe it unless it is purely decorative", warning=True))
+    return problems
+
+
+def _why_hidden(article: Article) -> str:
+    return "a draft" if article.draft else "scheduled for later or expired"
+
+
+def summary_warnings(parsed: list[ParsedArticle], sources: _Sources) -> list[Problem]:
+    """Articles whose summary was made by machine: no `summary:` and no `<!--more-->` line."""
+    problems = []
+    for item in parsed:
+        article = item.article
+        if article.kind == "article" and not article.summary_is_written and \
+                not MORE_MARKER.search(sources.text(article.source)):
+            problems.append(Problem(article.source, 1, "has no summary written by a person",
+                                    "add 'summary:' to the front matter, or a <!--more--> line after the lead",
+                                    warning=True))
+    return problems
+
+
+def check(options: BuildOptions) -> CheckResult:
+    """Validate the site as a build with these options would see it; nothing is written."""
+    site_dir = options.site_dir
+    config = load_config(site_dir, options.base_url, options.origin)
+    now = resolve_now(options.now, config)
+    sources = _Sources(site_dir)
+    try:
+        parsed = load_articles(site_dir, config)
+    except SiteError as error:
+        return CheckResult(error.problems, 0)
+    warnings: list[Problem] = [w for p in parsed for w in p.warnings] + summary_warnings(parsed, sources)
+    articles = [p.article for p in parsed]
+    try:
+        site = order_site(articles, config, now, options.drafts, options.future)
+    except SiteError as error:
+        return CheckResult((*error.problems, *warnings), 0)
+    static = collect_static(site_dir)
+    problems: list[Problem] = check_images(parsed, static)
+    env = make_environment(site_dir, config, static, now, preview=options.preview)
+    bodies = {p.article.source: p.body_html for p in parsed}
+    shared = {"sections": site.sections, "pages": site.pages}
+    rendered: list[tuple[str, str, str]] = []
+    for output_path, template, context in page_views(site, bodies, config):
+        try:
+            html = render_page(env, template, {**shared, **context}, site_dir).decode("utf-8")
+        except SiteError as error:
+            problems.extend(p for p in error.problems if p not in problems)
+            continue
+        rendered.append((output_path, template, html))
+    outputs = {path for path, _, _ in rendered} | {f.output_path for f in static.values()}
+    visible = {a.source for a in site.articles} | {a.source for a in site.pages}
+    hidden = [a for a in articles if a.source not in visible]
+    by_output = {a.output_path: a for a in (*site.articles, *site.pages)}
+    problems += check_pages(rendered, outputs, hidden, by_output, config, sources)
+    for article in hidden:
+        if article.output_path in outputs and article.output_path not in by_output:
+            problems.append(Problem(article.source, 1, f"is not published but /{article.output_path} is written"))
+    found = sorted(dict.fromkeys([*problems, *warnings]), key=lambda p: (p.path, p.line or 0, p.message))
+    return CheckResult(tuple(found), len(rendered))
+
