@@ -56,6 +56,14 @@ def resolve_now(option: str | None, config: Config) -> datetime:
 
 def load_articles(site_dir: Path, config: Config) -> list[ParsedArticle]:
     """Parse every content file; raise one SiteError listing the problems (and warnings) of all files."""
+    parsed, problems = parse_sources(site_dir, config)
+    if any(not problem.warning for problem in problems):
+        raise SiteError(problems + [w for p in parsed for w in p.warnings])
+    return parsed
+
+
+def parse_sources(site_dir: Path, config: Config) -> tuple[list[ParsedArticle], list[Problem]]:
+    """Parse every content file: the files that parsed, and the problems of those that did not."""
     parsed: list[ParsedArticle] = []
     problems: list[Problem] = []
     for source in discover_sources(site_dir):
@@ -65,9 +73,7 @@ def load_articles(site_dir: Path, config: Config) -> list[ParsedArticle]:
             problems.extend(error.problems)
         except OSError as error:
             problems.append(Problem(source, None, f"cannot be read: {error.strerror}"))
-    if any(not problem.warning for problem in problems):
-        raise SiteError(problems + [w for p in parsed for w in p.warnings])
-    return parsed
+    return parsed, problems
 
 
 def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> list[Problem]:
@@ -114,21 +120,29 @@ def build(options: BuildOptions) -> BuildResult:
     config = load_config(site_dir, options.base_url, options.origin)
     now = resolve_now(options.now, config)
     check_output_location(site_dir, options.output_dir)
-    parsed = load_articles(site_dir, config)
-    site = order_site((p.article for p in parsed), config, now, options.drafts, options.future)
+    # On a problem, carry on with what did work, so that one failed build lists every problem at once.
+    parsed, failures = parse_sources(site_dir, config)
+    problems: dict[Problem, None] = dict.fromkeys(failures)
+    try:
+        site = order_site((p.article for p in parsed), config, now, options.drafts, options.future)
+    except SiteError as error:  # URL collisions: render without the files that claimed a taken URL
+        problems.update(dict.fromkeys(error.problems))
+        clashing = {problem.path for problem in error.problems}
+        site = order_site((p.article for p in parsed if p.article.source not in clashing), config, now,
+                          options.drafts, options.future)
     bodies = {p.article.source: p.body_html for p in parsed}
     static = collect_static(site_dir)
     warnings = tuple(w for p in parsed for w in p.warnings)
     image_problems = check_images(parsed, static)
+    problems.update(dict.fromkeys(image_problems))
     if image_problems:
-        raise SiteError([*image_problems, *warnings])
+        raise SiteError([*problems, *warnings])
     env = make_environment(site_dir, config, static, now, preview=options.preview)
 
     output = OutputFolder(options.output_dir, config.keep)
     output.begin()
     try:
         pages = 0
-        problems: dict[Problem, None] = {}
         shared = {"sections": site.sections, "pages": site.pages}
         for output_path, template, context in page_views(site, bodies, config):
             try:
@@ -136,7 +150,7 @@ def build(options: BuildOptions) -> BuildResult:
                 pages += 1
             except SiteError as error:
                 problems.update(dict.fromkeys(error.problems))
-        if problems:
+        if any(not problem.warning for problem in problems):
             raise SiteError([*problems, *warnings])
         for static_file in static.values():
             output.copy(static_file.output_path, static_file.source)

@@ -426,3 +426,17 @@ def test_python_m_broadsheet(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Built ")
     assert (tmp_path / "out/index.html").is_file()
+
+
+def test_one_failed_build_lists_problems_of_every_stage(tmp_path: Path, build) -> None:
+    site = write_tree(tmp_path / "site", {
+        "content/world/no-title.md": "---\ndate: 2024-01-01\n---\n\nBody.\n",
+        "content/world/one.md": article("One", "2024-01-01", slug="same"),
+        "content/world/two.md": article("Two", "2024-01-02", slug="same"),
+        "content/world/three.md": article("Three", "2024-01-03"),
+        "templates/list.html": '{% extends "base.html" %}\n{% block main %}{{ listing.titel }}{% endblock %}\n',
+    })
+    result, out = build(site)
+    assert_failed(result, "content/world/no-title.md:1: missing 'title'", "content/world/two.md:1: ",
+                  "templates/list.html:2: ")
+    assert not out.exists()
