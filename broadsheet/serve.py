@@ -43,8 +43,9 @@ class Rebuild:
 
     changed: tuple[str, ...]
     seconds: float
-    problems: tuple[Problem, ...] = ()
+    problems: tuple[Problem, ...] = ()  # why it failed (with any warnings); empty when it succeeded
     summary: str = ""  # the build's own summary line, when it succeeded
+    warnings: tuple[Problem, ...] = ()  # what a successful build warned about
 
     @property
     def ok(self) -> bool:
@@ -63,11 +64,18 @@ class Rebuild:
         return f"Rebuild failed in {self.seconds:.2f} s — {what} changed; the preview shows the problems"
 
 
-def print_rebuild(rebuild: Rebuild) -> None:
-    """The terminal's account of a rebuild: its problems, one line each, then one summary line."""
-    for problem in rebuild.problems:
-        print(problem)
-    print(rebuild.line(), flush=True)
+class TerminalReport:
+    """Prints each build: its problems (warnings only when they differ from the last build's), then one line."""
+
+    def __init__(self) -> None:
+        self._warnings: tuple[Problem, ...] = ()
+
+    def __call__(self, rebuild: Rebuild) -> None:
+        for problem in rebuild.problems or (rebuild.warnings if rebuild.warnings != self._warnings else ()):
+            print(problem, file=sys.stderr)
+        if rebuild.ok:
+            self._warnings = rebuild.warnings
+        print(rebuild.line(), flush=True)
 
 
 def resolve_file(root: Path, url_path: str) -> Path | str | None:
@@ -131,7 +139,6 @@ class Preview:
     def rebuild(self, changed: tuple[str, ...] = ()) -> Rebuild:
         """Build the site again; a failure keeps the last good build in place and is shown over its pages."""
         started = time.perf_counter()
-        summary = ""
         try:
             result = build(self.options)
         except SiteError as error:
@@ -144,9 +151,9 @@ class Preview:
                 path.startswith(STATIC_DIR + "/") and path.endswith(".css") for path in changed)
             self.problems, self.has_site = (), True
             self.base_path = urlsplit(result.base_url).path or "/"
-            summary = result.summary_line()
             self.events.publish(CSS if css_only else RELOAD)
-            return Rebuild(changed, time.perf_counter() - started, summary=summary)
+            return Rebuild(changed, time.perf_counter() - started, summary=result.summary_line(),
+                           warnings=result.warnings)
         self.events.publish(RELOAD)
         return Rebuild(changed, time.perf_counter() - started, self.problems)
 
@@ -296,8 +303,9 @@ class PreviewSession:
     """A running preview: the server thread, the watcher, and the build loop (run) until close()."""
 
     def __init__(self, options: BuildOptions, bind: str = "127.0.0.1", port: int = 8000, poll: bool = False,
-                 report: Callable[[Rebuild], None] = print_rebuild):
-        self.options, self.bind, self.port, self.poll, self.report = options, bind, port, poll, report
+                 report: Callable[[Rebuild], None] | None = None):
+        self.options, self.bind, self.port, self.poll = options, bind, port, poll
+        self.report = report or TerminalReport()
         self.folder = Path(tempfile.mkdtemp(prefix="broadsheet-preview-"))
         self.preview = Preview(replace(options, output_dir=self.folder / "site", preview=True))
         self.server: PreviewServer | None = None

@@ -422,3 +422,24 @@ def test_without_native_watching_the_preview_polls_and_says_so(sample_site: Path
         events.close()
     finally:
         running.close()
+
+
+def test_the_terminal_gets_one_line_per_rebuild_and_warnings_only_when_they_change(capsys) -> None:
+    from broadsheet.errors import Problem
+    from broadsheet.serve import TerminalReport
+
+    warning = Problem("content/a.md", 3, "unknown key 'titel'", "did you mean 'title'?", warning=True)
+    error = Problem("content/b.md", 2, "invalid front matter")
+    report = TerminalReport()
+    report(Rebuild((), 0.5, summary="Built 3 pages from 1 article in 0.50 s", warnings=(warning,)))
+    report(Rebuild(("content/a.md",), 0.08, warnings=(warning,)))
+    report(Rebuild(("content/b.md", "content/c.md", "site.yaml"), 0.05, problems=(error,)))
+    report(Rebuild(("content/b.md",), 0.07))
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        "Built 3 pages from 1 article in 0.50 s",
+        "Rebuilt in 0.08 s — content/a.md changed",
+        "Rebuild failed in 0.05 s — content/b.md and 2 other files changed; the preview shows the problems",
+        "Rebuilt in 0.07 s — content/b.md changed",
+    ]
+    assert captured.err.splitlines() == [str(warning), str(error)]
