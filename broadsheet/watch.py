@@ -131,6 +131,7 @@ class ChangeQueue(FileSystemEventHandler):
 
 def start_watching(site_dir: Path, queue: ChangeQueue, poll: bool = False) -> BaseObserver:
     """Watch content/, templates/, static/ and site.yaml; fall back to polling where native watching fails."""
+    site_dir = site_dir.absolute()  # events carry the watched path as given; the queue expects absolute ones
     if not poll:
         try:
             return _start(Observer(), site_dir, queue)

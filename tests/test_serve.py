@@ -253,6 +253,19 @@ def test_a_save_by_rename_is_one_rebuild(preview: Running) -> None:
     events.close()
 
 
+def test_a_site_given_as_a_relative_folder_is_watched(sample_site: Path, monkeypatch) -> None:
+    monkeypatch.chdir(sample_site)
+    running = Running(Path("."))
+    try:
+        events = running.events()
+        edit(sample_site / ARTICLE, TITLE, "Relative Headline")
+        assert events.next()[0] == "reload"
+        assert "<h1>Relative Headline</h1>" in running.get(ARTICLE_URL)[2]
+        events.close()
+    finally:
+        running.close()
+
+
 def test_a_deleted_article_is_a_change(preview: Running) -> None:
     events = preview.events()
     (preview.site / ARTICLE).unlink()
@@ -382,10 +395,11 @@ def test_a_port_in_use_is_a_clear_message(sample_site: Path, run_cli) -> None:
     assert "could not start" in result.err
 
 
-def test_the_command_prints_the_address_and_stops_cleanly_on_ctrl_c(sample_site: Path) -> None:
-    environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "broadsheet", "serve", "--site", str(sample_site), "--port", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+def test_python_build_py_serve_prints_the_address_and_stops_cleanly_on_ctrl_c(sample_site: Path) -> None:
+    shutil.copy(REPO_ROOT / "build.py", sample_site / "build.py")
+    shutil.copytree(REPO_ROOT / "broadsheet", sample_site / "broadsheet", ignore=shutil.ignore_patterns("__pycache__"))
+    process = subprocess.Popen([sys.executable, "build.py", "serve", "--port", "0"], cwd=sample_site,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
@@ -400,6 +414,7 @@ def test_the_command_prints_the_address_and_stops_cleanly_on_ctrl_c(sample_site:
     assert process.returncode == 0, err
     assert "Traceback" not in err
     assert out.strip().endswith("Stopped.")
+    assert not (sample_site / "public").exists()
 
 
 def test_without_native_watching_the_preview_polls_and_says_so(sample_site: Path, monkeypatch, capsys) -> None:
