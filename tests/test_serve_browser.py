@@ -65,6 +65,6 @@ def test_a_stylesheet_change_applies_without_a_reload(page: tuple[Running, Page]
     running, tab = page
     tab.evaluate("window.sameDocument = true")
     with (running.site / "static/style.css").open("a", encoding="utf-8") as css:
-        css.write("\nh1 { letter-spacing: 7px; }\n")
+        css.write("\nh1 { letter-spacing: 7px !important; }\n")
     expect(tab.locator("h1")).to_have_css("letter-spacing", "7px", timeout=WAIT_MS)
     assert tab.evaluate("window.sameDocument === true")
