@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from broadsheet.config import BuildOptions, Config, load_config
-from broadsheet.content import discover_sources, parse_article, parse_date
+from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
+from broadsheet.content import CONTENT_DIR, discover_sources, parse_article, parse_date
 from broadsheet.errors import Problem, SiteError
 from broadsheet.markup import describe
 from broadsheet.model import ParsedArticle, Site
@@ -117,6 +117,7 @@ def build(options: BuildOptions) -> BuildResult:
     """Build the site into options.output_dir, all or nothing."""
     started = time.perf_counter()
     site_dir = options.site_dir
+    check_site_folder(site_dir)
     config = load_config(site_dir, options.base_url, options.origin)
     now = resolve_now(options.now, config)
     check_output_location(site_dir, options.output_dir)
@@ -160,6 +161,13 @@ def build(options: BuildOptions) -> BuildResult:
         raise
     return BuildResult(pages, len(site.articles), time.perf_counter() - started, options.output_dir,
                        config.base_url, warnings)
+
+
+def check_site_folder(site_dir: Path) -> None:
+    """Refuse to build a folder that is not a site (a mistyped --site), rather than publish an empty one."""
+    if not (site_dir / CONFIG_FILE).is_file() and not (site_dir / CONTENT_DIR).is_dir():
+        what = "does not exist" if not site_dir.exists() else f"is not a site: it has no {CONFIG_FILE} and no {CONTENT_DIR}/"
+        raise SiteError(Problem(str(site_dir), None, what, "pass --site DIR, or create a site with 'broadsheet init DIR'"))
 
 
 def check_output_location(site_dir: Path, output_dir: Path) -> None:

@@ -133,3 +133,12 @@ def test_output_cannot_be_the_sources(tmp_path: Path, run_cli) -> None:
     result = run_cli("build", "--site", str(tmp_path), "--output", str(tmp_path / "content"))
     assert result.status == 1
     assert (tmp_path / "content/world/a.md").is_file()
+
+
+def test_a_folder_that_is_not_a_site_is_refused(tmp_path: Path, run_cli) -> None:
+    missing = run_cli("build", "--site", str(tmp_path / "typo"))
+    assert missing.status == 1
+    assert missing.err.startswith(f"{tmp_path / 'typo'}: does not exist")
+    empty = run_cli("build", "--site", str(tmp_path))
+    assert empty.status == 1 and "is not a site" in empty.err
+    assert not (tmp_path / "typo").exists() and not (tmp_path / "public").exists()
