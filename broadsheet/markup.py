@@ -15,6 +15,8 @@ from markdown.treeprocessors import Treeprocessor
 from broadsheet.slugs import slugify
 
 MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
+# Ids the page around a body already uses (the skip link's target and the like): heading ids step around them.
+THEME_IDS = frozenset({"main", "top", "content", "related-title"})
 _PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
 _UNSAFE_SCHEME = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
@@ -126,7 +128,7 @@ class _NewsTreeprocessor(Treeprocessor):
                     value = _smarten(value, last)
                     setattr(owner, attr, value)
                     last = value[-1]
-        used_ids: set[str] = {str(e.get("id")) for e in root.iter() if e.get("id")}
+        used_ids: set[str] = {str(e.get("id")) for e in root.iter() if e.get("id")} | THEME_IDS
         for element in root.iter():
             if not self.trusted:
                 for name in [name for name in element.attrib if name.lower().startswith("on")]:

@@ -138,3 +138,8 @@ def test_renderer_is_reused_without_leaking_state() -> None:
 def test_automatic_summary_stops_at_the_first_heading_after_the_lead() -> None:
     html = summary("<div>raw</div>\n\nThe lead is short.\n\n## Details\n\nAfter the heading.\n", summary_words=50)
     assert html == "<p>The lead is short.</p>"
+
+
+def test_heading_ids_never_take_an_id_of_the_page_around_the_body() -> None:
+    parsed = article("# Main\n\nText.\n")
+    assert '<h1 id="main-2">' in parsed.body_html
