@@ -94,6 +94,8 @@ def _yaml_problem(path: str, source: str, error: yaml.YAMLError, first_line: int
         text = " ".join(part for part in (error.context, error.problem) if part) or str(error)
     else:
         line, text = first_line, str(error)
+    if "maximum nesting depth" in text:  # PyYAML >= 6.0.4 stops deep flow nesting itself, before _scan counts it
+        return Problem(path, line, f"invalid {what}: the YAML nests deeper than {MAX_DEPTH} levels")
     hint = next((hint for fragment, hint in _YAML_HINTS if fragment in text), "")
     lines = source.split("\n")
     if 0 <= line - first_line < len(lines) and "\t" in lines[line - first_line]:
