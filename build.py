@@ -22,5 +22,16 @@ def site_command(argv: list[str]) -> list[str]:
     return [command, "--site", str(HERE), *rest]
 
 
+def run_packaging_build() -> None:
+    """`python -m build` here finds this file before PyPA's `build` package: hand the command over to it."""
+    import runpy
+
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+    runpy.run_module("build", run_name="__main__", alter_sys=True)
+
+
 if __name__ == "__main__":
-    sys.exit(main(site_command(sys.argv[1:])))
+    if __spec__ is not None and __spec__.name == "build":
+        run_packaging_build()
+    else:
+        sys.exit(main(site_command(sys.argv[1:])))
