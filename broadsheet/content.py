@@ -260,7 +260,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         if summary_text:
             summary_html = md.summary(summary_text)
         elif more:
-            summary_html = md.body(more[0]).html
+            summary_html = md.lead(more[0])
         else:
             summary_html = auto_summary(rendered.paragraphs, config.summary_words)
     except RecursionError:

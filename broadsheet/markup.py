@@ -14,7 +14,9 @@ from markdown.treeprocessors import Treeprocessor
 
 from broadsheet.slugs import slugify
 
-MORE_MARKER = re.compile(r"^[ \t]*<!--\s*more\s*-->[ \t]*$", re.MULTILINE)
+MORE_MARKER = re.compile(r"^ {0,3}<!--\s*more\s*-->[ \t]*$", re.MULTILINE)  # four spaces would make it code
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_FOOTNOTE_REFERENCE = re.compile(r"\[\^[^\]\s]+\](?!:)")
 # Ids the page around a body already uses (the skip link's target and the like): heading ids step around them.
 THEME_IDS = frozenset({"main", "top", "content", "related-title"})
 _PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
@@ -118,6 +120,7 @@ class _NewsTreeprocessor(Treeprocessor):
         self.trusted = trusted
         self.paragraphs: list[str] = []
         self.word_count = 0
+        self.lead = False  # rendering a <!--more--> lead for the summary toggle, shown twice beside the body
 
     def run(self, root: etree.Element) -> None:
         if self.typography:
@@ -159,6 +162,9 @@ class _NewsTreeprocessor(Treeprocessor):
                 self.paragraphs.extend(_plain(li, stash).strip() for li in child if li.tag == "li")
         self.paragraphs = [p for p in self.paragraphs if p]
         self.word_count = len(_PLACEHOLDER.sub(" ", "".join(root.itertext())).split())
+        if self.lead:  # the body already has these ids: a page must not repeat them
+            for element in root.iter():
+                element.attrib.pop("id", None)
 
 
 class NewsExtension(Extension):
@@ -200,6 +206,16 @@ class MarkdownRenderer:
         news: _NewsTreeprocessor = self._body.treeprocessors["broadsheet-news"]  # type: ignore[assignment]
         return RenderedBody(result, tuple(news.paragraphs), news.word_count)
 
+    def lead(self, text: str) -> str:
+        """Render the part of a body before `<!--more-->` as a summary: no ids, no footnote references
+        (their notes are below the marker)."""
+        news: _NewsTreeprocessor = self._body.treeprocessors["broadsheet-news"]  # type: ignore[assignment]
+        news.lead = True
+        try:
+            return self.body(_FOOTNOTE_REFERENCE.sub("", text)).html
+        finally:
+            news.lead = False
+
     def summary(self, text: str) -> str:
         """Render a summary written in front matter (raw HTML is shown as text)."""
         self._summary.reset()
@@ -217,11 +233,21 @@ def renderer(raw_html: bool = True) -> MarkdownRenderer:
 
 
 def split_more(text: str) -> tuple[str, str] | None:
-    """Split a body at its `<!--more-->` line: (lead, whole body without the marker), or None."""
-    match = MORE_MARKER.search(text)
-    if not match:
-        return None
-    return text[: match.start()], text[: match.start()] + text[match.end():]
+    """Split a body at its `<!--more-->` line, outside code: (lead, whole body without the marker), or None."""
+    lines = text.split("\n")
+    fence = ""
+    for index, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) \
+                    and not line.strip().strip(fence[0]):
+                fence = ""
+        elif opening:
+            fence = opening.group(1)
+        elif MORE_MARKER.fullmatch(line):
+            lead = "\n".join(lines[:index])
+            return lead, "\n".join([*lines[:index], *lines[index + 1:]])
+    return None
 
 
 def auto_summary(paragraphs: tuple[str, ...], words: int) -> str:

@@ -143,3 +143,18 @@ def test_automatic_summary_stops_at_the_first_heading_after_the_lead() -> None:
 def test_heading_ids_never_take_an_id_of_the_page_around_the_body() -> None:
     parsed = article("# Main\n\nText.\n")
     assert '<h1 id="main-2">' in parsed.body_html
+
+
+def test_more_marker_inside_code_is_code() -> None:
+    parsed = article("Lead.\n\n```html\n<!--more-->\n```\n\n    <!--more-->\n\nRest of the story.\n")
+    assert parsed.article.summary_html == "<p>Lead.</p><p>Rest of the story.</p>"  # automatic: no marker outside code
+    assert parsed.body_html.count("&lt;!--more--&gt;") == 2
+
+
+def test_more_lead_repeats_no_ids_and_no_footnote_markers() -> None:
+    parsed = article("## Key points {#key}\n\nThe lead[^1] paragraph.\n\n<!--more-->\n\n## Key points\n\nRest.\n\n"
+                     "[^1]: A note.\n")
+    html = parsed.article.summary_html
+    assert html == "<h2>Key points</h2>\n<p>The lead paragraph.</p>"
+    assert 'id="key"' in parsed.body_html and 'id="key-points"' in parsed.body_html
+    assert "fnref" in parsed.body_html
