@@ -7,6 +7,7 @@ import http.server
 import ipaddress
 import logging
 import mimetypes
+import re
 import shutil
 import socket
 import sys
@@ -105,12 +106,16 @@ def resolve_file(root: Path, url_path: str) -> Path | str | None:
     return target if target.is_file() else None
 
 
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
+
+
 def host_allowed(host_header: str | None, bound: str) -> bool:
     """Refuse DNS rebinding: the Host must be localhost, the bound name, or an IP address (which cannot rebind)."""
-    if not host_header:
+    match = _HOST.fullmatch((host_header or "").strip())
+    if not match:
         return False
-    host = urlsplit("//" + host_header.strip()).hostname or ""
-    if host in ("localhost", bound.lower().strip("[]")):
+    host = match.group(1).strip("[]").lower()
+    if host in ("localhost", bound.strip("[]").lower()):
         return True
     try:
         ipaddress.ip_address(host)

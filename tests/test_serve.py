@@ -192,8 +192,11 @@ def test_only_files_inside_the_output_folder_are_served(served: Running, path: s
 def test_a_foreign_host_header_is_refused(served: Running) -> None:
     assert served.get("/", host="evil.example")[0] == 403
     assert served.get("/", host=f"evil.example:{served.port}")[0] == 403
-    assert served.get("/", host=f"localhost:{served.port}")[0] == 200
-    assert served.get("/", host=f"127.0.0.1:{served.port}")[0] == 200
+    for host in ("evil.example@localhost", "localhost/evil.example", "localhost.evil.example", ""):
+        assert served.get("/", host=host)[0] == 403, host
+    assert served.get("/__broadsheet/events", host="evil.example")[0] == 403
+    for host in (f"localhost:{served.port}", f"LOCALHOST:{served.port}", f"127.0.0.1:{served.port}", "127.0.0.1"):
+        assert served.get("/", host=host)[0] == 200, host
 
 
 def test_an_edit_rebuilds_and_reloads(preview: Running) -> None:
