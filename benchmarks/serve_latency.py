@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import queue
 import shutil
 import statistics
@@ -104,6 +105,7 @@ def main() -> int:
         site_name = f"{args.articles} generated articles" if args.articles else "the sample site"
         print(f"save -> reload event on {site_name}, {args.runs} saves: {figures(latencies)}")
         print(f"rebuild alone: {figures([r.seconds for r in rebuilds[1:]])}")
+        print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work slows both figures)")
     return 0
 
 
