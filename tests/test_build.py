@@ -440,3 +440,26 @@ def test_one_failed_build_lists_problems_of_every_stage(tmp_path: Path, build) -
     assert_failed(result, "content/world/no-title.md:1: missing 'title'", "content/world/two.md:1: ",
                   "templates/list.html:2: ")
     assert not out.exists()
+
+
+def test_no_empty_summary_toggle(tmp_path: Path, build) -> None:
+    site = write_tree(tmp_path / "site", {"content/world/code.md": article("Code only", "2024-01-01", "```\nx = 1\n```")})
+    _, out = build(site)
+    assert parse_file(out / "world/code/index.html").find_all("details") == []
+
+
+def test_labels_translate_the_page(tmp_path: Path, build) -> None:
+    site = write_tree(tmp_path / "site", {
+        "site.yaml": "language: fr\nlabels:\n  summary_toggle: Pas le temps de lire ? Le résumé\n"
+                     "  previous: Article précédent\n  next: Article suivant\n  sources: Sources citées\n",
+        "content/monde/a.md": article("Un", "2024-01-01"),
+        "content/monde/b.md": article("Deux", "2024-01-02", sources="[AFP]"),
+        "content/monde/c.md": article("Trois", "2024-01-03"),
+    })
+    _, out = build(site)
+    page = parse_file(out / "monde/b/index.html")
+    assert page.find("html").attrs["lang"] == "fr"
+    assert [s.text() for s in page.find_all("summary")] == ["Pas le temps de lire ? Le résumé"] * 2
+    assert page.find("a", rel="prev").text() == "Article précédent Un"
+    assert page.find("a", rel="next").text() == "Article suivant Trois"
+    assert page.find("p", class_="sources").text() == "(Sources citées: AFP)"
