@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -92,7 +92,7 @@ def page_views(site: Site, bodies: dict[str, str], config: Config) -> Iterator[t
     for article in site.articles:
         neighbours = site.neighbours[article.source]
         yield article.output_path, "article.html", {
-            "article": article, "body": bodies[article.source], "older": neighbours.older,
+            "article": replace(article, older=neighbours.older, newer=neighbours.newer), "body": bodies[article.source], "older": neighbours.older,
             "newer": neighbours.newer, "page_title": article.title, "description": article.description,
             "canonical_url": article.permalink,
         }

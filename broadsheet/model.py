@@ -49,6 +49,9 @@ class Article:
     permalink: str  # absolute URL
     output_path: str  # file in the output folder: world/slug/index.html
     meta: dict[str, Any] = field(default_factory=dict)  # every front matter key, known or not
+    # Set for the article's own page only: the next older and next newer article (Previous / Next).
+    older: Link | None = None
+    newer: Link | None = None
 
     def link(self) -> Link:
         """The small reference other pages use to point at this article."""

@@ -463,3 +463,22 @@ def test_labels_translate_the_page(tmp_path: Path, build) -> None:
     assert page.find("a", rel="prev").text() == "Article précédent Un"
     assert page.find("a", rel="next").text() == "Article suivant Trois"
     assert page.find("p", class_="sources").text() == "(Sources citées: AFP)"
+
+
+def test_templates_get_article_older_and_newer(tmp_path: Path, build) -> None:
+    site = write_tree(tmp_path / "site", {
+        "content/world/a.md": article("Alpha", "2024-01-01"),
+        "content/world/b.md": article("Beta", "2024-01-02"),
+        "templates/article.html": '{% extends "base.html" %}\n{% block main %}'
+                                  '<p id="o">{{ article.older.title if article.older else "none" }}|'
+                                  '{{ older.url if older else "none" }}</p>'
+                                  '<p id="n">{{ article.newer.title if article.newer else "none" }}|'
+                                  '{{ article.newer.date|isodate if article.newer else "none" }}</p>{% endblock %}\n',
+    })
+    result, out = build(site)
+    assert result.status == 0, result.err
+    first, second = parse_file(out / "world/a/index.html"), parse_file(out / "world/b/index.html")
+    assert first.find("p", id="o").text() == "none|none"
+    assert first.find("p", id="n").text() == "Beta|2024-01-02T00:00:00+00:00"
+    assert second.find("p", id="o").text() == "Alpha|/world/a/"
+    assert second.find("p", id="n").text() == "none|none"
