@@ -245,8 +245,8 @@ def split_more(text: str) -> tuple[str, str] | None:
         elif opening:
             fence = opening.group(1)
         elif MORE_MARKER.fullmatch(line):
-            lead = "\n".join(lines[:index])
-            return lead, "\n".join([*lines[:index], *lines[index + 1:]])
+            # The marker's line stays as a blank line, so the paragraphs around it stay apart.
+            return "\n".join(lines[:index]), "\n".join([*lines[:index], "", *lines[index + 1:]])
     return None
 
 

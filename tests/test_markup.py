@@ -158,3 +158,9 @@ def test_more_lead_repeats_no_ids_and_no_footnote_markers() -> None:
     assert html == "<h2>Key points</h2>\n<p>The lead paragraph.</p>"
     assert 'id="key"' in parsed.body_html and 'id="key-points"' in parsed.body_html
     assert "fnref" in parsed.body_html
+
+
+def test_more_marker_without_blank_lines_keeps_paragraphs_apart() -> None:
+    parsed = article("Lead line.\n<!--more-->\nRest line.\n")
+    assert parsed.article.summary_html == "<p>Lead line.</p>"
+    assert parsed.body_html == "<p>Lead line.</p>\n<p>Rest line.</p>"
