@@ -92,8 +92,12 @@ def _yaml_problem(path: str, source: str, error: yaml.YAMLError, first_line: int
         mark = error.problem_mark or error.context_mark
         line = mark.line + first_line if mark else first_line
         text = " ".join(part for part in (error.context, error.problem) if part) or str(error)
+    elif isinstance(error, yaml.reader.ReaderError):
+        line = source.count("\n", 0, error.position) + first_line
+        text = f"character U+{error.character:04X} is not allowed" if isinstance(error.character, int) else error.reason
     else:
         line, text = first_line, str(error)
+    text = " ".join(text.split())
     if "maximum nesting depth" in text:  # PyYAML >= 6.0.4 stops deep flow nesting itself, before _scan counts it
         return Problem(path, line, f"invalid {what}: the YAML nests deeper than {MAX_DEPTH} levels")
     hint = next((hint for fragment, hint in _YAML_HINTS if fragment in text), "")
@@ -112,7 +116,8 @@ def load_yaml_mapping(path: str, text: str, first_line: int = 1, what: str = "YA
     except yaml.YAMLError as error:
         raise SiteError(_yaml_problem(path, text, error, first_line, what)) from None
     except (ValueError, RecursionError, TypeError, OverflowError, MemoryError) as error:
-        raise SiteError(Problem(path, first_line, f"invalid {what}: {type(error).__name__}: {error}")) from None
+        message = " ".join(f"{type(error).__name__}: {error}".split())
+        raise SiteError(Problem(path, first_line, f"invalid {what}: {message}")) from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -36,6 +36,7 @@ CASES = [
     ("deep-nesting", {A: article(f"title: T\n{DATE}\nx: " + "[" * 100_000 + "]" * 100_000)}, f"{A}:4:", ["nests deeper"]),
     ("python-tag", {A: article(f"title: !!python/object/apply:os.system ['true']\n{DATE}")}, f"{A}:2:",
      ["invalid front matter", "python/object"]),
+    ("control-character", {A: article(f"title: T\n{DATE}\nkicker: a\x1fb")}, f"{A}:4:", ["U+001F is not allowed"]),
     ("not-a-mapping", {A: article("- title\n- date")}, f"{A}:2:", ["must be a mapping"]),
     ("front-matter-unclosed", {A: "---\ntitle: T\n" + DATE + "\n\nBody\n"}, f"{A}:1:", ["not closed"]),
     ("no-front-matter", {A: "# Just a body\n"}, f"{A}:1:", ["no front matter"]),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -293,3 +295,38 @@ def test_environment_variables_never_reach_the_output(tmp_path: Path, run_cli, m
     assert build(run_cli, site).status == 0
     assert b"hunter2-token" not in b"".join(read_tree(site / "public").values())
     assert GOOD
+
+
+# --- determinism -----------------------------------------------------------------------------------------------
+
+def _copy_in_order(source: Path, target: Path, reverse: bool) -> None:
+    """Copy a site file by file, in sorted or reversed order, so directory entries are created differently."""
+    files = sorted(p for p in source.rglob("*") if p.is_file())
+    for path in reversed(files) if reverse else files:
+        destination = target / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(path.read_bytes())
+
+
+def test_output_is_identical_whatever_the_time_zone_hash_seed_file_order_and_folder(tmp_path: Path) -> None:
+    ties = {f"content/world/tie-{name}.md": article(f"title: Same moment {name}\n{DATE}\ntags: [B, a, C]")
+            for name in ("b", "c", "a")}
+    outputs = []
+    for folder, reverse, zone, seed in (("one/site", False, "America/New_York", "1"),
+                                        ("two/deeper/other-name", True, "Asia/Kolkata", "4242")):
+        staging = write_tree(tmp_path / "staging" / folder, ties)
+        for name in ("site.yaml", "content", "templates", "static"):
+            if (REPO_ROOT / name).is_dir():
+                _copy_in_order(REPO_ROOT / name, staging / name, reverse)
+            else:
+                (staging / name).write_bytes((REPO_ROOT / name).read_bytes())
+        site = tmp_path / folder
+        _copy_in_order(staging, site, reverse)
+        env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+        env.update(TZ=zone, PYTHONHASHSEED=seed, PYTHONPATH=str(REPO_ROOT), LC_ALL="C")
+        done = subprocess.run([sys.executable, "-m", "broadsheet", "build", "--site", str(site), "--quiet"],
+                              env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        outputs.append(read_tree(site / "public"))
+    assert outputs[0].keys() == outputs[1].keys()
+    assert [path for path in outputs[0] if outputs[0][path] != outputs[1][path]] == []
