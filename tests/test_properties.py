@@ -10,10 +10,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import yaml
+from conftest import read_tree, write_tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import read_tree, write_tree
 
 from broadsheet.build import build
 from broadsheet.config import BuildOptions, Config
