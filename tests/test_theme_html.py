@@ -41,6 +41,7 @@ def test_every_page_passes_the_nu_html_checker(theme_site: Path) -> None:
 class _Resources(HTMLParser):
     """Scripts, event-handler attributes and every URL a page would load by itself."""
 
+    DATA_TYPES = {"application/ld+json", "application/json"}  # data blocks, never run
     LOADING_RELS = {"stylesheet", "icon", "preload", "modulepreload", "prefetch", "preconnect", "manifest",
                     "apple-touch-icon"}
 
@@ -52,7 +53,7 @@ class _Resources(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {name: value or "" for name, value in attrs}
-        if tag == "script":
+        if tag == "script" and attributes.get("type", "").lower() not in self.DATA_TYPES:
             self.scripts += 1
         self.handlers += [name for name in attributes if name.startswith("on")]
         if tag == "link" and self.LOADING_RELS & set(attributes.get("rel", "").lower().split()):
@@ -92,3 +93,4 @@ def test_an_article_page_with_its_css_weighs_under_30_kb(theme_site: Path) -> No
         assert css, f"{page} links no stylesheet"
         weight = page.stat().st_size + sum(sheet.stat().st_size for sheet in css)
         assert weight < PAGE_BUDGET, f"{page.relative_to(theme_site)}: {weight} bytes of HTML + CSS"
+
