@@ -77,8 +77,9 @@ class Running:
         self.site = site
         self.rebuilds: list[Rebuild] = []
         poll = bool(options.pop("poll", False))
+        port = int(options.pop("port", 0))  # type: ignore[call-overload]
         build_options = BuildOptions(site_dir=site, output_dir=site / "public", **options)  # type: ignore[arg-type]
-        self.session = PreviewSession(build_options, port=0, poll=poll, report=self.rebuilds.append)
+        self.session = PreviewSession(build_options, port=port, poll=poll, report=self.rebuilds.append)
         self.session.start()
         assert self.session.server is not None
         self.port = self.session.server.server_address[1]

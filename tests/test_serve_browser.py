@@ -11,22 +11,29 @@ from test_serve import ARTICLE, ARTICLE_URL, TITLE, Running, edit
 from tooling import open_browser
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 WAIT_MS = 20_000  # a bound on waits for the page to change, never an assertion about speed
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with open_browser() as opened:
+        yield opened
+
+
 @pytest.fixture
-def page(sample_site: Path) -> Iterator[tuple[Running, Page]]:
+def page(sample_site: Path, browser: Browser) -> Iterator[tuple[Running, Page]]:
     """A preview of a fresh copy of the sample site, and a browser page open on its seed article."""
-    with open_browser() as browser:
-        running = Running(sample_site)
-        try:
-            tab = browser.new_page()
-            tab.goto(f"http://127.0.0.1:{running.port}{ARTICLE_URL}")
-            yield running, tab
-        finally:
-            running.close()
+    running = Running(sample_site)
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(f"http://127.0.0.1:{running.port}{ARTICLE_URL}")
+        yield running, tab
+    finally:
+        context.close()
+        running.close()
 
 
 def test_the_summary_toggle_opens_and_an_edit_on_disk_shows_by_itself(page: tuple[Running, Page]) -> None:
@@ -68,3 +75,19 @@ def test_a_stylesheet_change_applies_without_a_reload(page: tuple[Running, Page]
         css.write("\nh1 { letter-spacing: 7px !important; }\n")
     expect(tab.locator("h1")).to_have_css("letter-spacing", "7px", timeout=WAIT_MS)
     assert tab.evaluate("window.sameDocument === true")
+
+
+def test_the_page_reconnects_to_a_restarted_server_and_reloads(page: tuple[Running, Page]) -> None:
+    from playwright.sync_api import expect
+
+    running, tab = page
+    tab.evaluate("window.sameDocument = true")
+    port = running.port
+    running.close()
+    edit(running.site / ARTICLE, TITLE, "Edited While The Server Was Down")
+    restarted = Running(running.site, port=port)
+    try:
+        expect(tab.locator("h1")).to_have_text("Edited While The Server Was Down", timeout=WAIT_MS)
+        assert tab.evaluate("window.sameDocument === undefined")
+    finally:
+        restarted.close()
