@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, value_text
-from broadsheet.markup import auto_summary, describe, renderer, split_more
+from broadsheet.markup import auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle
 from broadsheet.slugs import slugify
 
@@ -260,7 +260,10 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         if summary_text:
             summary_html = md.summary(summary_text)
         elif more:
-            summary_html = md.lead(more[0])
+            lead = md.lead(more[0])
+            # Raw HTML that the marker cuts in two would break the page around the summary: summarise automatically.
+            summary_html = lead.html if is_balanced(lead.html) else auto_summary(rendered.paragraphs,
+                                                                                 config.summary_words)
         else:
             summary_html = auto_summary(rendered.paragraphs, config.summary_words)
     except RecursionError:

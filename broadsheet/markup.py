@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as etree
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import markdown
 from markdown.extensions import Extension
@@ -206,13 +207,13 @@ class MarkdownRenderer:
         news: _NewsTreeprocessor = self._body.treeprocessors["broadsheet-news"]  # type: ignore[assignment]
         return RenderedBody(result, tuple(news.paragraphs), news.word_count)
 
-    def lead(self, text: str) -> str:
+    def lead(self, text: str) -> RenderedBody:
         """Render the part of a body before `<!--more-->` as a summary: no ids, no footnote references
         (their notes are below the marker)."""
         news: _NewsTreeprocessor = self._body.treeprocessors["broadsheet-news"]  # type: ignore[assignment]
         news.lead = True
         try:
-            return self.body(_FOOTNOTE_REFERENCE.sub("", text)).html
+            return self.body(_FOOTNOTE_REFERENCE.sub("", text))
         finally:
             news.lead = False
 
@@ -230,6 +231,36 @@ def renderer(raw_html: bool = True) -> MarkdownRenderer:
     if raw_html not in _renderers:
         _renderers[raw_html] = MarkdownRenderer(raw_html)
     return _renderers[raw_html]
+
+
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+
+
+class _Balance(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.ok = True
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID:
+            return
+        if self.open and self.open[-1] == tag:
+            self.open.pop()
+        else:
+            self.ok = False
+
+
+def is_balanced(fragment: str) -> bool:
+    """Whether every element of an HTML fragment is closed, in order: safe to place inside another element."""
+    checker = _Balance()
+    checker.feed(fragment)
+    checker.close()
+    return checker.ok and not checker.open
 
 
 def split_more(text: str) -> tuple[str, str] | None:

@@ -164,3 +164,8 @@ def test_more_marker_without_blank_lines_keeps_paragraphs_apart() -> None:
     parsed = article("Lead line.\n<!--more-->\nRest line.\n")
     assert parsed.article.summary_html == "<p>Lead line.</p>"
     assert parsed.body_html == "<p>Lead line.</p>\n<p>Rest line.</p>"
+
+
+def test_more_marker_that_cuts_raw_html_in_two_gives_a_balanced_summary() -> None:
+    parsed = article('<div class="box">\n<p>Boxed lead.</p>\n\n<!--more-->\n\n<p>Rest.</p>\n</div>\n\nAfter.\n')
+    assert parsed.article.summary_html == "<p>After.</p>"
