@@ -16,8 +16,8 @@ from broadsheet.errors import Problem, SiteError
 from broadsheet.markup import MORE_MARKER
 from broadsheet.model import Article, ParsedArticle
 from broadsheet.site import order_site
-from broadsheet.templates import TEMPLATES_DIR, make_environment, render_page
-from broadsheet.theme import collect_static
+from broadsheet.templates import make_environment, render_page
+from broadsheet.theme import TEMPLATES_DIR, collect_static
 
 # Attributes that point at another file of the site.
 _LINK_ATTRIBUTES = {"a": "href", "img": "src", "link": "href", "script": "src", "source": "src", "iframe": "src",

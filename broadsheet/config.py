@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -96,7 +95,7 @@ class BuildOptions:
     output_dir: Path
     drafts: bool = False
     future: bool = False
-    now: datetime | None = None
+    now: str | None = None  # --now as written; build.resolve_now reads it once, in the site's time zone
     base_url: str | None = None
     quiet: bool = False
     # A preview build (broadsheet serve): never deployed; templates show Draft/Scheduled banners.
@@ -147,7 +146,7 @@ def _load_section(data: dict[str, Any], cls: type, path: str, lines: dict[str, i
             problems.append(_unknown(prefix + key, list(defaults), path, line))
             continue
         spec = defaults[key]
-        default = spec.default if spec.default is not spec.default_factory else None  # type: ignore[comparison-overlap]
+        default = spec.default if spec.default is not spec.default_factory else None
         if spec.name == "labels":
             if not isinstance(value, dict):
                 problems.append(Problem(path, line, "'labels' must be a mapping of label: text"))

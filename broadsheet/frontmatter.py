@@ -31,7 +31,7 @@ _YAML_HINTS = (
 )
 
 
-class FrontMatterLoader(_SafeLoader):  # type: ignore[misc,valid-type]
+class FrontMatterLoader(_SafeLoader):  # type: ignore[misc]
     """The safe loader, refusing duplicate keys (YAML says keys are unique) and leaving dates as text.
 
     Dates stay strings so that the field reader parses them, and an impossible date (2024-02-30) is reported

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as etree
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -87,7 +87,7 @@ def _text_nodes(element: etree.Element) -> Iterator[tuple[etree.Element, str]]:
 _ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
-def _plain(element: etree.Element, stash: list[str] | None = None) -> str:
+def _plain(element: etree.Element, stash: Sequence[object] | None = None) -> str:
     """The readable text of an element, without footnote markers or raw HTML tags.
 
     Python-Markdown leaves placeholders in the tree: backslash escapes (STX + code point + ETX) become

@@ -64,7 +64,7 @@ def init_site(directory: Path) -> None:
     article = directory / CONTENT_DIR / "news" / "welcome-to-broadsheet.md"
     article.parent.mkdir(parents=True, exist_ok=True)
     today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    fields = {"title": "Welcome to Broadsheet", "date": today.isoformat(), "section": "News",
+    fields: dict[str, object] = {"title": "Welcome to Broadsheet", "date": today.isoformat(), "section": "News",
               "tags": ["Getting started"],
               "summary": "Your new site builds from Markdown files in `content/`. This first article shows the format."}
     article.write_text(_front_matter(fields) + "\n" + WELCOME, encoding="utf-8")

@@ -14,8 +14,9 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from broadsheet.cli import main  # noqa: E402
-from tooling import in_ci  # noqa: E402
+from tooling import in_ci
+
+from broadsheet.cli import main
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:

@@ -182,9 +182,8 @@ def crawl(output: Path, base_url: str) -> tuple[list[str], int]:
             target = urllib.parse.urlsplit(url)
             if target.scheme in ("mailto", "tel"):
                 continue
-            if target.scheme or target.netloc:
-                if f"{target.scheme}://{target.netloc}" != origin:
-                    continue  # another site
+            if (target.scheme or target.netloc) and f"{target.scheme}://{target.netloc}" != origin:
+                continue  # another site
             checked += 1
             path = posixpath.normpath(posixpath.join(posixpath.dirname(page_url), target.path)) if target.path \
                 else page_url

@@ -412,7 +412,7 @@ def test_python_build_py_builds_the_repo_site(tmp_path: Path) -> None:
     shutil.copytree(REPO_ROOT, copy, ignore=shutil.ignore_patterns(
         ".git", ".venv", "public", "node_modules", "__pycache__", ".pytest_cache", "dist", "build", "*.egg-info"))
     shutil.copy(REPO_ROOT / "build.py", copy / "build.py")
-    result = subprocess.run([sys.executable, "build.py"], cwd=copy, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "build.py"], cwd=copy, check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Built ")
     assert (copy / "public" / SEED).is_file()
@@ -422,7 +422,7 @@ def test_python_build_py_builds_the_repo_site(tmp_path: Path) -> None:
 def test_python_m_broadsheet(tmp_path: Path) -> None:
     site = write_site(tmp_path / "site", 2)
     result = subprocess.run([sys.executable, "-m", "broadsheet", "build", "--site", str(site), "--output",
-                             str(tmp_path / "out")], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+                             str(tmp_path / "out")], cwd=REPO_ROOT, check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Built ")
     assert (tmp_path / "out/index.html").is_file()

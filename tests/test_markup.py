@@ -65,8 +65,8 @@ def test_one_huge_sentence_is_cut_with_an_ellipsis() -> None:
     "    indented code.\n\nThe first paragraph. Second sentence.\n",
     "> A quotation. Quoted words.\n\nThe first paragraph. Second sentence.\n",
     "<div class=\"box\">\n<p>Raw HTML block.</p>\n</div>\n\nThe first paragraph. Second sentence.\n",
-    "<figure><img src=\"a.jpg\" alt=\"\"><figcaption>Caption.</figcaption></figure>\n\n"
-    "The first paragraph. Second sentence.\n",
+    ("<figure><img src=\"a.jpg\" alt=\"\"><figcaption>Caption.</figcaption></figure>\n\n"
+     "The first paragraph. Second sentence.\n"),
     "| a | b |\n|---|---|\n| cell. | cell |\n\nThe first paragraph. Second sentence.\n",
     "---\n\nThe first paragraph. Second sentence.\n",
 ])

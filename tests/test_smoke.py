@@ -1,7 +1,7 @@
 """The sample site builds, and its seed article has the toggle and the neighbours of the seed page."""
 
-from pathlib import Path
 from html.parser import HTMLParser
+from pathlib import Path
 
 from conftest import read_tree
 

@@ -16,7 +16,7 @@ from htmlcheck import crawl, parse_file
 def run(command: list[str], cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     # Outside the repo (cwd) and with no PYTHONPATH, so nothing can be imported from the source tree.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(command, cwd=cwd, env=env, check=False, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
     return result
 
