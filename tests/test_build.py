@@ -482,3 +482,18 @@ def test_templates_get_article_older_and_newer(tmp_path: Path, build) -> None:
     assert first.find("p", id="n").text() == "Beta|2024-01-02T00:00:00+00:00"
     assert second.find("p", id="o").text() == "Alpha|/world/a/"
     assert second.find("p", id="n").text() == "none|none"
+
+
+def test_dated_permalinks_and_section_navigation_resolve(tmp_path: Path, build) -> None:
+    config = ("title: Dated\nbase_url: https://example.org/news/\ntimezone: Europe/Berlin\nper_page: 4\n"
+              'permalink: "/{year}/{month}/{day}/{slug}/"\nnavigation: section\n')
+    site = write_site(tmp_path / "site", 23, config)
+    result, out = build(site)
+    assert result.status == 0, result.err
+    problems, checked = crawl(out, "https://example.org/news/")
+    assert problems == [] and checked > 100
+    # story 0 is dated 2023-01-01 06:xx UTC: 07:xx in Berlin, the same day.
+    assert (out / "2023/01/01/story-00000/index.html").is_file()
+    page = parse_file(out / "2023/01/01/story-00000/index.html")
+    newer = page.find("a", rel="next").attrs["href"]
+    assert newer.startswith("/news/2023/") and newer.endswith("/story-00005/")  # the next World story
