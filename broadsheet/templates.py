@@ -72,12 +72,15 @@ def render_page(env: jinja2.Environment, template: str, context: Mapping[str, An
     """Render one page to UTF-8 bytes; template mistakes become a SiteError naming the template's file and line."""
     try:
         return env.get_template(template).render(context).encode("utf-8")
-    except jinja2.TemplateNotFound as error:
-        raise SiteError(Problem(f"{TEMPLATES_DIR}/{error.name}", None, "template not found")) from None
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError) as error:
         search = list(env.loader.searchpath) if isinstance(env.loader, jinja2.FileSystemLoader) else []
         filename, line = _template_location(error, search)
+        if isinstance(error, jinja2.TemplateNotFound):
+            if line is None:  # the page's own template is missing
+                raise SiteError(Problem(f"{TEMPLATES_DIR}/{error.name}", None, "template not found")) from None
+            message = f"template {error.name!r} not found in {TEMPLATES_DIR}/ or the default theme"
+        else:
+            message = getattr(error, "message", None) or str(error) or type(error).__name__
         path = Path(filename)
         shown = path.relative_to(site_dir).as_posix() if path.is_relative_to(site_dir) else filename
-        message = getattr(error, "message", None) or str(error) or type(error).__name__
         raise SiteError(Problem(shown, line, f"template error: {message}")) from None

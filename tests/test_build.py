@@ -497,3 +497,13 @@ def test_dated_permalinks_and_section_navigation_resolve(tmp_path: Path, build) 
     page = parse_file(out / "2023/01/01/story-00000/index.html")
     newer = page.find("a", rel="next").attrs["href"]
     assert newer.startswith("/news/2023/") and newer.endswith("/story-00005/")  # the next World story
+
+
+def test_missing_included_template_names_the_including_line(tmp_path: Path, build) -> None:
+    site = write_tree(tmp_path / "site", {
+        "content/world/one.md": article("One", "2024-01-01"),
+        "templates/article.html": '{% extends "base.html" %}\n{% block main %}\n{% include "partials/nope.html" %}\n'
+                                  "{% endblock %}\n",
+    })
+    result, _ = build(site)
+    assert_failed(result, "templates/article.html:3: template error: template 'partials/nope.html' not found")
