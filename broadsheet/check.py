@@ -10,12 +10,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from broadsheet.build import check_images, load_articles, page_views, resolve_now
+from broadsheet.build import check_images, page_views, parse_sources, resolve_now
 from broadsheet.config import BuildOptions, Config, load_config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.markup import MORE_MARKER
 from broadsheet.model import Article, ParsedArticle
-from broadsheet.site import order_site
+from broadsheet.site import is_published, order_site
 from broadsheet.templates import make_environment, render_page
 from broadsheet.theme import TEMPLATES_DIR, collect_static
 
@@ -199,18 +199,21 @@ def check(options: BuildOptions) -> CheckResult:
     config = load_config(site_dir, options.base_url, options.origin)
     now = resolve_now(options.now, config)
     sources = _Sources(site_dir)
-    try:
-        parsed = load_articles(site_dir, config)
-    except SiteError as error:
-        return CheckResult(error.problems, 0)
+    # As the build does, carry on past problems with what did work, to list every problem at once.
+    parsed, problems = parse_sources(site_dir, config)
     warnings: list[Problem] = [w for p in parsed for w in p.warnings] + summary_warnings(parsed, sources)
     articles = [p.article for p in parsed]
     try:
         site = order_site(articles, config, now, options.drafts, options.future)
     except SiteError as error:
-        return CheckResult((*error.problems, *warnings), 0)
+        problems += error.problems
+        clashing = {problem.path for problem in error.problems}
+        site = order_site([a for a in articles if a.source not in clashing], config, now, options.drafts,
+                          options.future)
+    # A link to a file that failed to parse is not broken: that file is.
+    complete = not problems
     static = collect_static(site_dir)
-    problems: list[Problem] = check_images(parsed, static)
+    problems += check_images(parsed, static)
     env = make_environment(site_dir, config, static, now, preview=options.preview)
     bodies = {p.article.source: p.body_html for p in parsed}
     shared = {"sections": site.sections, "pages": site.pages}
@@ -224,9 +227,10 @@ def check(options: BuildOptions) -> CheckResult:
         rendered.append((output_path, template, html))
     outputs = {path for path, _, _ in rendered} | {f.output_path for f in static.values()}
     visible = {a.source for a in site.articles} | {a.source for a in site.pages}
-    hidden = [a for a in articles if a.source not in visible]
+    hidden = [a for a in articles if not is_published(a, now, options.drafts, options.future)]
     by_output = {a.output_path: a for a in (*site.articles, *site.pages)}
-    problems += check_pages(rendered, outputs, hidden, by_output, config, sources)
+    problems += [p for p in check_pages(rendered, outputs, hidden, by_output, config, sources)
+                 if complete or "broken link" not in p.message]
     for article in hidden:
         if article.output_path in outputs and article.output_path not in by_output:
             problems.append(Problem(article.source, 1, f"is not published but /{article.output_path} is written"))

@@ -50,11 +50,28 @@ class OutputFolder:
         """Recover from a build killed mid-swap, clear leftovers, and create an empty staging folder."""
         if not self.final.exists() and self.aside.is_dir():
             self.aside.rename(self.final)
+        self.check_replaceable()
         for leftover in (self.staging, self.aside):
-            if leftover.exists():
+            if leftover.is_symlink() or leftover.is_file():
+                leftover.unlink()
+            elif leftover.exists():
                 shutil.rmtree(leftover)
         self.staging.mkdir(parents=True)
         self._root = self.staging.resolve()
+
+    def check_replaceable(self) -> None:
+        """Refuse to replace what is not a previous build: a link, a file, or a folder of other things (a
+        mistyped --output), since a build swaps the whole folder."""
+        if self.final.is_symlink() or (self.final.exists() and not self.final.is_dir()):
+            raise SiteError(Problem(str(self.final), None, "the output must be a plain folder, not a link or a file",
+                                    "point --output at the real folder"))
+        if self.final.is_dir() and not (self.final / "index.html").is_file():
+            others = sorted(p.name for p in self.final.iterdir() if p.name not in self.keep)
+            if others:
+                raise SiteError(Problem(str(self.final), None, f"holds files that are not a Broadsheet build "
+                                        f"({', '.join(others[:3])}{', …' if len(others) > 3 else ''}), and a build "
+                                        "replaces the whole folder", "empty it, list deploy files in site.yaml "
+                                        "'keep:', or choose another --output"))
 
     def _target(self, output_path: str) -> Path:
         assert self._root is not None, "begin() first"

@@ -42,8 +42,10 @@ def test_the_sample_site_has_no_errors(sample_site: Path, run_cli) -> None:
 
 def test_front_matter_problems_of_every_file_are_listed(tmp_path: Path, run_cli) -> None:
     site = good_site(tmp_path / "site", {
+        "content/world/good.md": article(f"title: Good\n{DATE}\n{WRITTEN}", "Links to [a](/world/a/)."),
         "content/world/a.md": article(f"title: no\n{DATE}"),
         "content/world/b.md": article("title: B\ndate: 2024-02-30\nsumary: S"),
+        "content/world/c.md": article(f"title: C\n{DATE}\n{WRITTEN}", "![](/images/missing.png)"),
     })
     result = check(run_cli, site)
     assert result.status == 1
@@ -52,8 +54,12 @@ def test_front_matter_problems_of_every_file_are_listed(tmp_path: Path, run_cli)
         ("content/world/b.md:3: 'date' is not a valid date: '2024-02-30' (write it as 2024-05-01 or "
         "2024-05-01T09:00:00+02:00)"),
         "content/world/b.md:4: warning: unknown key 'sumary' is kept as a custom field (did you mean 'summary'?)",
+        "content/world/c.md:7: warning: image /images/missing.png has empty alt text (on /world/c/index.html) "
+        "(describe it unless it is purely decorative)",
+        "content/world/c.md:7: missing image /images/missing.png (on /world/c/index.html: not in the site) "
+        "(check the path; static files are published at their path under static/)",
     ]
-    assert result.out.splitlines()[-1] == "Checked 0 pages: 2 errors, 1 warning."
+    assert result.out.splitlines()[-1] == "Checked 5 pages: 3 errors, 2 warnings."
 
 
 def test_url_collisions_are_errors(tmp_path: Path, run_cli) -> None:

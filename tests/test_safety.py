@@ -330,3 +330,30 @@ def test_output_is_identical_whatever_the_time_zone_hash_seed_file_order_and_fol
         outputs.append(read_tree(site / "public"))
     assert outputs[0].keys() == outputs[1].keys()
     assert [path for path in outputs[0] if outputs[0][path] != outputs[1][path]] == []
+
+
+def test_a_folder_that_is_not_a_build_is_never_replaced(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site")
+    documents = write_tree(tmp_path / "documents", {"thesis.docx": b"years of work", "notes/a.txt": "a"})
+    before = read_tree(documents)
+    result = run_cli("build", "--site", str(site), "--output", str(documents), "--quiet")
+    assert result.status == 1
+    assert result.err.startswith(f"{documents}: holds files that are not a Broadsheet build (notes, thesis.docx)")
+    assert read_tree(documents) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["documents", "site"]
+
+
+def test_a_deploy_checkout_listed_in_keep_is_a_valid_first_output(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site", config="title: T\nbase_url: https://example.org/\nkeep: [.git, CNAME]\n")
+    write_tree(site / "public", {".git/HEAD": "ref: refs/heads/gh-pages\n", "CNAME": "news.example.org\n"})
+    assert build(run_cli, site).status == 0
+    assert (site / "public/.git/HEAD").is_file() and (site / "public/index.html").is_file()
+
+
+def test_an_output_that_is_a_link_is_refused(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site")
+    (tmp_path / "www").mkdir()
+    (site / "public").symlink_to(tmp_path / "www", target_is_directory=True)
+    result = build(run_cli, site)
+    assert result.status == 1 and "the output must be a plain folder, not a link" in result.err
+    assert list((tmp_path / "www").iterdir()) == []
