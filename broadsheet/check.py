@@ -226,7 +226,6 @@ def check(options: BuildOptions) -> CheckResult:
             continue
         rendered.append((output_path, template, html))
     outputs = {path for path, _, _ in rendered} | {f.output_path for f in static.values()}
-    visible = {a.source for a in site.articles} | {a.source for a in site.pages}
     hidden = [a for a in articles if not is_published(a, now, options.drafts, options.future)]
     by_output = {a.output_path: a for a in (*site.articles, *site.pages)}
     problems += [p for p in check_pages(rendered, outputs, hidden, by_output, config, sources)
