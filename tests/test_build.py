@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, read_tree, write_tree
-from htmlcheck import balance_problems, crawl, parse_file
+from htmlcheck import balance_problems, crawl, parse_file, parse_html
 from sitegen import write_site
 from tooling import serve_directory
 
@@ -120,10 +120,7 @@ def test_served_from_a_sub_path(sample_site: Path, build) -> None:
         home = urllib.request.urlopen(base).read().decode("utf-8")
         assert "Broadsheet Daily" in home
         page_url = f"{base}world/russian-interior-minister-cuba-visit/"
-        page = urllib.request.urlopen(page_url).read().decode("utf-8")
-        from htmlcheck import parse_html
-
-        tree = parse_html(page)
+        tree = parse_html(urllib.request.urlopen(page_url).read().decode("utf-8"))
         hrefs = [tree.find("a", rel="prev").attrs["href"], tree.find("a", rel="next").attrs["href"],
                  tree.find("link", rel="stylesheet").attrs["href"], tree.find("a", class_="site-title").attrs["href"]]
         hrefs += [a.attrs["href"] for a in tree.find("nav", class_="site-nav").find_all("a")]
