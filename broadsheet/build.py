@@ -18,7 +18,7 @@ from broadsheet.model import ParsedArticle, Site
 from broadsheet.output import OutputFolder
 from broadsheet.site import order_site
 from broadsheet.templates import make_environment, render_page
-from broadsheet.theme import StaticFile, collect_static
+from broadsheet.theme import STATIC_DIR, StaticFile, collect_static
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +153,8 @@ def build(options: BuildOptions) -> BuildResult:
                 problems.update(dict.fromkeys(error.problems))
         if any(not problem.warning for problem in problems):
             raise SiteError([*problems, *warnings])
-        for static_file in static.values():
-            output.copy(static_file.output_path, static_file.source)
+        for relative, static_file in static.items():
+            output.copy(static_file.output_path, static_file.source, f"{STATIC_DIR}/{relative}")
         output.commit()
     except BaseException:
         output.abort()

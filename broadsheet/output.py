@@ -45,6 +45,7 @@ class OutputFolder:
         self.staging = self.final.with_name(f".{self.final.name}.broadsheet-new")
         self.aside = self.final.with_name(f".{self.final.name}.broadsheet-old")
         self._root: Path | None = None
+        self._written: dict[str, str] = {}  # case-folded output path -> what wrote it, in this build
 
     def begin(self) -> None:
         """Recover from a build killed mid-swap, clear leftovers, and create an empty staging folder."""
@@ -58,6 +59,7 @@ class OutputFolder:
                 shutil.rmtree(leftover)
         self.staging.mkdir(parents=True)
         self._root = self.staging.resolve()
+        self._written = {}
 
     def check_replaceable(self) -> None:
         """Refuse to replace what is not a previous build: a link, a file, or a folder of other things (a
@@ -73,21 +75,28 @@ class OutputFolder:
                                         "replaces the whole folder", "empty it, list deploy files in site.yaml "
                                         "'keep:', or choose another --output"))
 
-    def _target(self, output_path: str) -> Path:
+    def _target(self, output_path: str, writer: str) -> Path:
+        """The file to write, after the last guards: inside the output folder, and not yet written by this build
+        (compared case-insensitively, as macOS and Windows fold case), so that no file silently replaces another."""
         assert self._root is not None, "begin() first"
         target = (self._root / output_path).resolve()
         if not target.is_relative_to(self._root) or target == self._root:
-            raise SiteError(Problem(output_path, None, "refusing to write outside the output folder"))
+            raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
+        key = target.relative_to(self._root).as_posix().casefold()
+        if key in self._written:
+            raise SiteError(Problem(writer, None, f"would overwrite /{output_path}, already written for "
+                                    f"{self._written[key]}", "give one of them another name or slug"))
+        self._written[key] = writer if writer != output_path else f"the page /{output_path}"
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
     def write(self, output_path: str, data: bytes) -> None:
         """Write one file of the new output."""
-        self._target(output_path).write_bytes(data)
+        self._target(output_path, output_path).write_bytes(data)
 
-    def copy(self, output_path: str, source: Path) -> None:
-        """Copy a file into the new output."""
-        shutil.copyfile(source, self._target(output_path))
+    def copy(self, output_path: str, source: Path, label: str = "") -> None:
+        """Copy a file into the new output; `label` names the source in problems (default: its path)."""
+        shutil.copyfile(source, self._target(output_path, label or str(source)))
 
     def carry_kept(self) -> None:
         """Link the `keep:` entries of the previous output (.git, CNAME) into the new one; the previous output

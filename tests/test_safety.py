@@ -357,3 +357,20 @@ def test_an_output_that_is_a_link_is_refused(tmp_path: Path, run_cli) -> None:
     result = build(run_cli, site)
     assert result.status == 1 and "the output must be a plain folder, not a link" in result.err
     assert list((tmp_path / "www").iterdir()) == []
+
+
+@pytest.mark.parametrize("static_path, page", [("index.html", "/index.html"), ("World/Index.HTML", "/world/index.html"),
+                                               ("404.html", "/404.html")])
+def test_a_static_file_never_silently_replaces_a_page(tmp_path: Path, run_cli, static_path, page) -> None:
+    site = good_site(tmp_path / "site")
+    err = fails_cleanly(site, run_cli, {f"static/{static_path}": "<p>stray</p>"})
+    assert err.startswith(f"static/{static_path}: would overwrite /{static_path}, already written for the page {page}")
+
+
+def test_the_output_guard_refuses_a_second_write_to_one_path(tmp_path: Path) -> None:
+    output = OutputFolder(tmp_path / "public")
+    output.begin()
+    output.write("world/a/index.html", b"first")
+    with pytest.raises(SiteError, match="already written for the page /world/a/index.html"):
+        output.write("World/A/index.html", b"second")
+    output.abort()
