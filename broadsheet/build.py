@@ -15,10 +15,10 @@ from broadsheet.content import CONTENT_DIR, discover_sources, parse_article, par
 from broadsheet.errors import Problem, SiteError
 from broadsheet.markup import describe
 from broadsheet.model import ParsedArticle, Site
-from broadsheet.output import OutputFolder
+from broadsheet.output import OutputFolder, find_collisions
 from broadsheet.site import order_site
 from broadsheet.templates import make_environment, render_page
-from broadsheet.theme import STATIC_DIR, StaticFile, collect_static
+from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +87,16 @@ def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> 
     return problems
 
 
+def output_claims(site: Site, bodies: dict[str, str], config: Config,
+                  static: dict[str, StaticFile]) -> Iterator[tuple[str, str]]:
+    """Every file the build will write, with the file it comes from (a source, a template, a static file)."""
+    for output_path, template, context in page_views(site, bodies, config):
+        article = context.get("article")
+        yield output_path, article.source if article is not None else f"{TEMPLATES_DIR}/{template}"
+    for relative, static_file in static.items():
+        yield static_file.output_path, f"{STATIC_DIR}/{relative}"
+
+
 def page_views(site: Site, bodies: dict[str, str], config: Config) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """Every page of the site as (output path, template, context)."""
     for article in site.articles:
@@ -134,7 +144,7 @@ def build(options: BuildOptions) -> BuildResult:
     bodies = {p.article.source: p.body_html for p in parsed}
     static = collect_static(site_dir)
     warnings = tuple(w for p in parsed for w in p.warnings)
-    image_problems = check_images(parsed, static)
+    image_problems = check_images(parsed, static) + find_collisions(output_claims(site, bodies, config, static))
     problems.update(dict.fromkeys(image_problems))
     if image_problems:
         raise SiteError([*problems, *warnings])

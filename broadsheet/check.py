@@ -10,11 +10,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from broadsheet.build import check_images, page_views, parse_sources, resolve_now
+from broadsheet.build import check_images, output_claims, page_views, parse_sources, resolve_now
 from broadsheet.config import BuildOptions, Config, load_config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.markup import MORE_MARKER
 from broadsheet.model import Article, ParsedArticle
+from broadsheet.output import find_collisions
 from broadsheet.site import is_published, order_site
 from broadsheet.templates import make_environment, render_page
 from broadsheet.theme import TEMPLATES_DIR, collect_static
@@ -213,9 +214,9 @@ def check(options: BuildOptions) -> CheckResult:
     # A link to a file that failed to parse is not broken: that file is.
     complete = not problems
     static = collect_static(site_dir)
-    problems += check_images(parsed, static)
-    env = make_environment(site_dir, config, static, now, preview=options.preview)
     bodies = {p.article.source: p.body_html for p in parsed}
+    problems += check_images(parsed, static) + find_collisions(output_claims(site, bodies, config, static))
+    env = make_environment(site_dir, config, static, now, preview=options.preview)
     shared = {"sections": site.sections, "pages": site.pages}
     rendered: list[tuple[str, str, str]] = []
     for output_path, template, context in page_views(site, bodies, config):

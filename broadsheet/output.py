@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ctypes
 import os
+import posixpath
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from broadsheet.errors import Problem, SiteError
@@ -30,6 +32,23 @@ def _link_or_copy(source: str | Path, target: str | Path) -> None:
         os.link(source, target, follow_symlinks=False)
     except OSError:
         shutil.copy2(source, target, follow_symlinks=False)
+
+
+def find_collisions(claims: Iterable[tuple[str, str]]) -> list[Problem]:
+    """Output paths claimed twice, compared case-insensitively (macOS and Windows fold case), as problems naming
+    both claimants; a claim is (output path, the file that claims it)."""
+    owners: dict[str, tuple[str, str]] = {}
+    problems = []
+    for output_path, owner in claims:
+        key = posixpath.normpath(output_path).casefold()
+        if key in owners:
+            first_path, first_owner = owners[key]
+            same = f"/{first_path}" if first_path != output_path else "URL"
+            problems.append(Problem(owner, 1, f"is published at /{output_path}, the same {same} as {first_owner}",
+                                    "rename one of them; URLs that differ only in letter case collide"))
+        else:
+            owners[key] = (output_path, owner)
+    return problems
 
 
 class OutputFolder:

@@ -54,10 +54,10 @@ def test_front_matter_problems_of_every_file_are_listed(tmp_path: Path, run_cli)
         ("content/world/b.md:3: 'date' is not a valid date: '2024-02-30' (write it as 2024-05-01 or "
         "2024-05-01T09:00:00+02:00)"),
         "content/world/b.md:4: warning: unknown key 'sumary' is kept as a custom field (did you mean 'summary'?)",
-        "content/world/c.md:7: warning: image /images/missing.png has empty alt text (on /world/c/index.html) "
-        "(describe it unless it is purely decorative)",
-        "content/world/c.md:7: missing image /images/missing.png (on /world/c/index.html: not in the site) "
-        "(check the path; static files are published at their path under static/)",
+        ("content/world/c.md:7: warning: image /images/missing.png has empty alt text (on /world/c/index.html) "
+        "(describe it unless it is purely decorative)"),
+        ("content/world/c.md:7: missing image /images/missing.png (on /world/c/index.html: not in the site) "
+        "(check the path; static files are published at their path under static/)"),
     ]
     assert result.out.splitlines()[-1] == "Checked 5 pages: 3 errors, 2 warnings."
 
@@ -177,3 +177,12 @@ def test_python_build_py_check_runs_the_cli(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(REPO_ROOT / "build.py"), "check", "--site", str(site)],
                           capture_output=True, text=True, env=env, timeout=60, check=False)
     assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "Checked 5 pages: 0 errors, 1 warning."), done.stdout
+
+
+def test_a_static_file_at_a_page_url_is_a_collision(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site", {"content/world/good.md": article(f"title: Good\n{DATE}\n{WRITTEN}"),
+                                         "static/world/good/index.html": "<p>old export</p>"})
+    result = check(run_cli, site)
+    assert result.status == 1
+    assert lines(result) == [("static/world/good/index.html:1: is published at /world/good/index.html, the same URL as "
+                             "content/world/good.md (rename one of them; URLs that differ only in letter case collide)")]

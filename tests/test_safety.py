@@ -359,12 +359,16 @@ def test_an_output_that_is_a_link_is_refused(tmp_path: Path, run_cli) -> None:
     assert list((tmp_path / "www").iterdir()) == []
 
 
-@pytest.mark.parametrize("static_path, page", [("index.html", "/index.html"), ("World/Index.HTML", "/world/index.html"),
-                                               ("404.html", "/404.html")])
-def test_a_static_file_never_silently_replaces_a_page(tmp_path: Path, run_cli, static_path, page) -> None:
+@pytest.mark.parametrize("static_path, same", [("index.html", "URL as templates/list.html"),
+                                               ("World/Index.HTML", "/world/index.html as templates/list.html"),
+                                               ("404.html", "URL as templates/404.html"),
+                                               ("world/GOOD/index.html", ("/world/good/index.html as "
+                                                                         "content/world/good.md"))])
+def test_a_static_file_never_silently_replaces_a_page(tmp_path: Path, run_cli, static_path, same) -> None:
     site = good_site(tmp_path / "site")
     err = fails_cleanly(site, run_cli, {f"static/{static_path}": "<p>stray</p>"})
-    assert err.startswith(f"static/{static_path}: would overwrite /{static_path}, already written for the page {page}")
+    assert problem_lines(err) == [(f"static/{static_path}:1: is published at /{static_path}, the same {same} "
+                                  "(rename one of them; URLs that differ only in letter case collide)")]
 
 
 def test_the_output_guard_refuses_a_second_write_to_one_path(tmp_path: Path) -> None:
