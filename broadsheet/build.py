@@ -97,11 +97,18 @@ def output_claims(site: Site, bodies: dict[str, str], config: Config,
         yield static_file.output_path, f"{STATIC_DIR}/{relative}"
 
 
-def page_views(site: Site, bodies: dict[str, str], config: Config) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Every page of the site as (output path, template, context)."""
+def page_views(site: Site, bodies: dict[str, str], config: Config,
+               preview_now: datetime | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every page of the site as (output path, template, context).
+
+    In a preview build (`preview_now` given) an article dated after that moment has `scheduled` true: decided here,
+    so that pages do not read the clock and only an article whose date passes `now` changes between previews.
+    """
     for article in site.articles:
         neighbours = site.neighbours[article.source]
+        scheduled = preview_now is not None and article.date is not None and article.date > preview_now
         yield article.output_path, "article.html", {
+            "scheduled": scheduled,
             "article": replace(article, older=neighbours.older, newer=neighbours.newer), "body": bodies[article.source], "older": neighbours.older,
             "newer": neighbours.newer, "page_title": article.title, "description": article.description,
             "canonical_url": article.permalink,
@@ -155,7 +162,7 @@ def build(options: BuildOptions) -> BuildResult:
     try:
         pages = 0
         shared = {"sections": site.sections, "pages": site.pages}
-        for output_path, template, context in page_views(site, bodies, config):
+        for output_path, template, context in page_views(site, bodies, config, now if options.preview else None):
             try:
                 output.write(output_path, render_page(env, template, {**shared, **context}, site_dir))
                 pages += 1
