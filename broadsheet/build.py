@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +19,7 @@ from broadsheet.output import OutputFolder, find_collisions
 from broadsheet.site import order_site
 from broadsheet.templates import make_environment, render_page
 from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static
+from broadsheet.views import article_context, body_html, listing_context, news_files, news_views, shared_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +88,15 @@ def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> 
     return problems
 
 
-def output_claims(site: Site, bodies: dict[str, str], config: Config,
-                  static: dict[str, StaticFile]) -> Iterator[tuple[str, str]]:
-    """Every file the build will write, with the file it comes from (a source, a template, a static file)."""
+def output_claims(site: Site, bodies: dict[str, str], config: Config, static: dict[str, StaticFile],
+                  generated: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
+    """Every file the build will write, with the file it comes from (a source, a template, a static file);
+    `generated` are the feeds, sitemaps and other files made by Broadsheet itself."""
     for output_path, template, context in page_views(site, bodies, config):
         article = context.get("article")
         yield output_path, article.source if article is not None else f"{TEMPLATES_DIR}/{template}"
+    for path in generated:
+        yield path, f"Broadsheet's own {path}"
     for relative, static_file in static.items():
         yield static_file.output_path, f"{STATIC_DIR}/{relative}"
 
@@ -109,14 +113,15 @@ def page_views(site: Site, bodies: dict[str, str], config: Config,
         scheduled = preview_now is not None and article.date is not None and article.date > preview_now
         yield article.output_path, "article.html", {
             "scheduled": scheduled,
-            "article": replace(article, older=neighbours.older, newer=neighbours.newer), "body": bodies[article.source], "older": neighbours.older,
+            "article": replace(article, older=neighbours.older, newer=neighbours.newer),
+            "body": body_html(site, bodies[article.source]), "older": neighbours.older,
             "newer": neighbours.newer, "page_title": article.title, "description": article.description,
-            "canonical_url": article.permalink,
+            "canonical_url": article.permalink, **article_context(site, article, config),
         }
     for page in site.pages:
         yield page.output_path, "page.html", {
-            "article": page, "body": bodies[page.source], "page_title": page.title,
-            "description": page.description, "canonical_url": page.permalink,
+            "article": page, "body": body_html(site, bodies[page.source]), "page_title": page.title,
+            "description": page.description, "canonical_url": page.permalink, **article_context(site, page, config),
         }
     for listing in site.lists:
         title = listing.title if listing.number == 1 else f"{listing.title} – {config.labels.page} {listing.number}"
@@ -124,7 +129,9 @@ def page_views(site: Site, bodies: dict[str, str], config: Config,
         yield listing.output_path, "list.html", {
             "listing": listing, "articles": listing.articles, "page_title": title,
             "description": describe(description), "canonical_url": config.origin + listing.url,
+            **listing_context(listing, config),
         }
+    yield from news_views(site, config)
     yield "404.html", "404.html", {
         "page_title": config.labels.not_found, "description": "", "canonical_url": None,
     }
@@ -150,8 +157,13 @@ def build(options: BuildOptions) -> BuildResult:
                           options.drafts, options.future)
     bodies = {p.article.source: p.body_html for p in parsed}
     static = collect_static(site_dir)
-    warnings = tuple(w for p in parsed for w in p.warnings)
-    image_problems = check_images(parsed, static) + find_collisions(output_claims(site, bodies, config, static))
+    warnings = tuple(w for p in parsed for w in p.warnings) + site.warnings
+    if options.strict:
+        problems.update(dict.fromkeys(replace(w, warning=False) for w in warnings))
+        warnings = ()
+    generated = news_files(site, config, options, now, lambda a: bodies[a.source])
+    image_problems = check_images(parsed, static) + find_collisions(
+        output_claims(site, bodies, config, static, [path for path, _ in generated]))
     problems.update(dict.fromkeys(image_problems))
     if image_problems:
         raise SiteError([*problems, *warnings])
@@ -161,7 +173,7 @@ def build(options: BuildOptions) -> BuildResult:
     output.begin()
     try:
         pages = 0
-        shared = {"sections": site.sections, "pages": site.pages}
+        shared = {"sections": site.sections, "pages": site.pages, "menu": site.menu, **shared_context(config)}
         for output_path, template, context in page_views(site, bodies, config, now if options.preview else None):
             try:
                 output.write(output_path, render_page(env, template, {**shared, **context}, site_dir))
@@ -170,6 +182,8 @@ def build(options: BuildOptions) -> BuildResult:
                 problems.update(dict.fromkeys(error.problems))
         if any(not problem.warning for problem in problems):
             raise SiteError([*problems, *warnings])
+        for output_path, make in generated:
+            output.write(output_path, make())
         for relative, static_file in static.items():
             output.copy(static_file.output_path, static_file.source, f"{STATIC_DIR}/{relative}")
         output.commit()

@@ -1,4 +1,4 @@
-"""The command line: build, serve, new, init."""
+"""The command line: build, serve, new, init, deploy."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def _build_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", metavar="DATETIME", help="build the site as of this moment (e.g. 2024-05-01T09:00)")
     parser.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    parser.add_argument("--strict", action="store_true", help="fail on warnings too (e.g. links to missing articles)")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -45,7 +46,6 @@ def make_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate the whole site without writing anything")
     _build_args(check)
-    check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.set_defaults(output=None)
 
     serve = commands.add_parser("serve", help="preview the site: build, serve, rebuild on every change")
@@ -62,6 +62,14 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("title", help="the headline")
     new.add_argument("--section", help="the article's section (default: site.yaml's section)")
 
+    deploy = commands.add_parser("deploy", help="publish the built output to a git branch (GitHub Pages)")
+    _site_args(deploy)
+    deploy.add_argument("--output", "-o", type=Path, help="the built output folder (default: SITE/public)")
+    deploy.add_argument("--branch", default="gh-pages", help="the branch to commit to (default: gh-pages)")
+    deploy.add_argument("--message", "-m", default="", help="the commit message")
+    deploy.add_argument("--push", metavar="REMOTE", nargs="?", const="origin",
+                        help="push the branch to REMOTE (default: origin) after committing")
+
     init = commands.add_parser("init", help="create a new site that builds at once")
     init.add_argument("directory", type=Path)
     init.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -72,7 +80,7 @@ def build_options(args: argparse.Namespace) -> BuildOptions:
     """BuildOptions from parsed build arguments."""
     return BuildOptions(
         site_dir=args.site, output_dir=args.output or args.site / "public", drafts=args.drafts,
-        future=args.future, now=args.now, base_url=args.base_url, quiet=args.quiet,
+        future=args.future, now=args.now, base_url=args.base_url, quiet=args.quiet, strict=args.strict,
     )
 
 
@@ -138,6 +146,16 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if result.errors or (args.strict and result.warnings) else 0
 
 
+def run_deploy(args: argparse.Namespace) -> int:
+    """`broadsheet deploy`."""
+    from broadsheet.deploy import deploy_to_branch
+
+    output = args.output or args.site / "public"
+    commit = deploy_to_branch(output, args.site, args.branch, args.message, args.push)
+    print(f"Deployed {output} to branch {args.branch} ({commit[:12]})" + (f", pushed to {args.push}" if args.push else ""))
+    return 0
+
+
 def run_new(args: argparse.Namespace) -> int:
     """`broadsheet new`."""
     config = load_config(args.site)
@@ -153,7 +171,8 @@ def run_init(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"build": run_build, "check": run_check, "serve": run_serve, "new": run_new, "init": run_init}
+COMMANDS = {"build": run_build, "check": run_check, "serve": run_serve, "new": run_new, "init": run_init,
+            "deploy": run_deploy}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

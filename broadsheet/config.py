@@ -40,6 +40,23 @@ class Labels:
     sections: str = "Sections"
     pagination: str = "Pagination"
     article_navigation: str = "More articles"
+    authors: str = "Authors"
+    archive: str = "Archive"
+    related: str = "Related articles"
+    min_read: str = "min read"
+    words: str = "words"
+    feed: str = "Feed"
+    moved: str = "This page has moved to"
+
+
+@dataclass(frozen=True, slots=True)
+class Publisher:
+    """The organisation named in structured data and the news sitemap."""
+
+    # Default: the site's title.
+    name: str = ""
+    # A logo image: a path under static/ or an absolute URL.
+    logo: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +85,19 @@ class Config:
     # Entries of the output folder that Broadsheet did not write but must keep across builds (.git, CNAME).
     keep: tuple[str, ...] = ()
     labels: Labels = field(default_factory=Labels)
+    # Entries in the site's feeds (Atom, RSS; site, section and tag feeds).
+    feed_size: int = 20
+    # What feed entries carry: the full body or only the summary.
+    feed_content: str = "full"
+    # How many related articles an article page lists; 0 lists none.
+    related: int = 3
+    # Reading speed for the "4 min read" estimate.
+    words_per_minute: int = 230
+    publisher: Publisher = field(default_factory=Publisher)
+    # A custom domain for GitHub Pages, written to CNAME in the output (e.g. news.example.org).
+    cname: str = ""
+    # Header navigation: section names and page slugs in order (default: every section, then every page).
+    menu: tuple[str, ...] = ()
 
     @property
     def base_path(self) -> str:
@@ -80,6 +110,11 @@ class Config:
         """scheme://host[:port] of base_url."""
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def publisher_name(self) -> str:
+        """The publisher's name, defaulting to the site's title."""
+        return self.publisher.name or self.title
 
     @property
     def zone(self) -> ZoneInfo:
@@ -102,6 +137,14 @@ class BuildOptions:
     preview: bool = False
     # The preview server's scheme://host:port, put in place of base_url's while keeping its path.
     origin: str | None = None
+    # Links to missing or unpublished articles fail the build instead of warning.
+    strict: bool = False
+
+
+# Whole-number keys for which 0 makes sense (it switches the feature off).
+ZERO_ALLOWED = frozenset({"related"})
+# Keys whose values are mappings checked against their own dataclass.
+NESTED: dict[str, type] = {"labels": Labels, "publisher": Publisher}
 
 
 def _check_type(key: str, value: Any, default: Any) -> str | None:
@@ -109,6 +152,9 @@ def _check_type(key: str, value: Any, default: Any) -> str | None:
     if isinstance(default, bool):
         return None if isinstance(value, bool) else "true or false"
     if isinstance(default, int):
+        if key in ZERO_ALLOWED:
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            return None if ok else "a whole number, 0 or more"
         return None if isinstance(value, int) and not isinstance(value, bool) and value > 0 else "a positive whole number"
     if isinstance(default, str):
         return None if isinstance(value, str) else "a string (quote it)"
@@ -147,13 +193,13 @@ def _load_section(data: dict[str, Any], cls: type, path: str, lines: dict[str, i
             continue
         spec = defaults[key]
         default = spec.default if spec.default is not spec.default_factory else None
-        if spec.name == "labels":
+        if spec.name in NESTED:
             if not isinstance(value, dict):
-                problems.append(Problem(path, line, "'labels' must be a mapping of label: text"))
+                problems.append(Problem(path, line, f"'{key}' must be a mapping of key: text"))
                 continue
-            label_values, label_problems = _load_section(value, Labels, path, lines, "labels.")
-            problems += label_problems
-            values[key] = Labels(**label_values)
+            nested_values, nested_problems = _load_section(value, NESTED[key], path, lines, f"{key}.")
+            problems += nested_problems
+            values[key] = NESTED[key](**nested_values)
             continue
         expected = _check_type(key, value, default)
         if expected:
@@ -176,6 +222,11 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]
                                 "write it like https://example.org/news/"))
     if config.navigation not in ("site", "section"):
         problems.append(Problem(path, lines.get("navigation"), "'navigation' must be 'site' or 'section'"))
+    if config.feed_content not in ("full", "summary"):
+        problems.append(Problem(path, lines.get("feed_content"), "'feed_content' must be 'full' or 'summary'"))
+    if config.cname and not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", config.cname):
+        problems.append(Problem(path, lines.get("cname"), f"'cname' must be a bare domain name, not {config.cname!r}",
+                                "write it like news.example.org"))
     names = set(re.findall(r"{(\w*)}", config.permalink))
     literal = re.sub(r"{\w*}", "x", config.permalink)
     if (names - PERMALINK_FIELDS or "slug" not in names or not config.permalink.startswith("/")

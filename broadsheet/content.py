@@ -13,7 +13,7 @@ from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, value_text
 from broadsheet.markup import auto_summary, describe, is_balanced, renderer, split_more
-from broadsheet.model import Article, ParsedArticle
+from broadsheet.model import Article, ParsedArticle, SourceLink
 from broadsheet.slugs import slugify
 
 CONTENT_DIR = "content"
@@ -23,7 +23,7 @@ IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 # Dates outside these years cannot be shown in every time zone.
 MIN_YEAR, MAX_YEAR = 2, 9998
 KNOWN_KEYS = ("title", "date", "updated", "author", "section", "tags", "summary", "sources", "slug",
-              "draft", "expires", "image", "image_alt", "type")
+              "draft", "expires", "image", "image_alt", "type", "aliases")
 
 
 def is_ignored_name(name: str) -> bool:
@@ -204,6 +204,15 @@ def article_url(config: Config, kind: str, slug: str, section_slug: str, when: d
                                    month=f"{local.month:02d}", day=f"{local.day:02d}")
 
 
+def _source_links(body: str, first_line: int, links: tuple[tuple[str, str], ...]) -> tuple[SourceLink, ...]:
+    """Links to content files with the line each is written on (the first line mentioning its href)."""
+    found = []
+    for href, target in links:
+        offset = body.find(href)
+        found.append(SourceLink(target, first_line + (body.count("\n", 0, offset) if offset >= 0 else 0)))
+    return tuple(dict.fromkeys(found))
+
+
 def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     """The per-article stage: a content file's bytes to an Article and its body HTML.
 
@@ -224,6 +233,9 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     if when and updated and updated < when:
         fields.problem("updated", "'updated' is before 'date'")
     authors = fields.strings("author") or (config.author,)
+    for name in authors:
+        if not slugify(name):
+            fields.problem("author", f"author {name!r} gives an empty URL segment", "use letters or digits")
     folder = section_from_path(source) if not in_pages else None
     section = display_section(fields.string("section") or folder or config.section, config)
     section_slug = slugify(section)
@@ -244,6 +256,12 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         fields.problem("image", f"image {image!r} {image_problem}")
     if image and not image_alt:
         fields.problem("image", "an image needs 'image_alt' text describing it for readers who cannot see it")
+    aliases = fields.strings("aliases")
+    for alias in aliases:
+        if not alias.startswith("/") or alias == "/" or any(p in ("..", ".") for p in alias.split("/")) \
+                or re.search(r"[\x00-\x1f?#\\]", alias):
+            fields.problem("aliases", f"alias {alias!r} is not a URL path on this site",
+                           "write old URLs like /world/old-slug/, without the domain")
     stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     slug = slugify(slug_text or stem) or slugify(title)
     if not slug:
@@ -255,12 +273,13 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
 
     md = renderer(config.raw_html)
     more = split_more(body)
+    base_path = config.base_path
     try:
-        rendered = md.body(more[1] if more else body)
+        rendered = md.body(more[1] if more else body, source, base_path)
         if summary_text:
-            summary_html = md.summary(summary_text)
+            summary_html = md.summary(summary_text, source, base_path)
         elif more:
-            lead = md.lead(more[0])
+            lead = md.lead(more[0], source, base_path)
             # Raw HTML that the marker cuts in two would break the page around the summary: summarise automatically.
             summary_html = lead.html if is_balanced(lead.html) else auto_summary(rendered.paragraphs,
                                                                                  config.summary_words)
@@ -276,6 +295,8 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         summary_is_written=bool(summary_text), description=describe(summary_html), sources=sources,
         draft=draft, expires=expires, image=image, image_alt=image_alt, word_count=rendered.word_count,
         url=config.base_path + url_path.lstrip("/"), permalink=config.origin + config.base_path + url_path.lstrip("/"),
-        output_path=url_path.strip("/") + "/index.html", meta=meta,
+        output_path=url_path.strip("/") + "/index.html", meta=meta, aliases=aliases,
+        reading_minutes=max(1, round(rendered.word_count / config.words_per_minute)),
+        links=_source_links(body, body_line, rendered.links),
     )
     return ParsedArticle(article, rendered.html, tuple(warnings), fields.lines)

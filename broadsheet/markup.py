@@ -13,6 +13,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from broadsheet.links import rewrite_href
 from broadsheet.slugs import slugify
 
 MORE_MARKER = re.compile(r"^ {0,3}<!--\s*more\s*-->[ \t]*$", re.MULTILINE)  # four spaces would make it code
@@ -53,6 +54,7 @@ class RenderedBody:
     html: str
     paragraphs: tuple[str, ...]  # plain text of the lead paragraphs, for automatic summaries
     word_count: int
+    links: tuple[tuple[str, str], ...] = ()  # (href as written, content file) of links to other content files
 
 
 def _smarten(text: str, before: str) -> str:
@@ -122,6 +124,9 @@ class _NewsTreeprocessor(Treeprocessor):
         self.paragraphs: list[str] = []
         self.word_count = 0
         self.lead = False  # rendering a <!--more--> lead for the summary toggle, shown twice beside the body
+        self.source = ""  # the content file being rendered, for links relative to it
+        self.base_path = "/"
+        self.links: list[tuple[str, str]] = []
 
     def run(self, root: etree.Element) -> None:
         if self.typography:
@@ -141,6 +146,11 @@ class _NewsTreeprocessor(Treeprocessor):
                 attr = "href" if element.tag == "a" else "src"
                 if attr in element.attrib and not is_safe_url(element.get(attr, ""), self.trusted):
                     del element.attrib[attr]
+                elif attr in element.attrib:
+                    href, linked = rewrite_href(element.get(attr, ""), self.source, self.base_path)
+                    if linked:
+                        self.links.append((element.get(attr, ""), linked))
+                    element.set(attr, href)
             elif element.tag == "table":
                 # The theme lets a wide table scroll in its own box; keyboard users must be able to scroll it too.
                 element.set("tabindex", "0")
@@ -200,26 +210,32 @@ class MarkdownRenderer:
         self._body = _markdown(trusted_bodies)
         self._summary = _markdown(False)
 
-    def body(self, text: str) -> RenderedBody:
-        """Render an article body."""
-        self._body.reset()
-        result = self._body.convert(text)
-        news: _NewsTreeprocessor = self._body.treeprocessors["broadsheet-news"]  # type: ignore[assignment]
-        return RenderedBody(result, tuple(news.paragraphs), news.word_count)
+    @staticmethod
+    def _prepare(md: markdown.Markdown, source: str, base_path: str) -> _NewsTreeprocessor:
+        md.reset()
+        news: _NewsTreeprocessor = md.treeprocessors["broadsheet-news"]  # type: ignore[assignment]
+        news.source, news.base_path, news.links = source, base_path, []
+        return news
 
-    def lead(self, text: str) -> RenderedBody:
+    def body(self, text: str, source: str = "", base_path: str = "/") -> RenderedBody:
+        """Render an article body; links are rewritten relative to `source` (see links.rewrite_href)."""
+        news = self._prepare(self._body, source, base_path)
+        result = self._body.convert(text)
+        return RenderedBody(result, tuple(news.paragraphs), news.word_count, tuple(news.links))
+
+    def lead(self, text: str, source: str = "", base_path: str = "/") -> RenderedBody:
         """Render the part of a body before `<!--more-->` as a summary: no ids, no footnote references
         (their notes are below the marker)."""
         news: _NewsTreeprocessor = self._body.treeprocessors["broadsheet-news"]  # type: ignore[assignment]
         news.lead = True
         try:
-            return self.body(_FOOTNOTE_REFERENCE.sub("", text))
+            return self.body(_FOOTNOTE_REFERENCE.sub("", text), source, base_path)
         finally:
             news.lead = False
 
-    def summary(self, text: str) -> str:
+    def summary(self, text: str, source: str = "", base_path: str = "/") -> str:
         """Render a summary written in front matter (raw HTML is shown as text)."""
-        self._summary.reset()
+        self._prepare(self._summary, source, base_path)
         return self._summary.convert(text)
 
 

@@ -20,6 +20,14 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceLink:
+    """A link in an article's body to another content file, and the line it is written on."""
+
+    target: str  # site-relative path of the linked file: content/world/cuba.md
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """What the site needs to know about one content file, without its body.
 
@@ -52,6 +60,9 @@ class Article:
     # Set for the article's own page only: the next older and next newer article (Previous / Next).
     older: Link | None = None
     newer: Link | None = None
+    aliases: tuple[str, ...] = ()  # old URL paths (without base_url's path) that redirect here
+    reading_minutes: int = 1
+    links: tuple[SourceLink, ...] = ()  # links in the body to other content files
 
     def link(self) -> Link:
         """The small reference other pages use to point at this article."""
@@ -86,13 +97,78 @@ class Section:
     url: str
     articles: tuple[Article, ...]
 
+    @property
+    def feed_url(self) -> str:
+        """The section's Atom feed."""
+        return self.url + "feed.xml"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A tag or an author, with its articles newest first."""
+
+    kind: str  # "tag" or "author"
+    name: str
+    slug: str
+    url: str
+    articles: tuple[Article, ...]
+
+    @property
+    def feed_url(self) -> str | None:
+        """The tag's Atom feed; authors have none."""
+        return self.url + "feed.xml" if self.kind == "tag" else None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveMonth:
+    """The articles of one month, newest first."""
+
+    year: int
+    month: int
+    articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveYear:
+    """One year of the archive, newest month first."""
+
+    year: int
+    url: str
+    output_path: str
+    months: tuple[ArchiveMonth, ...]
+
+    @property
+    def count(self) -> int:
+        """How many articles the year holds."""
+        return sum(len(month.articles) for month in self.months)
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    """An entry of the header navigation."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """An old URL of a moved article (front matter `aliases`)."""
+
+    url: str
+    output_path: str
+    source: str  # the moved article's file
+    title: str  # the moved article's
+    target_url: str
+    target_permalink: str
+
 
 @dataclass(frozen=True, slots=True)
 class ListPage:
     """One page of a paginated list of articles (home, a section)."""
 
     title: str
-    kind: str  # "home" or "section"
+    kind: str  # "home", "section", "tag" or "author"
     number: int
     total: int
     articles: tuple[Article, ...]
@@ -100,6 +176,14 @@ class ListPage:
     output_path: str
     page_urls: tuple[str, ...]  # url of every page of this list, first to last
     section: Section | None = None
+    term: Term | None = None  # the tag or author of a "tag" or "author" list
+
+    @property
+    def feed_url(self) -> str | None:
+        """The list's own feed, if it has one (sections and tags)."""
+        if self.section is not None:
+            return self.section.feed_url
+        return self.term.feed_url if self.term is not None else None
 
     @property
     def newer_url(self) -> str | None:
@@ -121,3 +205,11 @@ class Site:
     neighbours: dict[str, Neighbours]  # by article source
     sections: tuple[Section, ...]
     lists: tuple[ListPage, ...]
+    tags: tuple[Term, ...] = ()  # alphabetical
+    authors: tuple[Term, ...] = ()  # alphabetical
+    archive: tuple[ArchiveYear, ...] = ()  # newest year first
+    related: dict[str, tuple[Link, ...]] = field(default_factory=dict)  # by article source
+    menu: tuple[MenuItem, ...] = ()
+    redirects: tuple[Redirect, ...] = ()
+    urls: dict[str, str] = field(default_factory=dict)  # source -> url of every published article and page
+    warnings: tuple[Problem, ...] = ()

@@ -5,12 +5,16 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
-from broadsheet.model import Article, ListPage, Neighbours, Section, Site
+from broadsheet.links import SOURCE_MARKER, check_links, resolve_links
+from broadsheet.model import Article, ListPage, Neighbours, Section, Site, Term
 from broadsheet.slugs import slugify
+from broadsheet.taxonomy import (ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH, build_archive, build_menu, build_redirects, find_related,
+                                 group_terms)
 
 
 def is_published(article: Article, now: datetime, drafts: bool = False, future: bool = False) -> bool:
@@ -57,7 +61,7 @@ def check_unique_urls(articles: Iterable[Article], lists: Iterable[ListPage] = (
 
 
 def paginate(title: str, kind: str, articles: Sequence[Article], base: str, config: Config,
-             section: Section | None = None) -> list[ListPage]:
+             section: Section | None = None, term: Term | None = None) -> list[ListPage]:
     """Split a list of articles into pages: `base` is its first page's output path (e.g. 'world/')."""
     per_page = config.per_page
     total = max(1, math.ceil(len(articles) / per_page))
@@ -65,7 +69,7 @@ def paginate(title: str, kind: str, articles: Sequence[Article], base: str, conf
     urls = tuple(config.base_path + path for path in paths)
     return [
         ListPage(title, kind, n, total, tuple(articles[(n - 1) * per_page: n * per_page]), urls[n - 1],
-                 path + "index.html", urls, section)
+                 path + "index.html", urls, section, term)
         for n, path in enumerate(paths, start=1)
     ]
 
@@ -83,10 +87,38 @@ def group_sections(newest_first: Sequence[Article], config: Config) -> list[Sect
     return [Section(names[s], s, config.base_path + s + "/", tuple(by_slug[s])) for s in slugs]
 
 
-def order_site(articles: Iterable[Article], config: Config, now: datetime,
+def check_output_paths(site: Site) -> None:
+    """No two pages of any kind (articles, lists, redirects, archive) may be written to one file."""
+    claims: list[tuple[str, str, str]] = [(a.output_path, a.source, a.source) for a in (*site.articles, *site.pages)]
+    claims += [(r.output_path, r.source, f"{r.source} (alias {r.url})") for r in site.redirects]
+    claims += [(listing.output_path, "site.yaml", f"the {listing.kind} list {listing.url}") for listing in site.lists]
+    claims += [(year.output_path, "site.yaml", f"the archive of {year.year}") for year in site.archive]
+    claims += [(f"{TAGS_PATH}index.html", "site.yaml", "the tags index"),
+               (f"{AUTHORS_PATH}index.html", "site.yaml", "the authors index"),
+               (f"{ARCHIVE_PATH}index.html", "site.yaml", "the archive")]
+    seen: dict[str, str] = {}
+    problems = []
+    for path, where, owner in claims:
+        key = path.lower()
+        if key in seen:
+            problems.append(Problem(where, None, f"{owner} would be written to {path}, like {seen[key]}",
+                                    "change a slug, an alias, a section or a tag"))
+        else:
+            seen[key] = owner
+    if problems:
+        raise SiteError(problems)
+
+
+def order_site(all_articles: Iterable[Article], config: Config, now: datetime,
                drafts: bool = False, future: bool = False) -> Site:
     """Decide everything the pages share, from the parsed articles and the build's moment."""
+    articles = list(all_articles)
     visible = [a for a in articles if is_published(a, now, drafts, future)]
+    urls = {a.source: a.url for a in visible}
+    warnings = check_links(visible, urls, (a.source for a in articles))
+    # Summaries may link to other articles too; their URLs are known only now.
+    visible = [replace(a, summary_html=resolve_links(a.summary_html, urls)) if SOURCE_MARKER in a.summary_html
+               else a for a in visible]
     news = reading_order(a for a in visible if a.kind == "article")
     pages = tuple(sorted((a for a in visible if a.kind == "page"), key=lambda a: a.source))
     newest_first = news[::-1]
@@ -100,5 +132,14 @@ def order_site(articles: Iterable[Article], config: Config, now: datetime,
     lists = paginate(config.title, "home", newest_first, "", config)
     for section in sections:
         lists += paginate(section.name, "section", section.articles, section.slug + "/", config, section)
+    tags = group_terms("tag", newest_first, lambda a: a.tags, TAGS_PATH, config)
+    authors = group_terms("author", newest_first, lambda a: a.authors, AUTHORS_PATH, config)
+    for term, base in [(t, TAGS_PATH) for t in tags] + [(a, AUTHORS_PATH) for a in authors]:
+        lists += paginate(term.name, term.kind, term.articles, f"{base}{term.slug}/", config, term=term)
     check_unique_urls(visible, lists)
-    return Site(tuple(newest_first), pages, neighbours, tuple(sections), tuple(lists))
+    site = Site(tuple(newest_first), pages, neighbours, tuple(sections), tuple(lists), tuple(tags), tuple(authors),
+                tuple(build_archive(newest_first, config)), find_related(newest_first, config.related),
+                tuple(build_menu(sections, pages, config)), tuple(build_redirects(visible, config)), urls,
+                tuple(warnings))
+    check_output_paths(site)
+    return site

@@ -11,6 +11,9 @@ import jinja2
 
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
+from broadsheet.metadata import absolute_url, media_url
+from broadsheet.slugs import slugify
+from broadsheet.taxonomy import AUTHORS_PATH, TAGS_PATH
 from broadsheet.theme import TEMPLATES_DIR, StaticFile, default_theme_dir
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -48,7 +51,12 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
         return value.astimezone(zone)
 
     env.globals.update(site=config, labels=config.labels, url=url, asset=asset,
-                       absolute=lambda path: config.origin + path, now=now, preview=preview)
+                       absolute=lambda path: absolute_url(path, config),
+                       media=lambda path: media_url(path, config),
+                       tag_url=lambda name: url(TAGS_PATH + slugify(name) + "/"),
+                       author_url=lambda name: url(AUTHORS_PATH + slugify(name) + "/"),
+                       now=now, preview=preview)
+    env.filters["month_name"] = lambda month: MONTHS[month - 1]
     env.filters["isodate"] = lambda value: local(value).isoformat(timespec="seconds")
     env.filters["longdate"] = lambda value: f"{local(value).day} {MONTHS[local(value).month - 1]} {local(value).year}"
     return env

@@ -1,0 +1,156 @@
+"""Atom and RSS feeds of the site, its sections and its tags, built as XML trees so escaping is never by hand."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+
+from broadsheet import __version__
+from broadsheet.config import Config
+from broadsheet.model import Article, Site
+
+ATOM = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+# A feed with no entries still needs an `updated`; a fixed moment keeps builds byte-identical.
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
+ATOM_FILE = "feed.xml"
+RSS_FILE = "rss.xml"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLink:
+    """A feed a page points to from its <head> (rel="alternate")."""
+
+    title: str
+    url: str
+    type: str = "application/atom+xml"
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One feed's entries and where it lives."""
+
+    title: str
+    page_url: str  # absolute URL of the HTML page the feed follows
+    feed_url: str  # absolute URL of the feed itself
+    output_path: str
+    articles: tuple[Article, ...]
+
+
+def _rfc3339(value: datetime, config: Config) -> str:
+    return value.astimezone(config.zone).isoformat(timespec="seconds")
+
+
+def _modified(article: Article) -> datetime:
+    assert article.date is not None
+    return article.updated or article.date
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attributes)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _serialise(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def atom_feed(feed: Feed, config: Config, content: Callable[[Article], str]) -> bytes:
+    """An Atom 1.0 document; `content` gives an article's body HTML, used when feed_content is full."""
+    root = ET.Element("feed", {"xmlns": ATOM, XML_LANG: config.language})
+    _sub(root, "id", feed.feed_url)
+    _sub(root, "title", feed.title)
+    if config.description:
+        _sub(root, "subtitle", config.description)
+    updated = max((_modified(a) for a in feed.articles), default=EMPTY_FEED_UPDATED)
+    _sub(root, "updated", _rfc3339(updated, config))
+    _sub(root, "link", rel="self", type="application/atom+xml", href=feed.feed_url)
+    _sub(root, "link", rel="alternate", type="text/html", href=feed.page_url)
+    _sub(_sub(root, "author"), "name", config.publisher_name)
+    _sub(root, "generator", "Broadsheet", version=__version__)
+    for article in feed.articles:
+        assert article.date is not None
+        entry = _sub(root, "entry")
+        _sub(entry, "id", article.permalink)
+        _sub(entry, "title", article.title)
+        _sub(entry, "link", rel="alternate", type="text/html", href=article.permalink)
+        _sub(entry, "published", _rfc3339(article.date, config))
+        _sub(entry, "updated", _rfc3339(_modified(article), config))
+        for name in article.authors:
+            _sub(_sub(entry, "author"), "name", name)
+        _sub(entry, "category", term=article.section)
+        for tag in article.tags:
+            _sub(entry, "category", term=tag)
+        _sub(entry, "summary", article.summary_html, type="html")
+        if config.feed_content == "full":
+            _sub(entry, "content", content(article), type="html", **{XML_BASE: article.permalink})
+    return _serialise(root)
+
+
+def rss_feed(feed: Feed, config: Config, content: Callable[[Article], str]) -> bytes:
+    """An RSS 2.0 document of the same entries, dates in RFC 822 form."""
+    root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM, "xmlns:dc": "http://purl.org/dc/elements/1.1/"})
+    channel = _sub(root, "channel")
+    _sub(channel, "title", feed.title)
+    _sub(channel, "link", feed.page_url)
+    _sub(channel, "description", config.description or feed.title)
+    _sub(channel, "language", config.language)
+    _sub(channel, "atom:link", rel="self", type="application/rss+xml", href=feed.feed_url)
+    _sub(channel, "generator", f"Broadsheet {__version__}")
+    if feed.articles:
+        _sub(channel, "lastBuildDate", format_datetime(max(_modified(a) for a in feed.articles)))
+    for article in feed.articles:
+        assert article.date is not None
+        item = _sub(channel, "item")
+        _sub(item, "title", article.title)
+        _sub(item, "link", article.permalink)
+        _sub(item, "guid", article.permalink, isPermaLink="true")
+        _sub(item, "pubDate", format_datetime(article.date))
+        for name in article.authors:
+            _sub(item, "dc:creator", name)
+        _sub(item, "category", article.section)
+        for tag in article.tags:
+            _sub(item, "category", tag)
+        full = config.feed_content == "full"
+        _sub(item, "description", content(article) if full else article.summary_html)
+    return _serialise(root)
+
+
+def site_feeds(site: Site, config: Config) -> list[Feed]:
+    """The site's Atom feed, then one per section and one per tag."""
+    home = config.origin + config.base_path
+    size = config.feed_size
+    feeds = [Feed(config.title, home, home + ATOM_FILE, ATOM_FILE, site.articles[:size])]
+    for section in site.sections:
+        feeds.append(Feed(f"{config.title} – {section.name}", config.origin + section.url,
+                          config.origin + section.feed_url, section.slug + "/" + ATOM_FILE, section.articles[:size]))
+    for tag in site.tags:
+        assert tag.feed_url is not None
+        feeds.append(Feed(f"{config.title} – {tag.name}", config.origin + tag.url, config.origin + tag.feed_url,
+                          tag.feed_url.removeprefix(config.base_path), tag.articles[:size]))
+    return feeds
+
+
+def feed_makers(site: Site, config: Config) -> Iterator[tuple[str, Callable[[Callable[[Article], str]], bytes]]]:
+    """(output path, a function of the body-HTML function making the feed) for the site's RSS and every Atom feed."""
+    feeds = site_feeds(site, config)
+    home = config.origin + config.base_path
+    main = feeds[0]
+    rss = Feed(main.title, main.page_url, home + RSS_FILE, RSS_FILE, main.articles)
+    yield RSS_FILE, lambda content: rss_feed(rss, config, content)
+    for feed in feeds:
+        yield feed.output_path, lambda content, feed=feed: atom_feed(feed, config, content)
+
+
+def feed_links(config: Config, own: Sequence[tuple[str, str]] = ()) -> tuple[FeedLink, ...]:
+    """The feeds every page links (site Atom and RSS), then the page's own (title, url) feeds."""
+    return (FeedLink(config.title, config.base_path + ATOM_FILE),
+            FeedLink(config.title, config.base_path + RSS_FILE, "application/rss+xml"),
+            *(FeedLink(f"{config.title} – {title}", url) for title, url in own))

@@ -1,0 +1,84 @@
+"""sitemap.xml, the Google News sitemap and robots.txt."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+
+from broadsheet.config import Config
+from broadsheet.model import Article, Site
+from broadsheet.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+SITEMAP_FILE = "sitemap.xml"
+NEWS_SITEMAP_FILE = "news-sitemap.xml"
+# Google News reads articles of the last two days, at most 1,000 per sitemap.
+NEWS_WINDOW = timedelta(days=2)
+NEWS_LIMIT = 1000
+
+
+def _modified(articles: Iterable[Article]) -> datetime | None:
+    return max((a.updated or a.date for a in articles if a.date is not None), default=None)
+
+
+def _pages(site: Site, config: Config) -> Iterator[tuple[str, datetime | None]]:
+    """(root-relative URL, last modified) of every page a search engine should know."""
+    for listing in site.lists:
+        yield listing.url, _modified(listing.articles)
+    for article in site.articles:
+        yield article.url, _modified([article])
+    for page in site.pages:
+        yield page.url, page.updated or page.date
+    yield config.base_path + ARCHIVE_PATH, _modified(site.articles)
+    for year in site.archive:
+        yield year.url, _modified(a for month in year.months for a in month.articles)
+    yield config.base_path + TAGS_PATH, _modified(a for t in site.tags for a in t.articles[:1])
+    yield config.base_path + AUTHORS_PATH, _modified(a for t in site.authors for a in t.articles[:1])
+
+
+def sitemap(site: Site, config: Config) -> bytes:
+    """Every page of the site with its <lastmod>."""
+    root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    for url, modified in _pages(site, config):
+        entry = ET.SubElement(root, "url")
+        ET.SubElement(entry, "loc").text = config.origin + url
+        if modified is not None:
+            ET.SubElement(entry, "lastmod").text = modified.astimezone(config.zone).isoformat(timespec="seconds")
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def news_sitemap(site: Site, config: Config, now: datetime) -> bytes:
+    """Articles published in the two days before `now` (the build's moment), newest first, at most 1,000."""
+    root = ET.Element("urlset", {"xmlns": SITEMAP_NS, "xmlns:news": NEWS_NS})
+    recent = [a for a in site.articles if a.date is not None and now - NEWS_WINDOW <= a.date <= now]
+    for article in recent[:NEWS_LIMIT]:
+        assert article.date is not None
+        entry = ET.SubElement(root, "url")
+        ET.SubElement(entry, "loc").text = article.permalink
+        news = ET.SubElement(entry, "news:news")
+        publication = ET.SubElement(news, "news:publication")
+        ET.SubElement(publication, "news:name").text = config.publisher_name
+        ET.SubElement(publication, "news:language").text = config.language.lower()
+        ET.SubElement(news, "news:publication_date").text = article.date.astimezone(config.zone).isoformat(
+            timespec="seconds")
+        ET.SubElement(news, "news:title").text = article.title
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def robots_txt(config: Config) -> bytes:
+    """robots.txt allowing everything and naming both sitemaps."""
+    home = config.origin + config.base_path
+    return (f"User-agent: *\nAllow: /\n\nSitemap: {home}{SITEMAP_FILE}\nSitemap: {home}{NEWS_SITEMAP_FILE}\n"
+            ).encode("utf-8")
+
+
+def sitemap_files(site: Site, config: Config, now: datetime) -> Iterator[tuple[str, bytes]]:
+    """(output path, bytes) of sitemap.xml, news-sitemap.xml and robots.txt."""
+    yield SITEMAP_FILE, sitemap(site, config)
+    yield NEWS_SITEMAP_FILE, news_sitemap(site, config, now)
+    yield "robots.txt", robots_txt(config)
+

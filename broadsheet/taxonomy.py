@@ -1,0 +1,114 @@
+"""What the site builds around its articles: tags, authors, the archive, related articles, menu, redirects."""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+
+from broadsheet.config import Config
+from broadsheet.errors import Problem, SiteError
+from broadsheet.model import ArchiveMonth, ArchiveYear, Article, Link, MenuItem, Redirect, Section, Term
+from broadsheet.slugs import slugify
+
+TAGS_PATH = "tags/"
+AUTHORS_PATH = "authors/"
+ARCHIVE_PATH = "archive/"
+
+
+def group_terms(kind: str, newest_first: Sequence[Article], names: Callable[[Article], Iterable[str]],
+                base: str, config: Config) -> list[Term]:
+    """Terms (tags or authors) merged by slug, spelled as most articles spell them, sorted by name."""
+    by_slug: dict[str, list[Article]] = {}
+    spellings: dict[str, Counter[str]] = {}
+    for article in newest_first:
+        for slug, name in {slugify(name): name for name in names(article)}.items():
+            by_slug.setdefault(slug, []).append(article)
+            spellings.setdefault(slug, Counter())[name] += 1
+    terms = []
+    for slug, articles in by_slug.items():
+        name = min(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        terms.append(Term(kind, name, slug, f"{config.base_path}{base}{slug}/", tuple(articles)))
+    return sorted(terms, key=lambda t: (t.name.casefold(), t.slug))
+
+
+def build_archive(newest_first: Sequence[Article], config: Config) -> list[ArchiveYear]:
+    """Articles grouped by year and month in the site's time zone, newest first."""
+    months: dict[tuple[int, int], list[Article]] = {}
+    for article in newest_first:
+        assert article.date is not None
+        local = article.date.astimezone(config.zone)
+        months.setdefault((local.year, local.month), []).append(article)
+    years: dict[int, list[ArchiveMonth]] = {}
+    for (year, month), articles in sorted(months.items(), reverse=True):
+        years.setdefault(year, []).append(ArchiveMonth(year, month, tuple(articles)))
+    return [ArchiveYear(year, f"{config.base_path}{ARCHIVE_PATH}{year}/", f"{ARCHIVE_PATH}{year}/index.html",
+                        tuple(ms)) for year, ms in years.items()]
+
+
+def find_related(newest_first: Sequence[Article], limit: int) -> dict[str, tuple[Link, ...]]:
+    """Up to `limit` other articles per article: most shared tags, then same section, then newest."""
+    if limit <= 0:
+        return {}
+    tag_sets = [frozenset(slugify(tag) for tag in article.tags) for article in newest_first]
+    members: dict[str, list[int]] = {}
+    by_section: dict[str, list[int]] = {}
+    for index, article in enumerate(newest_first):
+        for tag in tag_sets[index]:
+            members.setdefault(tag, []).append(index)
+        by_section.setdefault(article.section_slug, []).append(index)
+    # The ranking depends only on an article's tags and section, so articles alike share one computation.
+    rankings: dict[tuple[frozenset[str], str], list[int]] = {}
+    related = {}
+    for index, article in enumerate(newest_first):
+        key = (tag_sets[index], article.section_slug)
+        ranked = rankings.get(key)
+        if ranked is None:
+            shared: Counter[int] = Counter()
+            for tag in tag_sets[index]:
+                shared.update(members[tag])
+            for other in by_section[article.section_slug][: limit + 1]:
+                shared.setdefault(other, 0)
+            section = article.section_slug
+            ranked = heapq.nsmallest(limit + 1, shared, key=lambda i: (
+                -shared[i], newest_first[i].section_slug != section, i))
+            ranked = [i for i in ranked if shared[i] or newest_first[i].section_slug == section]
+            rankings[key] = ranked
+        related[article.source] = tuple(newest_first[i].link() for i in ranked if i != index)[:limit]
+    return related
+
+
+def build_menu(sections: Sequence[Section], pages: Sequence[Article], config: Config) -> list[MenuItem]:
+    """The header navigation: site.yaml's `menu` (sections, page slugs, archive, tags, authors), else sections, pages."""
+    if not config.menu:
+        return [MenuItem(s.name, s.url) for s in sections] + [MenuItem(p.title, p.url) for p in pages]
+    known = {s.slug: MenuItem(s.name, s.url) for s in sections}
+    for page in pages:
+        known.setdefault(page.slug, MenuItem(page.title, page.url))
+    labels = config.labels
+    for slug, title, path in (("archive", labels.archive, ARCHIVE_PATH), ("tags", labels.tags, TAGS_PATH),
+                              ("authors", labels.authors, AUTHORS_PATH)):
+        known.setdefault(slug, MenuItem(title, config.base_path + path))
+    items, problems = [], []
+    for entry in config.menu:
+        item = known.get(slugify(entry))
+        if item is None:
+            problems.append(Problem("site.yaml", None, f"menu entry {entry!r} is neither a section nor a page",
+                                    "known: " + ", ".join(sorted(known))))
+        else:
+            items.append(item)
+    if problems:
+        raise SiteError(problems)
+    return items
+
+
+def build_redirects(articles: Iterable[Article], config: Config) -> list[Redirect]:
+    """A redirect page for every alias of a published article or page."""
+    redirects = []
+    for article in articles:
+        for alias in article.aliases:
+            path = alias.strip("/")
+            output_path = path if path.endswith(".html") else path + "/index.html"
+            redirects.append(Redirect(config.base_path + alias.lstrip("/"), output_path, article.source, article.title,
+                                      article.url, article.permalink))
+    return sorted(redirects, key=lambda r: r.output_path)
