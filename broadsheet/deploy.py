@@ -80,9 +80,12 @@ def deploy_to_branch(output_dir: Path, repo: Path, branch: str, message: str = "
         _git(out, f"--git-dir={git_dir}", f"--work-tree={out}", "add", "--all", "--force", "--", ".", env=index_env)
         tree = _git(out, f"--git-dir={git_dir}", "write-tree", env=index_env)
     parent = _git(repo, "rev-parse", "--verify", "--quiet", ref + "^{commit}", check=False)
+    if not parent and remote:  # a fresh clone has only the remote's branch: continue its history
+        parent = _git(repo, "rev-parse", "--verify", "--quiet", f"refs/remotes/{remote}/{branch}^{{commit}}",
+                      check=False)
     text = message or f"Deploy {info.get('base_url', '')} with {info.get('generator', 'broadsheet')}"
     commit = _git(repo, "commit-tree", tree, *(["-p", parent] if parent else []), "-m", text, env=env)
-    _git(repo, "update-ref", "-m", "broadsheet deploy", ref, commit, *([parent] if parent else []))
+    _git(repo, "update-ref", "-m", "broadsheet deploy", ref, commit)
     if remote:
         _git(repo, "push", remote, f"{ref}:{ref}")
     return commit
