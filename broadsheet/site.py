@@ -137,9 +137,9 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime,
     for term, base in [(t, TAGS_PATH) for t in tags] + [(a, AUTHORS_PATH) for a in authors]:
         lists += paginate(term.name, term.kind, term.articles, f"{base}{term.slug}/", config, term=term)
     check_unique_urls(visible, lists)
+    menu, menu_warnings = build_menu(sections, pages, config)
     site = Site(tuple(newest_first), pages, neighbours, tuple(sections), tuple(lists), tuple(tags), tuple(authors),
                 tuple(build_archive(newest_first, config)), find_related(newest_first, config.related),
-                tuple(build_menu(sections, pages, config)), tuple(build_redirects(visible, config)), urls,
-                tuple(warnings))
+                tuple(menu), tuple(build_redirects(visible, config)), urls, tuple(warnings + menu_warnings))
     check_output_paths(site)
     return site

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 from broadsheet.config import Config
-from broadsheet.errors import Problem, SiteError
+from broadsheet.errors import Problem
 from broadsheet.model import ArchiveMonth, ArchiveYear, Article, Link, MenuItem, Redirect, Section, Term
 from broadsheet.slugs import slugify
 
@@ -78,10 +79,14 @@ def find_related(newest_first: Sequence[Article], limit: int) -> dict[str, tuple
     return related
 
 
-def build_menu(sections: Sequence[Section], pages: Sequence[Article], config: Config) -> list[MenuItem]:
-    """The header navigation: site.yaml's `menu` (sections, page slugs, archive, tags, authors), else sections, pages."""
+def build_menu(sections: Sequence[Section], pages: Sequence[Article], config: Config
+               ) -> tuple[list[MenuItem], list[Problem]]:
+    """The header navigation: site.yaml's `menu` (sections, page slugs, archive, tags, authors), else sections, pages.
+
+    An entry naming nothing published (a typo, or a section whose articles are all drafts) is left out with a warning.
+    """
     if not config.menu:
-        return [MenuItem(s.name, s.url) for s in sections] + [MenuItem(p.title, p.url) for p in pages]
+        return [MenuItem(s.name, s.url) for s in sections] + [MenuItem(p.title, p.url) for p in pages], []
     known = {s.slug: MenuItem(s.name, s.url) for s in sections}
     for page in pages:
         known.setdefault(page.slug, MenuItem(page.title, page.url))
@@ -93,13 +98,13 @@ def build_menu(sections: Sequence[Section], pages: Sequence[Article], config: Co
     for entry in config.menu:
         item = known.get(slugify(entry))
         if item is None:
-            problems.append(Problem("site.yaml", None, f"menu entry {entry!r} is neither a section nor a page",
-                                    "known: " + ", ".join(sorted(known))))
+            close = difflib.get_close_matches(slugify(entry), list(known), n=1)
+            problems.append(Problem("site.yaml", None, f"menu entry {entry!r} is no published section or page",
+                                    f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(sorted(known)),
+                                    warning=True))
         else:
             items.append(item)
-    if problems:
-        raise SiteError(problems)
-    return items
+    return items, problems
 
 
 def build_redirects(articles: Iterable[Article], config: Config) -> list[Redirect]:

@@ -169,11 +169,16 @@ def test_pages_render_at_their_slug_and_stay_out_of_lists_feeds_and_sitemaps(tmp
     assert "https://example.org/contact/" in (out / "sitemap.xml").read_text(encoding="utf-8")
 
 
-def test_unknown_menu_entry_fails_naming_site_yaml(tmp_path: Path, run_cli) -> None:
-    site = write_tree(tmp_path / "s", {"site.yaml": SITE + "menu: [Wordl]\n",
+def test_unknown_menu_entry_is_a_warning_and_an_error_with_strict(tmp_path: Path, run_cli) -> None:
+    site = write_tree(tmp_path / "s", {"site.yaml": SITE + "menu: [Wordl, World]\n",
                                        "content/world/a.md": article("A", "2024-01-01")})
     result = run_cli("build", "--site", str(site))
-    assert result.status == 1 and "site.yaml: menu entry 'Wordl' is neither a section nor a page" in result.err
+    message = "site.yaml: warning: menu entry 'Wordl' is no published section or page (did you mean 'world'?)"
+    assert result.status == 0 and message in result.err
+    nav = re.search(r'<nav class="site-nav".*?</nav>', (site / "public/index.html").read_text(encoding="utf-8"), re.S)
+    assert nav and re.findall(r'<a href="([^"]+)">', nav.group()) == ["/world/"]
+    result = run_cli("build", "--site", str(site), "--strict")
+    assert result.status == 1 and message.replace("warning: ", "") in result.err
 
 
 def test_aliases_write_redirect_pages(tmp_path: Path, run_cli) -> None:
