@@ -1,4 +1,4 @@
-"""Publishing a finished build to a git branch (GitHub Pages), and the build-info file that makes it safe."""
+"""Publishing a finished build to a git branch (GitHub Pages); the only module that runs a program (git)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from broadsheet import __version__
-from broadsheet.config import BuildOptions, Config
+from broadsheet.buildinfo import BUILD_INFO_FILE
 from broadsheet.errors import Problem, SiteError
-
-BUILD_INFO_FILE = "build-info.json"
-
-
-def build_info(options: BuildOptions, config: Config) -> bytes:
-    """How a build was made, written into its output; no clock time, so builds stay byte-identical."""
-    info = {
-        "generator": f"broadsheet {__version__}",
-        "base_url": config.base_url,
-        "drafts": options.drafts,
-        "future": options.future,
-        "now": str(options.now) if options.now else None,
-        "preview": options.preview,
-    }
-    return (json.dumps(info, indent=2) + "\n").encode("utf-8")
 
 
 def check_deployable(output_dir: Path) -> dict[str, object]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from broadsheet.config import BuildOptions, Config
-from broadsheet.deploy import BUILD_INFO_FILE, build_info
+from broadsheet.buildinfo import BUILD_INFO_FILE, build_info
 from broadsheet.feeds import feed_links, feed_makers
 from broadsheet.links import resolve_links
 from broadsheet.markup import describe

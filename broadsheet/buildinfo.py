@@ -1,0 +1,23 @@
+"""The build-info file: how a build was made, so `deploy` can refuse builds that must not be published."""
+
+from __future__ import annotations
+
+import json
+
+from broadsheet import __version__
+from broadsheet.config import BuildOptions, Config
+
+BUILD_INFO_FILE = "build-info.json"
+
+
+def build_info(options: BuildOptions, config: Config) -> bytes:
+    """How a build was made, written into its output; no clock time, so builds stay byte-identical."""
+    info = {
+        "generator": f"broadsheet {__version__}",
+        "base_url": config.base_url,
+        "drafts": options.drafts,
+        "future": options.future,
+        "now": str(options.now) if options.now else None,
+        "preview": options.preview,
+    }
+    return (json.dumps(info, indent=2) + "\n").encode("utf-8")
