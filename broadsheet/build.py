@@ -173,7 +173,7 @@ def build(options: BuildOptions) -> BuildResult:
     output.begin()
     try:
         pages = 0
-        shared = {"sections": site.sections, "pages": site.pages, "menu": site.menu, **shared_context(config)}
+        shared = shared_context(site, config)
         for output_path, template, context in page_views(site, bodies, config, now if options.preview else None):
             try:
                 output.write(output_path, render_page(env, template, {**shared, **context}, site_dir))

@@ -19,6 +19,7 @@ from broadsheet.output import find_collisions
 from broadsheet.site import is_published, order_site
 from broadsheet.templates import make_environment, render_page
 from broadsheet.theme import TEMPLATES_DIR, collect_static
+from broadsheet.views import news_files, shared_context
 
 # Attributes that point at another file of the site.
 _LINK_ATTRIBUTES = {"a": "href", "img": "src", "link": "href", "script": "src", "source": "src", "iframe": "src",
@@ -215,9 +216,11 @@ def check(options: BuildOptions) -> CheckResult:
     complete = not problems
     static = collect_static(site_dir)
     bodies = {p.article.source: p.body_html for p in parsed}
-    problems += check_images(parsed, static) + find_collisions(output_claims(site, bodies, config, static))
+    generated = [path for path, _ in news_files(site, config, options, now, lambda a: bodies[a.source])]
+    problems += check_images(parsed, static) + find_collisions(output_claims(site, bodies, config, static, generated))
     env = make_environment(site_dir, config, static, now, preview=options.preview)
-    shared = {"sections": site.sections, "pages": site.pages}
+    shared = shared_context(site, config)
+    warnings += site.warnings
     rendered: list[tuple[str, str, str]] = []
     for output_path, template, context in page_views(site, bodies, config):
         try:
@@ -227,6 +230,7 @@ def check(options: BuildOptions) -> CheckResult:
             continue
         rendered.append((output_path, template, html))
     outputs = {path for path, _, _ in rendered} | {f.output_path for f in static.values()}
+    outputs |= set(generated)
     hidden = [a for a in articles if not is_published(a, now, options.drafts, options.future)]
     by_output = {a.output_path: a for a in (*site.articles, *site.pages)}
     problems += [p for p in check_pages(rendered, outputs, hidden, by_output, config, sources)

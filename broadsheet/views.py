@@ -19,9 +19,10 @@ from broadsheet.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
 View = tuple[str, str, dict[str, Any]]  # (output path, template, context)
 
 
-def shared_context(config: Config) -> dict[str, Any]:
-    """Defaults every page gets: the site's feeds and no structured data."""
-    return {"feeds": feed_links(config), "jsonld": ""}
+def shared_context(site: Site, config: Config) -> dict[str, Any]:
+    """What every page gets: sections, pages and the menu; the site's feeds and (by default) no structured data."""
+    return {"sections": site.sections, "pages": site.pages, "menu": site.menu, "feeds": feed_links(config),
+            "jsonld": ""}
 
 
 def article_context(site: Site, article: Article, config: Config) -> dict[str, Any]:

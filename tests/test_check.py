@@ -31,7 +31,7 @@ def lines(result) -> list[str]:
 def test_a_clean_site_passes(tmp_path: Path, run_cli) -> None:
     site = good_site(tmp_path / "site", {"content/world/good.md": article(f"title: Good\n{DATE}\n{WRITTEN}")})
     result = check(run_cli, site, "--strict")
-    assert (result.status, result.out) == (0, "Checked 4 pages: 0 errors, 0 warnings.\n")
+    assert (result.status, result.out) == (0, "Checked 9 pages: 0 errors, 0 warnings.\n")
 
 
 def test_the_sample_site_has_no_errors(sample_site: Path, run_cli) -> None:
@@ -101,8 +101,9 @@ def test_links_to_static_files_and_pages_resolve(tmp_path: Path, run_cli) -> Non
     assert result.status == 0, result.out
 
 
-def test_under_a_base_path_links_must_carry_it(tmp_path: Path, run_cli) -> None:
-    body = "[Right](/news/world/good/) and [wrong](/world/good/) and [absolute](https://example.org/news/world/x/)\n"
+def test_under_a_base_path_root_relative_links_get_it(tmp_path: Path, run_cli) -> None:
+    # Root-relative links in Markdown are site paths: the build puts base_url's path (/news/) in front.
+    body = "[Right](/world/good/) and [absolute](https://example.org/news/world/x/)\n"
     site = good_site(tmp_path / "site", {
         "content/world/good.md": article(f"title: Good\n{DATE}\n{WRITTEN}"),
         "content/world/links.md": article(f"title: Links\n{DATE}\n{WRITTEN}", body),
@@ -176,7 +177,7 @@ def test_python_build_py_check_runs_the_cli(tmp_path: Path) -> None:
     write_tree(site, {"content/world/bad.md": article(f"title: Fine\n{DATE}\n{WRITTEN}")})
     done = subprocess.run([sys.executable, str(REPO_ROOT / "build.py"), "check", "--site", str(site)],
                           capture_output=True, text=True, env=env, timeout=60, check=False)
-    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "Checked 5 pages: 0 errors, 1 warning."), done.stdout
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "Checked 10 pages: 0 errors, 1 warning."), done.stdout
 
 
 def test_a_static_file_at_a_page_url_is_a_collision(tmp_path: Path, run_cli) -> None:
