@@ -57,9 +57,11 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
     return element
 
 
-def _serialise(root: ET.Element) -> bytes:
+def serialise(root: ET.Element) -> bytes:
+    """An XML document as indented UTF-8 with its declaration."""
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"
 
 
 def atom_feed(feed: Feed, config: Config, content: Callable[[Article], str]) -> bytes:
@@ -91,7 +93,7 @@ def atom_feed(feed: Feed, config: Config, content: Callable[[Article], str]) -> 
         _sub(entry, "summary", article.summary_html, type="html")
         if config.feed_content == "full":
             _sub(entry, "content", content(article), type="html", **{XML_BASE: article.permalink})
-    return _serialise(root)
+    return serialise(root)
 
 
 def rss_feed(feed: Feed, config: Config, content: Callable[[Article], str]) -> bytes:
@@ -120,7 +122,7 @@ def rss_feed(feed: Feed, config: Config, content: Callable[[Article], str]) -> b
             _sub(item, "category", tag)
         full = config.feed_content == "full"
         _sub(item, "description", content(article) if full else article.summary_html)
-    return _serialise(root)
+    return serialise(root)
 
 
 def site_feeds(site: Site, config: Config) -> list[Feed]:

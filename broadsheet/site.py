@@ -13,8 +13,16 @@ from broadsheet.errors import Problem, SiteError
 from broadsheet.links import SOURCE_MARKER, check_links, resolve_links
 from broadsheet.model import Article, ListPage, Neighbours, Section, Site, Term
 from broadsheet.slugs import slugify
-from broadsheet.taxonomy import (ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH, build_archive, build_menu, build_redirects, find_related,
-                                 group_terms)
+from broadsheet.taxonomy import (
+    ARCHIVE_PATH,
+    AUTHORS_PATH,
+    TAGS_PATH,
+    build_archive,
+    build_menu,
+    build_redirects,
+    find_related,
+    group_terms,
+)
 
 
 def is_published(article: Article, now: datetime, drafts: bool = False, future: bool = False) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from broadsheet.config import Config
+from broadsheet.feeds import serialise
 from broadsheet.model import Article, Site
 from broadsheet.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
 
@@ -46,8 +47,7 @@ def sitemap(site: Site, config: Config) -> bytes:
         ET.SubElement(entry, "loc").text = config.origin + url
         if modified is not None:
             ET.SubElement(entry, "lastmod").text = modified.astimezone(config.zone).isoformat(timespec="seconds")
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return serialise(root)
 
 
 def news_sitemap(site: Site, config: Config, now: datetime) -> bytes:
@@ -65,15 +65,14 @@ def news_sitemap(site: Site, config: Config, now: datetime) -> bytes:
         ET.SubElement(news, "news:publication_date").text = article.date.astimezone(config.zone).isoformat(
             timespec="seconds")
         ET.SubElement(news, "news:title").text = article.title
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return serialise(root)
 
 
 def robots_txt(config: Config) -> bytes:
     """robots.txt allowing everything and naming both sitemaps."""
     home = config.origin + config.base_path
     return (f"User-agent: *\nAllow: /\n\nSitemap: {home}{SITEMAP_FILE}\nSitemap: {home}{NEWS_SITEMAP_FILE}\n"
-            ).encode("utf-8")
+            ).encode()
 
 
 def sitemap_files(site: Site, config: Config, now: datetime) -> Iterator[tuple[str, bytes]]:

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from broadsheet.config import BuildOptions, Config
 from broadsheet.buildinfo import BUILD_INFO_FILE, build_info
 from broadsheet.feeds import feed_links, feed_makers
 from broadsheet.links import resolve_links

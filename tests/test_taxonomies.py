@@ -126,12 +126,12 @@ def test_related_articles_share_most_tags_then_section_then_are_newest(tmp_path:
              "content/sport/unrelated.md": article("Unrelated", "2024-01-11", section="Sport")}
     out = build(run_cli, write_tree(tmp_path / "s", files))
     page = (out / "world/me/index.html").read_text(encoding="utf-8")
-    related = re.search(r'<aside class="related".*?</aside>', page, re.S)
+    related = re.search(r'<aside class="related".*?</aside>', page, re.DOTALL)
     assert related
     assert re.findall(r'href="([^"]+)"', related.group()) == ["/sport/two-tags/", "/world/one-tag-old/",
                                                               "/sport/one-tag-new/"]
     lonely = (out / "sport/unrelated/index.html").read_text(encoding="utf-8")
-    assert re.findall(r'<aside class="related".*?</aside>', lonely, re.S)[0].count("<li>") == 2
+    assert re.findall(r'<aside class="related".*?</aside>', lonely, re.DOTALL)[0].count("<li>") == 2
 
 
 def test_reading_time_and_word_count(tmp_path: Path, run_cli) -> None:
@@ -161,7 +161,7 @@ def test_pages_render_at_their_slug_and_stay_out_of_lists_feeds_and_sitemaps(tmp
              "content/world/a.md": article("A", "2024-01-01")}
     out = build(run_cli, write_tree(tmp_path / "s", files), "--now", "2024-01-02")
     assert (out / "contact/index.html").is_file()
-    nav = re.search(r'<nav class="site-nav".*?</nav>', (out / "index.html").read_text(encoding="utf-8"), re.S)
+    nav = re.search(r'<nav class="site-nav".*?</nav>', (out / "index.html").read_text(encoding="utf-8"), re.DOTALL)
     assert nav and re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav.group()) == [
         ("/contact/", "Contact us"), ("/world/", "World"), ("/archive/", "Archive")]
     for name in ("feed.xml", "rss.xml", "news-sitemap.xml", "index.html", "archive/index.html"):
@@ -175,7 +175,7 @@ def test_unknown_menu_entry_is_a_warning_and_an_error_with_strict(tmp_path: Path
     result = run_cli("build", "--site", str(site))
     message = "site.yaml: warning: menu entry 'Wordl' is no published section or page (did you mean 'world'?)"
     assert result.status == 0 and message in result.err
-    nav = re.search(r'<nav class="site-nav".*?</nav>', (site / "public/index.html").read_text(encoding="utf-8"), re.S)
+    nav = re.search(r'<nav class="site-nav".*?</nav>', (site / "public/index.html").read_text(encoding="utf-8"), re.DOTALL)
     assert nav and re.findall(r'<a href="([^"]+)">', nav.group()) == ["/world/"]
     result = run_cli("build", "--site", str(site), "--strict")
     assert result.status == 1 and message.replace("warning: ", "") in result.err

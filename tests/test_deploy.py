@@ -1,0 +1,96 @@
+"""broadsheet deploy: the output folder becomes exactly the tree of a commit on a branch; unsafe builds are refused."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import write_tree
+
+ARTICLE = "---\ntitle: A\ndate: 2024-03-01\n---\n\nText.\n"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository holding a small site, with one commit on main."""
+    site = write_tree(tmp_path / "repo", {"site.yaml": "title: T\nbase_url: https://example.org/\ncname: news.example.org\n",
+                                          "content/world/a.md": ARTICLE, ".gitignore": "public/\n"})
+    git(site, "init", "-q", "-b", "main")
+    git(site, "config", "user.email", "editor@example.org")
+    git(site, "config", "user.name", "Editor")
+    git(site, "add", ".")
+    git(site, "commit", "-q", "-m", "Site")
+    return site
+
+
+def output_files(out: Path) -> set[str]:
+    return {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+
+
+def test_deploy_commits_exactly_the_output_files(repo: Path, run_cli) -> None:
+    assert run_cli("build", "--site", str(repo), "--quiet").status == 0
+    out = repo / "public"
+    assert (out / "CNAME").read_text() == "news.example.org\n" and (out / ".nojekyll").is_file()
+    result = run_cli("deploy", "--site", str(repo), "--branch", "gh-pages")
+    assert result.status == 0, result.err
+    assert "to branch gh-pages" in result.out
+    tree = set(git(repo, "ls-tree", "-r", "--name-only", "gh-pages").splitlines())
+    assert tree == output_files(out)
+    for name in ("index.html", "world/a/index.html", "feed.xml", "sitemap.xml", ".nojekyll", "CNAME"):
+        assert git(repo, "show", f"gh-pages:{name}") == (out / name).read_text(encoding="utf-8").strip()
+    # The working tree, index and current branch are untouched.
+    assert git(repo, "status", "--porcelain") == "" and git(repo, "branch", "--show-current") == "main"
+
+    write_tree(repo, {"content/world/b.md": ARTICLE.replace("title: A", "title: B")})
+    assert run_cli("build", "--site", str(repo), "--quiet").status == 0
+    (out / "world/a/index.html").unlink()  # a file gone from the output is gone from the branch
+    assert run_cli("deploy", "--site", str(repo), "--message", "Second").status == 0
+    assert set(git(repo, "ls-tree", "-r", "--name-only", "gh-pages").splitlines()) == output_files(out)
+    assert git(repo, "log", "--format=%s", "gh-pages").splitlines() == ["Second", git(
+        repo, "log", "-1", "--format=%s", "gh-pages~1")]
+
+
+def test_deploy_pushes_to_a_remote(repo: Path, tmp_path: Path, run_cli) -> None:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    git(repo, "remote", "add", "origin", str(remote))
+    assert run_cli("build", "--site", str(repo), "--quiet").status == 0
+    result = run_cli("deploy", "--site", str(repo), "--push")
+    assert result.status == 0, result.err
+    assert git(remote, "rev-parse", "gh-pages") == git(repo, "rev-parse", "gh-pages")
+
+
+@pytest.mark.parametrize("flags, reason", [(["--drafts"], "--drafts"), (["--future"], "--future"),
+                                           (["--now", "2024-05-01T09:00"], "--now 2024-05-01T09:00")])
+def test_deploy_refuses_builds_that_are_not_the_real_site(repo: Path, run_cli, flags: list[str], reason: str) -> None:
+    assert run_cli("build", "--site", str(repo), "--quiet", *flags).status == 0
+    result = run_cli("deploy", "--site", str(repo))
+    assert result.status == 1
+    assert f"refusing to deploy a build made with {reason}" in result.err
+    assert git(repo, "branch", "--list", "gh-pages") == ""
+
+
+def test_deploy_refuses_a_preview_build_and_a_folder_that_is_no_build(repo: Path, run_cli) -> None:
+    from broadsheet.build import build
+    from broadsheet.config import BuildOptions
+
+    build(BuildOptions(site_dir=repo, output_dir=repo / "preview", preview=True))
+    result = run_cli("deploy", "--site", str(repo), "--output", str(repo / "preview"))
+    assert result.status == 1 and "refusing to deploy a build made with the preview server" in result.err
+    write_tree(repo, {"elsewhere/index.html": "<p>hi</p>"})
+    result = run_cli("deploy", "--site", str(repo), "--output", str(repo / "elsewhere"))
+    assert result.status == 1 and "no build information" in result.err
+
+
+def test_build_info_records_how_the_build_was_made_and_stays_deterministic(repo: Path, run_cli) -> None:
+    import json
+
+    assert run_cli("build", "--site", str(repo), "--quiet", "--base-url", "https://example.net/x/").status == 0
+    info = json.loads((repo / "public/build-info.json").read_text(encoding="utf-8"))
+    assert info == {"generator": info["generator"], "base_url": "https://example.net/x/", "drafts": False,
+                    "future": False, "now": None, "preview": False}
