@@ -59,7 +59,7 @@ def test_front_matter_problems_of_every_file_are_listed(tmp_path: Path, run_cli)
         ("content/world/c.md:7: missing image /images/missing.png (on /world/c/index.html: not in the site) "
         "(check the path; static files are published at their path under static/)"),
     ]
-    assert result.out.splitlines()[-1] == "Checked 5 pages: 3 errors, 2 warnings."
+    assert result.out.splitlines()[-1] == "Checked 10 pages: 3 errors, 2 warnings."
 
 
 def test_url_collisions_are_errors(tmp_path: Path, run_cli) -> None:
