@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def jsonld(parsed: _Head) -> dict:
 
 SITE = ("title: The Daily\nbase_url: https://example.org/news/\ndescription: All the news.\nlanguage: en-GB\n"
         "publisher:\n  name: Daily Media Ltd\n  logo: images/logo.png\n")
-HOSTILE_TITLE = "Breaking </script><script>alert(1)</script> <!-- news --> & \\u2028 \u2028 'quotes'"
+HOSTILE_TITLE = "Breaking </script><script>alert(1)</script> <!-- news --> & 'quotes'"
 
 
 def build(run_cli, site: Path) -> Path:
@@ -137,7 +138,7 @@ def test_home_section_tag_and_page_heads(tmp_path: Path, run_cli) -> None:
 
 def test_a_hostile_title_cannot_break_out_of_the_json_ld_script(tmp_path: Path, run_cli) -> None:
     title = HOSTILE_TITLE.replace("'", "''")
-    article = f"---\ntitle: '{title}'\ndate: 2024-03-01\ntags: ['</script>']\nauthor: '<!--'\n---\n\nText.\n"
+    article = f"---\ntitle: '{title}'\ndate: 2024-03-01\ntags: ['</script>']\nauthor: '<!-- Eve'\n---\n\nText.\n"
     site = write_tree(tmp_path / "s", {"site.yaml": SITE, "content/city/a.md": article})
     out = build(run_cli, site)
     for page in [*out.rglob("index.html")]:
@@ -149,4 +150,12 @@ def test_a_hostile_title_cannot_break_out_of_the_json_ld_script(tmp_path: Path, 
             json.loads(text)
     news = jsonld(head(out / "city/a/index.html"))["@graph"][0]
     assert news["headline"] == HOSTILE_TITLE
-    assert news["keywords"] == ["</script>"] and news["author"][0]["name"] == "<!--"
+    assert news["keywords"] == ["</script>"] and news["author"][0]["name"] == "<!-- Eve"
+
+
+def test_script_json_escapes_what_could_end_or_confuse_a_script() -> None:
+    from broadsheet.metadata import script_json
+
+    text = script_json({"a": "</script><!-- --> & \u2028\u2029"})
+    assert not re.search("[<>&\u2028\u2029]", text)
+    assert json.loads(text) == {"a": "</script><!-- --> & \u2028\u2029"}
