@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
+from functools import partial
 
 from broadsheet import __version__
 from broadsheet.config import Config
@@ -146,9 +147,9 @@ def feed_makers(site: Site, config: Config) -> Iterator[tuple[str, Callable[[Cal
     home = config.origin + config.base_path
     main = feeds[0]
     rss = Feed(main.title, main.page_url, home + RSS_FILE, RSS_FILE, main.articles)
-    yield RSS_FILE, lambda content: rss_feed(rss, config, content)
+    yield RSS_FILE, partial(rss_feed, rss, config)
     for feed in feeds:
-        yield feed.output_path, lambda content, feed=feed: atom_feed(feed, config, content)
+        yield feed.output_path, partial(atom_feed, feed, config)
 
 
 def feed_links(config: Config, own: Sequence[tuple[str, str]] = ()) -> tuple[FeedLink, ...]:

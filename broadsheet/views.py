@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from broadsheet.buildinfo import BUILD_INFO_FILE, build_info
+from broadsheet.config import BuildOptions, Config
 from broadsheet.feeds import feed_links, feed_makers
 from broadsheet.links import resolve_links
 from broadsheet.markup import describe
@@ -77,10 +79,12 @@ def news_files(site: Site, config: Config, options: BuildOptions, now: datetime,
 
     Each as (output path, a function making its bytes), so that paths can be claimed before anything is made.
     """
-    absolute_body = lambda article: resolve_links(body(article), site.urls, config.origin)  # noqa: E731
+    def absolute_body(article: Article) -> str:
+        return resolve_links(body(article), site.urls, config.origin)
+
     files: list[tuple[str, Callable[[], bytes]]] = [
-        (path, lambda make=make: make(absolute_body)) for path, make in feed_makers(site, config)]
-    files += [(path, lambda data=data: data) for path, data in sitemap_files(site, config, now)]
+        (path, partial(make, absolute_body)) for path, make in feed_makers(site, config)]
+    files += [(path, partial(bytes, data)) for path, data in sitemap_files(site, config, now)]
     files.append((BUILD_INFO_FILE, lambda: build_info(options, config)))
     files.append((".nojekyll", lambda: b""))
     if config.cname:
