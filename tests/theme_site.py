@@ -14,6 +14,13 @@ PAGE_TYPES: dict[str, str] = {
     "home, page 2": "page/2/",
     "section": "world/",
     "section, page 2": "guides/page/2/",
+    "tag": "tags/russia/",
+    "tags index": "tags/",
+    "author": "authors/staff/",
+    "author, page 2": "authors/broadsheet-team/page/2/",
+    "authors index": "authors/",
+    "archive": "archive/",
+    "archive year": "archive/2024/",
     "404": "404.html",
 }
 
