@@ -385,3 +385,15 @@ def test_the_output_guard_refuses_a_second_write_to_one_path(tmp_path: Path) -> 
     with pytest.raises(SiteError, match="already written for the page /world/a/index.html"):
         output.write("World/A/index.html", b"second")
     output.abort()
+
+
+@pytest.mark.parametrize("files, culprit", [
+    ({"content/tags/europe.md": article(f"title: Europe\n{DATE}\ntags: [x]"),
+      "content/world/a.md": article(f"title: A\n{DATE}\ntags: [Europe]")}, "content/tags/europe.md"),
+    ({"content/authors/Staff.md": article(f"title: Staff\n{DATE}\nauthor: Desk"),
+      "content/world/a.md": article(f"title: A\n{DATE}\nauthor: STAFF")}, "content/authors/Staff.md"),
+])
+def test_an_article_at_a_tag_or_author_page_url_collides(tmp_path: Path, run_cli, files, culprit) -> None:
+    site = good_site(tmp_path / "site")
+    err = fails_cleanly(site, run_cli, files)
+    assert any(line.startswith(f"{culprit}:") for line in err.splitlines()), err
