@@ -326,16 +326,20 @@ class PreviewSession:
         return f"http://{display_host(self.bind)}:{self.server.server_address[1]}{self.preview.base_path}"
 
     def start(self) -> None:
-        """Listen, build once, then serve and watch."""
-        self.server = PreviewServer(self.preview, self.bind, self.port)
-        origin = f"http://{display_host(self.bind)}:{self.server.server_address[1]}"
-        self.preview.options = replace(self.preview.options, origin=origin)
-        self.report(self.preview.rebuild())
-        thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
-                                  name="broadsheet-server", daemon=True)
-        thread.start()
-        self._threads.append(thread)
-        self._observer = start_watching(self.options.site_dir, self.queue, self.poll)
+        """Listen, build once, then serve and watch; on failure (a port in use), clean up and raise."""
+        try:
+            self.server = PreviewServer(self.preview, self.bind, self.port)
+            origin = f"http://{display_host(self.bind)}:{self.server.server_address[1]}"
+            self.preview.options = replace(self.preview.options, origin=origin)
+            self.report(self.preview.rebuild())
+            thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
+                                      name="broadsheet-server", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+            self._observer = start_watching(self.options.site_dir, self.queue, self.poll)
+        except BaseException:
+            self.close()
+            raise
 
     def run(self) -> None:
         """Rebuild after every batch of changes, until close()."""

@@ -398,8 +398,10 @@ def test_a_port_in_use_is_a_clear_message(sample_site: Path, run_cli) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        session = PreviewSession(BuildOptions(site_dir=sample_site, output_dir=sample_site / "public"), port=port)
         with pytest.raises(SiteError, match=f"port {port} on 127.0.0.1 is already in use"):
-            PreviewSession(BuildOptions(site_dir=sample_site, output_dir=sample_site / "public"), port=port).start()
+            session.start()
+        assert not session.folder.exists()  # nothing left behind
         result = run_cli("serve", "--site", str(sample_site), "--port", str(port))
     assert result.status == 1
     assert f"--port: port {port} on 127.0.0.1 is already in use" in result.err
