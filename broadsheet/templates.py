@@ -20,6 +20,26 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "October", "November", "December")
 
 
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, so the preview server's rebuilds do not compile
+    every template again; Jinja checks each entry against the template's source, so an edited template is
+    compiled afresh."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _MemoryBytecodeCache()
+
+
 def make_environment(site_dir: Path, config: Config, static: Mapping[str, StaticFile], now: datetime,
                      preview: bool = False) -> jinja2.Environment:
     """A Jinja2 environment: site templates first, then the default theme; strict and autoescaped.
@@ -29,6 +49,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
     search = [str(site_dir / TEMPLATES_DIR), str(default_theme_dir() / TEMPLATES_DIR)]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
+        bytecode_cache=_COMPILED,
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
