@@ -1,25 +1,40 @@
-"""The build: the only place that knows the order of the pipeline's stages."""
+"""The build: the only place that knows the order of the pipeline's stages.
+
+1. Find the content files; take each one's parse from the previous build when its size, time and inode are
+   unchanged, else from the cache by the hash of its bytes, else parse it in a worker process (under a budget).
+2. Order the site in this process from the small per-article records.
+3. Key every page by everything it shows; carry unchanged pages over from the current output, render the others
+   in worker processes straight into the staging folder; swap it in. When nothing changed, write nothing.
+"""
 
 from __future__ import annotations
 
 import os
+import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from broadsheet.cache import CACHE_DIR, CODE_FINGERPRINT, Cache, Manifest, PageRecord
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, parse_article, parse_date
 from broadsheet.errors import Problem, SiteError
+from broadsheet.fingerprints import Fingerprints, combine, files_digest, page_key
 from broadsheet.markup import describe
-from broadsheet.model import ParsedArticle, Site
+from broadsheet.model import Article, ListPage, ParsedArticle, Section, Site
 from broadsheet.output import OutputFolder, find_collisions
+from broadsheet.pool import Item, Stalled, WorkerPool, default_jobs
 from broadsheet.site import order_site
-from broadsheet.templates import make_environment, render_page
-from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static
+from broadsheet.tasks import BodyRef, SectionRef, Setup, env_key, handle, parse_key
+from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir
 from broadsheet.views import article_context, body_html, listing_context, news_files, news_views, shared_context
+
+_CARRY_CHUNK = 256  # files carried over per work item
+PRUNE_AFTER = 1000  # article records written before the cache is pruned (at least the number of articles)
+_RACY_NS = 2_000_000_000  # a file changed this close to the previous scan is read again: its time may not tell
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +47,65 @@ class BuildResult:
     output_dir: Path
     base_url: str  # the address the site was built for
     warnings: tuple[Problem, ...] = ()  # problems that did not stop the build, printed by the CLI
+    parsed: int = 0  # content files parsed by this build (the others came from the cache)
+    rendered: int = 0  # pages rendered by this build (the others were carried over unchanged)
 
     def summary_line(self) -> str:
         """The one line printed after a build."""
         pages, articles = (f"{n} {word}{'s' * (n != 1)}" for n, word in ((self.pages, "page"), (self.articles, "article")))
         return f"Built {pages} from {articles} in {self.seconds:.2f} s"
+
+
+class BuildSession:
+    """What one build keeps for the next build of the same site: worker processes and the previous build's index.
+
+    The CLI makes one per build. The preview server keeps one for its lifetime, passes it to every `build()`
+    and calls `close()` at exit; rebuilds then start no processes and read no index from disk.
+    """
+
+    def __init__(self, jobs: int | None = None):
+        self.pool = WorkerPool(jobs or default_jobs(), handle)
+        self._previous: tuple[Path, Path, Manifest] | None = None  # cache root, output folder, index
+        self._temporary: tempfile.TemporaryDirectory[str] | None = None
+
+    def cache(self, options: BuildOptions) -> Cache:
+        """The cache for a build: the site's (or --cache-dir), or with --no-cache one that lives as long as the session."""
+        if options.no_cache:
+            if self._temporary is None:
+                self._temporary = tempfile.TemporaryDirectory(prefix="broadsheet-cache-")
+            return Cache(Path(self._temporary.name))
+        return Cache((options.cache_dir or options.site_dir / CACHE_DIR).absolute())
+
+    def previous(self, cache: Cache, output_dir: Path) -> Manifest:
+        """The index of the last build into output_dir with this cache, else an empty one."""
+        if self._previous and self._previous[:2] == (cache.root, output_dir.absolute()):
+            return self._previous[2]
+        return cache.load_manifest(output_dir) or Manifest()
+
+    def remember(self, cache: Cache, output_dir: Path, manifest: Manifest, persist: bool) -> None:
+        """Keep a finished build's index for the next build (and on disk when the cache persists)."""
+        self._previous = (cache.root, output_dir.absolute(), manifest)
+        if not persist:
+            return
+        prune = manifest.written > max(PRUNE_AFTER, len(manifest.sources))
+        if prune:
+            manifest.written = 0
+        cache.save_manifest(output_dir, manifest)
+        if prune:  # records of older versions of the articles, once they outnumber the site's own
+            cache.prune({entry[3] for entry in manifest.sources.values()})
+
+    def close(self) -> None:
+        """Stop the workers and remove a temporary cache."""
+        self.pool.close()
+        if self._temporary is not None:
+            self._temporary.cleanup()
+            self._temporary = None
+
+    def __enter__(self) -> BuildSession:  # noqa: PYI034 (Self needs Python 3.11)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def resolve_now(option: str | None, config: Config) -> datetime:
@@ -53,6 +122,18 @@ def resolve_now(option: str | None, config: Config) -> datetime:
         except ValueError:
             raise SiteError(Problem("SOURCE_DATE_EPOCH", None, f"not a whole number of seconds: {epoch!r}")) from None
     return datetime.now(timezone.utc)
+
+
+def render_budget(config: Config, size: int) -> float:
+    """Seconds one article may take: render_timeout plus 3 s per MB of source."""
+    return config.render_timeout + 3.0 * size / 1_000_000
+
+
+def _stalled_problem(label: str, stalled: Stalled) -> Problem:
+    if stalled.reason == "timeout":
+        return Problem(label, None, f"took longer than {stalled.budget:.0f} s to render and was stopped",
+                       "look for thousands of '[' or '<![' or very deep nesting; render_timeout in site.yaml sets the limit")
+    return Problem(label, None, "crashed the renderer", "look for very deep nesting or other unusual Markdown")
 
 
 def load_articles(site_dir: Path, config: Config) -> list[ParsedArticle]:
@@ -88,7 +169,58 @@ def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> 
     return problems
 
 
-def output_claims(site: Site, bodies: dict[str, str], config: Config, static: dict[str, StaticFile],
+def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: WorkerPool,
+                    cache: Cache) -> tuple[list[tuple[str, ParsedArticle]], Manifest, int, list[Problem]]:
+    """Every content file that parses, as (parse key, record without its body) in source order; the new index of
+    the sources; how many files were parsed (not taken from the cache); and the problems of the others.
+
+    Files are parsed in the workers, under their time budgets; the parent reads only what changed.
+    """
+    prefix = env_key(config)
+    same_env = previous.env_key == prefix
+    scanned = time.time_ns()
+    found: dict[str, tuple[str, ParsedArticle]] = {}
+    stats: dict[str, tuple[int, int, int]] = {}
+    items: list[Item] = []
+    problems: dict[str, list[Problem]] = {}
+    for source in discover_sources(site_dir):
+        try:
+            info = os.stat(site_dir / source)
+        except OSError as error:
+            problems[source] = [Problem(source, None, f"cannot be read: {error.strerror}")]
+            continue
+        stats[source] = (info.st_size, info.st_mtime_ns, info.st_ino)
+        known = previous.sources.get(source) if same_env else None
+        if known and known[3] in previous.articles:
+            if known[:3] == stats[source] and known[1] < previous.scanned - _RACY_NS:
+                found[source] = (known[3], previous.articles[known[3]])
+                continue
+            try:
+                key = parse_key(prefix, source, (site_dir / source).read_bytes())
+            except OSError:
+                key = ""
+            if key in previous.articles:
+                found[source] = (key, previous.articles[key])
+                continue
+        items.append(Item(source, render_budget(config, info.st_size), ("parse", source)))
+    setup = Setup(site_dir, config, prefix, cache.root)
+    for item, result in pool.run(setup, items):
+        if isinstance(result, Stalled):
+            problems[item.label] = [_stalled_problem(item.label, result)]
+        elif isinstance(result, SiteError):
+            problems[item.label] = list(result.problems)
+        else:
+            found[item.label] = result
+    ordered = [found[source] for source in sorted(found)]
+    index = Manifest(
+        env_key=prefix, scanned=scanned,
+        sources={source: (*stats[source], found[source][0]) for source in sorted(found)},
+        articles={key: record for key, record in ordered},
+    )
+    return ordered, index, len(items), [p for source in sorted(problems) for p in problems[source]]
+
+
+def output_claims(site: Site, bodies: Mapping[str, Any], config: Config, static: dict[str, StaticFile],
                   generated: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
     """Every file the build will write, with the file it comes from (a source, a template, a static file);
     `generated` are the feeds, sitemaps and other files made by Broadsheet itself."""
@@ -101,7 +233,12 @@ def output_claims(site: Site, bodies: dict[str, str], config: Config, static: di
         yield static_file.output_path, f"{STATIC_DIR}/{relative}"
 
 
-def page_views(site: Site, bodies: dict[str, str], config: Config,
+def _body(site: Site, body: Any) -> Any:
+    """An article's body with its links to content files resolved; a worker does that for a body it loads."""
+    return body if isinstance(body, BodyRef) else body_html(site, body)
+
+
+def page_views(site: Site, bodies: Mapping[str, Any], config: Config,
                preview_now: datetime | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """Every page of the site as (output path, template, context).
 
@@ -114,13 +251,13 @@ def page_views(site: Site, bodies: dict[str, str], config: Config,
         yield article.output_path, "article.html", {
             "scheduled": scheduled,
             "article": replace(article, older=neighbours.older, newer=neighbours.newer),
-            "body": body_html(site, bodies[article.source]), "older": neighbours.older,
+            "body": _body(site, bodies[article.source]), "older": neighbours.older,
             "newer": neighbours.newer, "page_title": article.title, "description": article.description,
             "canonical_url": article.permalink, **article_context(site, article, config),
         }
     for page in site.pages:
         yield page.output_path, "page.html", {
-            "article": page, "body": body_html(site, bodies[page.source]), "page_title": page.title,
+            "article": page, "body": _body(site, bodies[page.source]), "page_title": page.title,
             "description": page.description, "canonical_url": page.permalink, **article_context(site, page, config),
         }
     for listing in site.lists:
@@ -137,61 +274,182 @@ def page_views(site: Site, bodies: dict[str, str], config: Config,
     }
 
 
-def build(options: BuildOptions) -> BuildResult:
-    """Build the site into options.output_dir, all or nothing."""
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """A page of this build: where it goes, how it is made, and its key."""
+
+    output_path: str
+    template: str
+    context: dict[str, Any]
+    light_key: bytes  # the key without the whole site
+    label: str  # the file named when it fails
+    budget: float
+
+
+def _for_workers(value: Any, refs: Mapping[int, SectionRef]) -> Any:
+    """Replace sections (which hold every article) by references to them, so pages travel light."""
+    # A section made elsewhere than the site's own list travels whole.
+    if isinstance(value, Section):
+        return refs.get(id(value), value)
+    if isinstance(value, ListPage) and value.section is not None:
+        return replace(value, section=refs.get(id(value.section), value.section))  # type: ignore[arg-type]
+    if isinstance(value, tuple) and value and isinstance(value[0], Section):
+        return tuple(refs.get(id(s), s) for s in value)
+    return value
+
+
+def build(options: BuildOptions, session: BuildSession | None = None) -> BuildResult:
+    """Build the site into options.output_dir, all or nothing; with a session, reuse what the last build knew."""
+    if session is None:
+        with BuildSession(options.jobs) as own:
+            return _build(options, own)
+    return _build(options, session)
+
+
+def _build(options: BuildOptions, session: BuildSession) -> BuildResult:
     started = time.perf_counter()
     site_dir = options.site_dir
     check_site_folder(site_dir)
     config = load_config(site_dir, options.base_url, options.origin)
     now = resolve_now(options.now, config)
     check_output_location(site_dir, options.output_dir)
+    cache = session.cache(options)
+    output = OutputFolder(options.output_dir, config.keep)
+    previous = session.previous(cache, options.output_dir)
+
     # On a problem, carry on with what did work, so that one failed build lists every problem at once.
-    parsed, failures = parse_sources(site_dir, config)
+    keyed, index, parsed, failures = gather_articles(site_dir, config, previous, session.pool, cache)
+    index.written = previous.written + parsed
+    records = [record for _, record in keyed]
     problems: dict[Problem, None] = dict.fromkeys(failures)
     try:
-        site = order_site((p.article for p in parsed), config, now, options.drafts, options.future)
+        site = order_site((r.article for r in records), config, now, options.drafts, options.future)
     except SiteError as error:  # URL collisions: render without the files that claimed a taken URL
         problems.update(dict.fromkeys(error.problems))
         clashing = {problem.path for problem in error.problems}
-        site = order_site((p.article for p in parsed if p.article.source not in clashing), config, now,
+        site = order_site((r.article for r in records if r.article.source not in clashing), config, now,
                           options.drafts, options.future)
-    bodies = {p.article.source: p.body_html for p in parsed}
     static = collect_static(site_dir)
-    warnings = tuple(w for p in parsed for w in p.warnings) + site.warnings
+    warnings = tuple(w for r in records for w in r.warnings) + site.warnings
     if options.strict:
         problems.update(dict.fromkeys(replace(w, warning=False) for w in warnings))
         warnings = ()
-    generated = news_files(site, config, options, now, lambda a: bodies[a.source])
-    image_problems = check_images(parsed, static) + find_collisions(
+    bodies = {record.article.source: BodyRef(key) for key, record in keyed}
+    generated = news_files(site, config, options, now, lambda a: _load_body(cache, bodies[a.source]))
+    image_problems = check_images(records, static) + find_collisions(
         output_claims(site, bodies, config, static, [path for path, _ in generated]))
     problems.update(dict.fromkeys(image_problems))
     if image_problems:
         raise SiteError([*problems, *warnings])
-    env = make_environment(site_dir, config, static, now, preview=options.preview)
 
-    output = OutputFolder(options.output_dir, config.keep)
+    fingerprints = Fingerprints((key, record.article) for key, record in keyed)
+    by_source = {record.article.source: key for key, record in keyed}
+    refs = {id(s): SectionRef(s.name, s.slug, s.url, tuple(by_source[a.source] for a in s.articles))
+            for s in site.sections}
+    shared = shared_context(site, config)
+    templates = [site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR]
+    # Bodies' links to other content files are resolved against every URL of the site.
+    common = combine(CODE_FINGERPRINT, repr((config, options.preview)).encode(), files_digest(templates),
+                     fingerprints.of(shared), fingerprints.of(site.urls), fingerprints.of({k: v.output_path for k, v in static.items()}))
+    reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now)}
+    pages = []
+    for output_path, template, context in page_views(site, bodies, config, now if options.preview else None):
+        article = context.get("article")
+        label = article.source if isinstance(article, Article) else output_path
+        size = index.sources[label][0] if label in index.sources else 0
+        pages.append(_Page(output_path, template, context, fingerprints.of(context), label,
+                           render_budget(config, size)))
+
+    identity = output.identity()
+    can_carry = identity is not None and identity == previous.output
+    static_records = {f.output_path: (str(f.source), *_stat_pair(f.source)) for f in static.values()}
+    made: dict[str, PageRecord] = {}
+    render: list[_Page] = []
+    carry: list[str] = []
+    for page in pages:
+        known = previous.pages.get(page.output_path)
+        if can_carry and known and known.key == page_key(common, page.light_key, reads, known.reads):
+            made[page.output_path] = known
+            carry.append(page.output_path)
+        else:
+            render.append(page)
+    index.pages, index.static = made, static_records
+
+    made_files = [(path, make()) for path, make in generated] if not problems else []
+    if (can_carry and not render and not problems and made.keys() == previous.pages.keys()
+            and static_records == previous.static
+            and output.folder_times([*made, *static_records, *(p for p, _ in made_files)]) == previous.folders
+            and all(output.holds(path, data) for path, data in made_files)):
+        index.output, index.folders = identity, previous.folders
+        unchanged = index.sources == previous.sources
+        session.remember(cache, options.output_dir, index if not unchanged else previous,
+                         persist=not options.no_cache and not unchanged)
+        return BuildResult(len(pages), len(site.articles), time.perf_counter() - started, options.output_dir,
+                           config.base_url, warnings, parsed, 0)
+
     output.begin()
     try:
-        pages = 0
-        shared = shared_context(site, config)
-        for output_path, template, context in page_views(site, bodies, config, now if options.preview else None):
-            try:
-                output.write(output_path, render_page(env, template, {**shared, **context}, site_dir))
-                pages += 1
-            except SiteError as error:
-                problems.update(dict.fromkeys(error.problems))
+        setup = Setup(site_dir, config, index.env_key, cache.root, output.stage, static,
+                      {name: _for_workers(value, refs) for name, value in shared.items()}, now, options.preview,
+                      site.urls)
+        problems.update(dict.fromkeys(_render_pages(session.pool, setup, render, carry, made, common, reads, refs,
+                                                    {page.output_path: page for page in pages})))
         if any(not problem.warning for problem in problems):
             raise SiteError([*problems, *warnings])
-        for output_path, make in generated:
-            output.write(output_path, make())
+        for output_path, data in made_files:
+            output.write(output_path, data)
         for relative, static_file in static.items():
-            output.copy(static_file.output_path, static_file.source, f"{STATIC_DIR}/{relative}")
+            path = static_file.output_path
+            if not (can_carry and previous.static.get(path) == static_records[path] and output.carry(path)):
+                output.copy(path, static_file.source, f"{STATIC_DIR}/{relative}")
         output.commit()
     except BaseException:
         output.abort()
         raise
-    return BuildResult(pages, len(site.articles), time.perf_counter() - started, options.output_dir,
-                       config.base_url, warnings)
+    index.output = output.identity()
+    index.folders = output.folder_times([*made, *static_records, *(p for p, _ in made_files)])
+    session.remember(cache, options.output_dir, index, persist=not options.no_cache)
+    return BuildResult(len(pages), len(site.articles), time.perf_counter() - started, options.output_dir,
+                       config.base_url, warnings, parsed, len(render))
+
+
+def _load_body(cache: Cache, body: BodyRef) -> str:
+    """An article's body HTML from the cache, for feeds."""
+    parsed = cache.load_article(body.key)
+    if parsed is None:
+        raise RuntimeError("an article record vanished from the cache during the build")
+    return parsed.body_html
+
+
+def _stat_pair(path: Path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_size, info.st_mtime_ns
+
+
+def _render_pages(pool: WorkerPool, setup: Setup, render: list[_Page], carry: list[str],
+                  records: dict[str, PageRecord], common: bytes, reads: Mapping[str, bytes],
+                  refs: Mapping[int, SectionRef], every: Mapping[str, _Page]) -> list[Problem]:
+    """Render the changed pages and carry the others over, in the workers; return the problems of all pages."""
+    problems: dict[Problem, None] = {}
+    items = [Item(carry[i], 600.0, ("carry", carry[i:i + _CARRY_CHUNK])) for i in range(0, len(carry), _CARRY_CHUNK)]
+    while render or items:
+        items = [Item(page.label, page.budget, ("render", page.output_path, page.template,
+                                                {k: _for_workers(v, refs) for k, v in page.context.items()}))
+                 for page in render] + items
+        render = []
+        for item, result in pool.run(setup, items):
+            if isinstance(result, Stalled):
+                problems[_stalled_problem(item.label, result)] = None
+            elif isinstance(result, SiteError):
+                problems.update(dict.fromkeys(result.problems))
+            elif item.payload[0] == "carry":
+                # A file gone from the current output since the last build: render it after all.
+                render += [every[path] for path in result]
+            else:
+                page = every[item.payload[1]]
+                records[page.output_path] = PageRecord(page_key(common, page.light_key, reads, result), result)
+        items = []
+    return list(problems)
 
 
 def check_site_folder(site_dir: Path) -> None:

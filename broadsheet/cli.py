@@ -32,6 +32,19 @@ def _build_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     parser.add_argument("--strict", action="store_true", help="fail on warnings too (e.g. links to missing articles)")
+    parser.add_argument("--jobs", "-j", type=_positive, metavar="N", help="worker processes (default: one per processor)")
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="the build cache (default: SITE/.broadsheet-cache)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor keep a build cache")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return value
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -81,6 +94,7 @@ def build_options(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(
         site_dir=args.site, output_dir=args.output or args.site / "public", drafts=args.drafts,
         future=args.future, now=args.now, base_url=args.base_url, quiet=args.quiet, strict=args.strict,
+        jobs=args.jobs, cache_dir=args.cache_dir, no_cache=args.no_cache,
     )
 
 

@@ -84,6 +84,9 @@ class Config:
     raw_html: bool = True
     # Entries of the output folder that Broadsheet did not write but must keep across builds (.git, CNAME).
     keep: tuple[str, ...] = ()
+    # Seconds one article may take to render, plus 3 s per MB of its source; a file that takes longer fails
+    # the build with an error naming it (Python-Markdown is very slow on some pathological inputs).
+    render_timeout: int = 10
     labels: Labels = field(default_factory=Labels)
     # Entries in the site's feeds (Atom, RSS; site, section and tag feeds).
     feed_size: int = 20
@@ -139,6 +142,11 @@ class BuildOptions:
     origin: str | None = None
     # Links to missing or unpublished articles fail the build instead of warning.
     strict: bool = False
+    # Worker processes for per-article work (None: one per processor).
+    jobs: int | None = None
+    # The persistent build cache (None: .broadsheet-cache in the site folder); no_cache: keep none.
+    cache_dir: Path | None = None
+    no_cache: bool = False
 
 
 # Whole-number keys for which 0 makes sense (it switches the feature off).

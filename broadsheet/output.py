@@ -6,7 +6,10 @@ import ctypes
 import os
 import posixpath
 import shutil
+import stat
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from broadsheet.errors import Problem, SiteError
@@ -51,6 +54,63 @@ def find_collisions(claims: Iterable[tuple[str, str]]) -> list[Problem]:
     return problems
 
 
+_verified: tuple[str, set[str]] = ("", set())  # folders of the current staging checked and made, per process
+_written: tuple[str, dict[str, str]] = ("", {})  # case-folded output path -> what wrote it, per process
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """A handle on one build's staging folder that worker processes use to write pages into it."""
+
+    root: Path  # the staging folder, resolved
+    previous: Path  # the current output folder, where unchanged pages are carried over from
+    token: str  # tells one build's staging folder from the next one at the same path
+
+    def _target(self, output_path: str, writer: str) -> Path:
+        """The file to write, its folder made, after the last guards: inside the staging folder, and not yet written
+        by this build in this process (compared case-insensitively, as macOS and Windows fold case; the build checks
+        all claims before rendering), so that no file silently replaces another."""
+        global _verified, _written
+        if _verified[0] != self.token:
+            _verified, _written = (self.token, set()), (self.token, {})
+        parent, _, name = output_path.rpartition("/")
+        if name in ("", ".", "..") or "\0" in output_path:
+            raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
+        if parent not in _verified[1]:
+            folder = (self.root / parent).resolve()
+            if not folder.is_relative_to(self.root):
+                raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
+            folder.mkdir(parents=True, exist_ok=True)
+            _verified[1].add(parent)
+        key = posixpath.normpath(output_path).casefold()
+        if key in _written[1]:
+            raise SiteError(Problem(writer, None, f"would overwrite /{output_path}, already written for "
+                                    f"{_written[1][key]}", "give one of them another name or slug"))
+        _written[1][key] = writer if writer != output_path else f"the page /{output_path}"
+        # Only this module creates entries in the staging folder, and only real folders and files: a folder
+        # checked once stays inside it.
+        return (self.root / parent / name) if parent else (self.root / name)
+
+    def write(self, output_path: str, data: bytes) -> None:
+        """Write one file of the new output."""
+        self._target(output_path, output_path).write_bytes(data)
+
+    def copy(self, output_path: str, source: Path, label: str = "") -> None:
+        """Copy a file into the new output; `label` names the source in problems (default: its path)."""
+        shutil.copyfile(source, self._target(output_path, label or str(source)))
+
+    def carry(self, output_path: str) -> bool:
+        """Carry a file over unchanged from the current output (a hard link, else a copy); False if it is not there."""
+        source = os.path.join(self.previous, output_path)
+        try:
+            if not stat.S_ISREG(os.lstat(source).st_mode):
+                return False
+            _link_or_copy(source, self._target(output_path, output_path))
+        except (OSError, ValueError):
+            return False
+        return True
+
+
 class OutputFolder:
     """Builds a new output in `.<name>.broadsheet-new` beside the output folder and swaps it in on commit.
 
@@ -63,22 +123,34 @@ class OutputFolder:
         self.keep = keep  # entries of the previous output carried into the new one (site.yaml `keep:`)
         self.staging = self.final.with_name(f".{self.final.name}.broadsheet-new")
         self.aside = self.final.with_name(f".{self.final.name}.broadsheet-old")
-        self._root: Path | None = None
-        self._written: dict[str, str] = {}  # case-folded output path -> what wrote it, in this build
+        self._stage: Stage | None = None
 
-    def begin(self) -> None:
-        """Recover from a build killed mid-swap, clear leftovers, and create an empty staging folder."""
-        if not self.final.exists() and self.aside.is_dir():
-            self.aside.rename(self.final)
-        self.check_replaceable()
-        for leftover in (self.staging, self.aside):
-            if leftover.is_symlink() or leftover.is_file():
-                leftover.unlink()
-            elif leftover.exists():
-                shutil.rmtree(leftover)
-        self.staging.mkdir(parents=True)
-        self._root = self.staging.resolve()
-        self._written = {}
+    def identity(self) -> tuple[str, int, int] | None:
+        """The output folder's path, device and inode: a new value after every commit."""
+        try:
+            info = os.stat(self.final)
+        except OSError:
+            return None
+        return str(self.final), info.st_dev, info.st_ino
+
+    def holds(self, output_path: str, data: bytes) -> bool:
+        """Whether the current output has exactly these bytes at output_path."""
+        try:
+            with open(os.path.join(self.final, output_path), "rb") as file:
+                return file.read(len(data) + 1) == data
+        except (OSError, ValueError):
+            return False
+
+    def folder_times(self, output_paths: Iterable[str]) -> dict[str, int]:
+        """The modification time of each folder holding output_paths (and of the output folder itself): a file
+        added to or removed from the output by anyone changes its folder's time."""
+        times = {}
+        for folder in sorted({path.rpartition("/")[0] for path in output_paths} | {""}):
+            try:
+                times[folder] = os.stat(os.path.join(self.final, folder)).st_mtime_ns
+            except OSError:
+                times[folder] = -1
+        return times
 
     def check_replaceable(self) -> None:
         """Refuse to replace what is not a previous build: a link, a file, or a folder of other things (a
@@ -94,28 +166,36 @@ class OutputFolder:
                                         "replaces the whole folder", "empty it, list deploy files in site.yaml "
                                         "'keep:', or choose another --output"))
 
-    def _target(self, output_path: str, writer: str) -> Path:
-        """The file to write, after the last guards: inside the output folder, and not yet written by this build
-        (compared case-insensitively, as macOS and Windows fold case), so that no file silently replaces another."""
-        assert self._root is not None, "begin() first"
-        target = (self._root / output_path).resolve()
-        if not target.is_relative_to(self._root) or target == self._root:
-            raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
-        key = target.relative_to(self._root).as_posix().casefold()
-        if key in self._written:
-            raise SiteError(Problem(writer, None, f"would overwrite /{output_path}, already written for "
-                                    f"{self._written[key]}", "give one of them another name or slug"))
-        self._written[key] = writer if writer != output_path else f"the page /{output_path}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
+    @property
+    def stage(self) -> Stage:
+        """The handle workers write through."""
+        assert self._stage is not None, "begin() first"
+        return self._stage
+
+    def begin(self) -> None:
+        """Recover from a build killed mid-swap, clear leftovers, and create an empty staging folder."""
+        if not self.final.exists() and self.aside.is_dir():
+            self.aside.rename(self.final)
+        self.check_replaceable()
+        for leftover in (self.staging, self.aside):
+            if leftover.is_symlink() or leftover.is_file():
+                leftover.unlink()
+            elif leftover.exists():
+                shutil.rmtree(leftover)
+        self.staging.mkdir(parents=True)
+        self._stage = Stage(self.staging.resolve(), self.final, uuid.uuid4().hex)
 
     def write(self, output_path: str, data: bytes) -> None:
         """Write one file of the new output."""
-        self._target(output_path, output_path).write_bytes(data)
+        self.stage.write(output_path, data)
 
     def copy(self, output_path: str, source: Path, label: str = "") -> None:
         """Copy a file into the new output; `label` names the source in problems (default: its path)."""
-        shutil.copyfile(source, self._target(output_path, label or str(source)))
+        self.stage.copy(output_path, source, label)
+
+    def carry(self, output_path: str) -> bool:
+        """Carry a file of the current output over unchanged; False if it is not there."""
+        return self.stage.carry(output_path)
 
     def carry_kept(self) -> None:
         """Link the `keep:` entries of the previous output (.git, CNAME) into the new one; the previous output
@@ -143,9 +223,9 @@ class OutputFolder:
             self.final.rename(self.aside)
             self.staging.rename(self.final)
             shutil.rmtree(self.aside)
-        self._root = None
+        self._stage = None
 
     def abort(self) -> None:
         """Drop the new output; the previous one stays as it was."""
         shutil.rmtree(self.staging, ignore_errors=True)
-        self._root = None
+        self._stage = None

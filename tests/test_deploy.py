@@ -19,7 +19,7 @@ def git(repo: Path, *args: str) -> str:
 def repo(tmp_path: Path) -> Path:
     """A git repository holding a small site, with one commit on main."""
     site = write_tree(tmp_path / "repo", {"site.yaml": "title: T\nbase_url: https://example.org/\ncname: news.example.org\n",
-                                          "content/world/a.md": ARTICLE, ".gitignore": "public/\n"})
+                                          "content/world/a.md": ARTICLE, ".gitignore": "public/\n.broadsheet-cache/\n"})
     git(site, "init", "-q", "-b", "main")
     git(site, "config", "user.email", "editor@example.org")
     git(site, "config", "user.name", "Editor")

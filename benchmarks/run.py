@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Time Broadsheet's builds, and the same corpus through Hugo, Pelican and Eleventy where they are installed.
+
+Usage::
+
+    python benchmarks/run.py --articles 1000 [--rounds 3] [--work /tmp/broadsheet-bench] [--tools broadsheet,hugo,...]
+
+For each tool it generates the corpus once (benchmarks/make_corpus.py), then, in each round, runs a cold build
+(output and caches removed), a re-run with nothing changed, a re-run after appending a sentence to one article's
+body and a re-run after changing one article's title. The tools take turns within a round, in a rotated order, so
+that a machine whose speed drifts treats them alike; the ratios to Hugo are taken round by round. Every build runs
+in its own process; its wall time is time.perf_counter() around it and its peak memory the largest resident set of
+any one process it waited for (resource.getrusage of a fresh measuring process).
+
+Tools: `broadsheet` is this checkout with its default theme (article pages, paginated home and section lists,
+404) and its cache; `broadsheet-lean` is the same corpus with the work the peers do (article pages and one home page
+listing the 20 newest; the section lists are single pages); `hugo`, `pelican` (content cache on) and `eleventy`
+(`--incremental` on re-runs) are found on PATH, or given with --hugo, --pelican, --eleventy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+KINDS = ("cold", "no change", "one edit", "title edit")
+LEAN_CONFIG = "title: The Broadsheet (benchmark)\nbase_url: https://news.example.org/\nper_page: 1000000\n"
+LEAN_LIST = """{% extends "base.html" %}
+{% block main %}
+<h1>{{ listing.title }}</h1>
+<ul>
+{% for item in articles[:20] %}<li><a href="{{ item.url }}">{{ item.title }}</a></li>
+{% endfor %}</ul>
+{% endblock %}
+"""
+
+
+@dataclass
+class Tool:
+    """How to build, and clean, one tool's copy of the corpus."""
+
+    name: str
+    corpus_format: str
+    command: list[str]
+    rerun: list[str]
+    outputs: tuple[str, ...]  # folders removed before a cold build (outputs and caches)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one build, measured by a fresh process that runs it."""
+    probe = [sys.executable, str(Path(__file__).resolve()), "--probe", "--", *command]
+    done = subprocess.run(probe, cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures["wall"], figures["rss_mb"]
+
+
+def probe(command: list[str]) -> int:
+    """Run command, print its wall time and the peak RSS of the largest process it waited for."""
+    started = time.perf_counter()
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        print(done.stderr[-3000:], file=sys.stderr)
+        return done.returncode
+    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kilobytes on Linux
+    print(json.dumps({"wall": wall, "rss_mb": rss_kb / 1024}))
+    return 0
+
+
+def find_tools(args: argparse.Namespace) -> list[Tool]:
+    """The tools asked for that are installed."""
+    python_path = {"PYTHONPATH": str(REPO)}
+    broadsheet = [sys.executable, "-m", "broadsheet", "build", "--site", ".", "--quiet"]
+    if args.jobs:
+        broadsheet += ["--jobs", str(args.jobs)]
+    tools = {
+        "broadsheet": Tool("broadsheet", "broadsheet", broadsheet, broadsheet, ("public", ".broadsheet-cache"),
+                           python_path),
+        "broadsheet-lean": Tool("broadsheet-lean", "broadsheet", broadsheet, broadsheet,
+                                ("public", ".broadsheet-cache"), python_path),
+    }
+    hugo = args.hugo or shutil.which("hugo")
+    if hugo:
+        tools["hugo"] = Tool("hugo", "hugo", [hugo, "--quiet"], [hugo, "--quiet"], ("public", "resources"))
+    pelican = args.pelican or shutil.which("pelican")
+    if pelican:
+        command = [pelican, "-s", "cacheconf.py", "-q"]
+        tools["pelican"] = Tool("pelican", "pelican", command, command, ("output", "cache", "__pycache__"))
+    eleventy = args.eleventy or shutil.which("eleventy")
+    if eleventy:
+        tools["eleventy"] = Tool("eleventy", "eleventy", [eleventy, "--quiet"], [eleventy, "--quiet", "--incremental"],
+                                 ("_site", ".cache"))
+    wanted = args.tools.split(",") if args.tools else list(tools)
+    missing = [name for name in wanted if name not in tools]
+    if missing:
+        print(f"not installed, left out: {', '.join(missing)}", file=sys.stderr)
+    return [tools[name] for name in wanted if name in tools]
+
+
+def prepare(tool: Tool, articles: int, work: Path) -> Path:
+    """The tool's copy of the corpus, generated on first use."""
+    site = work / f"{tool.name}-{articles}"
+    if not site.is_dir():
+        subprocess.run([sys.executable, str(HERE / "make_corpus.py"), "--articles", str(articles), "--out", str(site),
+                        "--format", tool.corpus_format], check=True)
+    if tool.name == "broadsheet-lean":
+        (site / "site.yaml").write_text(LEAN_CONFIG, encoding="utf-8")
+        (site / "templates").mkdir(exist_ok=True)
+        (site / "templates/list.html").write_text(LEAN_LIST, encoding="utf-8")
+    return site
+
+
+def edit_article(site: Path, round_number: int, title: bool) -> None:
+    """Change one article in the middle of the corpus: append a sentence to its body, or change its title."""
+    files = sorted((site / "content").rglob("*.md"))
+    files = [f for f in files if not f.name.startswith(("_", "index"))]
+    path = files[len(files) // 2]
+    text = path.read_text(encoding="utf-8")
+    if title:
+        text = re.sub(r"^(title|Title): .*$", rf"\1: Edited headline, round {round_number}", text, count=1,
+                      flags=re.MULTILINE)
+    else:
+        text += f"\nA sentence added in round {round_number}.\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def run_round(tool: Tool, site: Path, round_number: int) -> dict[str, tuple[float, float]]:
+    """One round of the four builds."""
+    for name in tool.outputs:
+        shutil.rmtree(site / name, ignore_errors=True)
+    figures = {"cold": measure(tool.command, site, tool.env)}
+    figures["no change"] = measure(tool.rerun, site, tool.env)
+    edit_article(site, round_number, title=False)
+    figures["one edit"] = measure(tool.rerun, site, tool.env)
+    edit_article(site, round_number, title=True)
+    figures["title edit"] = measure(tool.rerun, site, tool.env)
+    return figures
+
+
+def report(results: dict[str, list[dict[str, tuple[float, float]]]], articles: int) -> str:
+    """A Markdown table of medians, ratios to Hugo (round by round) and peak RSS."""
+    lines = [f"### {articles:,} articles, medians of {max(len(r) for r in results.values())} rounds",
+             "", "| tool | " + " | ".join(KINDS) + " | cold ÷ Hugo | peak RSS |",
+             "|---|" + "---:|" * (len(KINDS) + 2)]
+    hugo = results.get("hugo")
+    for name, rounds in results.items():
+        cells = [f"{statistics.median(r[kind][0] for r in rounds):.2f} s" for kind in KINDS]
+        ratio = "—"
+        if hugo and name != "hugo":
+            pairs = [r["cold"][0] / h["cold"][0] for r, h in zip(rounds, hugo)]
+            ratio = f"{statistics.median(pairs):.2f}×"
+        rss = max(r[kind][1] for r in rounds for kind in KINDS)
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio} | {rss:.0f} MB |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate the corpora, run the rounds, print the table."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["--probe", "--"]:
+        return probe(argv[2:])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/broadsheet-bench"), help="where corpora are kept")
+    parser.add_argument("--tools", help="comma-separated: broadsheet,broadsheet-lean,hugo,pelican,eleventy")
+    parser.add_argument("--jobs", type=int, help="Broadsheet's --jobs (default: one per processor)")
+    parser.add_argument("--hugo")
+    parser.add_argument("--pelican")
+    parser.add_argument("--eleventy")
+    args = parser.parse_args(argv)
+    tools = find_tools(args)
+    args.work.mkdir(parents=True, exist_ok=True)
+    sites = {tool.name: prepare(tool, args.articles, args.work) for tool in tools}
+    results: dict[str, list[dict[str, tuple[float, float]]]] = {tool.name: [] for tool in tools}
+    for number in range(args.rounds):
+        order = tools[number % len(tools):] + tools[: number % len(tools)]
+        for tool in order:
+            figures = run_round(tool, sites[tool.name], number)
+            results[tool.name].append(figures)
+            print(f"round {number + 1} {tool.name}: " + ", ".join(f"{k} {v[0]:.2f} s" for k, v in figures.items()),
+                  file=sys.stderr, flush=True)
+    print(report(results, args.articles))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

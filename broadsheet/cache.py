@@ -1,0 +1,196 @@
+"""The persistent build cache: parsed articles by content key, and the index of the previous build.
+
+Every record carries a magic number, the code's fingerprint and a checksum of its payload; a record that is
+truncated, corrupt or written by another version of Broadsheet is ignored (and rewritten), never trusted.
+Payloads are pickles read with an unpickler that only knows the few classes a record may hold.
+Nothing is ever written outside the cache folder: every name in it is made from a hex digest.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import hashlib
+import io
+import os
+import pickle
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import broadsheet
+from broadsheet.errors import Problem
+from broadsheet.model import Article, Link, ParsedArticle, SourceLink
+
+CACHE_DIR = ".broadsheet-cache"
+_MAGIC = b"BSC1"
+PRUNE_GRACE = 3600.0  # seconds a record is kept even when no index uses it
+_ALLOWED = {
+    ("broadsheet.model", "Article"), ("broadsheet.model", "ParsedArticle"), ("broadsheet.model", "Link"),
+    ("broadsheet.model", "SourceLink"),
+    ("broadsheet.cache", "Manifest"), ("broadsheet.cache", "PageRecord"), ("broadsheet.errors", "Problem"),
+    ("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"), ("datetime", "timedelta"),
+    ("datetime", "timezone"), ("zoneinfo", "ZoneInfo"), ("zoneinfo", "_unpickle"),
+    ("zoneinfo._zoneinfo", "ZoneInfo"), ("copyreg", "_reconstructor"), ("builtins", "object"),
+    ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "getattr"),
+}
+
+
+def _code_fingerprint() -> bytes:
+    """Broadsheet's version and the bytes of its modules: a record from other code is never read."""
+    digest = hashlib.sha256(broadsheet.__version__.encode())
+    package = Path(broadsheet.__file__).parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.digest()[:16]
+
+
+CODE_FINGERPRINT = _code_fingerprint()
+
+
+def _by_constructor(cls: type) -> None:
+    """Pickle a frozen dataclass as a call of its constructor: unpickling is several times faster than the
+    default, which sets each slot through a Python-level __setstate__."""
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    copyreg.pickle(cls, lambda value: (cls, tuple(getattr(value, name) for name in names)))
+
+
+for _cls in (Article, Link, SourceLink, ParsedArticle, Problem):
+    _by_constructor(_cls)
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+        return super().find_class(module, name)
+
+
+def encode(value: Any) -> bytes:
+    """A record: magic, code fingerprint, checksum, pickled value."""
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return _MAGIC + CODE_FINGERPRINT + hashlib.sha256(payload).digest()[:16] + payload
+
+
+def decode(data: bytes) -> Any | None:
+    """The value of a record, or None when it is damaged or from other code."""
+    head = len(_MAGIC) + 32
+    if len(data) < head or not data.startswith(_MAGIC) or data[4:20] != CODE_FINGERPRINT:
+        return None
+    payload = data[head:]
+    if hashlib.sha256(payload).digest()[:16] != data[20:head]:
+        return None
+    try:
+        return _Unpickler(io.BytesIO(payload)).load()
+    except Exception:  # noqa: BLE001 (a checksummed record from this code should always load; if not, it is not trusted)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    """How a page of the previous build was made: its key, and what it read besides its context."""
+
+    key: bytes
+    reads: frozenset[str]  # "whole_site" (a section's articles), "now" (the build's moment)
+
+
+@dataclass(slots=True)
+class Manifest:
+    """The index of the previous build, enough to tell what changed without reading the content."""
+
+    env_key: str = ""  # parse key prefix: code, config
+    scanned: int = 0  # when the sources were looked at (ns since the epoch)
+    sources: dict[str, tuple[int, int, int, str]] = field(default_factory=dict)  # source: size, mtime, inode, key
+    articles: dict[str, ParsedArticle] = field(default_factory=dict)  # parse key: record without its body
+    pages: dict[str, PageRecord] = field(default_factory=dict)  # output path: record
+    static: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # output path: source, size, mtime
+    output: tuple[str, int, int] | None = None  # output folder path, device, inode after the last commit
+    folders: dict[str, int] = field(default_factory=dict)  # output folder: modification time after the last commit
+    written: int = 0  # article records written since the cache was last pruned
+
+
+class Cache:
+    """A cache folder: `articles/<2 hex>/<key>` records and a `manifest-<hex>` per output folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def _article_path(self, key: str) -> Path:
+        if len(key) < 8 or not all(c in "0123456789abcdef" for c in key):
+            raise ValueError(f"not a cache key: {key!r}")
+        return self.root / "articles" / key[:2] / key
+
+    def load_article(self, key: str) -> ParsedArticle | None:
+        """The parsed article stored under key, if a sound record is there."""
+        try:
+            data = self._article_path(key).read_bytes()
+        except OSError:
+            return None
+        value = decode(data)
+        return value if isinstance(value, ParsedArticle) else None
+
+    def store_article(self, key: str, parsed: ParsedArticle) -> None:
+        """Store a parsed article under key (atomically: a reader sees the whole record or none)."""
+        self._write(self._article_path(key), encode(parsed))
+
+    def _manifest_path(self, output_dir: Path) -> Path:
+        # One index per output folder: the preview server and `build` can share a cache without evicting each other.
+        return self.root / f"manifest-{hashlib.sha256(str(output_dir.absolute()).encode()).hexdigest()[:16]}"
+
+    def load_manifest(self, output_dir: Path) -> Manifest | None:
+        """The index of the previous build into output_dir, if a sound one is there."""
+        try:
+            data = self._manifest_path(output_dir).read_bytes()
+        except OSError:
+            return None
+        value = decode(data)
+        return value if isinstance(value, Manifest) else None
+
+    def save_manifest(self, output_dir: Path, manifest: Manifest) -> None:
+        """Replace the index of builds into output_dir."""
+        self._write(self._manifest_path(output_dir), encode(manifest))
+
+    def prune(self, live: set[str]) -> int:
+        """Delete article records that no build into any output folder uses: not in `live` and not in any index
+        in this cache. A record younger than an hour is kept, since another build sharing the cache may
+        have just written it. Returns how many records were deleted."""
+        folder = self.root / "articles"
+        if not folder.is_dir():
+            return 0
+        used = set(live)
+        for path in self.root.glob("manifest-*"):
+            try:
+                other = decode(path.read_bytes())
+            except OSError:
+                continue
+            if isinstance(other, Manifest):
+                used.update(entry[3] for entry in other.sources.values())
+        cutoff = time.time() - PRUNE_GRACE
+        deleted = 0
+        for bucket in os.scandir(folder):
+            if not bucket.is_dir(follow_symlinks=False):
+                continue
+            for entry in os.scandir(bucket.path):
+                try:
+                    if entry.name not in used and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                        os.unlink(entry.path)
+                        deleted += 1
+                except OSError:
+                    pass
+        return deleted
+
+    def clear(self) -> None:
+        """Remove the whole cache folder."""
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, path)
+        except OSError:
+            # A cache that cannot be written only makes the next build slower.
+            temporary.unlink(missing_ok=True)

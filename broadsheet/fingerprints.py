@@ -1,0 +1,133 @@
+"""What a page depends on, as a digest: equal digests mean the page would render to the same bytes."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from broadsheet.model import Article, Section
+
+_SHARED = 8  # sequences longer than this are hashed once per build and stood for by their digest
+
+
+def combine(*parts: bytes) -> bytes:
+    """One digest of several byte strings."""
+    digest = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        digest.update(b"%d:" % len(part))
+        digest.update(part)
+    return digest.digest()
+
+
+class Fingerprints:
+    """Digests of template contexts within one build.
+
+    An article stands for its parse key (its bytes, path, configuration and code), plus whatever fields a page
+    replaced (its neighbours); a section stands for its name and URL only, because a page that reads a section's
+    articles is keyed by the whole site instead. Long sequences shared by many pages are hashed once.
+    """
+
+    def __init__(self, articles: Iterable[tuple[str, Article]]):
+        self._keys: dict[int, bytes] = {}
+        self._parsed: dict[str, tuple[Article, bytes]] = {}
+        for key, article in articles:
+            self._keys[id(article)] = key.encode()
+            self._parsed[article.source] = (article, key.encode())
+        self._memo: dict[int, tuple[Any, bytes]] = {}
+        self._fields: dict[type, tuple[str, ...]] = {}
+        self._article_fields = tuple(f.name for f in dataclasses.fields(Article))
+
+    def of(self, value: Any) -> bytes:
+        """The digest of a value made of plain data, dataclasses, tuples, lists and dicts."""
+        parts: list[bytes] = []
+        self._feed(parts, value)
+        return combine(*parts)
+
+    def _feed(self, out: list[bytes], value: Any) -> None:
+        if isinstance(value, str):
+            out += (b"s", value.encode())
+        elif value is None or isinstance(value, (bool, int, float)):
+            out.append(repr(value).encode())
+        elif isinstance(value, (datetime, date)):
+            out += (b"d", value.isoformat().encode(), str(getattr(value, "tzinfo", None)).encode())
+        elif isinstance(value, Article):
+            self._article(out, value)
+        elif isinstance(value, Section):
+            out += (b"section", value.name.encode(), value.slug.encode(), value.url.encode())
+        elif isinstance(value, (tuple, list)):
+            if len(value) > _SHARED:
+                out.append(self._memoized(value))
+            else:
+                out.append(b"(%d" % len(value))
+                for item in value:
+                    self._feed(out, item)
+        elif isinstance(value, Mapping):
+            out.append(b"{%d" % len(value))
+            for key, item in value.items():
+                self._feed(out, key)
+                self._feed(out, item)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            names = self._fields.get(type(value))
+            if names is None:
+                names = self._fields[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+            out.append(type(value).__qualname__.encode())
+            for name in names:
+                self._feed(out, getattr(value, name))
+        elif isinstance(value, (set, frozenset)):
+            out += (b"set", *sorted(self.of(v) for v in value))
+        else:
+            out += (b"repr", type(value).__qualname__.encode(), repr(value).encode())
+
+    def _memoized(self, value: Any) -> bytes:
+        memo = self._memo.get(id(value))
+        if memo is not None and memo[0] is value:
+            return memo[1]
+        parts = [b"(%d" % len(value)]
+        for item in value:
+            self._feed(parts, item)
+        digest = combine(*parts)
+        self._memo[id(value)] = (value, digest)
+        return digest
+
+    def _article(self, out: list[bytes], article: Article) -> None:
+        key = self._keys.get(id(article))
+        if key is not None:
+            out += (b"article", key)
+            return
+        base = self._parsed.get(article.source)
+        if base is None:  # not one of the build's articles: hash its fields
+            out.append(b"Article")
+            for name in self._article_fields:
+                self._feed(out, getattr(article, name))
+            return
+        # A copy with some fields replaced (dataclasses.replace keeps the others' very objects).
+        out += (b"article", base[1])
+        for name in self._article_fields:
+            mine = getattr(article, name)
+            if mine is not getattr(base[0], name):
+                out.append(name.encode())
+                self._feed(out, mine)
+
+    def site(self, sections: Iterable[Section]) -> bytes:
+        """The digest of every section's articles, for pages that read them."""
+        return self.of([(s, s.articles) for s in sections])
+
+
+def page_key(common: bytes, context: bytes, reads: Mapping[str, bytes], read: Iterable[str] = ()) -> bytes:
+    """A page's key: what every page shares, its own context, and what else it read (the whole site, the moment)."""
+    return combine(common, context, *(name.encode() + reads[name] for name in sorted(read)))
+
+
+def files_digest(folders: Iterable[Path]) -> bytes:
+    """The digest of every file under the folders (names and bytes), e.g. the templates."""
+    parts = []
+    for folder in folders:
+        parts.append(str(folder).encode())
+        if folder.is_dir():
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                parts.append(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return combine(b"files", *parts)

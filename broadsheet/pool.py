@@ -1,0 +1,216 @@
+"""Worker processes for per-article work, each item under a time budget.
+
+A worker that overruns an item's budget, or dies on it, is killed and replaced; the item is reported as
+stalled and the rest of the work goes on. Items travel in small chunks (fewer messages); each worker
+notes in shared memory which item it is on and since when, so the parent can time single items.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from broadsheet.errors import Problem, SiteError
+
+_POLL = 0.25  # seconds between checks of running items' budgets
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One unit of work: what it is about (for error messages), its time budget and its data."""
+
+    label: str
+    budget: float  # seconds
+    payload: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Stalled:
+    """The result of an item whose worker ran out of time or died."""
+
+    reason: str  # "timeout" or "crash"
+    budget: float
+
+
+Handler = Callable[[Any, Any], Any]
+
+
+def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler: Handler) -> None:
+    """A worker's loop: receive (generation, setup, payloads), answer with one result per payload."""
+    setups: dict[int, Any] = {}
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if message is None:
+            return
+        generation, setup, payloads = message
+        if setup is not None:
+            setups = {generation: setup}
+        results = []
+        for index, payload in enumerate(payloads):
+            slot[1] = time.monotonic()
+            slot[0] = index
+            try:
+                results.append(("ok", handler(setups[generation], payload)))
+            except SiteError as error:
+                results.append(("problems", error.problems))
+            except RecursionError:
+                results.append(("recursion", None))
+            except Exception:  # noqa: BLE001 (a bug: the parent re-raises it with this traceback)
+                results.append(("bug", traceback.format_exc()))
+        slot[0] = -1
+        conn.send(results)
+
+
+class _Worker:
+    def __init__(self, context: Any, handler: Handler):
+        self.slot = context.RawArray("d", 2)
+        self.slot[0] = -1
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, self.slot, handler), daemon=True)
+        self.process.start()
+        child.close()
+        self.generation = 0  # the last generation whose setup this worker has
+        self.chunk: list[Item] | None = None
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                self.process.kill()
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def _context() -> Any:
+    """fork in a single-threaded process (fast); forkserver where threads run (the preview server)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["broadsheet.tasks"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class WorkerPool:
+    """Up to `jobs` worker processes running `handler(setup, payload)`; started on first use, reused after."""
+
+    def __init__(self, jobs: int, handler: Handler):
+        self.jobs = max(1, jobs)
+        self.handler = handler
+        self._workers: list[_Worker] = []
+        self._context: Any = None
+        self._generation = 0
+
+    def _spawn(self) -> _Worker:
+        if self._context is None:
+            self._context = _context()
+        return _Worker(self._context, self.handler)
+
+    def run(self, setup: Any, items: Sequence[Item], chunk: int = 16) -> Iterator[tuple[Item, Any]]:
+        """Yield (item, result) as items finish, in no fixed order; a result is a Stalled for an item that
+        overran its budget or crashed its worker, and problems raise nothing here: they come back as values."""
+        self._generation += 1
+        generation = self._generation
+        pending: deque[list[Item]] = deque(list(items[i:i + chunk]) for i in range(0, len(items), chunk))
+        wanted = min(self.jobs, len(pending))
+        while len(self._workers) < wanted:
+            self._workers.append(self._spawn())
+        try:
+            yield from self._drive(setup, generation, pending)
+        finally:
+            # Stopped early (an exception in the consumer): workers still busy would answer the next run.
+            for index, worker in enumerate(self._workers):
+                if worker.chunk is not None:
+                    worker.stop(kill=True)
+                    self._workers[index] = self._spawn()
+
+    def _drive(self, setup: Any, generation: int, pending: deque[list[Item]]) -> Iterator[tuple[Item, Any]]:
+        while True:
+            for worker in self._workers:
+                if worker.chunk is None and pending:
+                    worker.chunk = pending.popleft()
+                    worker.conn.send((generation, setup if worker.generation != generation else None,
+                                      [item.payload for item in worker.chunk]))
+                    worker.generation = generation
+            busy = [w for w in self._workers if w.chunk is not None]
+            if not busy:
+                return
+            ready = multiprocessing.connection.wait([w.conn for w in busy], timeout=_POLL)
+            for worker in busy:
+                if worker.conn in ready:
+                    yield from self._collect(worker, pending)
+            now = time.monotonic()
+            for worker in busy:
+                chunk = worker.chunk
+                if chunk is None:
+                    continue
+                index = int(worker.slot[0])
+                if 0 <= index < len(chunk) and now - worker.slot[1] > chunk[index].budget:
+                    yield from self._replace(worker, index, "timeout", pending)
+
+    def _collect(self, worker: _Worker, pending: deque[list[Item]]) -> Iterator[tuple[Item, Any]]:
+        chunk = worker.chunk
+        assert chunk is not None
+        try:
+            results = worker.conn.recv()
+        except (EOFError, OSError):
+            index = int(worker.slot[0])
+            yield from self._replace(worker, index if 0 <= index < len(chunk) else 0, "crash", pending)
+            return
+        worker.chunk = None
+        for item, (status, value) in zip(chunk, results):
+            if status == "bug":
+                raise RuntimeError(f"a worker failed on {item.label}:\n{value}")
+            if status == "problems":
+                yield item, SiteError(value)
+            elif status == "recursion":
+                yield item, SiteError(Problem(item.label, None, "is nested too deeply to render",
+                                              "flatten deeply nested lists or quotations"))
+            else:
+                yield item, value
+
+    def _replace(self, worker: _Worker, index: int, reason: str,
+                 pending: deque[list[Item]]) -> Iterator[tuple[Item, Any]]:
+        """Kill a worker stuck on (or killed by) chunk[index]; requeue the rest of its chunk; start another."""
+        chunk = worker.chunk
+        assert chunk is not None
+        worker.chunk = None
+        worker.stop(kill=True)
+        self._workers[self._workers.index(worker)] = self._spawn()
+        rest = chunk[:index] + chunk[index + 1:]
+        if rest:
+            pending.appendleft(rest)
+        yield chunk[index], Stalled(reason, chunk[index].budget)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for worker in self._workers:
+            worker.stop(kill=worker.chunk is not None)
+        self._workers = []
+
+
+def default_jobs() -> int:
+    """The number of processors this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1

@@ -1,0 +1,63 @@
+"""One pathological article cannot hang or crash the build: it fails, named, within its time budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import read_tree, write_tree
+
+from broadsheet.build import BuildSession, build, render_budget
+from broadsheet.config import BuildOptions, Config
+from broadsheet.errors import SiteError
+
+GOOD = "---\ntitle: Fine story {n}\ndate: 2024-05-0{n}T09:00:00+00:00\n---\n\nAn ordinary paragraph.\n"
+FRONT = "---\ntitle: {title}\ndate: 2024-05-09T09:00:00+00:00\n---\n\n"
+BRACKETS = FRONT.format(title="Brackets") + "[" * 40000 + "\n"
+CDATA = FRONT.format(title="Cdata") + "<![" * 20000 + "\n"
+NESTED = FRONT.format(title="Nested") + "".join("  " * depth + "- item\n" for depth in range(700))
+
+
+def make_site(root: Path, extra: dict[str, str]) -> Path:
+    files = {"site.yaml": "title: Bounded\nrender_timeout: 2\n"}
+    files.update({f"content/news/fine-{n}.md": GOOD.format(n=n) for n in range(1, 6)})
+    files.update(extra)
+    return write_tree(root, files)
+
+
+def test_the_budget_grows_with_the_size_of_the_source() -> None:
+    assert render_budget(Config(), 0) == 10
+    assert render_budget(Config(), 5_000_000) == 25
+    assert render_budget(Config(render_timeout=2), 1_000_000) == 5
+
+
+@pytest.mark.parametrize("name, text", [("brackets", BRACKETS), ("cdata", CDATA), ("nested", NESTED)])
+def test_a_pathological_article_fails_named_and_the_others_are_still_processed(
+        tmp_path: Path, run_cli, name: str, text: str) -> None:
+    site = make_site(tmp_path / "site", {})
+    assert run_cli("build", "--site", str(site), "--quiet").status == 0
+    before = read_tree(site / "public")
+    write_tree(site, {f"content/news/{name}.md": text,
+                      "content/news/broken.md": "---\ntitle: [unclosed\n---\n\nBody.\n"})
+    result = run_cli("build", "--site", str(site), "--jobs", "2")
+    assert result.status == 1
+    lines = result.err.splitlines()
+    assert any(line.startswith(f"content/news/{name}.md: ") for line in lines), result.err
+    # The other files were still processed: the broken one is reported too.
+    assert any(line.startswith("content/news/broken.md:") for line in lines), result.err
+    assert "Traceback" not in result.err
+    assert read_tree(site / "public") == before
+
+
+def test_a_session_survives_a_hung_article(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site", {"content/news/brackets.md": BRACKETS})
+    options = BuildOptions(site_dir=site, output_dir=site / "public", jobs=1)
+    with BuildSession(jobs=1) as session:
+        with pytest.raises(SiteError) as failure:
+            build(options, session)
+        assert [p.path for p in failure.value.problems] == ["content/news/brackets.md"]
+        assert "took longer than 2 s" in str(failure.value)
+        (site / "content/news/brackets.md").write_text(FRONT.format(title="Brackets") + "Fixed.\n", encoding="utf-8")
+        result = build(options, session)
+    assert result.articles == 6
+    assert "Fixed." in (site / "public/news/brackets/index.html").read_text(encoding="utf-8")

@@ -1,0 +1,245 @@
+"""Incremental builds equal clean builds byte for byte: after every kind of edit, with any cache, with any --jobs."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sitegen
+from conftest import read_tree
+
+from broadsheet.build import BuildResult, BuildSession, build
+from broadsheet.config import BuildOptions
+
+ARTICLES = 240
+NOW = "2026-01-01T00:00"
+
+
+def options(site: Path, output: Path | None = None, **extra: object) -> BuildOptions:
+    return BuildOptions(site_dir=site, output_dir=output or site / "public", now=NOW, **extra)  # type: ignore[arg-type]
+
+
+def clean_build(site: Path, tmp: Path) -> dict[str, bytes]:
+    """The output of a cold build of the same input, without any cache."""
+    output = tmp / "clean"
+    shutil.rmtree(output, ignore_errors=True)
+    build(options(site, output, no_cache=True, jobs=2))
+    return read_tree(output)
+
+
+def assert_same_tree(actual: dict[str, bytes], expected: dict[str, bytes]) -> None:
+    assert sorted(actual) == sorted(expected), "different files"
+    different = [name for name in expected if actual[name] != expected[name]]
+    assert not different, f"{len(different)} files differ, e.g. {different[:5]}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated site built once with its cache; the edit tests below change it one after another."""
+    root = sitegen.write_site(tmp_path_factory.mktemp("incremental") / "site", ARTICLES)
+    (root / "content/pages").mkdir()
+    (root / "content/pages/about.md").write_text("---\ntitle: About us\n---\n\nWho we are.\n", encoding="utf-8")
+    (root / "static").mkdir()
+    (root / "static/logo.txt").write_text("logo v1\n", encoding="utf-8")
+    build(options(root))
+    return root
+
+
+def rebuild(site: Path) -> BuildResult:
+    return build(options(site))
+
+
+def test_cold_cached_and_rerun_builds_are_identical(site: Path, tmp_path: Path) -> None:
+    expected = clean_build(site, tmp_path)
+    assert_same_tree(read_tree(site / "public"), expected)
+    again = rebuild(site)
+    assert (again.parsed, again.rendered) == (0, 0)
+    assert_same_tree(read_tree(site / "public"), expected)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_any_number_of_jobs_gives_the_same_site(site: Path, tmp_path: Path, jobs: int) -> None:
+    output = tmp_path / f"jobs-{jobs}"
+    build(options(site, output, jobs=jobs, cache_dir=tmp_path / "cache"))
+    assert_same_tree(read_tree(output), clean_build(site, tmp_path))
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert re.search(old, text, re.MULTILINE), old
+    path.write_text(re.sub(old, new, text, count=1, flags=re.MULTILINE), encoding="utf-8")
+
+
+def story(site: Path, index: int) -> Path:
+    return site / sitegen.article_text(index)[0]
+
+
+def edit_body(site: Path) -> None:
+    path = story(site, 10)
+    path.write_text(path.read_text(encoding="utf-8") + "\nA new \"closing\" paragraph -- with typography.\n",
+                    encoding="utf-8")
+
+
+def edit_title(site: Path) -> None:
+    _edit(story(site, 20), r"^title: .*$", "title: A wholly new headline")
+
+
+def edit_date(site: Path) -> None:
+    _edit(story(site, 30), r"^date: .*$", "date: 2023-01-01T00:30:00+00:00")
+
+
+def edit_tags(site: Path) -> None:
+    _edit(story(site, 40), r"^tags: .*$", "tags: [Courts, Health]")
+
+
+def delete_article(site: Path) -> None:
+    story(site, 50).unlink()
+
+
+def add_article(site: Path) -> None:
+    path, text = sitegen.article_text(ARTICLES + 1)
+    (site / path).write_text(text, encoding="utf-8")
+
+
+def rename_article(site: Path) -> None:
+    path = story(site, 60)
+    path.rename(path.with_name("renamed-story.md"))
+
+
+def edit_template(site: Path) -> None:
+    templates = site / "templates"
+    templates.mkdir(exist_ok=True)
+    theme = Path(__file__).resolve().parent.parent / "templates/article.html"
+    (templates / "article.html").write_text(theme.read_text(encoding="utf-8").replace(
+        '<div class="article-body">', '<div class="article-body" data-edited="yes">'), encoding="utf-8")
+
+
+def edit_static(site: Path) -> None:
+    (site / "static/logo.txt").write_text("logo v2, longer\n", encoding="utf-8")
+
+
+def edit_config(site: Path) -> None:
+    (site / "site.yaml").write_text("title: Renamed News\nbase_url: https://example.org/\nper_page: 7\n",
+                                    encoding="utf-8")
+
+
+def touch_without_change(site: Path) -> None:
+    path = story(site, 70)
+    path.write_bytes(path.read_bytes())
+
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "body": edit_body, "title": edit_title, "date": edit_date, "tags": edit_tags, "delete": delete_article,
+    "add": add_article, "rename": rename_article, "template": edit_template, "static": edit_static,
+    "config": edit_config, "touch": touch_without_change,
+}
+
+
+@pytest.mark.parametrize("kind", list(EDITS))
+def test_build_after_an_edit_equals_a_clean_build(site: Path, tmp_path: Path, kind: str) -> None:
+    EDITS[kind](site)
+    result = rebuild(site)
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    if kind in ("body", "title", "tags", "touch"):
+        # Only what shows the article changes: itself, its neighbours, its list, tag, archive and related pages.
+        assert result.parsed <= 1
+        assert result.rendered < 60
+    again = rebuild(site)
+    assert (again.parsed, again.rendered) == (0, 0)
+
+
+def test_a_body_edit_rerenders_the_page_and_the_pages_that_show_its_summary(site: Path) -> None:
+    path = story(site, 100)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n---\n\n", "\n---\n\nA brand new lead sentence.\n\n", 1), encoding="utf-8")
+    result = rebuild(site)
+    assert result.parsed == 1
+    assert 1 < result.rendered < 60
+
+
+def _damage(cache: Path, how: str) -> None:
+    records = [*cache.glob("manifest-*"), *sorted((cache / "articles").rglob("*"))]
+    for record in (r for r in records if r.is_file()):
+        data = record.read_bytes()
+        if how == "truncated":
+            record.write_bytes(data[: len(data) // 2])
+        elif how == "garbage":
+            record.write_bytes(bytes(range(256)) * 4)
+        elif how == "other-version":
+            record.write_bytes(data[:4] + bytes(16) + data[20:])
+        elif how == "empty":
+            record.write_bytes(b"")
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "other-version", "empty"])
+def test_a_damaged_cache_is_ignored(tmp_path: Path, how: str) -> None:
+    site = sitegen.write_site(tmp_path / "site", 60)
+    build(options(site))
+    expected = read_tree(site / "public")
+    _damage(site / ".broadsheet-cache", how)
+    result = build(options(site))
+    assert result.parsed == 60
+    assert_same_tree(read_tree(site / "public"), expected)
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    assert build(options(site)).parsed == 0  # the damaged records were replaced
+
+
+def test_no_cache_leaves_no_cache_and_cache_dir_is_honoured(tmp_path: Path, run_cli) -> None:
+    site = sitegen.write_site(tmp_path / "site", 12)
+    assert run_cli("build", "--site", str(site), "--no-cache", "--quiet", "--jobs", "1").status == 0
+    assert not (site / ".broadsheet-cache").exists()
+    cache = tmp_path / "elsewhere"
+    assert run_cli("build", "--site", str(site), "--cache-dir", str(cache), "--quiet").status == 0
+    assert list(cache.glob("manifest-*")) and not (site / ".broadsheet-cache").exists()
+    assert run_cli("build", "--site", str(site), "--jobs", "0").status == 2
+
+
+def test_a_session_reuses_its_workers_and_index(tmp_path: Path) -> None:
+    site = sitegen.write_site(tmp_path / "site", 30)
+    with BuildSession(jobs=2) as session:
+        first = build(options(site), session)
+        assert first.parsed == 30
+        edit_body(site)
+        second = build(options(site), session)
+        assert second.parsed == 1
+        assert build(options(site), session).rendered == 0
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
+def test_a_deleted_output_file_is_rendered_again(tmp_path: Path) -> None:
+    site = sitegen.write_site(tmp_path / "site", 20)
+    build(options(site))
+    expected = read_tree(site / "public")
+    victim = site / "public" / sitegen.article_text(3)[0].replace("content/", "").replace(".md", "/index.html")
+    victim.unlink()
+    (site / "public/page/2/index.html").unlink()
+    story(site, 5).write_text(story(site, 5).read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    build(options(site))
+    assert read_tree(site / "public").keys() == expected.keys()
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
+
+def test_pruning_keeps_what_any_output_uses_and_drops_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import broadsheet.build
+    import broadsheet.cache
+
+    monkeypatch.setattr(broadsheet.build, "PRUNE_AFTER", 0)
+    monkeypatch.setattr(broadsheet.cache, "PRUNE_GRACE", -60.0)
+    site = sitegen.write_site(tmp_path / "site", 12)
+    records = site / ".broadsheet-cache/articles"
+    build(options(site))
+    build(options(site, tmp_path / "other"))  # a second output sharing the cache, e.g. the preview server's
+    assert len(list(records.rglob("*"))) - len(list(records.iterdir())) == 12
+    edit_body(site)
+    build(options(site))  # prunes: the first version is still used by the other output
+    edit_body(site)
+    build(options(site))  # prunes the second version, which no output uses
+    assert len([p for p in records.rglob("*") if p.is_file()]) == 14  # 12 articles, the other output's version, the new one
+    build(options(site, tmp_path / "other"))
+    assert build(options(site)).parsed == 0
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    assert_same_tree(read_tree(tmp_path / "other"), read_tree(site / "public"))
