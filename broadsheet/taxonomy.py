@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
@@ -48,16 +47,20 @@ def build_archive(newest_first: Sequence[Article], config: Config) -> list[Archi
 
 
 def find_related(newest_first: Sequence[Article], limit: int) -> dict[str, tuple[Link, ...]]:
-    """Up to `limit` other articles per article: most shared tags, then same section, then newest."""
+    """Up to `limit` other articles per article: most shared tags, then same section, then newest; an article that
+    shares no tag is related only if it is in the same section."""
     if limit <= 0:
         return {}
+    # Sets of articles are Python ints used as bit sets (bit i: newest_first[i]), so a ranking costs a few dozen
+    # operations on whole sets instead of a pass over every article sharing a tag.
     tag_sets = [frozenset(slugify(tag) for tag in article.tags) for article in newest_first]
-    members: dict[str, list[int]] = {}
-    by_section: dict[str, list[int]] = {}
+    tagged: dict[str, int] = {}
+    in_section: dict[str, int] = {}
     for index, article in enumerate(newest_first):
+        bit = 1 << index
         for tag in tag_sets[index]:
-            members.setdefault(tag, []).append(index)
-        by_section.setdefault(article.section_slug, []).append(index)
+            tagged[tag] = tagged.get(tag, 0) | bit
+        in_section[article.section_slug] = in_section.get(article.section_slug, 0) | bit
     # The ranking depends only on an article's tags and section, so articles alike share one computation.
     rankings: dict[tuple[frozenset[str], str], list[int]] = {}
     related = {}
@@ -65,18 +68,34 @@ def find_related(newest_first: Sequence[Article], limit: int) -> dict[str, tuple
         key = (tag_sets[index], article.section_slug)
         ranked = rankings.get(key)
         if ranked is None:
-            shared: Counter[int] = Counter()
-            for tag in tag_sets[index]:
-                shared.update(members[tag])
-            for other in by_section[article.section_slug][: limit + 1]:
-                shared.setdefault(other, 0)
-            section = article.section_slug
-            ranked = heapq.nsmallest(limit + 1, shared, key=lambda i: (
-                -shared[i], newest_first[i].section_slug != section, i))
-            ranked = [i for i in ranked if shared[i] or newest_first[i].section_slug == section]
-            rankings[key] = ranked
+            ranked = rankings[key] = _rank(key[0], in_section[key[1]], tagged, limit + 1)
         related[article.source] = tuple(newest_first[i].link() for i in ranked if i != index)[:limit]
     return related
+
+
+def _rank(tags: frozenset[str], section: int, tagged: dict[str, int], wanted: int) -> list[int]:
+    """The first `wanted` article indexes by (shared tags, same section, newest); `section` is the bit set of the
+    article's section."""
+    at_least = [0] * (len(tags) + 1)  # at_least[c]: the articles sharing c or more of the tags
+    for tag in sorted(tags):
+        members = tagged[tag]
+        for count in range(len(tags), 1, -1):
+            at_least[count] |= at_least[count - 1] & members
+        at_least[1] |= members
+    levels = []
+    for count in range(len(tags), 0, -1):
+        exactly = at_least[count] & ~(at_least[count + 1] if count < len(tags) else 0)
+        levels += [exactly & section, exactly & ~section]
+    levels.append(section & ~at_least[1] if tags else section)
+    ranked: list[int] = []
+    for level in levels:
+        while level and len(ranked) < wanted:
+            lowest = level & -level
+            ranked.append(lowest.bit_length() - 1)
+            level ^= lowest
+        if len(ranked) == wanted:
+            break
+    return ranked
 
 
 def build_menu(sections: Sequence[Section], pages: Sequence[Article], config: Config

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import read_tree, write_tree
 from pagecheck import broken_links, links_of
 from sitegen import write_site
 
 from broadsheet.slugs import slugify
+from broadsheet.taxonomy import find_related
 
 SITE = "title: Test News\nbase_url: https://example.org/\nper_page: 3\n"
 
@@ -250,3 +254,27 @@ def test_strict_turns_link_warnings_into_errors(tmp_path: Path, run_cli) -> None
     assert result.status == 1
     assert "content/world/a.md:8: links to a file that does not exist: content/world/nowhere.md" in result.err
     assert read_tree(site / "public") == before
+
+
+@dataclass
+class _Story:
+    source: str
+    tags: tuple[str, ...]
+    section_slug: str
+
+    def link(self) -> str:
+        return self.source
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sets(st.sampled_from("abcdef"), max_size=4), st.sampled_from("xyz")), max_size=25),
+       st.integers(1, 5))
+def test_related_articles_match_a_plain_ranking_of_every_pair(stories: list[tuple[set[str], str]], limit: int) -> None:
+    newest_first = [_Story(f"s{i}", tuple(tags), section) for i, (tags, section) in enumerate(stories)]
+    expected = {}
+    for index, story in enumerate(newest_first):
+        def rank(other: int, story: _Story = story) -> tuple[int, bool, int]:
+            return -len(set(story.tags) & set(newest_first[other].tags)), newest_first[other].section_slug != story.section_slug, other
+        candidates = [i for i in range(len(newest_first)) if i != index and (rank(i)[0] or not rank(i)[1])]
+        expected[story.source] = tuple(newest_first[i].source for i in sorted(candidates, key=rank)[:limit])
+    assert find_related(newest_first, limit) == expected  # type: ignore[arg-type]
