@@ -165,7 +165,9 @@ class Cache:
                 other = decode(path.read_bytes())
             except OSError:
                 continue
-            if isinstance(other, Manifest):
+            if isinstance(other, Manifest) and other.output and not os.path.isdir(other.output[0]):
+                path.unlink(missing_ok=True)  # an output that is gone, such as a closed preview's
+            elif isinstance(other, Manifest):
                 used.update(entry[3] for entry in other.sources.values())
         cutoff = time.time() - PRUNE_GRACE
         deleted = 0

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from broadsheet.build import build
+from broadsheet.build import BuildSession, build
 from broadsheet.config import BuildOptions
 from broadsheet.errors import Problem, SiteError
 from broadsheet.livereload import CSS, EVENTS_PATH, RELOAD, Broadcaster, error_page, inject, overlay
@@ -140,12 +140,17 @@ class Preview:
         self.problems: tuple[Problem, ...] = ()
         self.has_site = False
         self.events = Broadcaster()
+        # Kept for the preview's lifetime: worker processes and the last build's index, so a rebuild
+        # re-renders only the pages a change affects.
+        self.session: BuildSession | None = None
 
     def rebuild(self, changed: tuple[str, ...] = ()) -> Rebuild:
         """Build the site again; a failure keeps the last good build in place and is shown over its pages."""
         started = time.perf_counter()
         try:
-            result = build(self.options)
+            if self.session is None:
+                self.session = BuildSession(self.options.jobs)
+            result = build(self.options, self.session)
         except SiteError as error:
             self.problems = error.problems
         except Exception as error:  # a bug must not end the preview; its traceback goes to the terminal
@@ -161,6 +166,12 @@ class Preview:
                            warnings=result.warnings)
         self.events.publish(RELOAD)
         return Rebuild(changed, time.perf_counter() - started, self.problems)
+
+    def close(self) -> None:
+        """End the build session's worker processes."""
+        if self.session is not None:
+            self.session.close()
+            self.session = None
 
 
 class PreviewHandler(http.server.BaseHTTPRequestHandler):
@@ -318,6 +329,7 @@ class PreviewSession:
         self._threads: list[threading.Thread] = []
         self._observer: Any = None
         self._building = False
+        self._rebuilding = threading.Lock()  # close() waits for a running rebuild before ending its workers
 
     @property
     def url(self) -> str:
@@ -344,11 +356,12 @@ class PreviewSession:
     def run(self) -> None:
         """Rebuild after every batch of changes, until close()."""
         while batch := self.queue.take():
-            self._building = True
-            try:
-                self.report(self.preview.rebuild(tuple(batch)))
-            finally:
-                self._building = False
+            with self._rebuilding:
+                self._building = True
+                try:
+                    self.report(self.preview.rebuild(tuple(batch)))
+                finally:
+                    self._building = False
 
     def idle(self) -> bool:
         """Whether no change is waiting and no rebuild is running."""
@@ -367,4 +380,6 @@ class PreviewSession:
             self.server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        with self._rebuilding:
+            self.preview.close()
         shutil.rmtree(self.folder, ignore_errors=True)
