@@ -12,27 +12,31 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from broadsheet.cache import CACHE_DIR, CODE_FINGERPRINT, Cache, Manifest, PageRecord
+from broadsheet import stamp
+from broadsheet.cache import Cache, Manifest, PageRecord
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, parse_article, parse_date
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import Fingerprints, combine, files_digest, page_key
-from broadsheet.markup import describe
-from broadsheet.model import Article, ListPage, ParsedArticle, Section, Site
+from broadsheet.model import Article, ParsedArticle
 from broadsheet.output import OutputFolder, find_collisions
 from broadsheet.pool import Item, Stalled, WorkerPool, default_jobs
 from broadsheet.site import order_site
-from broadsheet.tasks import BodyRef, SectionRef, Setup, env_key, handle, parse_key
+from broadsheet.sitemaps import NEWS_WINDOW
+from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
+from broadsheet.tasks import Renderer, Setup, env_key, handle, parse_key
 from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir
-from broadsheet.views import article_context, body_html, listing_context, news_files, news_views, shared_context
+from broadsheet.views import View, news_files, shared_context, site_views, view_inputs
 
 _CARRY_CHUNK = 256  # files carried over per work item
+_IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
 PRUNE_AFTER = 1000  # article records written before the cache is pruned (at least the number of articles)
 _RACY_NS = 2_000_000_000  # a file changed this close to the previous scan is read again: its time may not tell
 
@@ -52,8 +56,7 @@ class BuildResult:
 
     def summary_line(self) -> str:
         """The one line printed after a build."""
-        pages, articles = (f"{n} {word}{'s' * (n != 1)}" for n, word in ((self.pages, "page"), (self.articles, "article")))
-        return f"Built {pages} from {articles} in {self.seconds:.2f} s"
+        return stamp.summary_line(self.pages, self.articles, self.seconds)
 
 
 class BuildSession:
@@ -220,93 +223,32 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
     return ordered, index, len(items), [p for source in sorted(problems) for p in problems[source]]
 
 
-def output_claims(site: Site, bodies: Mapping[str, Any], config: Config, static: dict[str, StaticFile],
+def output_claims(views: Iterable[View], static: dict[str, StaticFile],
                   generated: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
     """Every file the build will write, with the file it comes from (a source, a template, a static file);
     `generated` are the feeds, sitemaps and other files made by Broadsheet itself."""
-    for output_path, template, context in page_views(site, bodies, config):
-        article = context.get("article")
-        yield output_path, article.source if article is not None else f"{TEMPLATES_DIR}/{template}"
+    for view in views:
+        yield view.output_path, view.label if view.kind in ("article", "page") else f"{TEMPLATES_DIR}/{view.template}"
     for path in generated:
         yield path, f"Broadsheet's own {path}"
     for relative, static_file in static.items():
         yield static_file.output_path, f"{STATIC_DIR}/{relative}"
 
 
-def _body(site: Site, body: Any) -> Any:
-    """An article's body with its links to content files resolved; a worker does that for a body it loads."""
-    return body if isinstance(body, BodyRef) else body_html(site, body)
+def build(options: BuildOptions, session: BuildSession | None = None, scan: stamp.Scan | None = None) -> BuildResult:
+    """Build the site into options.output_dir, all or nothing; with a session, reuse what the last build knew.
 
-
-def page_views(site: Site, bodies: Mapping[str, Any], config: Config,
-               preview_now: datetime | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Every page of the site as (output path, template, context).
-
-    In a preview build (`preview_now` given) an article dated after that moment has `scheduled` true: decided here,
-    so that pages do not read the clock and only an article whose date passes `now` changes between previews.
+    `scan` is the state of the inputs when the caller already took it (to check the last build's stamp).
     """
-    for article in site.articles:
-        neighbours = site.neighbours[article.source]
-        scheduled = preview_now is not None and article.date is not None and article.date > preview_now
-        yield article.output_path, "article.html", {
-            "scheduled": scheduled,
-            "article": replace(article, older=neighbours.older, newer=neighbours.newer),
-            "body": _body(site, bodies[article.source]), "older": neighbours.older,
-            "newer": neighbours.newer, "page_title": article.title, "description": article.description,
-            "canonical_url": article.permalink, **article_context(site, article, config),
-        }
-    for page in site.pages:
-        yield page.output_path, "page.html", {
-            "article": page, "body": _body(site, bodies[page.source]), "page_title": page.title,
-            "description": page.description, "canonical_url": page.permalink, **article_context(site, page, config),
-        }
-    for listing in site.lists:
-        title = listing.title if listing.number == 1 else f"{listing.title} – {config.labels.page} {listing.number}"
-        description = config.description if listing.kind == "home" else f"{listing.title}: {config.title}"
-        yield listing.output_path, "list.html", {
-            "listing": listing, "articles": listing.articles, "page_title": title,
-            "description": describe(description), "canonical_url": config.origin + listing.url,
-            **listing_context(listing, config),
-        }
-    yield from news_views(site, config)
-    yield "404.html", "404.html", {
-        "page_title": config.labels.not_found, "description": "", "canonical_url": None,
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class _Page:
-    """A page of this build: where it goes, how it is made, and its key."""
-
-    output_path: str
-    template: str
-    context: dict[str, Any]
-    light_key: bytes  # the key without the whole site
-    label: str  # the file named when it fails
-    budget: float
-
-
-def _for_workers(value: Any, refs: Mapping[int, SectionRef]) -> Any:
-    """Replace sections (which hold every article) by references to them, so pages travel light."""
-    # A section made elsewhere than the site's own list travels whole.
-    if isinstance(value, Section):
-        return refs.get(id(value), value)
-    if isinstance(value, ListPage) and value.section is not None:
-        return replace(value, section=refs.get(id(value.section), value.section))  # type: ignore[arg-type]
-    if isinstance(value, tuple) and value and isinstance(value[0], Section):
-        return tuple(refs.get(id(s), s) for s in value)
-    return value
-
-
-def build(options: BuildOptions, session: BuildSession | None = None) -> BuildResult:
-    """Build the site into options.output_dir, all or nothing; with a session, reuse what the last build knew."""
+    if scan is None and not options.no_cache and not options.preview:
+        scan = stamp.scan(options, default_theme_dir())
     if session is None:
         with BuildSession(options.jobs) as own:
-            return _build(options, own)
-    return _build(options, session)
+            return _build(options, own, scan)
+    return _build(options, session, scan)
 
 
-def _build(options: BuildOptions, session: BuildSession) -> BuildResult:
+def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None) -> BuildResult:
     started = time.perf_counter()
     site_dir = options.site_dir
     check_site_folder(site_dir)
@@ -334,70 +276,72 @@ def _build(options: BuildOptions, session: BuildSession) -> BuildResult:
     if options.strict:
         problems.update(dict.fromkeys(replace(w, warning=False) for w in warnings))
         warnings = ()
-    bodies = {record.article.source: BodyRef(key) for key, record in keyed}
-    generated = news_files(site, config, options, now, lambda a: _load_body(cache, bodies[a.source]))
+    keys = {record.article.source: key for key, record in keyed}
+    generated = news_files(site, config, options, now, lambda a: _load_body(cache, keys[a.source]))
+    views = site_views(site, config)
     image_problems = check_images(records, static) + find_collisions(
-        output_claims(site, bodies, config, static, [path for path, _ in generated]))
+        output_claims(views, static, [path for path, _, _ in generated]))
     problems.update(dict.fromkeys(image_problems))
     if image_problems:
         raise SiteError([*problems, *warnings])
 
     fingerprints = Fingerprints((key, record.article) for key, record in keyed)
-    by_source = {record.article.source: key for key, record in keyed}
-    refs = {id(s): SectionRef(s.name, s.slug, s.url, tuple(by_source[a.source] for a in s.articles))
-            for s in site.sections}
-    shared = shared_context(site, config)
     templates = [site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR]
     # Bodies' links to other content files are resolved against every URL of the site.
     common = combine(CODE_FINGERPRINT, repr((config, options.preview)).encode(), files_digest(templates),
-                     fingerprints.of(shared), fingerprints.of(site.urls), fingerprints.of({k: v.output_path for k, v in static.items()}))
+                     fingerprints.of(shared_context(site, config)), fingerprints.of(site.urls),
+                     fingerprints.of({k: v.output_path for k, v in static.items()}))
     reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now)}
-    pages = []
-    for output_path, template, context in page_views(site, bodies, config, now if options.preview else None):
-        article = context.get("article")
-        label = article.source if isinstance(article, Article) else output_path
-        size = index.sources[label][0] if label in index.sources else 0
-        pages.append(_Page(output_path, template, context, fingerprints.of(context), label,
-                           render_budget(config, size)))
+    preview_now = now if options.preview else None
+    light = [fingerprints.of(view_inputs(site, config, view, preview_now)) for view in views]
 
     identity = output.identity()
     can_carry = identity is not None and identity == previous.output
     static_records = {f.output_path: (str(f.source), *_stat_pair(f.source)) for f in static.values()}
     made: dict[str, PageRecord] = {}
-    render: list[_Page] = []
+    render: list[int] = []
     carry: list[str] = []
-    for page in pages:
-        known = previous.pages.get(page.output_path)
-        if can_carry and known and known.key == page_key(common, page.light_key, reads, known.reads):
-            made[page.output_path] = known
-            carry.append(page.output_path)
+    for number, view in enumerate(views):
+        known = previous.pages.get(view.output_path)
+        if can_carry and known and known.key == page_key(common, light[number], reads, known.reads):
+            made[view.output_path] = known
+            carry.append(view.output_path)
         else:
-            render.append(page)
+            render.append(number)
+    # Feeds and sitemaps are keyed by what they are made from; small files by their bytes.
+    makers: dict[str, Callable[[], bytes]] = {}
+    for path, inputs, make in generated:
+        if inputs is None:
+            data = make()
+            index.generated[path] = combine(b"bytes", data)
+            makers[path] = partial(bytes, data)
+        else:
+            index.generated[path] = combine(common, fingerprints.of(inputs))
+            makers[path] = make
     index.pages, index.static = made, static_records
-
-    made_files = [(path, make()) for path, make in generated] if not problems else []
     if (can_carry and not render and not problems and made.keys() == previous.pages.keys()
-            and static_records == previous.static
-            and output.folder_times([*made, *static_records, *(p for p, _ in made_files)]) == previous.folders
-            and all(output.holds(path, data) for path, data in made_files)):
+            and static_records == previous.static and index.generated == previous.generated
+            and output.folder_times([*made, *static_records, *makers]) == previous.folders):
         index.output, index.folders = identity, previous.folders
         unchanged = index.sources == previous.sources
         session.remember(cache, options.output_dir, index if not unchanged else previous,
                          persist=not options.no_cache and not unchanged)
-        return BuildResult(len(pages), len(site.articles), time.perf_counter() - started, options.output_dir,
+        _keep_stamp(scan, options, cache, index, records, now, len(views), len(site.articles), warnings)
+        return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                            config.base_url, warnings, parsed, 0)
 
     output.begin()
     try:
-        setup = Setup(site_dir, config, index.env_key, cache.root, output.stage, static,
-                      {name: _for_workers(value, refs) for name, value in shared.items()}, now, options.preview,
-                      site.urls)
-        problems.update(dict.fromkeys(_render_pages(session.pool, setup, render, carry, made, common, reads, refs,
-                                                    {page.output_path: page for page in pages})))
+        setup = Setup(site_dir, config, index.env_key, cache.root, output.stage, static, now, options.preview,
+                      site, tuple(views), keys)
+        sizes = {source: entry[0] for source, entry in index.sources.items()}
+        problems.update(dict.fromkeys(_render_pages(session.pool, setup, render, carry, made, common, reads, light,
+                                                    sizes)))
         if any(not problem.warning for problem in problems):
             raise SiteError([*problems, *warnings])
-        for output_path, data in made_files:
-            output.write(output_path, data)
+        for path, make in makers.items():
+            if not (can_carry and previous.generated.get(path) == index.generated[path] and output.carry(path)):
+                output.write(path, make())
         for relative, static_file in static.items():
             path = static_file.output_path
             if not (can_carry and previous.static.get(path) == static_records[path] and output.carry(path)):
@@ -407,17 +351,48 @@ def _build(options: BuildOptions, session: BuildSession) -> BuildResult:
         output.abort()
         raise
     index.output = output.identity()
-    index.folders = output.folder_times([*made, *static_records, *(p for p, _ in made_files)])
+    index.folders = output.folder_times([*made, *static_records, *makers])  # made: now with the rendered pages
     session.remember(cache, options.output_dir, index, persist=not options.no_cache)
-    return BuildResult(len(pages), len(site.articles), time.perf_counter() - started, options.output_dir,
+    _keep_stamp(scan, options, cache, index, records, now, len(views), len(site.articles), warnings)
+    return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                        config.base_url, warnings, parsed, len(render))
 
 
-def _load_body(cache: Cache, body: BodyRef) -> str:
+def next_change(articles: Iterable[Article], now: datetime) -> datetime | None:
+    """The first moment after `now` at which the site would change by time alone: an article's date passes (it
+    is published), it expires, or it leaves the news sitemap's window."""
+    moments = []
+    for article in articles:
+        if article.date is not None:
+            if article.date > now:
+                moments.append(article.date)
+            elif article.date + NEWS_WINDOW >= now:
+                moments.append(article.date + NEWS_WINDOW)
+        if article.expires is not None and article.expires > now:
+            moments.append(article.expires)
+    return min(moments, default=None)
+
+
+def _keep_stamp(scan: stamp.Scan | None, options: BuildOptions, cache: Cache, index: Manifest,
+                records: list[ParsedArticle], now: datetime, pages: int, articles: int,
+                warnings: tuple[Problem, ...]) -> None:
+    """Keep the stamp that lets the next build with nothing changed stop at once (see broadsheet.stamp)."""
+    if scan is None:
+        return
+    fixed = options.now is not None or bool(os.environ.get("SOURCE_DATE_EPOCH"))
+    made = None
+    if fixed or not any("now" in record.reads for record in index.pages.values()):
+        until = None if fixed else next_change((r.article for r in records), now)
+        made = stamp.make(scan, options.output_dir, sorted(index.folders), now, until, pages, articles,
+                          tuple(str(w) for w in warnings))
+    stamp.save(cache.root, options.output_dir, made)
+
+
+def _load_body(cache: Cache, key: str) -> str:
     """An article's body HTML from the cache, for feeds."""
-    parsed = cache.load_article(body.key)
+    parsed = cache.load_article(key)
     if parsed is None:
-        raise RuntimeError("an article record vanished from the cache during the build")
+        raise RuntimeError("an article's cache record is missing or damaged")
     return parsed.body_html
 
 
@@ -426,29 +401,46 @@ def _stat_pair(path: Path) -> tuple[int, int]:
     return info.st_size, info.st_mtime_ns
 
 
-def _render_pages(pool: WorkerPool, setup: Setup, render: list[_Page], carry: list[str],
-                  records: dict[str, PageRecord], common: bytes, reads: Mapping[str, bytes],
-                  refs: Mapping[int, SectionRef], every: Mapping[str, _Page]) -> list[Problem]:
-    """Render the changed pages and carry the others over, in the workers; return the problems of all pages."""
+def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[str],
+                  records: dict[str, PageRecord], common: bytes, reads: Mapping[str, bytes], light: list[bytes],
+                  sizes: Mapping[str, int]) -> list[Problem]:
+    """Carry the unchanged pages over and render the others (views by number), into the staging folder; note each
+    rendered page's record; return the problems of all pages."""
     problems: dict[Problem, None] = {}
+    views = setup.views
+    numbers = {view.output_path: number for number, view in enumerate(views)}
+    # Carrying needs only the staging folder: a light setup, cheap to send where workers cannot be forked.
+    light_setup = Setup(setup.site_dir, setup.config, setup.env_key, setup.cache_root, setup.stage)
     items = [Item(carry[i], 600.0, ("carry", carry[i:i + _CARRY_CHUNK])) for i in range(0, len(carry), _CARRY_CHUNK)]
-    while render or items:
-        items = [Item(page.label, page.budget, ("render", page.output_path, page.template,
-                                                {k: _for_workers(v, refs) for k, v in page.context.items()}))
-                 for page in render] + items
-        render = []
-        for item, result in pool.run(setup, items):
-            if isinstance(result, Stalled):
-                problems[_stalled_problem(item.label, result)] = None
-            elif isinstance(result, SiteError):
-                problems.update(dict.fromkeys(result.problems))
-            elif item.payload[0] == "carry":
-                # A file gone from the current output since the last build: render it after all.
-                render += [every[path] for path in result]
-            else:
-                page = every[item.payload[1]]
-                records[page.output_path] = PageRecord(page_key(common, page.light_key, reads, result), result)
-        items = []
+    if len(carry) <= _IN_PROCESS * _CARRY_CHUNK // 16:
+        gone = [path for item in items for path in handle(light_setup, item.payload)]
+    else:
+        gone = [path for _, result in pool.run(light_setup, items, chunk=1) for path in result]
+    # A file gone from the current output since the last build is rendered after all.
+    render = sorted({*render, *(numbers[path] for path in gone)})
+
+    def note(number: int, result: Any) -> None:
+        if isinstance(result, Stalled):
+            problems[_stalled_problem(views[number].label, result)] = None
+        elif isinstance(result, SiteError):
+            problems.update(dict.fromkeys(result.problems))
+        else:
+            records[views[number].output_path] = PageRecord(page_key(common, light[number], reads, result), result)
+
+    if len(render) <= _IN_PROCESS:
+        # A few pages (an edit): rendering them here costs less than starting workers; the Markdown, where time
+        # can run away, was done under budget when the article was parsed.
+        renderer = Renderer(setup)
+        for number in render:
+            try:
+                note(number, renderer.render(number))
+            except SiteError as error:
+                note(number, error)
+        return list(problems)
+    items = [Item(views[number].label, render_budget(setup.config, sizes.get(views[number].label, 0)),
+                  ("render", number)) for number in render]
+    for item, result in pool.run(setup, items, inherit=True):
+        note(item.payload[1], result)
     return list(problems)
 
 

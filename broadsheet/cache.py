@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import broadsheet
 from broadsheet.errors import Problem
 from broadsheet.model import Article, Link, ParsedArticle, SourceLink
+from broadsheet.stamp import CODE_FINGERPRINT
 
-CACHE_DIR = ".broadsheet-cache"
 _MAGIC = b"BSC1"
 PRUNE_GRACE = 3600.0  # seconds a record is kept even when no index uses it
 _ALLOWED = {
@@ -38,16 +37,6 @@ _ALLOWED = {
 }
 
 
-def _code_fingerprint() -> bytes:
-    """Broadsheet's version and the bytes of its modules: a record from other code is never read."""
-    digest = hashlib.sha256(broadsheet.__version__.encode())
-    package = Path(broadsheet.__file__).parent
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.digest()[:16]
-
-
-CODE_FINGERPRINT = _code_fingerprint()
 
 
 def _by_constructor(cls: type) -> None:
@@ -106,6 +95,7 @@ class Manifest:
     articles: dict[str, ParsedArticle] = field(default_factory=dict)  # parse key: record without its body
     pages: dict[str, PageRecord] = field(default_factory=dict)  # output path: record
     static: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # output path: source, size, mtime
+    generated: dict[str, bytes] = field(default_factory=dict)  # output path of a feed, sitemap...: its key
     output: tuple[str, int, int] | None = None  # output folder path, device, inode after the last commit
     folders: dict[str, int] = field(default_factory=dict)  # output folder: modification time after the last commit
     written: int = 0  # article records written since the cache was last pruned

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from broadsheet.build import check_images, output_claims, page_views, parse_sources, resolve_now
+from broadsheet.build import check_images, output_claims, parse_sources, resolve_now
 from broadsheet.config import BuildOptions, Config, load_config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.markup import MORE_MARKER
@@ -19,7 +19,7 @@ from broadsheet.output import find_collisions
 from broadsheet.site import is_published, order_site
 from broadsheet.templates import make_environment, render_page
 from broadsheet.theme import TEMPLATES_DIR, collect_static
-from broadsheet.views import news_files, shared_context
+from broadsheet.views import body_html, news_files, shared_context, site_views, view_context
 
 # Attributes that point at another file of the site.
 _LINK_ATTRIBUTES = {"a": "href", "img": "src", "link": "href", "script": "src", "source": "src", "iframe": "src",
@@ -216,13 +216,16 @@ def check(options: BuildOptions) -> CheckResult:
     complete = not problems
     static = collect_static(site_dir)
     bodies = {p.article.source: p.body_html for p in parsed}
-    generated = [path for path, _ in news_files(site, config, options, now, lambda a: bodies[a.source])]
-    problems += check_images(parsed, static) + find_collisions(output_claims(site, bodies, config, static, generated))
+    generated = [path for path, _, _ in news_files(site, config, options, now, lambda a: bodies[a.source])]
+    views = site_views(site, config)
+    problems += check_images(parsed, static) + find_collisions(output_claims(views, static, generated))
     env = make_environment(site_dir, config, static, now, preview=options.preview)
     shared = shared_context(site, config)
     warnings += site.warnings
     rendered: list[tuple[str, str, str]] = []
-    for output_path, template, context in page_views(site, bodies, config):
+    for view in views:
+        output_path, template = view.output_path, view.template
+        context = view_context(site, config, view, lambda source: body_html(site, bodies[source]))
         try:
             html = render_page(env, template, {**shared, **context}, site_dir).decode("utf-8")
         except SiteError as error:

@@ -14,7 +14,6 @@ from pathlib import Path
 from broadsheet import __version__
 from broadsheet.config import BuildOptions, load_config
 from broadsheet.errors import SiteError
-from broadsheet.scaffold import init_site, new_article
 
 log = logging.getLogger("broadsheet")
 
@@ -99,14 +98,29 @@ def build_options(args: argparse.Namespace) -> BuildOptions:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    """`broadsheet build`."""
-    from broadsheet.build import build
+    """`broadsheet build`; with nothing changed since the last build, it checks that and stops, importing and
+    reading no more than that takes."""
+    import time
 
-    result = build(build_options(args))
-    for warning in result.warnings:
+    from broadsheet import stamp
+    from broadsheet.theme import default_theme_dir
+
+    started = time.perf_counter()
+    options = build_options(args)
+    inputs = None if options.no_cache else stamp.scan(options, default_theme_dir())
+    last = stamp.unchanged(options, default_theme_dir(), inputs) if inputs else None
+    if last is not None:
+        warnings: tuple[object, ...] = last.warnings
+        pages, articles = last.pages, last.articles
+    else:
+        from broadsheet.build import build
+
+        result = build(options, scan=inputs)
+        warnings, pages, articles = result.warnings, result.pages, result.articles
+    for warning in warnings:
         print(warning, file=sys.stderr)
     if not args.quiet:
-        print(result.summary_line())
+        print(stamp.summary_line(pages, articles, time.perf_counter() - started))
     return 0
 
 
@@ -172,6 +186,8 @@ def run_deploy(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     """`broadsheet new`."""
+    from broadsheet.scaffold import new_article
+
     config = load_config(args.site)
     path = new_article(args.site, config, args.title, args.section, datetime.now(config.zone))
     print(path)
@@ -180,6 +196,8 @@ def run_new(args: argparse.Namespace) -> int:
 
 def run_init(args: argparse.Namespace) -> int:
     """`broadsheet init`."""
+    from broadsheet.scaffold import init_site
+
     init_site(args.directory)
     print(f"Created a new site in {args.directory}. Build it with: broadsheet build --site {args.directory}")
     return 0

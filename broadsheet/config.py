@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadsheet.errors import Problem, SiteError
-from broadsheet.frontmatter import load_yaml_mapping
 
 CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = frozenset({"section", "slug", "year", "month", "day"})
@@ -262,6 +261,8 @@ def load_config(site_dir: Path, base_url: str | None = None, origin: str | None 
         except UnicodeDecodeError as error:
             line = path.read_bytes()[: error.start].count(b"\n") + 1
             raise SiteError(Problem(CONFIG_FILE, line, "not valid UTF-8", "save the file as UTF-8")) from None
+        from broadsheet.frontmatter import load_yaml_mapping  # here: a build with nothing to do never loads YAML
+
         data = load_yaml_mapping(CONFIG_FILE, text, what="site.yaml")
     lines = _key_lines(text)
     values, problems = _load_section(data, Config, CONFIG_FILE, lines)

@@ -141,15 +141,16 @@ def site_feeds(site: Site, config: Config) -> list[Feed]:
     return feeds
 
 
-def feed_makers(site: Site, config: Config) -> Iterator[tuple[str, Callable[[Callable[[Article], str]], bytes]]]:
-    """(output path, a function of the body-HTML function making the feed) for the site's RSS and every Atom feed."""
+def feed_makers(site: Site, config: Config) -> Iterator[tuple[str, Feed, Callable[[Callable[[Article], str]], bytes]]]:
+    """(output path, the feed, a function of the body-HTML function making its bytes) for the site's RSS and every
+    Atom feed."""
     feeds = site_feeds(site, config)
     home = config.origin + config.base_path
     main = feeds[0]
     rss = Feed(main.title, main.page_url, home + RSS_FILE, RSS_FILE, main.articles)
-    yield RSS_FILE, partial(rss_feed, rss, config)
+    yield RSS_FILE, rss, partial(rss_feed, rss, config)
     for feed in feeds:
-        yield feed.output_path, partial(atom_feed, feed, config)
+        yield feed.output_path, feed, partial(atom_feed, feed, config)
 
 
 def feed_links(config: Config, own: Sequence[tuple[str, str]] = ()) -> tuple[FeedLink, ...]:

@@ -71,12 +71,19 @@ class Fingerprints:
                 self._feed(out, key)
                 self._feed(out, item)
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            memo = self._memo.get(id(value))
+            if memo is not None and memo[0] is value:
+                out.append(memo[1])
+                return
             names = self._fields.get(type(value))
             if names is None:
                 names = self._fields[type(value)] = tuple(f.name for f in dataclasses.fields(value))
-            out.append(type(value).__qualname__.encode())
+            parts = [type(value).__qualname__.encode()]
             for name in names:
-                self._feed(out, getattr(value, name))
+                self._feed(parts, getattr(value, name))
+            digest = combine(*parts)
+            self._memo[id(value)] = (value, digest)  # a list page, a term: often part of several pages' inputs
+            out.append(digest)
         elif isinstance(value, (set, frozenset)):
             out += (b"set", *sorted(self.of(v) for v in value))
         else:

@@ -43,6 +43,13 @@ class Stalled:
 Handler = Callable[[Any, Any], Any]
 
 
+class _Inherited:
+    """Sent in place of a setup that workers have from their parent's memory: they were forked after it was made."""
+
+
+_inherited: Any = None  # the setup workers forked from now on inherit
+
+
 def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler: Handler) -> None:
     """A worker's loop: receive (generation, setup, payloads), answer with one result per payload."""
     setups: dict[int, Any] = {}
@@ -55,7 +62,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler
             return
         generation, setup, payloads = message
         if setup is not None:
-            setups = {generation: setup}
+            setups = {generation: _inherited if isinstance(setup, _Inherited) else setup}
         results = []
         for index, payload in enumerate(payloads):
             slot[1] = time.monotonic()
@@ -125,23 +132,40 @@ class WorkerPool:
             self._context = _context()
         return _Worker(self._context, self.handler)
 
-    def run(self, setup: Any, items: Sequence[Item], chunk: int = 16) -> Iterator[tuple[Item, Any]]:
+    def run(self, setup: Any, items: Sequence[Item], chunk: int = 16,
+            inherit: bool = False) -> Iterator[tuple[Item, Any]]:
         """Yield (item, result) as items finish, in no fixed order; a result is a Stalled for an item that
-        overran its budget or crashed its worker, and problems raise nothing here: they come back as values."""
+        overran its budget or crashed its worker, and problems raise nothing here: they come back as values.
+
+        With `inherit`, where processes are forked, workers are forked anew so that they share the setup with
+        this process instead of receiving a copy of it (a large setup, such as the whole site, then costs nothing
+        to send)."""
+        global _inherited
         self._generation += 1
         generation = self._generation
         pending: deque[list[Item]] = deque(list(items[i:i + chunk]) for i in range(0, len(items), chunk))
+        message = setup
+        if inherit and pending and self._forks():
+            if _inherited is not setup:
+                self.close()
+                _inherited = setup
+            message = _Inherited()
         wanted = min(self.jobs, len(pending))
         while len(self._workers) < wanted:
             self._workers.append(self._spawn())
         try:
-            yield from self._drive(setup, generation, pending)
+            yield from self._drive(message, generation, pending)
         finally:
             # Stopped early (an exception in the consumer): workers still busy would answer the next run.
             for index, worker in enumerate(self._workers):
                 if worker.chunk is not None:
                     worker.stop(kill=True)
                     self._workers[index] = self._spawn()
+
+    def _forks(self) -> bool:
+        if self._context is None:
+            self._context = _context()
+        return bool(self._context.get_start_method() == "fork")
 
     def _drive(self, setup: Any, generation: int, pending: deque[list[Item]]) -> Iterator[tuple[Item, Any]]:
         while True:
@@ -203,9 +227,11 @@ class WorkerPool:
 
     def close(self) -> None:
         """Stop every worker."""
+        global _inherited
         for worker in self._workers:
             worker.stop(kill=worker.chunk is not None)
         self._workers = []
+        _inherited = None
 
 
 def default_jobs() -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from broadsheet.config import Config
 from broadsheet.feeds import serialise
@@ -39,10 +41,10 @@ def _pages(site: Site, config: Config) -> Iterator[tuple[str, datetime | None]]:
     yield config.base_path + AUTHORS_PATH, _modified(a for t in site.authors for a in t.articles[:1])
 
 
-def sitemap(site: Site, config: Config) -> bytes:
-    """Every page of the site with its <lastmod>."""
+def sitemap(pages: Iterable[tuple[str, datetime | None]], config: Config) -> bytes:
+    """Every page of the site with its <lastmod>, from (URL, last modified)."""
     root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
-    for url, modified in _pages(site, config):
+    for url, modified in pages:
         entry = ET.SubElement(root, "url")
         ET.SubElement(entry, "loc").text = config.origin + url
         if modified is not None:
@@ -50,11 +52,15 @@ def sitemap(site: Site, config: Config) -> bytes:
     return serialise(root)
 
 
-def news_sitemap(site: Site, config: Config, now: datetime) -> bytes:
-    """Articles published in the two days before `now` (the build's moment), newest first, at most 1,000."""
+def recent_articles(site: Site, now: datetime) -> tuple[Article, ...]:
+    """What the news sitemap lists: articles published in the two days before `now`, newest first, at most 1,000."""
+    return tuple(a for a in site.articles if a.date is not None and now - NEWS_WINDOW <= a.date <= now)[:NEWS_LIMIT]
+
+
+def news_sitemap(recent: Iterable[Article], config: Config) -> bytes:
+    """The news sitemap of the `recent_articles`."""
     root = ET.Element("urlset", {"xmlns": SITEMAP_NS, "xmlns:news": NEWS_NS})
-    recent = [a for a in site.articles if a.date is not None and now - NEWS_WINDOW <= a.date <= now]
-    for article in recent[:NEWS_LIMIT]:
+    for article in recent:
         assert article.date is not None
         entry = ET.SubElement(root, "url")
         ET.SubElement(entry, "loc").text = article.permalink
@@ -75,9 +81,11 @@ def robots_txt(config: Config) -> bytes:
             ).encode()
 
 
-def sitemap_files(site: Site, config: Config, now: datetime) -> Iterator[tuple[str, bytes]]:
-    """(output path, bytes) of sitemap.xml, news-sitemap.xml and robots.txt."""
-    yield SITEMAP_FILE, sitemap(site, config)
-    yield NEWS_SITEMAP_FILE, news_sitemap(site, config, now)
-    yield "robots.txt", robots_txt(config)
-
+def sitemap_files(site: Site, config: Config, now: datetime) -> Iterator[tuple[str, Any, Callable[[], bytes]]]:
+    """(output path, what its bytes are made from, a function making them) of sitemap.xml, news-sitemap.xml and
+    robots.txt."""
+    pages = tuple(_pages(site, config))
+    yield SITEMAP_FILE, pages, partial(sitemap, pages, config)
+    recent = recent_articles(site, now)
+    yield NEWS_SITEMAP_FILE, recent, partial(news_sitemap, recent, config)
+    yield "robots.txt", None, partial(robots_txt, config)

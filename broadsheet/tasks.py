@@ -1,7 +1,8 @@
 """What a worker process does: parse an article, render a page, carry unchanged pages over.
 
-The parent sends small values; a worker reads article bodies from the cache folder itself and writes pages
-through the output module's staging handle, so bodies never travel back to (or pile up in) the parent.
+The parent sends small values (a file name, a page's number); a worker reads article bodies from the cache
+folder itself and writes pages through the output module's staging handle, so bodies never travel back to
+(or pile up in) the parent.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from typing import Any, ClassVar
 
 from broadsheet.cache import CODE_FINGERPRINT, Cache
 from broadsheet.config import Config
-from broadsheet.model import Article, ListPage, ParsedArticle, Section
+from broadsheet.links import resolve_links
+from broadsheet.model import Article, ListPage, ParsedArticle, Section, Site
 from broadsheet.output import Stage
 from broadsheet.theme import StaticFile
+from broadsheet.views import View, shared_context, view_context
 
 
 def env_key(config: Config) -> str:
@@ -34,25 +37,9 @@ def parse_key(prefix: str, source: str, data: bytes) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class BodyRef:
-    """Stands for an article's body HTML in a page's context; the worker loads it from the cache."""
-
-    key: str
-
-
-@dataclass(frozen=True, slots=True)
-class SectionRef:
-    """A section as sent to workers: its articles by key, loaded only if a template reads them."""
-
-    name: str
-    slug: str
-    url: str
-    keys: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Setup:
-    """What every task of one build shares, sent once to each worker."""
+    """What every task of one build shares, given once to each worker (inherited when workers are forked after
+    the site is ordered, else sent)."""
 
     site_dir: Path
     config: Config
@@ -60,10 +47,11 @@ class Setup:
     cache_root: Path
     stage: Stage | None = None
     static: Mapping[str, StaticFile] = field(default_factory=dict)
-    shared: Mapping[str, Any] = field(default_factory=dict)  # context every page gets (sections, pages)
     now: datetime | None = None  # the build's moment
     preview: bool = False
-    urls: Mapping[str, str] = field(default_factory=dict)  # content file -> URL, for links between articles
+    site: Site | None = None  # the ordered site, for rendering
+    views: tuple[View, ...] = ()
+    keys: Mapping[str, str] = field(default_factory=dict)  # content file -> parse key (for its body in the cache)
 
 
 class _Reads:
@@ -95,109 +83,101 @@ for _name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__has
     setattr(Moment, _name, lambda self, *args, _name=_name: getattr(Moment._plain(self), _name)(*args))
 
 
-class LazySection:
-    """A section as templates see it in a worker; reading `articles` loads them and is noted."""
+class TrackedSection:
+    """A section as templates see it; reading `articles` is noted, since the page then shows the whole site."""
 
-    __slots__ = ("_articles", "_cache", "_light", "_ref")
+    __slots__ = ("_section",)
 
-    def __init__(self, ref: SectionRef, cache: Cache):
-        self._ref, self._cache = ref, cache
-        self._light = Section(ref.name, ref.slug, ref.url, ())  # the section without its articles
-        self._articles: tuple[Article, ...] | None = None
+    def __init__(self, section: Section):
+        self._section = section
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._light, name)
+        return getattr(self._section, name)
 
     @property
     def articles(self) -> tuple[Article, ...]:
         """The section's articles, newest first."""
         _Reads.names.add("whole_site")
-        if self._articles is None:
-            loaded = [self._cache.load_article(key) for key in self._ref.keys]
-            if any(p is None for p in loaded):
-                raise RuntimeError("an article record vanished from the cache during the build")
-            self._articles = tuple(p.article for p in loaded if p is not None)
-        return self._articles
+        return self._section.articles
 
 
-class _WorkerState:
-    """Per-process values made once per build: the cache, the Jinja environment, the shared context."""
+def _tracked(value: Any) -> Any:
+    """A context value with its sections tracked (see TrackedSection)."""
+    if isinstance(value, Section):
+        return TrackedSection(value)
+    if isinstance(value, ListPage) and value.section is not None:
+        return dataclasses.replace(value, section=TrackedSection(value.section))  # type: ignore[arg-type]
+    if isinstance(value, tuple) and value and isinstance(value[0], Section):
+        return tuple(TrackedSection(s) for s in value)
+    return value
+
+
+class Renderer:
+    """Renders the views of one build into its staging folder: in a worker, or in the build's own process when
+    only a few pages changed."""
 
     def __init__(self, setup: Setup):
+        from broadsheet.templates import make_environment
+
+        assert setup.now is not None and setup.site is not None
         self.setup = setup
         self.cache = Cache(setup.cache_root)
-        self.env: Any = None
-        self.shared: dict[str, Any] = {}
+        self.env = make_environment(setup.site_dir, setup.config, setup.static, Moment.of(setup.now), setup.preview)
+        self.shared = {name: _tracked(value) for name, value in shared_context(setup.site, setup.config).items()}
+        self.preview_now = setup.now if setup.preview else None
 
-
-_state: _WorkerState | None = None
-
-
-def _prepare(setup: Setup) -> _WorkerState:
-    global _state
-    if _state is None or _state.setup is not setup:
-        _state = _WorkerState(setup)
-    return _state
-
-
-def _materialize(value: Any, state: _WorkerState) -> Any:
-    """Turn the parent's stand-ins (BodyRef, SectionRef) back into what templates expect."""
-    if isinstance(value, BodyRef):
-        from broadsheet.links import resolve_links
-
-        parsed = state.cache.load_article(value.key)
+    def body(self, source: str) -> str:
+        """An article's body HTML from the cache, its links to other content files resolved."""
+        parsed = self.cache.load_article(self.setup.keys[source])
         if parsed is None:
-            raise RuntimeError("an article record vanished from the cache during the build")
-        return resolve_links(parsed.body_html, state.setup.urls)
-    if isinstance(value, SectionRef):
-        return LazySection(value, state.cache)
-    if isinstance(value, ListPage) and isinstance(value.section, SectionRef):
-        return dataclasses.replace(value, section=LazySection(value.section, state.cache))
-    if isinstance(value, tuple) and value and isinstance(value[0], SectionRef):
-        return tuple(LazySection(v, state.cache) for v in value)
-    return value
+            raise RuntimeError(f"the cache record of {source} is missing or damaged")
+        return resolve_links(parsed.body_html, self.setup.site.urls)  # type: ignore[union-attr]
+
+    def render(self, index: int) -> frozenset[str]:
+        """Render views[index] into the staging folder; return what it read besides its context (see _Reads)."""
+        from broadsheet.templates import render_page
+
+        setup = self.setup
+        view = setup.views[index]
+        assert setup.site is not None and setup.stage is not None
+        _Reads.names = set()
+        context = view_context(setup.site, setup.config, view, self.body, self.preview_now)
+        full = {**self.shared, **{name: _tracked(value) for name, value in context.items()}}
+        setup.stage.write(view.output_path, render_page(self.env, view.template, full, setup.site_dir))
+        return frozenset(_Reads.names)
+
+
+_renderer: Renderer | None = None  # a worker's renderer for the current build
 
 
 def handle(setup: Setup, payload: tuple[Any, ...]) -> Any:
     """Run one task in a worker process."""
-    state = _prepare(setup)
+    global _renderer
     kind = payload[0]
     if kind == "parse":
-        return _parse(setup, state, payload[1])
+        return _parse(setup, payload[1])
     if kind == "render":
-        return _render(setup, state, payload[1], payload[2], payload[3])
+        if _renderer is None or _renderer.setup is not setup:
+            _renderer = Renderer(setup)
+        return _renderer.render(payload[1])
     if kind == "carry":
         assert setup.stage is not None
         return [path for path in payload[1] if not setup.stage.carry(path)]
     raise ValueError(f"unknown task {kind!r}")
 
 
-def _parse(setup: Setup, state: _WorkerState, source: str) -> tuple[str, ParsedArticle]:
+def _parse(setup: Setup, source: str) -> tuple[str, ParsedArticle]:
     """Parse a content file, or take its parse from the cache; store new parses. Returns the record without its
     body: the body stays in the cache until its page is rendered."""
     from broadsheet.content import parse_article
 
     data = (setup.site_dir / source).read_bytes()
     key = parse_key(setup.env_key, source, data)
-    parsed = state.cache.load_article(key)
+    cache = Cache(setup.cache_root)
+    parsed = cache.load_article(key)
     if parsed is None or parsed.article.source != source:
         parsed = parse_article(source, data, setup.config)
-        state.cache.store_article(key, parsed)
+        cache.store_article(key, parsed)
     return key, dataclasses.replace(parsed, body_html="")
 
 
-def _render(setup: Setup, state: _WorkerState, output_path: str, template: str,
-            context: Mapping[str, Any]) -> frozenset[str]:
-    """Render one page into the staging folder; return what it read besides its context (see _Reads)."""
-    from broadsheet.templates import make_environment, render_page
-
-    if state.env is None:
-        assert setup.now is not None
-        state.env = make_environment(setup.site_dir, setup.config, setup.static, Moment.of(setup.now), setup.preview)
-        state.shared = {name: _materialize(value, state) for name, value in setup.shared.items()}
-    _Reads.names = set()
-    full = {**state.shared, **{name: _materialize(value, state) for name, value in context.items()}}
-    data = render_page(state.env, template, full, setup.site_dir)
-    assert setup.stage is not None
-    setup.stage.write(output_path, data)
-    return frozenset(_Reads.names)

@@ -7,7 +7,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadsheet.content import is_ignored_name
 from broadsheet.errors import Problem, SiteError
 
 TEMPLATES_DIR = "templates"
@@ -35,6 +34,8 @@ class StaticFile:
 
 
 def _walk_static(root: Path) -> dict[str, Path]:
+    from broadsheet.content import is_ignored_name  # here: `build` with nothing to do imports no Markdown
+
     found: dict[str, Path] = {}
     real_root = root.resolve()
     for folder, dirs, files in os.walk(root):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -17,7 +18,84 @@ from broadsheet.model import Article, ListPage, Site
 from broadsheet.sitemaps import sitemap_files
 from broadsheet.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
 
-View = tuple[str, str, dict[str, Any]]  # (output path, template, context)
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A page of the site: where it goes, its template, and what its context is made from.
+
+    `kind` and `index` name the site's object the page shows (site.articles[index] for "article"); the context is
+    made only when the page is rendered, by `view_context`, a pure function of the site, the view and the config.
+    """
+
+    output_path: str
+    template: str
+    kind: str  # "article", "page", "list", "404", or one of the news_views' kinds
+    index: int
+    label: str  # the file named when the page fails: the article's source, else the output path
+
+
+def site_views(site: Site, config: Config) -> list[View]:
+    """Every page of the site, in a fixed order."""
+    views = [View(a.output_path, "article.html", "article", i, a.source) for i, a in enumerate(site.articles)]
+    views += [View(p.output_path, "page.html", "page", i, p.source) for i, p in enumerate(site.pages)]
+    views += [View(listing.output_path, "list.html", "list", i, listing.output_path)
+              for i, listing in enumerate(site.lists)]
+    views += [View(path, template, kind, i, path) for path, template, kind, i in news_views(site)]
+    views.append(View("404.html", "404.html", "404", 0, "404.html"))
+    return views
+
+
+def _scheduled(article: Article, preview_now: datetime | None) -> bool:
+    # Decided here, so that pages do not read the clock: only an article whose date passes `now` changes between
+    # previews.
+    return preview_now is not None and article.date is not None and article.date > preview_now
+
+
+def view_inputs(site: Site, config: Config, view: View, preview_now: datetime | None = None) -> Any:
+    """Everything `view_context` makes the page's context from, besides the config and the site's shared context:
+    equal inputs give equal contexts, so this is what a page's key is taken of (cheaper than its context)."""
+    if view.kind == "article":
+        article = site.articles[view.index]
+        return (article, site.neighbours[article.source], site.related.get(article.source, ()),
+                _scheduled(article, preview_now))
+    if view.kind == "page":
+        return site.pages[view.index]
+    if view.kind == "list":
+        return site.lists[view.index]
+    return view_context(site, config, view, lambda source: "", preview_now)  # small pages: their context
+
+
+def view_context(site: Site, config: Config, view: View, body: Callable[[str], Any],
+                 preview_now: datetime | None = None) -> dict[str, Any]:
+    """The context of one page (without the shared context); `body(source)` gives an article's body HTML.
+
+    In a preview build (`preview_now` given) an article dated after that moment has `scheduled` true.
+    """
+    if view.kind == "article":
+        article = site.articles[view.index]
+        neighbours = site.neighbours[article.source]
+        return {
+            "scheduled": _scheduled(article, preview_now),
+            "article": replace(article, older=neighbours.older, newer=neighbours.newer),
+            "body": body(article.source), "older": neighbours.older, "newer": neighbours.newer,
+            "page_title": article.title, "description": article.description, "canonical_url": article.permalink,
+            **article_context(site, article, config),
+        }
+    if view.kind == "page":
+        page = site.pages[view.index]
+        return {"article": page, "body": body(page.source), "page_title": page.title,
+                "description": page.description, "canonical_url": page.permalink,
+                **article_context(site, page, config)}
+    if view.kind == "list":
+        listing = site.lists[view.index]
+        title = listing.title if listing.number == 1 else f"{listing.title} – {config.labels.page} {listing.number}"
+        description = config.description if listing.kind == "home" else f"{listing.title}: {config.title}"
+        return {"listing": listing, "articles": listing.articles, "page_title": title,
+                "description": describe(description), "canonical_url": config.origin + listing.url,
+                **listing_context(listing, config)}
+    if view.kind in ("terms", "archive", "redirect"):
+        return news_context(site, config, view.kind, view.index)
+    return {"page_title": config.labels.not_found, "description": "", "canonical_url": None}
 
 
 def shared_context(site: Site, config: Config) -> dict[str, Any]:
@@ -46,47 +124,55 @@ def body_html(site: Site, body: str) -> str:
     return resolve_links(body, site.urls)
 
 
-def news_views(site: Site, config: Config) -> Iterator[View]:
-    """Tags and authors indexes, the archive and its years, and a redirect page for every alias."""
+def news_views(site: Site) -> list[tuple[str, str, str, int]]:
+    """Tags and authors indexes, the archive and its years, and a redirect page for every alias, as
+    (output path, template, kind, index) for `news_context`."""
+    views = [(f"{TAGS_PATH}index.html", "terms.html", "terms", 0),
+             (f"{AUTHORS_PATH}index.html", "terms.html", "terms", 1),
+             (f"{ARCHIVE_PATH}index.html", "archive.html", "archive", -1)]
+    views += [(year.output_path, "archive.html", "archive", i) for i, year in enumerate(site.archive)]
+    views += [(redirect.output_path, "redirect.html", "redirect", i) for i, redirect in enumerate(site.redirects)]
+    return views
+
+
+def news_context(site: Site, config: Config, kind: str, index: int) -> dict[str, Any]:
+    """The context of one of the `news_views`."""
     labels = config.labels
-    for kind, title, terms, base in (("tag", labels.tags, site.tags, TAGS_PATH),
-                                     ("author", labels.authors, site.authors, AUTHORS_PATH)):
-        yield f"{base}index.html", "terms.html", {
-            "kind": kind, "title": title, "terms": terms, "page_title": title,
-            "description": describe(f"{title}: {config.title}"), "canonical_url": config.origin + config.base_path + base,
-        }
-    yield f"{ARCHIVE_PATH}index.html", "archive.html", {
-        "title": labels.archive, "years": site.archive, "year": None, "all_years": site.archive,
-        "page_title": labels.archive, "description": describe(f"{labels.archive}: {config.title}"),
-        "canonical_url": config.origin + config.base_path + ARCHIVE_PATH,
-    }
-    for year in site.archive:
+    if kind == "terms":
+        title, terms, base = ((labels.tags, site.tags, TAGS_PATH), (labels.authors, site.authors, AUTHORS_PATH))[index]
+        return {"kind": ("tag", "author")[index], "title": title, "terms": terms, "page_title": title,
+                "description": describe(f"{title}: {config.title}"),
+                "canonical_url": config.origin + config.base_path + base}
+    if kind == "archive" and index < 0:
+        return {"title": labels.archive, "years": site.archive, "year": None, "all_years": site.archive,
+                "page_title": labels.archive, "description": describe(f"{labels.archive}: {config.title}"),
+                "canonical_url": config.origin + config.base_path + ARCHIVE_PATH}
+    if kind == "archive":
+        year = site.archive[index]
         title = f"{labels.archive} {year.year}"
-        yield year.output_path, "archive.html", {
-            "title": title, "years": (year,), "year": year, "all_years": site.archive, "page_title": title,
-            "description": describe(f"{title}: {config.title}"), "canonical_url": config.origin + year.url,
-        }
-    for redirect in site.redirects:
-        yield redirect.output_path, "redirect.html", {
-            "redirect": redirect, "page_title": redirect.title, "description": "",
-            "canonical_url": redirect.target_permalink,
-        }
+        return {"title": title, "years": (year,), "year": year, "all_years": site.archive, "page_title": title,
+                "description": describe(f"{title}: {config.title}"), "canonical_url": config.origin + year.url}
+    redirect = site.redirects[index]
+    return {"redirect": redirect, "page_title": redirect.title, "description": "",
+            "canonical_url": redirect.target_permalink}
 
 
 def news_files(site: Site, config: Config, options: BuildOptions, now: datetime,
-               body: Callable[[Article], str]) -> list[tuple[str, Callable[[], bytes]]]:
+               body: Callable[[Article], str]) -> list[tuple[str, Any, Callable[[], bytes]]]:
     """Feeds, sitemaps, robots.txt, the build-info file, and GitHub Pages' .nojekyll and CNAME.
 
-    Each as (output path, a function making its bytes), so that paths can be claimed before anything is made.
+    Each as (output path, what its bytes are made from besides the config and the site's URLs, a function making
+    them), so that paths can be claimed, and unchanged files kept, before anything is made. Small files made from
+    the config alone have None as their inputs.
     """
     def absolute_body(article: Article) -> str:
         return resolve_links(body(article), site.urls, config.origin)
 
-    files: list[tuple[str, Callable[[], bytes]]] = [
-        (path, partial(make, absolute_body)) for path, make in feed_makers(site, config)]
-    files += [(path, partial(bytes, data)) for path, data in sitemap_files(site, config, now)]
-    files.append((BUILD_INFO_FILE, lambda: build_info(options, config)))
-    files.append((".nojekyll", lambda: b""))
+    files: list[tuple[str, Any, Callable[[], bytes]]] = [
+        (path, feed, partial(make, absolute_body)) for path, feed, make in feed_makers(site, config)]
+    files += sitemap_files(site, config, now)
+    files.append((BUILD_INFO_FILE, None, partial(build_info, options, config)))
+    files.append((".nojekyll", None, bytes))
     if config.cname:
-        files.append(("CNAME", lambda: (config.cname + "\n").encode("ascii")))
+        files.append(("CNAME", None, lambda: (config.cname + "\n").encode("ascii")))
     return files

@@ -243,3 +243,12 @@ def test_pruning_keeps_what_any_output_uses_and_drops_the_rest(tmp_path: Path, m
     assert build(options(site)).parsed == 0
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
     assert_same_tree(read_tree(tmp_path / "other"), read_tree(site / "public"))
+
+
+def test_a_rerun_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
+    site = sitegen.write_site(tmp_path / "site", 30)
+    build(options(site))
+    before = (site / "public").stat().st_ino
+    result = build(options(site))
+    assert result.rendered == 0 and result.parsed == 0
+    assert (site / "public").stat().st_ino == before  # not swapped for a copy: nothing was written

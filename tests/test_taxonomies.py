@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import read_tree, write_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import read_tree, write_tree
 from pagecheck import broken_links, links_of
 from sitegen import write_site
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from theme_site import PAGE_TYPES
 from tooling import axe_script_path, open_browser, require_tool, serve_directory
 

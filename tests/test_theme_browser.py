@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from theme_site import PAGE_TYPES, RICH_ARTICLE, SEED_ARTICLE
 from tooling import open_browser, serve_directory
 

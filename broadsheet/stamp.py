@@ -1,0 +1,233 @@
+"""The no-change fast path: a build whose inputs and output are as the last build left them does nothing.
+
+A stamp, kept in the cache folder for each output folder, records the state of every input (names, sizes,
+modification times and inodes of the files under content/, templates/, static/ and the default theme, the bytes
+of site.yaml, the code and libraries, the build's options), the output folder's identity and folder times, and
+the span of time in which the output stays right (until the next scheduled article appears, or one expires, or
+one leaves the news sitemap). Checking it reads no content file and imports none of the pipeline, so that
+`broadsheet build` with nothing to do finishes in the time it takes to look at the files.
+
+A file changed less than two seconds before the scan that recorded it is not trusted (its time may not show
+a later change in the same tick); then no stamp is kept and the next build checks everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import broadsheet
+from broadsheet.config import BuildOptions
+
+CACHE_DIR = ".broadsheet-cache"
+_MAGIC = b"BSS1"
+_RACY_NS = 2_000_000_000
+_LIBRARIES = ("markdown", "jinja2", "yaml", "markupsafe")
+_INPUT_FOLDERS = ("content", "templates", "static")
+
+
+def code_fingerprint() -> bytes:
+    """Broadsheet's version and the bytes of its modules."""
+    digest = hashlib.sha256(broadsheet.__version__.encode())
+    package = Path(broadsheet.__file__).parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.digest()[:16]
+
+
+CODE_FINGERPRINT = code_fingerprint()
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """The state of a build's inputs, taken before the build reads any of them."""
+
+    digest: bytes
+    taken: int  # time.time_ns() when the scan began
+    newest: int  # the latest modification time among the files scanned (ns)
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What the last build of an output folder left, when it can be trusted to stay right."""
+
+    inputs: bytes  # Scan.digest
+    output: tuple[int, int]  # device and inode of the output folder
+    folders: tuple[tuple[str, int], ...]  # every folder of the output, with its modification time
+    valid_from: datetime  # the build's moment
+    valid_until: datetime | None  # the next moment at which the output would change by time alone
+    pages: int
+    articles: int
+    warnings: tuple[str, ...]  # as printed
+
+
+def summary_line(pages: int, articles: int, seconds: float) -> str:
+    """The one line printed after a build."""
+    counted = (f"{n} {word}{'s' * (n != 1)}" for n, word in ((pages, "page"), (articles, "article")))
+    return f"Built {next(counted)} from {next(counted)} in {seconds:.2f} s"
+
+
+def _library_files() -> list[str]:
+    """The files whose change means a library was upgraded or replaced."""
+    found = []
+    for name in _LIBRARIES:
+        module = sys.modules.get(name)
+        path = getattr(module, "__file__", None) if module else None
+        if path is None:
+            for folder in sys.path:
+                candidate = os.path.join(folder or ".", name, "__init__.py")
+                if os.path.isfile(candidate):
+                    path = candidate
+                    break
+        found.append(path or name)
+    return found
+
+
+def _walk(folder: str, parts: list[bytes], newest: list[int]) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        parts.append(b"?" + os.fsencode(folder))
+        return
+    for entry in entries:
+        try:
+            if entry.is_symlink():
+                target = os.readlink(entry.path)
+                try:
+                    info = os.stat(entry.path)
+                    state = b"%d:%d:%d:%d" % (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino)
+                except OSError:
+                    state = b"dangling"
+                parts.append(b"L" + os.fsencode(entry.path) + b"\0" + os.fsencode(target) + b"\0" + state)
+            elif entry.is_dir():
+                parts.append(b"D" + os.fsencode(entry.path))
+                _walk(entry.path, parts, newest)
+            else:
+                info = entry.stat()
+                newest[0] = max(newest[0], info.st_mtime_ns)
+                parts.append(b"F%s\0%d:%d:%d" % (os.fsencode(entry.path), info.st_size, info.st_mtime_ns, info.st_ino))
+        except OSError:
+            parts.append(b"?" + os.fsencode(entry.path))
+
+
+def scan(options: BuildOptions, theme_dir: Path) -> Scan:
+    """Take the state of everything a build of `options` reads."""
+    import time
+
+    taken = time.time_ns()
+    settings = {name: getattr(options, name) for name in BuildOptions.__dataclass_fields__ if name not in ("quiet", "jobs")}
+    parts = [CODE_FINGERPRINT, repr(sorted(settings.items())).encode(),
+             os.environ.get("SOURCE_DATE_EPOCH", "-").encode()]
+    for path in _library_files():
+        try:
+            info = os.stat(path)
+            parts.append(b"%s\0%d:%d" % (path.encode(), info.st_size, info.st_mtime_ns))
+        except OSError:
+            parts.append(path.encode())
+    try:
+        parts.append(b"site.yaml\0" + (options.site_dir / "site.yaml").read_bytes())
+    except OSError:
+        parts.append(b"no site.yaml")
+    newest = [0]
+    for root in (options.site_dir.absolute(), theme_dir):
+        for name in _INPUT_FOLDERS:
+            parts.append(b"R" + os.fsencode(root / name))
+            _walk(str(root / name), parts, newest)
+    digest = hashlib.blake2b(b"\n".join(parts), digest_size=20).digest()
+    return Scan(digest, taken, newest[0])
+
+
+def _path(cache_dir: Path, output_dir: Path) -> Path:
+    return cache_dir / f"stamp-{hashlib.sha256(str(output_dir.absolute()).encode()).hexdigest()[:16]}"
+
+
+def _folders(output_dir: Path, names: list[str]) -> tuple[tuple[str, int], ...] | None:
+    times = []
+    for name in names:
+        try:
+            times.append((name, os.stat(output_dir / name).st_mtime_ns))
+        except OSError:
+            return None
+    return tuple(times)
+
+
+class _NothingUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) in (("broadsheet.stamp", "Stamp"), ("datetime", "datetime"), ("datetime", "timezone"),
+                              ("datetime", "timedelta")):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a stamp")
+
+
+def load(cache_dir: Path, output_dir: Path) -> Stamp | None:
+    """The stamp of the last build into output_dir, if a sound one is there."""
+    try:
+        data = _path(cache_dir, output_dir).read_bytes()
+    except OSError:
+        return None
+    payload = data[36:]
+    if data[:4] != _MAGIC or data[4:20] != CODE_FINGERPRINT or hashlib.sha256(payload).digest()[:16] != data[20:36]:
+        return None
+    try:
+        import io
+
+        stamp = _NothingUnpickler(io.BytesIO(payload)).load()
+    except Exception:  # noqa: BLE001 (a checksummed stamp from this code should load; if not, it is not trusted)
+        return None
+    return stamp if isinstance(stamp, Stamp) else None
+
+
+def save(cache_dir: Path, output_dir: Path, stamp: Stamp | None) -> None:
+    """Keep the stamp of a finished build, or (None) remove the last one."""
+    path = _path(cache_dir, output_dir)
+    if stamp is None:
+        path.unlink(missing_ok=True)
+        return
+    payload = pickle.dumps(stamp, protocol=pickle.HIGHEST_PROTOCOL)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(_MAGIC + CODE_FINGERPRINT + hashlib.sha256(payload).digest()[:16] + payload)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+
+
+def make(scan_before: Scan, output_dir: Path, folder_names: list[str], now: datetime, until: datetime | None,
+         pages: int, articles: int, warnings: tuple[str, ...]) -> Stamp | None:
+    """The stamp of a build that just finished, or None when it cannot be trusted (a file changed too recently)."""
+    if scan_before.newest > scan_before.taken - _RACY_NS:
+        return None
+    try:
+        info = os.stat(output_dir)
+    except OSError:
+        return None
+    folders = _folders(output_dir, folder_names)
+    if folders is None:
+        return None
+    return Stamp(scan_before.digest, (info.st_dev, info.st_ino), folders, now, until, pages, articles, warnings)
+
+
+def unchanged(options: BuildOptions, theme_dir: Path, scan_now: Scan) -> Stamp | None:
+    """The last build's stamp if nothing it depends on has changed since, else None."""
+    if options.no_cache:
+        return None
+    stamp = load((options.cache_dir or options.site_dir / CACHE_DIR).absolute(), options.output_dir)
+    if stamp is None or stamp.inputs != scan_now.digest:
+        return None
+    try:
+        info = os.stat(options.output_dir)
+    except OSError:
+        return None
+    if (info.st_dev, info.st_ino) != stamp.output or _folders(options.output_dir, [n for n, _ in stamp.folders]) != stamp.folders:
+        return None
+    if options.now is None and not os.environ.get("SOURCE_DATE_EPOCH"):
+        now = datetime.now(timezone.utc)
+        if now < stamp.valid_from or (stamp.valid_until is not None and now >= stamp.valid_until):
+            return None
+    return stamp
