@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from broadsheet import stamp
-from broadsheet.cache import Cache, Manifest, PageRecord
+from broadsheet.cache import Cache, Manifest, PageRecord, Spare
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, parse_article, parse_date
 from broadsheet.errors import Problem, SiteError
@@ -287,9 +288,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
 
     fingerprints = Fingerprints((key, record.article) for key, record in keyed)
     templates = [site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR]
-    # Bodies' links to other content files are resolved against every URL of the site.
+    # What every page depends on; a body's links to other content files are in each page's own inputs.
     common = combine(CODE_FINGERPRINT, repr((config, options.preview)).encode(), files_digest(templates),
-                     fingerprints.of(shared_context(site, config)), fingerprints.of(site.urls),
+                     fingerprints.of(shared_context(site, config)),
                      fingerprints.of({k: v.output_path for k, v in static.items()}))
     reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now)}
     preview_now = now if options.preview else None
@@ -297,6 +298,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
 
     identity = output.identity()
     can_carry = identity is not None and identity == previous.output
+    spare_path = cache.spare_path(options.output_dir)
+    spare = previous.spare if can_carry and previous.spare and _identity(spare_path) == previous.spare.identity else None
     static_records = {f.output_path: (str(f.source), *_stat_pair(f.source)) for f in static.values()}
     made: dict[str, PageRecord] = {}
     render: list[int] = []
@@ -322,7 +325,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     if (can_carry and not render and not problems and made.keys() == previous.pages.keys()
             and static_records == previous.static and index.generated == previous.generated
             and output.folder_times([*made, *static_records, *makers]) == previous.folders):
-        index.output, index.folders = identity, previous.folders
+        index.output, index.folders, index.spare = identity, previous.folders, previous.spare
         unchanged = index.sources == previous.sources
         session.remember(cache, options.output_dir, index if not unchanged else previous,
                          persist=not options.no_cache and not unchanged)
@@ -330,27 +333,41 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                            config.base_url, warnings, parsed, 0)
 
-    output.begin()
+    if not output.begin(spare_path if spare else None):
+        spare = None
     try:
         setup = Setup(site_dir, config, index.env_key, cache.root, output.stage, static, now, options.preview,
                       site, tuple(views), keys)
         sizes = {source: entry[0] for source, entry in index.sources.items()}
+        if spare is not None:  # pages the earlier output being updated already has as they are now
+            numbers = {view.output_path: number for number, view in enumerate(views)}
+            carry = [path for path in carry if not _same_page(spare.pages.get(path), common, light[numbers[path]], reads)]
         problems.update(dict.fromkeys(_render_pages(session.pool, setup, render, carry, made, common, reads, light,
                                                     sizes)))
         if any(not problem.warning for problem in problems):
             raise SiteError([*problems, *warnings])
         for path, make in makers.items():
+            if spare is not None and spare.generated.get(path) == index.generated[path]:
+                continue
             if not (can_carry and previous.generated.get(path) == index.generated[path] and output.carry(path)):
                 output.write(path, make())
         for relative, static_file in static.items():
             path = static_file.output_path
+            if spare is not None and spare.static.get(path) == static_records[path]:
+                continue
             if not (can_carry and previous.static.get(path) == static_records[path] and output.carry(path)):
                 output.copy(path, static_file.source, f"{STATIC_DIR}/{relative}")
-        output.commit()
+        if spare is not None:
+            for path in {*spare.pages, *spare.static, *spare.generated} - {*made, *static_records, *makers}:
+                output.stage.remove(path)
+        # The output being replaced is kept for the next build to update in place, when its files are known.
+        kept = output.commit(spare_path if can_carry and not options.no_cache else None)
     except BaseException:
         output.abort()
         raise
     index.output = output.identity()
+    identity_kept = _identity(spare_path) if kept else None
+    index.spare = Spare(identity_kept, previous.pages, previous.static, previous.generated) if identity_kept else None
     index.folders = output.folder_times([*made, *static_records, *makers])  # made: now with the rendered pages
     session.remember(cache, options.output_dir, index, persist=not options.no_cache)
     _keep_stamp(scan, options, cache, index, records, now, len(views), len(site.articles), warnings)
@@ -394,6 +411,20 @@ def _load_body(cache: Cache, key: str) -> str:
     if parsed is None:
         raise RuntimeError("an article's cache record is missing or damaged")
     return parsed.body_html
+
+
+def _identity(folder: Path) -> tuple[int, ...] | None:
+    """A folder's device, inode and change times (an inode number alone may be reused by a new folder), or None
+    if it is not a folder."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino, info.st_ctime_ns, info.st_mtime_ns) if stat.S_ISDIR(info.st_mode) else None
+
+
+def _same_page(record: PageRecord | None, common: bytes, light: bytes, reads: Mapping[str, bytes]) -> bool:
+    return record is not None and record.key == page_key(common, light, reads, record.reads)
 
 
 def _stat_pair(path: Path) -> tuple[int, int]:

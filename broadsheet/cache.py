@@ -29,7 +29,7 @@ PRUNE_GRACE = 3600.0  # seconds a record is kept even when no index uses it
 _ALLOWED = {
     ("broadsheet.model", "Article"), ("broadsheet.model", "ParsedArticle"), ("broadsheet.model", "Link"),
     ("broadsheet.model", "SourceLink"),
-    ("broadsheet.cache", "Manifest"), ("broadsheet.cache", "PageRecord"), ("broadsheet.errors", "Problem"),
+    ("broadsheet.cache", "Manifest"), ("broadsheet.cache", "PageRecord"), ("broadsheet.cache", "Spare"), ("broadsheet.errors", "Problem"),
     ("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"), ("datetime", "timedelta"),
     ("datetime", "timezone"), ("zoneinfo", "ZoneInfo"), ("zoneinfo", "_unpickle"),
     ("zoneinfo._zoneinfo", "ZoneInfo"), ("copyreg", "_reconstructor"), ("builtins", "object"),
@@ -85,6 +85,17 @@ class PageRecord:
     reads: frozenset[str]  # "whole_site" (a section's articles), "now" (the build's moment)
 
 
+@dataclass(frozen=True, slots=True)
+class Spare:
+    """The output before the last one, kept in the cache folder for the next build to update in place (changing
+    only the files that differ) instead of filling an empty folder; with what each of its files was made from."""
+
+    identity: tuple[int, ...]  # device, inode and change times of its folder
+    pages: dict[str, PageRecord]
+    static: dict[str, tuple[str, int, int]]
+    generated: dict[str, bytes]
+
+
 @dataclass(slots=True)
 class Manifest:
     """The index of the previous build, enough to tell what changed without reading the content."""
@@ -99,6 +110,12 @@ class Manifest:
     output: tuple[str, int, int] | None = None  # output folder path, device, inode after the last commit
     folders: dict[str, int] = field(default_factory=dict)  # output folder: modification time after the last commit
     written: int = 0  # article records written since the cache was last pruned
+    spare: Spare | None = None
+
+
+def _output_id(output_dir: Path) -> str:
+    """The name part of the files kept for one output folder (the same as broadsheet.stamp's)."""
+    return hashlib.sha256(str(output_dir.absolute()).encode()).hexdigest()[:16]
 
 
 class Cache:
@@ -127,7 +144,17 @@ class Cache:
 
     def _manifest_path(self, output_dir: Path) -> Path:
         # One index per output folder: the preview server and `build` can share a cache without evicting each other.
-        return self.root / f"manifest-{hashlib.sha256(str(output_dir.absolute()).encode()).hexdigest()[:16]}"
+        return self.root / f"manifest-{_output_id(output_dir)}"
+
+    def spare_path(self, output_dir: Path) -> Path:
+        """Where the output before the last one of output_dir is kept (see Spare)."""
+        return self.root / f"spare-{_output_id(output_dir)}"
+
+    def forget(self, output_dir: Path) -> None:
+        """Remove everything kept for builds into output_dir (a closed preview's): its index, stamp and spare."""
+        self._manifest_path(output_dir).unlink(missing_ok=True)
+        (self.root / f"stamp-{_output_id(output_dir)}").unlink(missing_ok=True)
+        shutil.rmtree(self.spare_path(output_dir), ignore_errors=True)
 
     def load_manifest(self, output_dir: Path) -> Manifest | None:
         """The index of the previous build into output_dir, if a sound one is there."""
@@ -156,7 +183,8 @@ class Cache:
             except OSError:
                 continue
             if isinstance(other, Manifest) and other.output and not os.path.isdir(other.output[0]):
-                path.unlink(missing_ok=True)  # an output that is gone, such as a closed preview's
+                path.unlink(missing_ok=True)  # an output that is gone, such as a killed preview's
+                shutil.rmtree(self.root / path.name.replace("manifest-", "spare-", 1), ignore_errors=True)
             elif isinstance(other, Manifest):
                 used.update(entry[3] for entry in other.sources.values())
         cutoff = time.time() - PRUNE_GRACE

@@ -12,8 +12,8 @@ from datetime import datetime
 from pathlib import Path
 
 from broadsheet import __version__
-from broadsheet.config import BuildOptions, load_config
 from broadsheet.errors import SiteError
+from broadsheet.options import BuildOptions
 
 log = logging.getLogger("broadsheet")
 
@@ -186,6 +186,7 @@ def run_deploy(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     """`broadsheet new`."""
+    from broadsheet.config import load_config
     from broadsheet.scaffold import new_article
 
     config = load_config(args.site)

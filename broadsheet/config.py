@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadsheet.errors import Problem, SiteError
+from broadsheet.options import BuildOptions  # noqa: F401 (the options of one build, beside the site's)
 
 CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = frozenset({"section", "slug", "year", "month", "day"})
@@ -122,30 +123,6 @@ class Config:
     def zone(self) -> ZoneInfo:
         """The site's time zone."""
         return ZoneInfo(self.timezone)
-
-
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
-    """How one build is run: what the command line says, not what the site says."""
-
-    site_dir: Path
-    output_dir: Path
-    drafts: bool = False
-    future: bool = False
-    now: str | None = None  # --now as written; build.resolve_now reads it once, in the site's time zone
-    base_url: str | None = None
-    quiet: bool = False
-    # A preview build (broadsheet serve): never deployed; templates show Draft/Scheduled banners.
-    preview: bool = False
-    # The preview server's scheme://host:port, put in place of base_url's while keeping its path.
-    origin: str | None = None
-    # Links to missing or unpublished articles fail the build instead of warning.
-    strict: bool = False
-    # Worker processes for per-article work (None: one per processor).
-    jobs: int | None = None
-    # The persistent build cache (None: .broadsheet-cache in the site folder); no_cache: keep none.
-    cache_dir: Path | None = None
-    no_cache: bool = False
 
 
 # Whole-number keys for which 0 makes sense (it switches the feature off).

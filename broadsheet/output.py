@@ -37,6 +37,14 @@ def _link_or_copy(source: str | Path, target: str | Path) -> None:
         shutil.copy2(source, target, follow_symlinks=False)
 
 
+def _remove(path: Path) -> None:
+    """Remove a file, link or folder if there is one."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
 def find_collisions(claims: Iterable[tuple[str, str]]) -> list[Problem]:
     """Output paths claimed twice, compared case-insensitively (macOS and Windows fold case), as problems naming
     both claimants; a claim is (output path, the file that claims it)."""
@@ -65,6 +73,9 @@ class Stage:
     root: Path  # the staging folder, resolved
     previous: Path  # the current output folder, where unchanged pages are carried over from
     token: str  # tells one build's staging folder from the next one at the same path
+    # The staging folder is an earlier output being updated in place: its files may be hard links shared with the
+    # current output, so a file is always replaced, never written into.
+    recycled: bool = False
 
     def _target(self, output_path: str, writer: str) -> Path:
         """The file to write, its folder made, after the last guards: inside the staging folder, and not yet written
@@ -80,7 +91,11 @@ class Stage:
             folder = (self.root / parent).resolve()
             if not folder.is_relative_to(self.root):
                 raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except FileExistsError:  # a file of the earlier output where this build has a folder
+                self._clear_way(folder)
+                folder.mkdir(parents=True, exist_ok=True)
             _verified[1].add(parent)
         key = posixpath.normpath(output_path).casefold()
         if key in _written[1]:
@@ -91,13 +106,51 @@ class Stage:
         # checked once stays inside it.
         return (self.root / parent / name) if parent else (self.root / name)
 
+    def _clear_way(self, folder: Path) -> None:
+        for parent in (folder, *folder.parents):
+            if parent == self.root or not parent.is_relative_to(self.root):
+                return
+            if parent.is_file() or parent.is_symlink():
+                parent.unlink()
+                return
+
+    def _fresh(self, target: Path) -> Path:
+        """The target, with what an earlier output left there removed (see `recycled`)."""
+        if self.recycled:
+            try:
+                os.unlink(target)
+            except FileNotFoundError:
+                pass
+            except IsADirectoryError:
+                shutil.rmtree(target)
+        return target
+
     def write(self, output_path: str, data: bytes) -> None:
         """Write one file of the new output."""
-        self._target(output_path, output_path).write_bytes(data)
+        self._fresh(self._target(output_path, output_path)).write_bytes(data)
 
     def copy(self, output_path: str, source: Path, label: str = "") -> None:
         """Copy a file into the new output; `label` names the source in problems (default: its path)."""
-        shutil.copyfile(source, self._target(output_path, label or str(source)))
+        shutil.copyfile(source, self._fresh(self._target(output_path, label or str(source))))
+
+    def remove(self, output_path: str) -> None:
+        """Remove a file an earlier output had and this one does not, with the folders it leaves empty."""
+        target = self.root / output_path
+        if not target.resolve().is_relative_to(self.root):
+            return
+        try:
+            os.unlink(target)
+        except IsADirectoryError:
+            shutil.rmtree(target, ignore_errors=True)
+        except OSError:
+            return
+        for folder in target.parents:
+            if folder == self.root:
+                break
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
 
     def carry(self, output_path: str) -> bool:
         """Carry a file over unchanged from the current output (a hard link, else a copy); False if it is not there."""
@@ -105,7 +158,7 @@ class Stage:
         try:
             if not stat.S_ISREG(os.lstat(source).st_mode):
                 return False
-            _link_or_copy(source, self._target(output_path, output_path))
+            _link_or_copy(source, self._fresh(self._target(output_path, output_path)))
         except (OSError, ValueError):
             return False
         return True
@@ -172,18 +225,26 @@ class OutputFolder:
         assert self._stage is not None, "begin() first"
         return self._stage
 
-    def begin(self) -> None:
-        """Recover from a build killed mid-swap, clear leftovers, and create an empty staging folder."""
+    def begin(self, reuse: Path | None = None) -> bool:
+        """Recover from a build killed mid-swap, clear leftovers, and make the staging folder: `reuse` (an earlier
+        output kept by `commit`, to be updated in place) where given and possible, else an empty folder.
+        Returns whether `reuse` became the staging folder."""
         if not self.final.exists() and self.aside.is_dir():
             self.aside.rename(self.final)
         self.check_replaceable()
         for leftover in (self.staging, self.aside):
-            if leftover.is_symlink() or leftover.is_file():
-                leftover.unlink()
-            elif leftover.exists():
-                shutil.rmtree(leftover)
-        self.staging.mkdir(parents=True)
-        self._stage = Stage(self.staging.resolve(), self.final, uuid.uuid4().hex)
+            _remove(leftover)
+        recycled = False
+        if reuse is not None and reuse.is_dir() and not reuse.is_symlink():
+            try:
+                os.rename(reuse, self.staging)
+                recycled = True
+            except OSError:
+                _remove(reuse)
+        if not recycled:
+            self.staging.mkdir(parents=True)
+        self._stage = Stage(self.staging.resolve(), self.final, uuid.uuid4().hex, recycled)
+        return recycled
 
     def write(self, output_path: str, data: bytes) -> None:
         """Write one file of the new output."""
@@ -202,6 +263,8 @@ class OutputFolder:
         keeps them too, so it stays complete until the swap."""
         for name in self.keep:
             source, target = self.final / name, self.staging / name
+            if self.stage.recycled:
+                _remove(target)  # the earlier output's copy, perhaps out of date
             if not (source.exists() or source.is_symlink()) or target.exists() or target.is_symlink():
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -212,18 +275,32 @@ class OutputFolder:
             else:
                 _link_or_copy(source, target)
 
-    def commit(self) -> None:
-        """Put the new output in place of the old in one step where the system allows it."""
+    def commit(self, keep_previous: Path | None = None) -> bool:
+        """Put the new output in place of the old in one step where the system allows it. With `keep_previous`,
+        the old output is moved there (for the next build to update in place) rather than deleted, if it can be;
+        returns whether it was."""
         self.carry_kept()
+        old = None
         if not self.final.exists():
             self.staging.rename(self.final)
         elif _exchange(self.staging, self.final):
-            shutil.rmtree(self.staging)
+            old = self.staging
         else:
             self.final.rename(self.aside)
             self.staging.rename(self.final)
-            shutil.rmtree(self.aside)
+            old = self.aside
         self._stage = None
+        if old is None:
+            return False
+        if keep_previous is not None:
+            _remove(keep_previous)
+            try:
+                os.rename(old, keep_previous)
+                return True
+            except OSError:
+                pass
+        shutil.rmtree(old)
+        return False
 
     def abort(self) -> None:
         """Drop the new output; the previous one stays as it was."""

@@ -170,6 +170,7 @@ class Preview:
     def close(self) -> None:
         """End the build session's worker processes."""
         if self.session is not None:
+            self.session.cache(self.options).forget(self.options.output_dir)
             self.session.close()
             self.session = None
 

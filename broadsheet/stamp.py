@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import broadsheet
-from broadsheet.config import BuildOptions
+from broadsheet.options import BuildOptions
 
 CACHE_DIR = ".broadsheet-cache"
 _MAGIC = b"BSS1"
@@ -88,31 +88,32 @@ def _library_files() -> list[str]:
     return found
 
 
-def _walk(folder: str, parts: list[bytes], newest: list[int]) -> None:
+def _walk(folder: str, found: list[tuple[object, ...]], newest: list[int]) -> None:
+    # In the order the system lists them: a different order only makes the digest differ (a full build).
     try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        entries = list(os.scandir(folder))
     except OSError:
-        parts.append(b"?" + os.fsencode(folder))
+        found.append(("?", folder))
         return
     for entry in entries:
         try:
             if entry.is_symlink():
-                target = os.readlink(entry.path)
                 try:
                     info = os.stat(entry.path)
-                    state = b"%d:%d:%d:%d" % (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino)
+                    state: tuple[object, ...] = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino)
                 except OSError:
-                    state = b"dangling"
-                parts.append(b"L" + os.fsencode(entry.path) + b"\0" + os.fsencode(target) + b"\0" + state)
+                    state = ("dangling",)
+                found.append(("L", entry.path, os.readlink(entry.path), state))
             elif entry.is_dir():
-                parts.append(b"D" + os.fsencode(entry.path))
-                _walk(entry.path, parts, newest)
+                found.append(("D", entry.path))
+                _walk(entry.path, found, newest)
             else:
                 info = entry.stat()
-                newest[0] = max(newest[0], info.st_mtime_ns)
-                parts.append(b"F%s\0%d:%d:%d" % (os.fsencode(entry.path), info.st_size, info.st_mtime_ns, info.st_ino))
+                if info.st_mtime_ns > newest[0]:
+                    newest[0] = info.st_mtime_ns
+                found.append((entry.path, info.st_size, info.st_mtime_ns, info.st_ino))
         except OSError:
-            parts.append(b"?" + os.fsencode(entry.path))
+            found.append(("?", entry.path))
 
 
 def scan(options: BuildOptions, theme_dir: Path) -> Scan:
@@ -134,10 +135,12 @@ def scan(options: BuildOptions, theme_dir: Path) -> Scan:
     except OSError:
         parts.append(b"no site.yaml")
     newest = [0]
+    found: list[tuple[object, ...]] = []
     for root in (options.site_dir.absolute(), theme_dir):
         for name in _INPUT_FOLDERS:
-            parts.append(b"R" + os.fsencode(root / name))
-            _walk(str(root / name), parts, newest)
+            found.append(("R", str(root / name)))
+            _walk(str(root / name), found, newest)
+    parts.append(repr(found).encode("utf-8", "surrogateescape"))
     digest = hashlib.blake2b(b"\n".join(parts), digest_size=20).digest()
     return Scan(digest, taken, newest[0])
 
@@ -147,13 +150,16 @@ def _path(cache_dir: Path, output_dir: Path) -> Path:
 
 
 def _folders(output_dir: Path, names: list[str]) -> tuple[tuple[str, int], ...] | None:
-    times = []
-    for name in names:
-        try:
-            times.append((name, os.stat(output_dir / name).st_mtime_ns))
-        except OSError:
-            return None
-    return tuple(times)
+    try:
+        folder = os.open(output_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        return tuple((name, os.stat(name or ".", dir_fd=folder).st_mtime_ns) for name in names)
+    except OSError:
+        return None
+    finally:
+        os.close(folder)
 
 
 class _NothingUnpickler(pickle.Unpickler):

@@ -51,15 +51,21 @@ def _scheduled(article: Article, preview_now: datetime | None) -> bool:
     return preview_now is not None and article.date is not None and article.date > preview_now
 
 
+def link_targets(site: Site, article: Article) -> tuple[str | None, ...]:
+    """The URLs of the content files an article's body links to (None: not published): what its body depends on
+    besides its own text."""
+    return tuple(site.urls.get(link.target) for link in article.links)
+
+
 def view_inputs(site: Site, config: Config, view: View, preview_now: datetime | None = None) -> Any:
     """Everything `view_context` makes the page's context from, besides the config and the site's shared context:
     equal inputs give equal contexts, so this is what a page's key is taken of (cheaper than its context)."""
     if view.kind == "article":
         article = site.articles[view.index]
-        return (article, site.neighbours[article.source], site.related.get(article.source, ()),
-                _scheduled(article, preview_now))
+        return (article, link_targets(site, article), site.neighbours[article.source],
+                site.related.get(article.source, ()), _scheduled(article, preview_now))
     if view.kind == "page":
-        return site.pages[view.index]
+        return site.pages[view.index], link_targets(site, site.pages[view.index])
     if view.kind == "list":
         return site.lists[view.index]
     return view_context(site, config, view, lambda source: "", preview_now)  # small pages: their context
@@ -169,7 +175,8 @@ def news_files(site: Site, config: Config, options: BuildOptions, now: datetime,
         return resolve_links(body(article), site.urls, config.origin)
 
     files: list[tuple[str, Any, Callable[[], bytes]]] = [
-        (path, feed, partial(make, absolute_body)) for path, feed, make in feed_makers(site, config)]
+        (path, (feed, tuple(link_targets(site, a) for a in feed.articles)), partial(make, absolute_body))
+        for path, feed, make in feed_makers(site, config)]
     files += sitemap_files(site, config, now)
     files.append((BUILD_INFO_FILE, None, partial(build_info, options, config)))
     files.append((".nojekyll", None, bytes))

@@ -40,6 +40,11 @@ def assert_same_tree(actual: dict[str, bytes], expected: dict[str, bytes]) -> No
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated site built once with its cache; the edit tests below change it one after another."""
     root = sitegen.write_site(tmp_path_factory.mktemp("incremental") / "site", ARTICLES)
+    # An article linking to two others that the edits below rename and delete: its page follows them.
+    (root / "content/world/linker.md").write_text(
+        "---\ntitle: Links to others\ndate: 2023-03-01T10:00:00+00:00\nsection: World\n"
+        "summary: See [the renamed one](story-00060.md).\n---\n\n"
+        "Read [the renamed one](story-00060.md) and [the deleted one](story-00050.md#top).\n", encoding="utf-8")
     (root / "content/pages").mkdir()
     (root / "content/pages/about.md").write_text("---\ntitle: About us\n---\n\nWho we are.\n", encoding="utf-8")
     (root / "static").mkdir()
@@ -252,3 +257,47 @@ def test_a_rerun_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
     result = build(options(site))
     assert result.rendered == 0 and result.parsed == 0
     assert (site / "public").stat().st_ino == before  # not swapped for a copy: nothing was written
+
+
+def test_the_output_before_last_is_updated_in_place_without_touching_the_live_output(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import broadsheet.output
+
+    site = sitegen.write_site(tmp_path / "site", 40)
+    build(options(site))
+    edit_body(site)
+    build(options(site))  # the first output is now kept in the cache, to be updated by the next build
+    spares = list((site / ".broadsheet-cache").glob("spare-*"))
+    assert len(spares) == 1 and (spares[0] / "index.html").is_file()
+    live = read_tree(site / "public")
+    seen_before_swap = []
+    commit = broadsheet.output.OutputFolder.commit
+
+    def checked_commit(self: broadsheet.output.OutputFolder, *args: object) -> bool:
+        seen_before_swap.append(read_tree(self.final))
+        return commit(self, *args)
+
+    monkeypatch.setattr(broadsheet.output.OutputFolder, "commit", checked_commit)
+    edit_title(site)
+    story(site, 7).unlink()  # a page the kept output has and the new one must not
+    result = build(options(site))
+    assert result.rendered < result.pages
+    assert seen_before_swap == [live]  # files shared with the live output were replaced, never written into
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    empty = [p for p in (site / "public").rglob("*") if p.is_dir() and not any(p.iterdir())]
+    assert not empty
+
+
+def test_a_kept_output_that_was_replaced_is_not_used(tmp_path: Path) -> None:
+    site = sitegen.write_site(tmp_path / "site", 30)
+    build(options(site))
+    edit_body(site)
+    build(options(site))
+    spare = next((site / ".broadsheet-cache").glob("spare-*"))
+    shutil.rmtree(spare)
+    spare.mkdir()
+    (spare / "stray.html").write_text("not from this site", encoding="utf-8")
+    edit_title(site)
+    build(options(site))
+    assert not (site / "public/stray.html").exists()
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
