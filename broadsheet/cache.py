@@ -113,6 +113,10 @@ class Manifest:
     spare: Spare | None = None
 
 
+for _cls in (PageRecord, Spare, Manifest):
+    _by_constructor(_cls)
+
+
 def _output_id(output_dir: Path) -> str:
     """The name part of the files kept for one output folder (the same as broadsheet.stamp's)."""
     return hashlib.sha256(str(output_dir.absolute()).encode()).hexdigest()[:16]

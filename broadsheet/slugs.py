@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_SLUG_LENGTH = 80
 
@@ -22,6 +23,7 @@ _TRANSLITERATION = str.maketrans({
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=1 << 16)  # tags and authors are slugified for every article that names them
 def slugify(text: str) -> str:
     """Lowercase ASCII letters, digits and single hyphens; '' when nothing is left."""
     text = unicodedata.normalize("NFKD", text.lower().translate(_TRANSLITERATION))
