@@ -118,6 +118,14 @@ def check_output_paths(site: Site) -> None:
         raise SiteError(problems)
 
 
+def _tags(article: Article) -> tuple[str, ...]:
+    return article.tags
+
+
+def _authors(article: Article) -> tuple[str, ...]:
+    return article.authors
+
+
 def order_site(all_articles: Iterable[Article], config: Config, now: datetime,
                drafts: bool = False, future: bool = False) -> Site:
     """Decide everything the pages share, from the parsed articles and the build's moment."""
@@ -141,11 +149,23 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime,
     lists = paginate(config.title, "home", newest_first, "", config)
     for section in sections:
         lists += paginate(section.name, "section", section.articles, section.slug + "/", config, section)
-    tags = group_terms("tag", newest_first, lambda a: a.tags, TAGS_PATH, config)
-    authors = group_terms("author", newest_first, lambda a: a.authors, AUTHORS_PATH, config)
+    # URL collisions of every kind are reported together.
+    problems: list[Problem] = []
+    terms: dict[str, list[Term]] = {"tag": [], "author": []}
+    for kind, names, base in (("tag", _tags, TAGS_PATH), ("author", _authors, AUTHORS_PATH)):
+        try:
+            terms[kind] = group_terms(kind, newest_first, names, base, config)
+        except SiteError as error:
+            problems += error.problems
+    tags, authors = terms["tag"], terms["author"]
     for term, base in [(t, TAGS_PATH) for t in tags] + [(a, AUTHORS_PATH) for a in authors]:
         lists += paginate(term.name, term.kind, term.articles, f"{base}{term.slug}/", config, term=term)
-    check_unique_urls(visible, lists)
+    try:
+        check_unique_urls(visible, lists)
+    except SiteError as error:
+        problems += error.problems
+    if problems:
+        raise SiteError(problems)
     menu, menu_warnings = build_menu(sections, pages, config)
     site = Site(tuple(newest_first), pages, neighbours, tuple(sections), tuple(lists), tuple(tags), tuple(authors),
                 tuple(build_archive(newest_first, config)), find_related(newest_first, config.related),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 from broadsheet.config import Config
-from broadsheet.errors import Problem
+from broadsheet.errors import Problem, SiteError
 from broadsheet.model import ArchiveMonth, ArchiveYear, Article, Link, MenuItem, Redirect, Section, Term
 from broadsheet.slugs import slugify
 
@@ -16,15 +17,39 @@ AUTHORS_PATH = "authors/"
 ARCHIVE_PATH = "archive/"
 
 
+def _spelling(name: str) -> str:
+    """What tells two names of a term apart: not letter case, accents, spaces, hyphens or underscores ("Café
+    society" and "cafe-society" are one tag), but any other character ("C++" and "C" are two)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+    return " ".join(plain.replace("-", " ").replace("_", " ").split())
+
+
 def group_terms(kind: str, newest_first: Sequence[Article], names: Callable[[Article], Iterable[str]],
                 base: str, config: Config) -> list[Term]:
-    """Terms (tags or authors) merged by slug, spelled as most articles spell them, sorted by name."""
+    """Terms (tags or authors) merged by slug, spelled as most articles spell them, sorted by name.
+
+    Two different names with one slug (one URL) raise a SiteError naming a file that uses each.
+    """
     by_slug: dict[str, list[Article]] = {}
     spellings: dict[str, Counter[str]] = {}
     for article in newest_first:
         for slug, name in {slugify(name): name for name in names(article)}.items():
             by_slug.setdefault(slug, []).append(article)
             spellings.setdefault(slug, Counter())[name] += 1
+    problems = []
+    for slug, counts in spellings.items():
+        if len(counts) > 1 and len({_spelling(name) for name in counts}) > 1:
+            users = {}  # one file per distinct name, the first in source order
+            for article in sorted(by_slug[slug], key=lambda a: a.source):
+                for name in names(article):
+                    if slugify(name) == slug:
+                        users.setdefault(_spelling(name), (name, article.source))
+            (first, first_source), *others = users.values()
+            problems += [Problem(source, None, f"{kind} {name!r} has the URL {config.base_path}{base}{slug}/ of "
+                                 f"the {kind} {first!r} in {first_source}", f"rename one of the two {kind}s")
+                         for name, source in others]
+    if problems:
+        raise SiteError(problems)
     terms = []
     for slug, articles in by_slug.items():
         name = min(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0]

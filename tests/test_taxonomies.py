@@ -278,3 +278,18 @@ def test_related_articles_match_a_plain_ranking_of_every_pair(stories: list[tupl
         candidates = [i for i in range(len(newest_first)) if i != index and (rank(i)[0] or not rank(i)[1])]
         expected[story.source] = tuple(newest_first[i].source for i in sorted(candidates, key=rank)[:limit])
     assert find_related(newest_first, limit) == expected  # type: ignore[arg-type]
+
+
+def test_two_different_tags_with_one_url_are_an_error_naming_both_files(tmp_path: Path, run_cli) -> None:
+    site = write_tree(tmp_path / "s", {"site.yaml": SITE,
+                                       "content/world/a.md": article("A", "2024-01-01", tags="[C++, Climate change]"),
+                                       "content/world/b.md": article("B", "2024-01-02", tags="[C, climate-change]")})
+    result = run_cli("build", "--site", str(site))
+    assert result.status == 1
+    lines = [line for line in result.err.splitlines() if "has the URL" in line]
+    assert lines == ["content/world/b.md: tag 'C' has the URL /tags/c/ of the tag 'C++' in content/world/a.md "
+                     "(rename one of the two tags)"], result.err
+    assert not (site / "public").exists()
+    write_tree(site, {"content/world/b.md": article("B", "2024-01-02", tags="[C language, climate-change]")})
+    out = build(run_cli, site)
+    assert sorted(p.name for p in (out / "tags").iterdir() if p.is_dir()) == ["c", "c-language", "climate-change"]
