@@ -20,6 +20,7 @@ NEWS_SITEMAP_FILE = "news-sitemap.xml"
 # Google News reads articles of the last two days, at most 1,000 per sitemap.
 NEWS_WINDOW = timedelta(days=2)
 NEWS_LIMIT = 1000
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file (the sitemaps.org limit); above it sitemap.xml is an index
 
 
 def _modified(articles: Iterable[Article]) -> datetime | None:
@@ -81,11 +82,32 @@ def robots_txt(config: Config) -> bytes:
             ).encode()
 
 
+def sitemap_index(parts: Iterable[tuple[str, datetime | None]], config: Config) -> bytes:
+    """A sitemap index of (sitemap URL, the latest modification of its pages)."""
+    root = ET.Element("sitemapindex", {"xmlns": SITEMAP_NS})
+    for url, modified in parts:
+        entry = ET.SubElement(root, "sitemap")
+        ET.SubElement(entry, "loc").text = url
+        if modified is not None:
+            ET.SubElement(entry, "lastmod").text = modified.astimezone(config.zone).isoformat(timespec="seconds")
+    return serialise(root)
+
+
 def sitemap_files(site: Site, config: Config, now: datetime) -> Iterator[tuple[str, Any, Callable[[], bytes]]]:
     """(output path, what its bytes are made from, a function making them) of sitemap.xml, news-sitemap.xml and
-    robots.txt."""
+    robots.txt. Above SITEMAP_LIMIT pages, sitemap.xml is an index of sitemap-1.xml, sitemap-2.xml …"""
     pages = tuple(_pages(site, config))
-    yield SITEMAP_FILE, pages, partial(sitemap, pages, config)
+    if len(pages) <= SITEMAP_LIMIT:
+        yield SITEMAP_FILE, pages, partial(sitemap, pages, config)
+    else:
+        parts = []
+        for number, start in enumerate(range(0, len(pages), SITEMAP_LIMIT), start=1):
+            chunk = pages[start:start + SITEMAP_LIMIT]
+            name = f"sitemap-{number}.xml"
+            yield name, chunk, partial(sitemap, chunk, config)
+            modified = max((m for _, m in chunk if m is not None), default=None)
+            parts.append((config.origin + config.base_path + name, modified))
+        yield SITEMAP_FILE, tuple(parts), partial(sitemap_index, tuple(parts), config)
     recent = recent_articles(site, now)
     yield NEWS_SITEMAP_FILE, recent, partial(news_sitemap, recent, config)
     yield "robots.txt", None, partial(robots_txt, config)

@@ -195,3 +195,27 @@ def test_feed_settings_are_checked(tmp_path: Path, run_cli) -> None:
     assert "site.yaml:1: 'feed_content' must be 'full' or 'summary'" in result.err
     assert "site.yaml:2: 'cname' must be a bare domain name" in result.err
     assert "site.yaml:4: unknown key 'publisher.nmae'" in result.err
+
+
+def test_above_the_url_limit_sitemap_xml_is_an_index_of_sitemaps(tmp_path: Path, run_cli,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import broadsheet.sitemaps
+
+    site = write_site(tmp_path / "s", 25)
+    assert run_cli("build", "--site", str(site), "--quiet", "--output", str(tmp_path / "whole")).status == 0
+    every = [loc.text for loc in parse(tmp_path / "whole/sitemap.xml").iter(f"{SM}loc")]
+    monkeypatch.setattr(broadsheet.sitemaps, "SITEMAP_LIMIT", 10)
+    assert run_cli("build", "--site", str(site), "--quiet", "--no-cache").status == 0
+    out = site / "public"
+    valid_sitemap(out / "sitemap.xml")
+    index = parse(out / "sitemap.xml")
+    assert index.tag == f"{SM}sitemapindex"
+    parts = [loc.text for loc in index.iter(f"{SM}loc")]
+    assert parts == [f"https://example.org/sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
+    assert len(parts) == -(-len(every) // 10)
+    listed = []
+    for url in parts:
+        part = out / url.rsplit("/", 1)[1]
+        valid_sitemap(part)
+        listed += [loc.text for loc in parse(part).iter(f"{SM}loc")]
+    assert listed == every
