@@ -32,7 +32,7 @@ from broadsheet.pool import Item, Stalled, WorkerPool, default_jobs
 from broadsheet.site import order_site
 from broadsheet.sitemaps import NEWS_WINDOW
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
-from broadsheet.tasks import Renderer, Setup, env_key, handle, parse_key
+from broadsheet.tasks import Renderer, Setup, env_key, handle, library_versions, parse_key
 from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir
 from broadsheet.views import View, news_files, shared_context, site_views, view_inputs
 
@@ -289,8 +289,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     fingerprints = Fingerprints((key, record.article) for key, record in keyed)
     templates = [site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR]
     # What every page depends on; a body's links to other content files are in each page's own inputs.
-    common = combine(CODE_FINGERPRINT, repr((config, options.preview)).encode(), files_digest(templates),
-                     fingerprints.of(shared_context(site, config)),
+    common = combine(CODE_FINGERPRINT, library_versions(), repr((config, options.preview)).encode(),
+                     files_digest(templates), fingerprints.of(shared_context(site, config)),
                      fingerprints.of({k: v.output_path for k, v in static.items()}))
     reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now)}
     preview_now = now if options.preview else None

@@ -109,8 +109,7 @@ def _walk(folder: str, found: list[tuple[object, ...]], newest: list[int]) -> No
                 _walk(entry.path, found, newest)
             else:
                 info = entry.stat()
-                if info.st_mtime_ns > newest[0]:
-                    newest[0] = info.st_mtime_ns
+                newest[0] = max(newest[0], info.st_mtime_ns)
                 found.append((entry.path, info.st_size, info.st_mtime_ns, info.st_ino))
         except OSError:
             found.append(("?", entry.path))

@@ -24,9 +24,19 @@ from broadsheet.theme import StaticFile
 from broadsheet.views import View, shared_context, view_context
 
 
+def library_versions() -> bytes:
+    """The versions of the libraries that parse and render: an upgrade must not reuse what the old ones made."""
+    import jinja2
+    import markdown
+    import yaml
+
+    return f"markdown {markdown.__version__} yaml {yaml.__version__} jinja2 {jinja2.__version__}".encode()
+
+
 def env_key(config: Config) -> str:
-    """What every article's parse depends on besides its own bytes and path: the code and the configuration."""
-    return hashlib.sha256(CODE_FINGERPRINT + repr(config).encode()).hexdigest()
+    """What every article's parse depends on besides its own bytes and path: the code, the libraries and the
+    configuration."""
+    return hashlib.sha256(CODE_FINGERPRINT + library_versions() + repr(config).encode()).hexdigest()
 
 
 def parse_key(prefix: str, source: str, data: bytes) -> str:

@@ -301,3 +301,15 @@ def test_a_kept_output_that_was_replaced_is_not_used(tmp_path: Path) -> None:
     build(options(site))
     assert not (site / "public/stray.html").exists()
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
+def test_another_version_of_the_markdown_library_parses_and_renders_everything_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import markdown
+
+    site = sitegen.write_site(tmp_path / "site", 12)
+    first = build(options(site))
+    monkeypatch.setattr(markdown, "__version__", "0.0-other")
+    again = build(options(site))
+    assert (first.parsed, again.parsed) == (12, 12)
+    assert again.rendered == again.pages
