@@ -93,8 +93,10 @@ class Stage:
                 raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
             try:
                 folder.mkdir(parents=True, exist_ok=True)
-            except FileExistsError:  # a file of the earlier output where this build has a folder
-                self._clear_way(folder)
+            except (FileExistsError, NotADirectoryError):
+                if not self.recycled:
+                    raise
+                self._clear_way(folder)  # a file of the earlier output where this build has a folder
                 folder.mkdir(parents=True, exist_ok=True)
             _verified[1].add(parent)
         key = posixpath.normpath(output_path).casefold()
@@ -139,9 +141,9 @@ class Stage:
         if not target.resolve().is_relative_to(self.root):
             return
         try:
+            if stat.S_ISDIR(os.lstat(target).st_mode):
+                return  # a folder of this build now stands where the earlier output had the file
             os.unlink(target)
-        except IsADirectoryError:
-            shutil.rmtree(target, ignore_errors=True)
         except OSError:
             return
         for folder in target.parents:

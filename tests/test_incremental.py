@@ -313,3 +313,19 @@ def test_another_version_of_the_markdown_library_parses_and_renders_everything_a
     again = build(options(site))
     assert (first.parsed, again.parsed) == (12, 12)
     assert again.rendered == again.pages
+
+
+def test_a_file_of_the_kept_output_where_a_folder_is_now_needed_is_replaced(tmp_path: Path) -> None:
+    site = sitegen.write_site(tmp_path / "site", 30)
+    (site / "static").mkdir()
+    (site / "static/notes").write_text("a file called notes\n", encoding="utf-8")
+    build(options(site))
+    edit_body(site)
+    build(options(site))  # the output kept for updating in place has the file /notes
+    (site / "static/notes").unlink()
+    (site / "content/notes").mkdir()
+    (site / "content/notes/first.md").write_text(
+        "---\ntitle: First note\ndate: 2023-02-01T09:00:00+00:00\nsection: Notes\n---\n\nA note.\n", encoding="utf-8")
+    build(options(site))
+    assert (site / "public/notes/index.html").is_file() and (site / "public/notes/first/index.html").is_file()
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
