@@ -1,4 +1,5 @@
-"""The persistent build cache: parsed articles by content key, and the index of the previous build.
+"""The persistent build cache: parsed articles by content key, the index of the previous build into each output
+folder, and the output before last (see Spare); the stamps of broadsheet.stamp live in the same folder.
 
 Every record carries a magic number, the code's fingerprint and a checksum of its payload; a record that is
 truncated, corrupt or written by another version of Broadsheet is ignored (and rewritten), never trusted.
@@ -28,15 +29,13 @@ _MAGIC = b"BSC1"
 PRUNE_GRACE = 3600.0  # seconds a record is kept even when no index uses it
 _ALLOWED = {
     ("broadsheet.model", "Article"), ("broadsheet.model", "ParsedArticle"), ("broadsheet.model", "Link"),
-    ("broadsheet.model", "SourceLink"),
-    ("broadsheet.cache", "Manifest"), ("broadsheet.cache", "PageRecord"), ("broadsheet.cache", "Spare"), ("broadsheet.errors", "Problem"),
+    ("broadsheet.model", "SourceLink"), ("broadsheet.cache", "Manifest"), ("broadsheet.cache", "PageRecord"),
+    ("broadsheet.cache", "Spare"), ("broadsheet.errors", "Problem"),
     ("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"), ("datetime", "timedelta"),
     ("datetime", "timezone"), ("zoneinfo", "ZoneInfo"), ("zoneinfo", "_unpickle"),
     ("zoneinfo._zoneinfo", "ZoneInfo"), ("copyreg", "_reconstructor"), ("builtins", "object"),
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "getattr"),
 }
-
-
 
 
 def _by_constructor(cls: type) -> None:
