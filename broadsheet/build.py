@@ -39,7 +39,6 @@ from broadsheet.views import View, news_files, shared_context, site_views, view_
 _CARRY_CHUNK = 256  # files carried over per work item
 _IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
 PRUNE_AFTER = 1000  # article records written before the cache is pruned (at least the number of articles)
-_RACY_NS = 2_000_000_000  # a file changed this close to the previous scan is read again: its time may not tell
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +195,7 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
         stats[source] = (info.st_size, info.st_mtime_ns, info.st_ino)
         known = previous.sources.get(source) if same_env else None
         if known and known[3] in previous.articles:
-            if known[:3] == stats[source] and known[1] < previous.scanned - _RACY_NS:
+            if known[:3] == stats[source] and known[1] < previous.scanned - stamp.RACY_NS:
                 found[source] = (known[3], previous.articles[known[3]])
                 continue
             try:
@@ -339,11 +338,11 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         setup = Setup(site_dir, config, index.env_key, cache.root, output.stage, static, now, options.preview,
                       site, tuple(views), keys)
         sizes = {source: entry[0] for source, entry in index.sources.items()}
+        numbers = {view.output_path: number for number, view in enumerate(views)}
         if spare is not None:  # pages the earlier output being updated already has as they are now
-            numbers = {view.output_path: number for number, view in enumerate(views)}
             carry = [path for path in carry if not _same_page(spare.pages.get(path), common, light[numbers[path]], reads)]
         problems.update(dict.fromkeys(_render_pages(session.pool, setup, render, carry, made, common, reads, light,
-                                                    sizes)))
+                                                    sizes, numbers)))
         if any(not problem.warning for problem in problems):
             raise SiteError([*problems, *warnings])
         for path, make in makers.items():
@@ -434,12 +433,11 @@ def _stat_pair(path: Path) -> tuple[int, int]:
 
 def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[str],
                   records: dict[str, PageRecord], common: bytes, reads: Mapping[str, bytes], light: list[bytes],
-                  sizes: Mapping[str, int]) -> list[Problem]:
-    """Carry the unchanged pages over and render the others (views by number), into the staging folder; note each
-    rendered page's record; return the problems of all pages."""
+                  sizes: Mapping[str, int], numbers: Mapping[str, int]) -> list[Problem]:
+    """Carry the unchanged pages over and render the others (views by number; `numbers` maps output paths to them),
+    into the staging folder; note each rendered page's record; return the problems of all pages."""
     problems: dict[Problem, None] = {}
     views = setup.views
-    numbers = {view.output_path: number for number, view in enumerate(views)}
     # Carrying needs only the staging folder: a light setup, cheap to send where workers cannot be forked.
     light_setup = Setup(setup.site_dir, setup.config, setup.env_key, setup.cache_root, setup.stage)
     items = [Item(carry[i], 600.0, ("carry", carry[i:i + _CARRY_CHUNK])) for i in range(0, len(carry), _CARRY_CHUNK)]

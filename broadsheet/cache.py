@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
-import hashlib
 import io
 import os
 import pickle
@@ -19,13 +18,15 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from broadsheet import stamp
 from broadsheet.errors import Problem
 from broadsheet.model import Article, Link, ParsedArticle, SourceLink
-from broadsheet.stamp import CODE_FINGERPRINT
+from broadsheet.stamp import output_id, seal, unseal
 
 _MAGIC = b"BSC1"
+T = TypeVar("T")
 PRUNE_GRACE = 3600.0  # seconds a record is kept even when no index uses it
 _ALLOWED = {
     ("broadsheet.model", "Article"), ("broadsheet.model", "ParsedArticle"), ("broadsheet.model", "Link"),
@@ -58,17 +59,13 @@ class _Unpickler(pickle.Unpickler):
 
 def encode(value: Any) -> bytes:
     """A record: magic, code fingerprint, checksum, pickled value."""
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    return _MAGIC + CODE_FINGERPRINT + hashlib.sha256(payload).digest()[:16] + payload
+    return seal(_MAGIC, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def decode(data: bytes) -> Any | None:
     """The value of a record, or None when it is damaged or from other code."""
-    head = len(_MAGIC) + 32
-    if len(data) < head or not data.startswith(_MAGIC) or data[4:20] != CODE_FINGERPRINT:
-        return None
-    payload = data[head:]
-    if hashlib.sha256(payload).digest()[:16] != data[20:head]:
+    payload = unseal(_MAGIC, data)
+    if payload is None:
         return None
     try:
         return _Unpickler(io.BytesIO(payload)).load()
@@ -116,9 +113,13 @@ for _cls in (PageRecord, Spare, Manifest):
     _by_constructor(_cls)
 
 
-def _output_id(output_dir: Path) -> str:
-    """The name part of the files kept for one output folder (the same as broadsheet.stamp's)."""
-    return hashlib.sha256(str(output_dir.absolute()).encode()).hexdigest()[:16]
+def _load(path: Path, kind: type[T]) -> T | None:
+    """The value of the record at path, if it is a sound record of that kind."""
+    try:
+        value = decode(path.read_bytes())
+    except OSError:
+        return None
+    return value if isinstance(value, kind) else None
 
 
 class Cache:
@@ -134,12 +135,7 @@ class Cache:
 
     def load_article(self, key: str) -> ParsedArticle | None:
         """The parsed article stored under key, if a sound record is there."""
-        try:
-            data = self._article_path(key).read_bytes()
-        except OSError:
-            return None
-        value = decode(data)
-        return value if isinstance(value, ParsedArticle) else None
+        return _load(self._article_path(key), ParsedArticle)
 
     def store_article(self, key: str, parsed: ParsedArticle) -> None:
         """Store a parsed article under key (atomically: a reader sees the whole record or none)."""
@@ -147,26 +143,21 @@ class Cache:
 
     def _manifest_path(self, output_dir: Path) -> Path:
         # One index per output folder: the preview server and `build` can share a cache without evicting each other.
-        return self.root / f"manifest-{_output_id(output_dir)}"
+        return self.root / f"manifest-{output_id(output_dir)}"
 
     def spare_path(self, output_dir: Path) -> Path:
         """Where the output before the last one of output_dir is kept (see Spare)."""
-        return self.root / f"spare-{_output_id(output_dir)}"
+        return self.root / f"spare-{output_id(output_dir)}"
 
     def forget(self, output_dir: Path) -> None:
         """Remove everything kept for builds into output_dir (a closed preview's): its index, stamp and spare."""
         self._manifest_path(output_dir).unlink(missing_ok=True)
-        (self.root / f"stamp-{_output_id(output_dir)}").unlink(missing_ok=True)
+        stamp.save(self.root, output_dir, None)
         shutil.rmtree(self.spare_path(output_dir), ignore_errors=True)
 
     def load_manifest(self, output_dir: Path) -> Manifest | None:
         """The index of the previous build into output_dir, if a sound one is there."""
-        try:
-            data = self._manifest_path(output_dir).read_bytes()
-        except OSError:
-            return None
-        value = decode(data)
-        return value if isinstance(value, Manifest) else None
+        return _load(self._manifest_path(output_dir), Manifest)
 
     def save_manifest(self, output_dir: Path, manifest: Manifest) -> None:
         """Replace the index of builds into output_dir."""

@@ -26,7 +26,7 @@ from broadsheet.options import BuildOptions
 
 CACHE_DIR = ".broadsheet-cache"
 _MAGIC = b"BSS1"
-_RACY_NS = 2_000_000_000
+RACY_NS = 2_000_000_000  # a file changed this close to a scan is not trusted: a later change may keep its time
 _LIBRARIES = ("markdown", "jinja2", "yaml", "markupsafe")
 _INPUT_FOLDERS = ("content", "templates", "static")
 
@@ -144,8 +144,28 @@ def scan(options: BuildOptions, theme_dir: Path) -> Scan:
     return Scan(digest, taken, newest[0])
 
 
+def output_id(output_dir: Path) -> str:
+    """The name part of the files the cache keeps for one output folder (stamp, index, spare)."""
+    return hashlib.sha256(str(output_dir.absolute()).encode()).hexdigest()[:16]
+
+
+def seal(magic: bytes, payload: bytes) -> bytes:
+    """A cache file: magic, code fingerprint, checksum, payload."""
+    return magic + CODE_FINGERPRINT + hashlib.sha256(payload).digest()[:16] + payload
+
+
+def unseal(magic: bytes, data: bytes) -> bytes | None:
+    """The payload of a cache file, or None when it is damaged or written by other code."""
+    head = len(magic) + 32
+    payload = data[head:]
+    if (len(data) < head or not data.startswith(magic) or data[len(magic):len(magic) + 16] != CODE_FINGERPRINT
+            or hashlib.sha256(payload).digest()[:16] != data[len(magic) + 16:head]):
+        return None
+    return payload
+
+
 def _path(cache_dir: Path, output_dir: Path) -> Path:
-    return cache_dir / f"stamp-{hashlib.sha256(str(output_dir.absolute()).encode()).hexdigest()[:16]}"
+    return cache_dir / f"stamp-{output_id(output_dir)}"
 
 
 def _folders(output_dir: Path, names: list[str]) -> tuple[tuple[str, int], ...] | None:
@@ -175,8 +195,8 @@ def load(cache_dir: Path, output_dir: Path) -> Stamp | None:
         data = _path(cache_dir, output_dir).read_bytes()
     except OSError:
         return None
-    payload = data[36:]
-    if data[:4] != _MAGIC or data[4:20] != CODE_FINGERPRINT or hashlib.sha256(payload).digest()[:16] != data[20:36]:
+    payload = unseal(_MAGIC, data)
+    if payload is None:
         return None
     try:
         import io
@@ -197,7 +217,7 @@ def save(cache_dir: Path, output_dir: Path, stamp: Stamp | None) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(_MAGIC + CODE_FINGERPRINT + hashlib.sha256(payload).digest()[:16] + payload)
+        temporary.write_bytes(seal(_MAGIC, payload))
         os.replace(temporary, path)
     except OSError:
         temporary.unlink(missing_ok=True)
@@ -206,7 +226,7 @@ def save(cache_dir: Path, output_dir: Path, stamp: Stamp | None) -> None:
 def make(scan_before: Scan, output_dir: Path, folder_names: list[str], now: datetime, until: datetime | None,
          pages: int, articles: int, warnings: tuple[str, ...]) -> Stamp | None:
     """The stamp of a build that just finished, or None when it cannot be trusted (a file changed too recently)."""
-    if scan_before.newest > scan_before.taken - _RACY_NS:
+    if scan_before.newest > scan_before.taken - RACY_NS:
         return None
     try:
         info = os.stat(output_dir)

@@ -15,11 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from broadsheet.cache import CODE_FINGERPRINT, Cache
+from broadsheet.cache import Cache
 from broadsheet.config import Config
 from broadsheet.links import resolve_links
 from broadsheet.model import Article, ListPage, ParsedArticle, Section, Site
 from broadsheet.output import Stage
+from broadsheet.stamp import CODE_FINGERPRINT
 from broadsheet.theme import StaticFile
 from broadsheet.views import View, shared_context, view_context
 
