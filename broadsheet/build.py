@@ -25,7 +25,7 @@ from broadsheet.cache import Cache, Manifest, PageRecord, Spare
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, parse_article, parse_date
 from broadsheet.errors import Problem, SiteError
-from broadsheet.fingerprints import Fingerprints, combine, files_digest, page_key
+from broadsheet.fingerprints import Fingerprints, combine, files_digest, listed_fields, page_key
 from broadsheet.model import Article, ParsedArticle
 from broadsheet.output import OutputFolder, find_collisions
 from broadsheet.pool import Item, Stalled, WorkerPool, default_jobs
@@ -293,7 +293,16 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                      fingerprints.of({k: v.output_path for k, v in static.items()}))
     reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now)}
     preview_now = now if options.preview else None
-    light = [fingerprints.of(view_inputs(site, config, view, preview_now)) for view in views]
+    digests: dict[tuple[int, frozenset[str] | None], bytes] = {}
+
+    def light(number: int, read: frozenset[str] = frozenset()) -> bytes:
+        """The digest of a view's inputs; the articles a page lists stand for the fields it read of them."""
+        view = views[number]
+        fields = None if view.shows_one_article else listed_fields(read)
+        digest = digests.get((number, fields))
+        if digest is None:
+            digest = digests[number, fields] = fingerprints.of(view_inputs(site, config, view, preview_now), fields)
+        return digest
 
     identity = output.identity()
     can_carry = identity is not None and identity == previous.output
@@ -305,7 +314,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     carry: list[str] = []
     for number, view in enumerate(views):
         known = previous.pages.get(view.output_path)
-        if can_carry and known and known.key == page_key(common, light[number], reads, known.reads):
+        if can_carry and known and known.key == page_key(common, light(number, known.reads), reads, known.reads):
             made[view.output_path] = known
             carry.append(view.output_path)
         else:
@@ -340,7 +349,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         sizes = {source: entry[0] for source, entry in index.sources.items()}
         numbers = {view.output_path: number for number, view in enumerate(views)}
         if spare is not None:  # pages the earlier output being updated already has as they are now
-            carry = [path for path in carry if not _same_page(spare.pages.get(path), common, light[numbers[path]], reads)]
+            carry = [path for path in carry if not _same_page(spare.pages.get(path), common, light, numbers[path], reads)]
         problems.update(dict.fromkeys(_render_pages(session.pool, setup, render, carry, made, common, reads, light,
                                                     sizes, numbers)))
         if any(not problem.warning for problem in problems):
@@ -422,8 +431,9 @@ def _identity(folder: Path) -> tuple[int, ...] | None:
     return (info.st_dev, info.st_ino, info.st_ctime_ns, info.st_mtime_ns) if stat.S_ISDIR(info.st_mode) else None
 
 
-def _same_page(record: PageRecord | None, common: bytes, light: bytes, reads: Mapping[str, bytes]) -> bool:
-    return record is not None and record.key == page_key(common, light, reads, record.reads)
+def _same_page(record: PageRecord | None, common: bytes, light: Callable[[int, frozenset[str]], bytes], number: int,
+               reads: Mapping[str, bytes]) -> bool:
+    return record is not None and record.key == page_key(common, light(number, record.reads), reads, record.reads)
 
 
 def _stat_pair(path: Path) -> tuple[int, int]:
@@ -432,11 +442,13 @@ def _stat_pair(path: Path) -> tuple[int, int]:
 
 
 def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[str],
-                  records: dict[str, PageRecord], common: bytes, reads: Mapping[str, bytes], light: list[bytes],
+                  records: dict[str, PageRecord], common: bytes, reads: Mapping[str, bytes],
+                  light: Callable[[int, frozenset[str]], bytes],
                   sizes: Mapping[str, int], numbers: Mapping[str, int]) -> list[Problem]:
     """Carry the unchanged pages over and render the others (views by number; `numbers` maps output paths to them),
     into the staging folder; note each rendered page's record; return the problems of all pages."""
     problems: dict[Problem, None] = {}
+    kinds_read: dict[frozenset[str], frozenset[str]] = {}
     views = setup.views
     # Carrying needs only the staging folder: a light setup, cheap to send where workers cannot be forked.
     light_setup = Setup(setup.site_dir, setup.config, setup.env_key, setup.cache_root, setup.stage)
@@ -454,7 +466,8 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
         elif isinstance(result, SiteError):
             problems.update(dict.fromkeys(result.problems))
         else:
-            records[views[number].output_path] = PageRecord(page_key(common, light[number], reads, result), result)
+            read = kinds_read.setdefault(result, result)  # one object for equal sets: a smaller index
+            records[views[number].output_path] = PageRecord(page_key(common, light(number, read), reads, read), read)
 
     if len(render) <= _IN_PROCESS:
         # A few pages (an edit): rendering them here costs less than starting workers; the Markdown, where time

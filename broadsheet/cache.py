@@ -78,7 +78,7 @@ class PageRecord:
     """How a page of the previous build was made: its key, and what it read besides its context."""
 
     key: bytes
-    reads: frozenset[str]  # "whole_site" (a section's articles), "now" (the build's moment)
+    reads: frozenset[str]  # "whole_site" (the articles of a section, tag or author), "now" (the build's moment)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from broadsheet.model import Article, Link, Neighbours, Section
+from broadsheet.model import Article, Link, Neighbours, Section, Term
 
 _SHARED = 8  # sequences longer than this are hashed once per build and stood for by their digest
+FIELD_READ = "field:"  # a page's read "field:title": it showed the title of the articles it lists ("field:*": more)
 
 
 def combine(*parts: bytes) -> bytes:
@@ -26,8 +27,8 @@ class Fingerprints:
     """Digests of template contexts within one build.
 
     An article stands for its parse key (its bytes, path, configuration and code), plus whatever fields a page
-    replaced (its neighbours); a section stands for its name and URL only, because a page that reads a section's
-    articles is keyed by the whole site instead. Long sequences shared by many pages are hashed once.
+    replaced (its neighbours); a section, tag or author stands for its name and URL only, because a page that
+    reads its articles is keyed by the whole site instead (see tasks.TrackedGroup). Long sequences shared by many pages are hashed once.
     """
 
     def __init__(self, articles: Iterable[tuple[str, Article]]):
@@ -36,13 +37,21 @@ class Fingerprints:
         for key, article in articles:
             self._keys[id(article)] = key.encode()
             self._parsed[article.source] = (article, key.encode())
+        self._memos: dict[frozenset[str] | None, dict[int, tuple[Any, bytes]]] = {}
         self._memo: dict[int, tuple[Any, bytes]] = {}
+        self._fields_read: frozenset[str] | None = None
         self._values: dict[Any, bytes] = {}
         self._fields: dict[type, tuple[str, ...]] = {}
         self._article_fields = tuple(f.name for f in dataclasses.fields(Article))
 
-    def of(self, value: Any) -> bytes:
-        """The digest of a value made of plain data, dataclasses, tuples, lists and dicts."""
+    def of(self, value: Any, fields_read: frozenset[str] | None = None) -> bytes:
+        """The digest of a value made of plain data, dataclasses, tuples, lists and dicts.
+
+        With `fields_read`, every article in it stands for those of its fields only (a list page's articles,
+        of which the page showed these fields; see listed_fields).
+        """
+        self._fields_read = fields_read
+        self._memo = self._memos.setdefault(fields_read, {})
         parts: list[bytes] = []
         self._feed(parts, value)
         return combine(*parts)
@@ -68,6 +77,8 @@ class Fingerprints:
             out.append(digest)
         elif isinstance(value, Section):
             out += (b"section", value.name.encode(), value.slug.encode(), value.url.encode())
+        elif isinstance(value, Term):
+            out += (b"term", value.kind.encode(), value.name.encode(), value.slug.encode(), value.url.encode())
         elif isinstance(value, (tuple, list)):
             if len(value) > _SHARED:
                 out.append(self._memoized(value))
@@ -114,6 +125,15 @@ class Fingerprints:
         return digest
 
     def _article(self, out: list[bytes], article: Article) -> None:
+        if self._fields_read is not None:
+            memo = self._memo.get(id(article))
+            if memo is None or memo[0] is not article:
+                parts = [b"listed"]
+                for name in sorted(self._fields_read):
+                    self._feed(parts, getattr(article, name))
+                memo = self._memo[id(article)] = (article, combine(*parts))
+            out.append(memo[1])
+            return
         key = self._keys.get(id(article))
         if key is not None:
             out += (b"article", key)
@@ -137,9 +157,16 @@ class Fingerprints:
         return self.of([(s, s.articles) for s in sections])
 
 
+def listed_fields(read: Iterable[str]) -> frozenset[str] | None:
+    """The fields a page read of the articles it lists, or None when it read more of them (a method)."""
+    fields = frozenset(name[len(FIELD_READ):] for name in read if name.startswith(FIELD_READ))
+    return None if "*" in fields else fields
+
+
 def page_key(common: bytes, context: bytes, reads: Mapping[str, bytes], read: Iterable[str] = ()) -> bytes:
-    """A page's key: what every page shares, its own context, and what else it read (the whole site, the moment)."""
-    return combine(common, context, *(name.encode() + reads[name] for name in sorted(read)))
+    """A page's key: what every page shares, its own context (its listed articles' fields read are in it), and
+    what else it read (the whole site, the moment)."""
+    return combine(common, context, *(name.encode() + reads.get(name, b"") for name in sorted(read)))
 
 
 def files_digest(folders: Iterable[Path]) -> bytes:

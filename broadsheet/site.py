@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.links import SOURCE_MARKER, check_links, resolve_links
-from broadsheet.model import Article, ListPage, Neighbours, Section, Site, Term
+from broadsheet.model import Article, Link, ListPage, Neighbours, Section, Site, Term
 from broadsheet.slugs import slugify
 from broadsheet.taxonomy import (
     ARCHIVE_PATH,
@@ -40,9 +40,10 @@ def reading_order(articles: Iterable[Article]) -> list[Article]:
     return sorted(articles, key=lambda a: (a.date.timestamp(), a.title.casefold(), a.title, a.slug, a.source))
 
 
-def find_neighbours(ordered: Sequence[Article]) -> dict[str, Neighbours]:
-    """Pair each article with the next older and next newer one in `ordered` (oldest first)."""
-    links = [a.link() for a in ordered]
+def find_neighbours(ordered: Sequence[Article], links: Mapping[str, Link] | None = None) -> dict[str, Neighbours]:
+    """Pair each article with the next older and next newer one in `ordered` (oldest first); `links` are the
+    articles' links by source, when already made."""
+    links = [links[a.source] for a in ordered] if links else [a.link() for a in ordered]
     return {
         article.source: Neighbours(links[i - 1] if i > 0 else None, links[i + 1] if i + 1 < len(links) else None)
         for i, article in enumerate(ordered)
@@ -139,13 +140,14 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime,
     news = reading_order(a for a in visible if a.kind == "article")
     pages = tuple(sorted((a for a in visible if a.kind == "page"), key=lambda a: a.source))
     newest_first = news[::-1]
+    links = {a.source: a.link() for a in news}  # one each, shared by neighbours and related articles
     sections = group_sections(newest_first, config)
     if config.navigation == "section":
         neighbours: dict[str, Neighbours] = {}
         for section in sections:
-            neighbours.update(find_neighbours(section.articles[::-1]))
+            neighbours.update(find_neighbours(section.articles[::-1], links))
     else:
-        neighbours = find_neighbours(news)
+        neighbours = find_neighbours(news, links)
     lists = paginate(config.title, "home", newest_first, "", config)
     for section in sections:
         lists += paginate(section.name, "section", section.articles, section.slug + "/", config, section)
@@ -168,7 +170,7 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime,
         raise SiteError(problems)
     menu, menu_warnings = build_menu(sections, pages, config)
     site = Site(tuple(newest_first), pages, neighbours, tuple(sections), tuple(lists), tuple(tags), tuple(authors),
-                tuple(build_archive(newest_first, config)), find_related(newest_first, config.related),
+                tuple(build_archive(newest_first, config)), find_related(newest_first, config.related, links),
                 tuple(menu), tuple(build_redirects(visible, config)), urls, tuple(warnings + menu_warnings))
     check_output_paths(site)
     return site

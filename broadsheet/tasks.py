@@ -17,8 +17,9 @@ from typing import Any, ClassVar
 
 from broadsheet.cache import Cache
 from broadsheet.config import Config
+from broadsheet.fingerprints import FIELD_READ
 from broadsheet.links import resolve_links
-from broadsheet.model import Article, ListPage, ParsedArticle, Section, Site
+from broadsheet.model import ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
 from broadsheet.output import Stage
 from broadsheet.stamp import CODE_FINGERPRINT
 from broadsheet.theme import StaticFile
@@ -66,7 +67,8 @@ class Setup:
 
 
 class _Reads:
-    """What the page being rendered read besides its context: "whole_site" (a section's articles), "now"."""
+    """What the page being rendered read besides its context: "whole_site" (the articles of a section, tag or
+    author), "now", and "field:NAME" for each field it read of the articles it lists (see TrackedArticle)."""
 
     names: ClassVar[set[str]] = set()
 
@@ -94,32 +96,63 @@ for _name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__has
     setattr(Moment, _name, lambda self, *args, _name=_name: getattr(Moment._plain(self), _name)(*args))
 
 
-class TrackedSection:
-    """A section as templates see it; reading `articles` is noted, since the page then shows the whole site."""
+class TrackedGroup:
+    """A section, tag or author as templates see it; reading its `articles` is noted, since the page then shows
+    the whole site (the group's own fields, its name and URL, are part of the page's context)."""
 
-    __slots__ = ("_section",)
+    __slots__ = ("_group",)
 
-    def __init__(self, section: Section):
-        self._section = section
+    def __init__(self, group: Section | Term):
+        self._group = group
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._section, name)
+        return getattr(self._group, name)
 
     @property
     def articles(self) -> tuple[Article, ...]:
-        """The section's articles, newest first."""
+        """The group's articles, newest first."""
         _Reads.names.add("whole_site")
-        return self._section.articles
+        return self._group.articles
 
 
-def _tracked(value: Any) -> Any:
-    """A context value with its sections tracked (see TrackedSection)."""
-    if isinstance(value, Section):
-        return TrackedSection(value)
-    if isinstance(value, ListPage) and value.section is not None:
-        return dataclasses.replace(value, section=TrackedSection(value.section))  # type: ignore[arg-type]
-    if isinstance(value, tuple) and value and isinstance(value[0], Section):
-        return tuple(TrackedSection(s) for s in value)
+_ARTICLE_FIELDS = frozenset(f.name for f in dataclasses.fields(Article))
+
+
+class TrackedArticle:
+    """An article in a list, as templates see it: the fields read are noted, so that the page depends on those
+    fields of its articles only (a body edit that leaves title, summary and reading time alone re-renders no list).
+    Reading anything else of it (a method) makes the page depend on the whole article."""
+
+    __slots__ = ("_article",)
+
+    def __init__(self, article: Article):
+        self._article = article
+
+    def __getattr__(self, name: str) -> Any:
+        _Reads.names.add(FIELD_READ + (name if name in _ARTICLE_FIELDS else "*"))
+        return getattr(self._article, name)
+
+
+def _listed(articles: tuple[Article, ...]) -> tuple[TrackedArticle, ...]:
+    return tuple(TrackedArticle(article) for article in articles)
+
+
+def _tracked(value: Any, listed: bool = False) -> Any:
+    """A context value with its sections, tags and authors tracked (see TrackedGroup), and with `listed`, the
+    articles it lists too (see TrackedArticle)."""
+    if isinstance(value, (Section, Term)):
+        return TrackedGroup(value)
+    if isinstance(value, ListPage):
+        return dataclasses.replace(value, section=_tracked(value.section), term=_tracked(value.term),
+                                   articles=_listed(value.articles) if listed else value.articles)
+    if listed and isinstance(value, ArchiveYear):
+        return dataclasses.replace(value, months=tuple(dataclasses.replace(month, articles=_listed(month.articles))
+                                                       for month in value.months))
+    if isinstance(value, tuple) and value:
+        if isinstance(value[0], (Section, Term)):
+            return tuple(TrackedGroup(group) for group in value)
+        if listed and isinstance(value[0], (Article, ArchiveYear)):
+            return tuple(_tracked(item, listed) for item in value) if isinstance(value[0], ArchiveYear) else _listed(value)
     return value
 
 
@@ -153,7 +186,8 @@ class Renderer:
         assert setup.site is not None and setup.stage is not None
         _Reads.names = set()
         context = view_context(setup.site, setup.config, view, self.body, self.preview_now)
-        full = {**self.shared, **{name: _tracked(value) for name, value in context.items()}}
+        listed = not view.shows_one_article
+        full = {**self.shared, **{name: _tracked(value, listed) for name, value in context.items()}}
         setup.stage.write(view.output_path, render_page(self.env, view.template, full, setup.site_dir))
         return frozenset(_Reads.names)
 

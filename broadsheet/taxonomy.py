@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
@@ -71,11 +71,13 @@ def build_archive(newest_first: Sequence[Article], config: Config) -> list[Archi
                         tuple(ms)) for year, ms in years.items()]
 
 
-def find_related(newest_first: Sequence[Article], limit: int) -> dict[str, tuple[Link, ...]]:
+def find_related(newest_first: Sequence[Article], limit: int,
+                 links: Mapping[str, Link] | None = None) -> dict[str, tuple[Link, ...]]:
     """Up to `limit` other articles per article: most shared tags, then same section, then newest; an article that
-    shares no tag is related only if it is in the same section."""
+    shares no tag is related only if it is in the same section. `links`: the articles' links by source, if made."""
     if limit <= 0:
         return {}
+    link = [links[a.source] for a in newest_first] if links else [a.link() for a in newest_first]
     # Sets of articles are Python ints used as bit sets (bit i: newest_first[i]), so a ranking costs a few dozen
     # operations on whole sets instead of a pass over every article sharing a tag.
     tag_sets = [frozenset(slugify(tag) for tag in article.tags) for article in newest_first]
@@ -94,7 +96,7 @@ def find_related(newest_first: Sequence[Article], limit: int) -> dict[str, tuple
         ranked = rankings.get(key)
         if ranked is None:
             ranked = rankings[key] = _rank(key[0], in_section[key[1]], tagged, limit + 1)
-        related[article.source] = tuple(newest_first[i].link() for i in ranked if i != index)[:limit]
+        related[article.source] = tuple(link[i] for i in ranked if i != index)[:limit]
     return related
 
 

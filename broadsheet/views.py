@@ -33,6 +33,11 @@ class View:
     index: int
     label: str  # the file named when the page fails: the article's source, else the output path
 
+    @property
+    def shows_one_article(self) -> bool:
+        """An article's or page's own page (which reads its article whole), rather than a page listing articles."""
+        return self.kind in ("article", "page")
+
 
 def site_views(site: Site, config: Config) -> list[View]:
     """Every page of the site, in a fixed order."""

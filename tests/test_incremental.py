@@ -165,6 +165,53 @@ def test_a_body_edit_rerenders_the_page_and_the_pages_that_show_its_summary(site
     assert 1 < result.rendered < 60
 
 
+def _rewritten_after(site: Path, edit: Callable[[], None]) -> set[str]:
+    """The pages a rebuild after `edit` wrote anew (a page carried over keeps its inode)."""
+    def inodes() -> dict[str, int]:
+        return {p.relative_to(site / "public").as_posix(): p.stat().st_ino
+                for p in (site / "public").rglob("*.html")}
+
+    before = inodes()
+    edit()
+    rebuild(site)
+    return {path for path, inode in inodes().items() if before.get(path) != inode}
+
+
+def _append(path: Path, text: str) -> Callable[[], None]:
+    return lambda: path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_list_pages_depend_only_on_the_fields_they_show_of_their_articles(tmp_path: Path) -> None:
+    site = sitegen.write_site(tmp_path / "site", 60)
+    build(options(site))
+    path = story(site, 5)
+    url = path.relative_to(site / "content").with_suffix("").as_posix() + "/index.html"
+    teaser = f'<h2 class="teaser-title"><a href="/{url.removesuffix("index.html")}">'
+    lists = {p.relative_to(site / "public").as_posix() for p in (site / "public").rglob("index.html")
+             if teaser in p.read_text(encoding="utf-8")}
+    assert any(p.startswith("tags/") for p in lists) and any(p.startswith("authors/") for p in lists)
+
+    # A sentence more changes neither its summary nor its reading time: its own page, and the tags and authors
+    # indexes (they count the articles of each) are all the pages rendered again (its feeds are, as they show bodies).
+    assert _rewritten_after(site, _append(path, "\nOne more sentence.\n")) == {
+        url, "tags/index.html", "authors/index.html"}
+    # 800 words more change its reading time, which lists show.
+    rewritten = _rewritten_after(site, _append(path, "\n" + "word " * 800 + "\n"))
+    assert rewritten >= lists | {url}
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+    # A theme whose lists show the word count: a sentence more now re-renders every list showing the article.
+    (site / "templates").mkdir()
+    theme = Path(__file__).resolve().parent.parent / "templates/list.html"
+    (site / "templates/list.html").write_text(theme.read_text(encoding="utf-8").replace(
+        "{{ item.reading_minutes }}", "{{ item.word_count }}"), encoding="utf-8")
+    rebuild(site)
+    rewritten = _rewritten_after(site, _append(path, "\nAnd another one.\n"))
+    assert lists <= rewritten
+    assert not {p for p in rewritten if p.startswith("archive/")}  # the archive shows dates and titles only
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
 def _damage(cache: Path, how: str) -> None:
     records = [*cache.glob("manifest-*"), *sorted((cache / "articles").rglob("*"))]
     for record in (r for r in records if r.is_file()):
