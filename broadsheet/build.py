@@ -63,13 +63,17 @@ class BuildSession:
     """What one build keeps for the next build of the same site: worker processes and the previous build's index.
 
     The CLI makes one per build. The preview server keeps one for its lifetime, passes it to every `build()`
-    and calls `close()` at exit; rebuilds then start no processes and read no index from disk.
+    and calls `close()` at exit; rebuilds then start no processes and read no index from disk. With
+    `defer_saves`, an index is written to disk only by `save()` (the preview server calls it once browsers
+    have been told to reload).
     """
 
-    def __init__(self, jobs: int | None = None):
+    def __init__(self, jobs: int | None = None, defer_saves: bool = False):
         self.pool = WorkerPool(jobs or default_jobs(), handle)
         self._previous: tuple[Path, Path, Manifest] | None = None  # cache root, output folder, index
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
+        self._defer_saves = defer_saves
+        self._unsaved: tuple[Cache, Path, Manifest] | None = None
 
     def cache(self, options: BuildOptions) -> Cache:
         """The cache for a build: the site's (or --cache-dir), or with --no-cache one that lives as long as the session."""
@@ -88,8 +92,16 @@ class BuildSession:
     def remember(self, cache: Cache, output_dir: Path, manifest: Manifest, persist: bool) -> None:
         """Keep a finished build's index for the next build (and on disk when the cache persists)."""
         self._previous = (cache.root, output_dir.absolute(), manifest)
-        if not persist:
+        self._unsaved = (cache, output_dir, manifest) if persist else None
+        if not self._defer_saves:
+            self.save()
+
+    def save(self) -> None:
+        """Write the last build's index to the cache folder, if it is not there yet (and prune the cache when due)."""
+        if self._unsaved is None:
             return
+        cache, output_dir, manifest = self._unsaved
+        self._unsaved = None
         prune = manifest.written > max(PRUNE_AFTER, len(manifest.sources))
         if prune:
             manifest.written = 0
@@ -98,7 +110,8 @@ class BuildSession:
             cache.prune({entry[3] for entry in manifest.sources.values()})
 
     def close(self) -> None:
-        """Stop the workers and remove a temporary cache."""
+        """Stop the workers and remove a temporary cache (an index not saved yet is dropped)."""
+        self._unsaved = None
         self.pool.close()
         if self._temporary is not None:
             self._temporary.cleanup()

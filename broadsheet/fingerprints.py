@@ -16,11 +16,15 @@ _SHARED = 8  # sequences longer than this are hashed once per build and stood fo
 FIELD_READ = "field:"  # a page's read "field:title": it showed the title of the articles it lists ("field:*": more)
 
 
-def combine(*parts: bytes) -> bytes:
-    """One digest of several byte strings."""
-    # marshal writes each string with its length, so that no two lists of parts give the same bytes; it does
-    # so in C, much faster than feeding the parts to the hash one by one.
-    return hashlib.blake2b(marshal.dumps(parts), digest_size=20).digest()
+_PLAIN = frozenset({str, bytes, int, float, bool, type(None)})
+
+
+def combine(*parts: bytes | str | int | float | None) -> bytes:
+    """One digest of several byte strings (or strings, numbers, None)."""
+    # marshal writes each part with its type and length, so that no two lists of parts give the same bytes; it
+    # does so in C, much faster than feeding the parts to the hash one by one. Version 2 never writes
+    # back-references, which would make the bytes depend on which equal parts are one object.
+    return hashlib.blake2b(marshal.dumps(parts, 2), digest_size=20).digest()
 
 
 class Fingerprints:
@@ -41,6 +45,8 @@ class Fingerprints:
         self._memo: dict[int, tuple[Any, bytes]] = {}
         self._fields_read: frozenset[str] | None = None
         self._values: dict[Any, bytes] = {}
+        self._links: dict[int, tuple[Link, bytes]] = {}
+        self._dates: dict[int, tuple[Any, tuple[str, str]]] = {}
         self._fields: dict[type, tuple[str, ...]] = {}
         self._article_fields = tuple(f.name for f in dataclasses.fields(Article))
 
@@ -52,33 +58,37 @@ class Fingerprints:
         """
         self._fields_read = fields_read
         self._memo = self._memos.setdefault(fields_read, {})
-        parts: list[bytes] = []
+        return self._digest(value)
+
+    def _digest(self, value: Any) -> bytes:
+        parts: list[Any] = []
         self._feed(parts, value)
         return combine(*parts)
 
-    def _feed(self, out: list[bytes], value: Any) -> None:
-        if isinstance(value, str):
-            out += (b"s", value.encode())
-        elif value is None or isinstance(value, (bool, int, float)):
-            out.append(repr(value).encode())
+    def _feed(self, out: list[Any], value: Any) -> None:
+        kind = type(value)
+        if kind in _PLAIN:
+            out.append(value)
+        elif kind is Article:
+            self._article(out, value)
+        elif kind is Link:
+            out.append(self._link(value))
         elif isinstance(value, (datetime, date)):
-            out += (b"d", value.isoformat().encode(), str(getattr(value, "tzinfo", None)).encode())
+            memo = self._dates.get(id(value))  # the same few date objects are in many pages' inputs
+            if memo is None or memo[0] is not value:
+                memo = self._dates[id(value)] = (value, (value.isoformat(), str(getattr(value, "tzinfo", None))))
+            out.append(memo[1])
         elif isinstance(value, Article):
             self._article(out, value)
-        elif isinstance(value, (Link, Neighbours)):
-            # Small values made afresh for each page that shows them (neighbours, related articles): equal
-            # values share one digest.
-            digest = self._values.get(value)
-            if digest is None:
-                parts: list[bytes] = [type(value).__qualname__.encode()]
-                for name in self._names(value):
-                    self._feed(parts, getattr(value, name))
-                digest = self._values[value] = combine(*parts)
-            out.append(digest)
+        elif isinstance(value, Link):
+            out.append(self._link(value))
+        elif isinstance(value, Neighbours):
+            out += (b"neighbours", self._link(value.older) if value.older else None,
+                    self._link(value.newer) if value.newer else None)
         elif isinstance(value, Section):
-            out += (b"section", value.name.encode(), value.slug.encode(), value.url.encode())
+            out += (b"section", value.name, value.slug, value.url)
         elif isinstance(value, Term):
-            out += (b"term", value.kind.encode(), value.name.encode(), value.slug.encode(), value.url.encode())
+            out += (b"term", value.kind, value.name, value.slug, value.url)
         elif isinstance(value, (tuple, list)):
             if len(value) > _SHARED:
                 out.append(self._memoized(value))
@@ -96,16 +106,30 @@ class Fingerprints:
             if memo is not None and memo[0] is value:
                 out.append(memo[1])
                 return
-            parts = [type(value).__qualname__.encode()]
+            parts = [type(value).__qualname__]
             for name in self._names(value):
                 self._feed(parts, getattr(value, name))
             digest = combine(*parts)
             self._memo[id(value)] = (value, digest)  # a list page, a term: often part of several pages' inputs
             out.append(digest)
         elif isinstance(value, (set, frozenset)):
-            out += (b"set", *sorted(self.of(v) for v in value))
+            out += (b"set", *sorted(self._digest(v) for v in value))
         else:
-            out += (b"repr", type(value).__qualname__.encode(), repr(value).encode())
+            out += (b"repr", type(value).__qualname__, repr(value))
+
+    def _link(self, link: Link) -> bytes:
+        # One link per article is shared by the pages that show it (as neighbour, as related article); links
+        # made afresh for a page share the digest of an equal one.
+        memo = self._links.get(id(link))
+        if memo is not None and memo[0] is link:
+            return memo[1]
+        digest = self._values.get(link)
+        if digest is None:
+            parts: list[Any] = []
+            self._feed(parts, (link.title, link.url, link.date, link.summary_html))
+            digest = self._values[link] = combine(b"link", *parts)
+        self._links[id(link)] = (link, digest)
+        return digest
 
     def _names(self, value: Any) -> tuple[str, ...]:
         names = self._fields.get(type(value))
@@ -140,7 +164,7 @@ class Fingerprints:
             return
         base = self._parsed.get(article.source)
         if base is None:  # not one of the build's articles: hash its fields
-            out.append(b"Article")
+            out.append("Article")
             for name in self._article_fields:
                 self._feed(out, getattr(article, name))
             return
@@ -149,7 +173,7 @@ class Fingerprints:
         for name in self._article_fields:
             mine = getattr(article, name)
             if mine is not getattr(base[0], name):
-                out.append(name.encode())
+                out.append(name)
                 self._feed(out, mine)
 
     def site(self, sections: Iterable[Section]) -> bytes:

@@ -149,7 +149,7 @@ class Preview:
         started = time.perf_counter()
         try:
             if self.session is None:
-                self.session = BuildSession(self.options.jobs)
+                self.session = BuildSession(self.options.jobs, defer_saves=True)
             result = build(self.options, self.session)
         except SiteError as error:
             self.problems = error.problems
@@ -162,6 +162,7 @@ class Preview:
             self.problems, self.has_site = (), True
             self.base_path = urlsplit(result.base_url).path or "/"
             self.events.publish(CSS if css_only else RELOAD)
+            self.session.save()  # after the browsers were told: writing the index does not delay the reload
             return Rebuild(changed, time.perf_counter() - started, summary=result.summary_line(),
                            warnings=result.warnings)
         self.events.publish(RELOAD)

@@ -213,7 +213,8 @@ def handle(setup: Setup, payload: tuple[Any, ...]) -> Any:
 
 def _parse(setup: Setup, source: str) -> tuple[str, ParsedArticle]:
     """Parse a content file, or take its parse from the cache; store new parses. Returns the record without its
-    body: the body stays in the cache until its page is rendered."""
+    body (the body stays in the cache until its page is rendered) and without the lines of its front matter but
+    the image's."""
     from broadsheet.content import parse_article
 
     data = (setup.site_dir / source).read_bytes()
@@ -223,6 +224,7 @@ def _parse(setup: Setup, source: str) -> tuple[str, ParsedArticle]:
     if parsed is None or parsed.article.source != source:
         parsed = parse_article(source, data, setup.config)
         cache.store_article(key, parsed)
-    return key, dataclasses.replace(parsed, body_html="")
+    # The index keeps what later stages use: the lead image's line, for a missing image's error.
+    return key, dataclasses.replace(parsed, body_html="", lines={k: v for k, v in parsed.lines.items() if k == "image"})
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from broadsheet.config import Config
@@ -31,11 +30,14 @@ def group_terms(kind: str, newest_first: Sequence[Article], names: Callable[[Art
     Two different names with one slug (one URL) raise a SiteError naming a file that uses each.
     """
     by_slug: dict[str, list[Article]] = {}
-    spellings: dict[str, Counter[str]] = {}
+    spellings: dict[str, dict[str, int]] = {}  # slug: {name as written: how many articles write it so}
     for article in newest_first:
         for slug, name in {slugify(name): name for name in names(article)}.items():
-            by_slug.setdefault(slug, []).append(article)
-            spellings.setdefault(slug, Counter())[name] += 1
+            if slug not in by_slug:
+                by_slug[slug], spellings[slug] = [], {}
+            by_slug[slug].append(article)
+            counts = spellings[slug]
+            counts[name] = counts.get(name, 0) + 1
     problems = []
     for slug, counts in spellings.items():
         if len(counts) > 1 and len({_spelling(name) for name in counts}) > 1:
