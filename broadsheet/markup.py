@@ -43,6 +43,7 @@ def is_safe_url(url: str, trusted: bool = True) -> bool:
 _SKIP_TYPOGRAPHY = frozenset({"code", "pre", "kbd", "samp", "script", "style", "math"})
 _OPENING_CONTEXT = frozenset("([{\u2018\u201c\u2014\u2013-/\u00a0")
 _SENTENCE_END = re.compile(r"(?<=[.!?\u2026])[\"'\u201d\u2019)]*\s+")
+_QUOTE = re.compile(r"[\"']")
 _DASHES = ((re.compile(r"(?<!-)---(?!-)"), "\u2014"), (re.compile(r"(?<!-)--(?!-)"), "\u2013"),
            (re.compile(r"\.\.\.|\. \. \."), "\u2026"))
 
@@ -59,8 +60,11 @@ class RenderedBody:
 
 def _smarten(text: str, before: str) -> str:
     """Typographic quotes, dashes and ellipses; `before` is the character preceding text."""
-    for pattern, replacement in _DASHES:
-        text = pattern.sub(replacement, text)
+    if "--" in text or ". ." in text or ".." in text:  # most runs of text have none: skip the three passes
+        for pattern, replacement in _DASHES:
+            text = pattern.sub(replacement, text)
+    if '"' not in text and "'" not in text:
+        return text
 
     def quote(match: re.Match[str]) -> str:
         i = match.start()
@@ -73,7 +77,7 @@ def _smarten(text: str, before: str) -> str:
             return "\u2018"
         return "\u2019"
 
-    return re.sub(r"[\"']", quote, text)
+    return _QUOTE.sub(quote, text)
 
 
 def _text_nodes(element: etree.Element) -> Iterator[tuple[etree.Element, str]]:
@@ -194,6 +198,31 @@ class NewsExtension(Extension):
             md.inlinePatterns.deregister("html")
 
 
+# The characters without which an inline pattern cannot match (tab expansion can make the two spaces of a line
+# break). A document lacking them all is converted without the pattern: each pattern is otherwise tried on every
+# run of text, most of a body's conversion time. Patterns not named here are always tried.
+_PATTERN_NEEDS = {
+    "backtick": ("`",), "escape": ("\\",), "footnote": ("[^",), "reference": ("[",), "link": ("[",),
+    "image_link": ("![",), "image_reference": ("![",), "short_reference": ("[",), "short_image_ref": ("![",),
+    "autolink": ("<",), "automail": ("<",), "html": ("<",), "entity": ("&",), "linebreak": ("  ", "\t"),
+    "em_strong": ("*", "_"), "em_strong2": ("_",), "not_strong": ("*", "_"),
+}
+
+
+class _InlinePatterns:
+    """A Markdown instance's inline patterns in order, and the ones a given document can need."""
+
+    def __init__(self, md: markdown.Markdown):
+        self._inline = md.treeprocessors["inline"]
+        names = {id(md.inlinePatterns[name]): name for name in _PATTERN_NEEDS if name in md.inlinePatterns}
+        self._ordered = [(_PATTERN_NEEDS.get(names.get(id(pattern), ""), ()), pattern) for pattern in md.inlinePatterns]
+
+    def use_for(self, text: str | None) -> None:
+        """Try only the patterns that can match in text from now on (all of them for None)."""
+        self._inline.inlinePatterns = [pattern for needs, pattern in self._ordered
+                                       if text is None or not needs or any(n in text for n in needs)]
+
+
 def _markdown(trusted: bool) -> markdown.Markdown:
     extensions = _TRUSTED_EXTENSIONS if trusted else _UNTRUSTED_EXTENSIONS
     return markdown.Markdown(extensions=[*extensions, NewsExtension(trusted=trusted)], output_format="html")
@@ -206,20 +235,22 @@ class MarkdownRenderer:
     summaries never are.
     """
 
-    def __init__(self, trusted_bodies: bool = True) -> None:
+    def __init__(self, trusted_bodies: bool = True, all_patterns: bool = False) -> None:
         self._body = _markdown(trusted_bodies)
         self._summary = _markdown(False)
+        self._patterns = {id(md): _InlinePatterns(md) for md in (self._body, self._summary)}
+        self._all_patterns = all_patterns  # try every inline pattern on every document (for tests)
 
-    @staticmethod
-    def _prepare(md: markdown.Markdown, source: str, base_path: str) -> _NewsTreeprocessor:
+    def _prepare(self, md: markdown.Markdown, text: str, source: str, base_path: str) -> _NewsTreeprocessor:
         md.reset()
+        self._patterns[id(md)].use_for(None if self._all_patterns else text)
         news: _NewsTreeprocessor = md.treeprocessors["broadsheet-news"]  # type: ignore[assignment]
         news.source, news.base_path, news.links = source, base_path, []
         return news
 
     def body(self, text: str, source: str = "", base_path: str = "/") -> RenderedBody:
         """Render an article body; links are rewritten relative to `source` (see links.rewrite_href)."""
-        news = self._prepare(self._body, source, base_path)
+        news = self._prepare(self._body, text, source, base_path)
         result = self._body.convert(text)
         return RenderedBody(result, tuple(news.paragraphs), news.word_count, tuple(news.links))
 
@@ -235,7 +266,7 @@ class MarkdownRenderer:
 
     def summary(self, text: str, source: str = "", base_path: str = "/") -> str:
         """Render a summary written in front matter (raw HTML is shown as text)."""
-        self._prepare(self._summary, source, base_path)
+        self._prepare(self._summary, text, source, base_path)
         return self._summary.convert(text)
 
 

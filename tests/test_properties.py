@@ -118,6 +118,24 @@ def test_random_markdown_renders_and_summaries_stay_safe(text: str) -> None:
                     assert not re.match(r"(javascript|vbscript|data):", target, re.IGNORECASE), body.html
 
 
+# Inline Markdown of every kind, and the characters that start it, mixed with plain words.
+INLINE = st.lists(st.one_of(st.sampled_from(
+    ["`", "``", "\\", "\\*", "[", "]", "](", "[^1]", "[^1]: note", "![", "<", ">", "<b>", "</b>", "<a@b.c>",
+     "<https://x.org/>", "&", "&amp;", "&#x41;", "*", "**", "_", "__", "  \n", "\t", "\n", "\n\n", "[x]: /y",
+     "*[HTML]: Hyper", "HTML", "~~~", "```", "> ", "- ", "1. ", "| a | b |\n|---|---|\n", "{: #id }", ":", "'", '"']),
+    st.text(alphabet="ab -.", max_size=6)), max_size=40).map("".join)
+
+
+@FAST
+@given(text=INLINE)
+def test_converting_with_only_the_inline_patterns_a_text_can_need_changes_nothing(text: str) -> None:
+    for trusted in (True, False):
+        pruned, every = MarkdownRenderer(trusted), MarkdownRenderer(trusted, all_patterns=True)
+        assert pruned.body(text) == every.body(text)
+        assert pruned.lead(text) == every.lead(text)
+        assert pruned.summary(text) == every.summary(text)
+
+
 def _collect(html: str) -> list[tuple[str, dict[str, str | None]]]:
     parser = _Tags()
     parser.feed(html)
