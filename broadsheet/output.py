@@ -87,18 +87,8 @@ class Stage:
         parent, _, name = output_path.rpartition("/")
         if name in ("", ".", "..") or "\0" in output_path:
             raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
-        if parent not in _verified[1]:
-            folder = (self.root / parent).resolve()
-            if not folder.is_relative_to(self.root):
-                raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except (FileExistsError, NotADirectoryError):
-                if not self.recycled:
-                    raise
-                self._clear_way(folder)  # a file of the earlier output where this build has a folder
-                folder.mkdir(parents=True, exist_ok=True)
-            _verified[1].add(parent)
+        if parent and parent not in _verified[1]:
+            self._make_folder(parent, output_path, writer)
         key = posixpath.normpath(output_path).casefold()
         if key in _written[1]:
             raise SiteError(Problem(writer, None, f"would overwrite /{output_path}, already written for "
@@ -108,13 +98,26 @@ class Stage:
         # checked once stays inside it.
         return (self.root / parent / name) if parent else (self.root / name)
 
-    def _clear_way(self, folder: Path) -> None:
-        for parent in (folder, *folder.parents):
-            if parent == self.root or not parent.is_relative_to(self.root):
-                return
-            if parent.is_file() or parent.is_symlink():
-                parent.unlink()
-                return
+    def _make_folder(self, parent: str, output_path: str, writer: str) -> None:
+        """Make a folder of the staging folder, one name at a time below folders already checked: each name is a
+        plain name, and what stands there is a real folder (not a link), so the folder is inside the staging one
+        without resolving its whole path."""
+        if any(name in ("", ".", "..") for name in parent.split("/")):  # an absolute path too: it starts with ""
+            raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
+        head = parent.rpartition("/")[0]
+        if head and head not in _verified[1]:
+            self._make_folder(head, output_path, writer)
+        folder = self.root / parent
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                if not self.recycled:
+                    raise SiteError(Problem(writer, None, f"refusing to write {output_path!r}: /{parent} is "
+                                            "not a folder")) from None
+                os.unlink(folder)  # a file (or link) of the earlier output where this build has a folder
+                os.mkdir(folder)
+        _verified[1].add(parent)
 
     def _fresh(self, target: Path) -> Path:
         """The target, with what an earlier output left there removed (see `recycled`)."""
