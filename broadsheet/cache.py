@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
+import hashlib
 import io
 import operator
 import os
@@ -108,6 +109,7 @@ class Manifest:
     folders: dict[str, int] = field(default_factory=dict)  # output folder: modification time after the last commit
     written: int = 0  # article records written since the cache was last pruned
     spare: Spare | None = None
+    shards: tuple[str, ...] = ()  # on disk only: the files `articles` is kept in (see Cache.save_manifest)
 
 
 for _cls in (PageRecord, Spare, Manifest):
@@ -123,8 +125,32 @@ def _load(path: Path, kind: type[T]) -> T | None:
     return value if isinstance(value, kind) else None
 
 
+# Index shards this process wrote or read whole, with their size and time then: the others are written anew.
+_sound_shards: dict[Path, tuple[int, int] | None] = {}
+
+
+def _file_state(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+def _remove_unused(entry: os.DirEntry[str], used: set[str], cutoff: float) -> int:
+    """Remove a cache file no index uses and older than cutoff; 1 if it was removed."""
+    try:
+        if entry.name not in used and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+            os.unlink(entry.path)
+            return 1
+    except OSError:
+        pass
+    return 0
+
+
 class Cache:
-    """A cache folder: `articles/<2 hex>/<key>` records and a `manifest-<hex>` per output folder."""
+    """A cache folder: `articles/<2 hex>/<key>` records, and per output folder a `manifest-<hex>` whose article
+    records are kept in `index/<hex>` shards."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -157,16 +183,51 @@ class Cache:
         shutil.rmtree(self.spare_path(output_dir), ignore_errors=True)
 
     def load_manifest(self, output_dir: Path) -> Manifest | None:
-        """The index of the previous build into output_dir, if a sound one is there."""
-        return _load(self._manifest_path(output_dir), Manifest)
+        """The index of the previous build into output_dir, if a sound one is there (with all its shards)."""
+        manifest = _load(self._manifest_path(output_dir), Manifest)
+        if manifest is None:
+            return None
+        sound = True
+        for name in manifest.shards:
+            shard = _load(self._shard_path(name), dict)
+            if shard is None:
+                self._shard_path(name).unlink(missing_ok=True)  # damaged or gone: written again by the next build
+                sound = False
+            else:
+                manifest.articles.update(shard)
+                _sound_shards[self._shard_path(name)] = _file_state(self._shard_path(name))
+        manifest.shards = ()
+        return manifest if sound else None
 
     def save_manifest(self, output_dir: Path, manifest: Manifest) -> None:
-        """Replace the index of builds into output_dir."""
-        self._write(self._manifest_path(output_dir), encode(manifest))
+        """Replace the index of builds into output_dir.
+
+        Its article records go into shards by the first two characters of their keys, each shard named by the
+        digest of its keys (a record is a function of its key): a build that parsed one file writes one small
+        shard, not the records of the whole site.
+        """
+        shards: dict[str, dict[str, ParsedArticle]] = {}
+        for key, record in manifest.articles.items():
+            shards.setdefault(key[:2], {})[key] = record
+        names = []
+        for prefix in sorted(shards):
+            shard = shards[prefix]
+            name = hashlib.sha256("\n".join(sorted(shard)).encode()).hexdigest()[:32]
+            path = self._shard_path(name)
+            state = _file_state(path)
+            if state is None or _sound_shards.get(path) != state:
+                self._write(path, encode(shard))
+                _sound_shards[path] = _file_state(path)
+            names.append(name)
+        self._write(self._manifest_path(output_dir), encode(dataclasses.replace(manifest, articles={},
+                                                                                 shards=tuple(names))))
+
+    def _shard_path(self, name: str) -> Path:
+        return self.root / "index" / name
 
     def prune(self, live: set[str]) -> int:
-        """Delete article records that no build into any output folder uses: not in `live` and not in any index
-        in this cache. A record younger than an hour is kept, since another build sharing the cache may
+        """Delete article records and index shards that no build into any output folder uses: not in `live` and
+        not in any index in this cache. A record younger than an hour is kept, since another build sharing the cache may
         have just written it. Returns how many records were deleted."""
         folder = self.root / "articles"
         if not folder.is_dir():
@@ -182,18 +243,17 @@ class Cache:
                 shutil.rmtree(self.root / path.name.replace("manifest-", "spare-", 1), ignore_errors=True)
             elif isinstance(other, Manifest):
                 used.update(entry[3] for entry in other.sources.values())
+                used.update(other.shards)
         cutoff = time.time() - PRUNE_GRACE
         deleted = 0
+        if (self.root / "index").is_dir():
+            for entry in os.scandir(self.root / "index"):
+                deleted += _remove_unused(entry, used, cutoff)
         for bucket in os.scandir(folder):
             if not bucket.is_dir(follow_symlinks=False):
                 continue
             for entry in os.scandir(bucket.path):
-                try:
-                    if entry.name not in used and entry.stat(follow_symlinks=False).st_mtime < cutoff:
-                        os.unlink(entry.path)
-                        deleted += 1
-                except OSError:
-                    pass
+                deleted += _remove_unused(entry, used, cutoff)
         return deleted
 
     def clear(self) -> None:

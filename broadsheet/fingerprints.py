@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import marshal
+import operator
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -44,10 +45,11 @@ class Fingerprints:
         self._memos: dict[frozenset[str] | None, dict[int, tuple[Any, bytes]]] = {}
         self._memo: dict[int, tuple[Any, bytes]] = {}
         self._fields_read: frozenset[str] | None = None
+        self._read_names: tuple[str, ...] = ()
         self._values: dict[Any, bytes] = {}
         self._links: dict[int, tuple[Link, bytes]] = {}
         self._dates: dict[int, tuple[Any, tuple[str, str]]] = {}
-        self._fields: dict[type, tuple[str, ...]] = {}
+        self._getters: dict[type, Any] = {}
         self._article_fields = tuple(f.name for f in dataclasses.fields(Article))
 
     def of(self, value: Any, fields_read: frozenset[str] | None = None) -> bytes:
@@ -57,6 +59,7 @@ class Fingerprints:
         of which the page showed these fields; see listed_fields).
         """
         self._fields_read = fields_read
+        self._read_names = tuple(sorted(fields_read or ()))
         self._memo = self._memos.setdefault(fields_read, {})
         return self._digest(value)
 
@@ -94,8 +97,7 @@ class Fingerprints:
                 out.append(self._memoized(value))
             else:
                 out.append(b"(%d" % len(value))
-                for item in value:
-                    self._feed(out, item)
+                self._feed_all(out, value)
         elif isinstance(value, Mapping):
             out.append(b"{%d" % len(value))
             for key, item in value.items():
@@ -107,8 +109,7 @@ class Fingerprints:
                 out.append(memo[1])
                 return
             parts = [type(value).__qualname__]
-            for name in self._names(value):
-                self._feed(parts, getattr(value, name))
+            self._feed_all(parts, self._fields_of(value))
             digest = combine(*parts)
             self._memo[id(value)] = (value, digest)  # a list page, a term: often part of several pages' inputs
             out.append(digest)
@@ -131,19 +132,31 @@ class Fingerprints:
         self._links[id(link)] = (link, digest)
         return digest
 
-    def _names(self, value: Any) -> tuple[str, ...]:
-        names = self._fields.get(type(value))
-        if names is None:
-            names = self._fields[type(value)] = tuple(f.name for f in dataclasses.fields(value))
-        return names
+    def _feed_all(self, out: list[Any], values: Iterable[Any]) -> None:
+        for item in values:  # the commonest kinds inline: this loop runs for every field of every page's inputs
+            kind = type(item)
+            if kind in _PLAIN:
+                out.append(item)
+            elif kind is Link:
+                out.append(self._link(item))
+            else:
+                self._feed(out, item)
+
+    def _fields_of(self, value: Any) -> tuple[Any, ...]:
+        """The values of a dataclass's fields, in order."""
+        getter = self._getters.get(type(value))
+        if getter is None:
+            names = [f.name for f in dataclasses.fields(value)]
+            get = operator.attrgetter(*names)
+            getter = self._getters[type(value)] = get if len(names) > 1 else (lambda v: (get(v),))
+        return getter(value)
 
     def _memoized(self, value: Any) -> bytes:
         memo = self._memo.get(id(value))
         if memo is not None and memo[0] is value:
             return memo[1]
         parts = [b"(%d" % len(value)]
-        for item in value:
-            self._feed(parts, item)
+        self._feed_all(parts, value)
         digest = combine(*parts)
         self._memo[id(value)] = (value, digest)
         return digest
@@ -153,8 +166,7 @@ class Fingerprints:
             memo = self._memo.get(id(article))
             if memo is None or memo[0] is not article:
                 parts = [b"listed"]
-                for name in sorted(self._fields_read):
-                    self._feed(parts, getattr(article, name))
+                self._feed_all(parts, [getattr(article, name) for name in self._read_names])
                 memo = self._memo[id(article)] = (article, combine(*parts))
             out.append(memo[1])
             return

@@ -213,7 +213,7 @@ def test_list_pages_depend_only_on_the_fields_they_show_of_their_articles(tmp_pa
 
 
 def _damage(cache: Path, how: str) -> None:
-    records = [*cache.glob("manifest-*"), *sorted((cache / "articles").rglob("*"))]
+    records = [*cache.glob("manifest-*"), *sorted((cache / "index").glob("*")), *sorted((cache / "articles").rglob("*"))]
     for record in (r for r in records if r.is_file()):
         data = record.read_bytes()
         if how == "truncated":
@@ -295,6 +295,11 @@ def test_pruning_keeps_what_any_output_uses_and_drops_the_rest(tmp_path: Path, m
     assert build(options(site)).parsed == 0
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
     assert_same_tree(read_tree(tmp_path / "other"), read_tree(site / "public"))
+    # The index shards of both outputs stay; those of earlier builds go.
+    cache = broadsheet.cache.Cache(site / ".broadsheet-cache")
+    cache.prune(set())
+    used = {name for path in cache.root.glob("manifest-*") for name in broadsheet.cache.decode(path.read_bytes()).shards}
+    assert used and {path.name for path in (cache.root / "index").iterdir()} == used
 
 
 def test_a_rerun_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:

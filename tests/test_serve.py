@@ -218,6 +218,7 @@ def test_an_edit_rebuilds_and_reloads(preview: Running) -> None:
     edit(preview.site / ARTICLE, TITLE, "A Corrected Headline")
     _, body = preview.page_after_reload(events, ARTICLE_URL, "<h1>A Corrected Headline</h1>")
     assert "<h1>A Corrected Headline</h1>" in body
+    settle(preview)  # browsers are told before the rebuild is reported (its index is saved in between)
     assert preview.rebuilds[-1].ok and preview.rebuilds[-1].changed == (ARTICLE,)
     assert preview.rebuilds[-1].line().startswith("Rebuilt in ")
     assert preview.rebuilds[-1].line().endswith(f" s — {ARTICLE} changed")
@@ -234,6 +235,7 @@ def test_a_broken_article_shows_the_error_over_the_last_good_page_until_fixed(pr
     assert 'id="broadsheet-error"' in body
     assert re.search(rf"{ARTICLE}:\d+: invalid front matter", body)  # file and line of the broken front matter
     assert f"<h1>{TITLE}</h1>" in body  # the last good page is still served underneath
+    settle(preview)
     assert not preview.rebuilds[-1].ok
     path.write_text(good, encoding="utf-8")
     _, body = preview.page_after_reload(events, ARTICLE_URL, "^(?!.*broadsheet-error)")
