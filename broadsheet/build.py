@@ -26,7 +26,7 @@ from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, parse_article, parse_date
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import Fingerprints, combine, files_digest, listed_fields, page_key
-from broadsheet.model import Article, ParsedArticle
+from broadsheet.model import Article, ParsedArticle, Site
 from broadsheet.output import OutputFolder, find_collisions
 from broadsheet.pool import Item, Stalled, WorkerPool, default_jobs
 from broadsheet.site import order_site
@@ -34,7 +34,8 @@ from broadsheet.sitemaps import NEWS_WINDOW
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
 from broadsheet.tasks import Renderer, Setup, env_key, handle, library_versions, parse_key
 from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir
-from broadsheet.views import View, news_files, shared_context, site_views, view_inputs
+from broadsheet.views import (View, articles_shown, news_files, shared_context, site_views, structure_of,
+                              view_inputs)
 
 _CARRY_CHUNK = 256  # files carried over per work item
 _IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
@@ -305,6 +306,10 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                      files_digest(templates), fingerprints.of(shared_context(site, config)),
                      fingerprints.of({k: v.output_path for k, v in static.items()}))
     reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now)}
+    index.common, index.read_digests = common, reads
+    index.published = tuple(a.source for a in (*site.articles, *site.pages))
+    unchanged = _unchanged_views(previous, index, site, views)
+    same_reads = {name for name, digest in reads.items() if previous.read_digests.get(name) == digest}
     preview_now = now if options.preview else None
     digests: dict[tuple[int, frozenset[str] | None], bytes] = {}
 
@@ -327,7 +332,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     carry: list[str] = []
     for number, view in enumerate(views):
         known = previous.pages.get(view.output_path)
-        if can_carry and known and known.key == page_key(common, light(number, known.reads), reads, known.reads):
+        if can_carry and known and (
+                (number in unchanged and all(name in same_reads for name in known.reads if name in reads))
+                or known.key == page_key(common, light(number, known.reads), reads, known.reads)):
             made[view.output_path] = known
             carry.append(view.output_path)
         else:
@@ -362,7 +369,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         sizes = {source: entry[0] for source, entry in index.sources.items()}
         numbers = {view.output_path: number for number, view in enumerate(views)}
         if spare is not None:  # pages the earlier output being updated already has as they are now
-            carry = [path for path in carry if not _same_page(spare.pages.get(path), common, light, numbers[path], reads)]
+            carry = [path for path in carry if not _same_page(spare.pages.get(path), made[path])]
         problems.update(dict.fromkeys(_render_pages(session.pool, setup, render, carry, made, common, reads, light,
                                                     sizes, numbers)))
         if any(not problem.warning for problem in problems):
@@ -394,6 +401,29 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     _keep_stamp(scan, options, cache, index, records, now, len(views), len(site.articles), warnings)
     return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                        config.base_url, warnings, parsed, len(render))
+
+
+def _unchanged_views(previous: Manifest, index: Manifest, site: Site, views: list[View]) -> set[int]:
+    """The views (by number) whose inputs are those of the previous build, found without taking their digests.
+
+    When what every page depends on, the published articles and the structural fields of every changed article
+    are as they were, the site has the same structure; then only the views showing a changed article (see
+    views.articles_shown) can differ. A view's reads (the whole site, the moment) are checked by the caller.
+    """
+    if not previous.common or previous.common != index.common or previous.published != index.published:
+        return set()
+    if previous.sources.keys() != index.sources.keys():
+        return set()
+    changed = set()
+    for source, entry in index.sources.items():
+        before = previous.sources[source][3]
+        if before != entry[3]:
+            was = previous.articles.get(before)
+            if was is None or structure_of(was.article) != structure_of(index.articles[entry[3]].article):
+                return set()
+            changed.add(source)
+    return {number for number, view in enumerate(views)
+            if not any(article.source in changed for article in articles_shown(site, view))}
 
 
 def next_change(articles: Iterable[Article], now: datetime) -> datetime | None:
@@ -444,9 +474,9 @@ def _identity(folder: Path) -> tuple[int, ...] | None:
     return (info.st_dev, info.st_ino, info.st_ctime_ns, info.st_mtime_ns) if stat.S_ISDIR(info.st_mode) else None
 
 
-def _same_page(record: PageRecord | None, common: bytes, light: Callable[[int, frozenset[str]], bytes], number: int,
-               reads: Mapping[str, bytes]) -> bool:
-    return record is not None and record.key == page_key(common, light(number, record.reads), reads, record.reads)
+def _same_page(kept: PageRecord | None, carried: PageRecord) -> bool:
+    """Whether the output being updated has a carried page as it is (its key is the one just checked)."""
+    return kept is not None and kept.key == carried.key
 
 
 def _stat_pair(path: Path) -> tuple[int, int]:

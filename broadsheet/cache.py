@@ -110,6 +110,9 @@ class Manifest:
     written: int = 0  # article records written since the cache was last pruned
     spare: Spare | None = None
     shards: tuple[str, ...] = ()  # on disk only: the files `articles` is kept in (see Cache.save_manifest)
+    common: bytes = b""  # what every page of the build depended on (see build._build)
+    read_digests: dict[str, bytes] = field(default_factory=dict)  # the digest of each of the pages' reads
+    published: tuple[str, ...] = ()  # the published articles and pages, in order
 
 
 for _cls in (PageRecord, Spare, Manifest):

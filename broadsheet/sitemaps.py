@@ -32,7 +32,7 @@ def _pages(site: Site, config: Config) -> Iterator[tuple[str, datetime | None]]:
     for listing in site.lists:
         yield listing.url, _modified(listing.articles)
     for article in site.articles:
-        yield article.url, _modified([article])
+        yield article.url, (article.updated or article.date) if article.date is not None else None
     for page in site.pages:
         yield page.url, page.updated or page.date
     yield config.base_path + ARCHIVE_PATH, _modified(site.articles)

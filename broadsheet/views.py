@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -74,6 +75,29 @@ def view_inputs(site: Site, config: Config, view: View, preview_now: datetime | 
     if view.kind == "list":
         return site.lists[view.index]
     return view_context(site, config, view, lambda source: "", preview_now)  # small pages: their context
+
+
+# The fields of an article that decide the site's structure (what is published, in which order, its lists,
+# neighbours, related articles, terms and redirects) and the link other pages show of it. The others (word count,
+# description, image…) show only on the pages that show the article itself: see articles_shown.
+STRUCTURAL_FIELDS = ("source", "kind", "slug", "title", "date", "draft", "expires", "authors", "section",
+                     "section_slug", "tags", "summary_html", "url", "permalink", "output_path", "aliases")
+structure_of = operator.attrgetter(*STRUCTURAL_FIELDS)
+
+
+def articles_shown(site: Site, view: View) -> tuple[Article, ...]:
+    """The articles whose fields a view's inputs hold (see view_inputs); any other article reaches the view only
+    through its structural fields (a link, its place in a list)."""
+    if view.kind == "article":
+        return (site.articles[view.index],)
+    if view.kind == "page":
+        return (site.pages[view.index],)
+    if view.kind == "list":
+        return site.lists[view.index].articles
+    if view.kind == "archive":
+        years = site.archive if view.index < 0 else (site.archive[view.index],)
+        return tuple(article for year in years for month in year.months for article in month.articles)
+    return ()
 
 
 def view_context(site: Site, config: Config, view: View, body: Callable[[str], Any],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from collections.abc import Callable
@@ -11,8 +12,12 @@ import pytest
 import sitegen
 from conftest import read_tree
 
-from broadsheet.build import BuildResult, BuildSession, build
-from broadsheet.config import BuildOptions
+from broadsheet.build import BuildResult, BuildSession, build, load_articles
+from broadsheet.config import BuildOptions, load_config
+from broadsheet.content import parse_date
+from broadsheet.model import Article, Section, Term
+from broadsheet.site import order_site
+from broadsheet.views import articles_shown, site_views, view_inputs
 
 ARTICLES = 240
 NOW = "2026-01-01T00:00"
@@ -131,6 +136,10 @@ def edit_config(site: Path) -> None:
                                     encoding="utf-8")
 
 
+def edit_updated(site: Path) -> None:
+    _edit(story(site, 80), r"^title: ", "updated: 2024-06-01T12:00:00+00:00\ntitle: ")
+
+
 def touch_without_change(site: Path) -> None:
     path = story(site, 70)
     path.write_bytes(path.read_bytes())
@@ -139,7 +148,7 @@ def touch_without_change(site: Path) -> None:
 EDITS: dict[str, Callable[[Path], None]] = {
     "body": edit_body, "title": edit_title, "date": edit_date, "tags": edit_tags, "delete": delete_article,
     "add": add_article, "rename": rename_article, "template": edit_template, "static": edit_static,
-    "config": edit_config, "touch": touch_without_change,
+    "config": edit_config, "updated": edit_updated, "touch": touch_without_change,
 }
 
 
@@ -148,7 +157,7 @@ def test_build_after_an_edit_equals_a_clean_build(site: Path, tmp_path: Path, ki
     EDITS[kind](site)
     result = rebuild(site)
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
-    if kind in ("body", "title", "tags", "touch"):
+    if kind in ("body", "title", "tags", "updated", "touch"):
         # Only what shows the article changes: itself, its neighbours, its list, tag, archive and related pages.
         assert result.parsed <= 1
         assert result.rendered < 60
@@ -210,6 +219,33 @@ def test_list_pages_depend_only_on_the_fields_they_show_of_their_articles(tmp_pa
     assert lists <= rewritten
     assert not {p for p in rewritten if p.startswith("archive/")}  # the archive shows dates and titles only
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
+def _articles_in(value: object, found: set[int]) -> None:
+    """The articles a view's inputs hold, as page digests see them (a section, tag or author by its name)."""
+    if isinstance(value, Article):
+        found.add(id(value))
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            _articles_in(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _articles_in(item, found)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, (Section, Term)):
+        for item in dataclasses.fields(value):
+            _articles_in(getattr(value, item.name), found)
+
+
+def test_every_article_a_view_holds_is_one_it_shows(site: Path) -> None:
+    # The rebuild that keys only the views showing a changed article relies on this (see build._unchanged_views).
+    config = load_config(site)
+    ordered = order_site((p.article for p in load_articles(site, config)), config, parse_date(NOW, config.zone))
+    views = site_views(ordered, config)
+    assert {view.kind for view in views} >= {"article", "page", "list", "terms", "archive", "404"}
+    for view in views:
+        found: set[int] = set()
+        _articles_in(view_inputs(ordered, config, view), found)
+        assert found <= {id(article) for article in articles_shown(ordered, view)}, view
 
 
 def _damage(cache: Path, how: str) -> None:

@@ -90,7 +90,8 @@ class _Tags(HTMLParser):
 _SUMMARY_TAGS = {"p", "a", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote", "h1", "h2", "h3", "h4",
                  "h5", "h6", "hr", "br", "img", "table", "thead", "tbody", "tr", "th", "td", "dl", "dt", "dd",
                  "abbr", "sup", "div", "span", "del", "ins", "small"}
-_SAFE_LINK = re.compile(r"^(https?:|mailto:|[^:]*$|[^:]*[/?#])", re.IGNORECASE)
+# Safe: no scheme at all (a relative URL, such as "> x:y" or "a/b:c"), or http, https or mailto.
+_SAFE_LINK = re.compile(r"^((?![a-z][a-z0-9+.-]*:)|https?:|mailto:)", re.IGNORECASE)
 
 
 @FAST
