@@ -200,9 +200,10 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
     stats: dict[str, tuple[int, int, int]] = {}
     items: list[Item] = []
     problems: dict[str, list[Problem]] = {}
+    root = str(site_dir)
     for source in discover_sources(site_dir):
         try:
-            info = os.stat(site_dir / source)
+            info = os.stat(f"{root}/{source}")  # (a Path per file costs more than the stat)
         except OSError as error:
             problems[source] = [Problem(source, None, f"cannot be read: {error.strerror}")]
             continue
@@ -275,7 +276,12 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
 
     # On a problem, carry on with what did work, so that one failed build lists every problem at once.
     keyed, index, parsed, failures = gather_articles(site_dir, config, previous, session.pool, cache)
-    index.written = previous.written + parsed
+    if not previous.env_key:  # a first build: nothing in the cache is old
+        index.written = 0
+    elif previous.env_key != index.env_key:  # new code or configuration: the old records are garbage, prune now
+        index.written = max(PRUNE_AFTER, len(index.sources)) + 1
+    else:
+        index.written = previous.written + parsed
     records = [record for _, record in keyed]
     problems: dict[Problem, None] = dict.fromkeys(failures)
     try:

@@ -323,10 +323,13 @@ def test_pruning_keeps_what_any_output_uses_and_drops_the_rest(tmp_path: Path, m
     build(options(site, tmp_path / "other"))  # a second output sharing the cache, e.g. the preview server's
     assert len(list(records.rglob("*"))) - len(list(records.iterdir())) == 12
     edit_body(site)
-    build(options(site))  # prunes: the first version is still used by the other output
+    build(options(site))
     edit_body(site)
-    build(options(site))  # prunes the second version, which no output uses
-    assert len([p for p in records.rglob("*") if p.is_file()]) == 14  # 12 articles, the other output's version, the new one
+    build(options(site))
+    assert len([p for p in records.rglob("*") if p.is_file()]) == 14
+    # The first version is still used by the other output; the second by none.
+    broadsheet.cache.Cache(site / ".broadsheet-cache").prune(set())
+    assert len([p for p in records.rglob("*") if p.is_file()]) == 13
     build(options(site, tmp_path / "other"))
     assert build(options(site)).parsed == 0
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
@@ -336,6 +339,23 @@ def test_pruning_keeps_what_any_output_uses_and_drops_the_rest(tmp_path: Path, m
     cache.prune(set())
     used = {name for path in cache.root.glob("manifest-*") for name in broadsheet.cache.decode(path.read_bytes()).shards}
     assert used and {path.name for path in (cache.root / "index").iterdir()} == used
+
+
+def test_a_build_with_another_configuration_prunes_the_old_records(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import broadsheet.cache
+
+    monkeypatch.setattr(broadsheet.cache, "PRUNE_GRACE", -60.0)
+    site = sitegen.write_site(tmp_path / "site", 12)
+    records = site / ".broadsheet-cache/articles"
+    build(options(site))
+    edit_body(site)
+    build(options(site))  # no pruning yet: one old record
+    assert len([p for p in records.rglob("*") if p.is_file()]) == 13
+    edit_config(site)
+    assert build(options(site)).parsed == 12
+    assert len([p for p in records.rglob("*") if p.is_file()]) == 12  # those of the old configuration are gone
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
 
 
 def test_a_rerun_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
