@@ -34,8 +34,8 @@ from broadsheet.sitemaps import NEWS_WINDOW
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
 from broadsheet.tasks import Renderer, Setup, env_key, handle, library_versions, parse_key
 from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir
-from broadsheet.views import (View, articles_shown, news_files, shared_context, site_views, structure_of,
-                              view_inputs)
+from broadsheet.views import (View, articles_shown, news_files, scheduled_articles, shared_context, site_views,
+                              structure_of, view_inputs)
 
 _CARRY_CHUNK = 256  # files carried over per work item
 _IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
@@ -313,10 +313,11 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                      fingerprints.of({k: v.output_path for k, v in static.items()}))
     reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now)}
     index.common, index.read_digests = common, reads
+    preview_now = now if options.preview else None
     index.published = tuple(a.source for a in (*site.articles, *site.pages))
+    index.scheduled = scheduled_articles(site, preview_now)
     unchanged = _unchanged_views(previous, index, site, views)
     same_reads = {name for name, digest in reads.items() if previous.read_digests.get(name) == digest}
-    preview_now = now if options.preview else None
     digests: dict[tuple[int, frozenset[str] | None], bytes] = {}
 
     def light(number: int, read: frozenset[str] = frozenset()) -> bytes:
@@ -414,13 +415,13 @@ def _unchanged_views(previous: Manifest, index: Manifest, site: Site, views: lis
 
     When what every page depends on, the published articles and the structural fields of every changed article
     are as they were, the site has the same structure; then only the views showing a changed article (see
-    views.articles_shown) can differ. A view's reads (the whole site, the moment) are checked by the caller.
+    views.articles_shown), or one whose "scheduled" state in a preview changed, can differ. A view's reads (the whole site, the moment) are checked by the caller.
     """
     if not previous.common or previous.common != index.common or previous.published != index.published:
         return set()
     if previous.sources.keys() != index.sources.keys():
         return set()
-    changed = set()
+    changed = set(previous.scheduled).symmetric_difference(index.scheduled)  # a preview's moment passed their date
     for source, entry in index.sources.items():
         before = previous.sources[source][3]
         if before != entry[3]:

@@ -113,6 +113,7 @@ class Manifest:
     common: bytes = b""  # what every page of the build depended on (see build._build)
     read_digests: dict[str, bytes] = field(default_factory=dict)  # the digest of each of the pages' reads
     published: tuple[str, ...] = ()  # the published articles and pages, in order
+    scheduled: tuple[str, ...] = ()  # the articles a preview showed as scheduled
 
 
 for _cls in (PageRecord, Spare, Manifest):

@@ -151,8 +151,10 @@ def _tracked(value: Any, listed: bool = False) -> Any:
     if isinstance(value, tuple) and value:
         if isinstance(value[0], (Section, Term)):
             return tuple(TrackedGroup(group) for group in value)
-        if listed and isinstance(value[0], (Article, ArchiveYear)):
-            return tuple(_tracked(item, listed) for item in value) if isinstance(value[0], ArchiveYear) else _listed(value)
+        if listed and isinstance(value[0], Article):
+            return _listed(value)
+        if listed and isinstance(value[0], ArchiveYear):
+            return tuple(_tracked(year, listed) for year in value)
     return value
 
 

@@ -57,6 +57,12 @@ def _scheduled(article: Article, preview_now: datetime | None) -> bool:
     return preview_now is not None and article.date is not None and article.date > preview_now
 
 
+def scheduled_articles(site: Site, preview_now: datetime | None) -> tuple[str, ...]:
+    """The articles a preview shows as scheduled (dated after its moment), by source: the one input of a page that
+    time alone changes."""
+    return tuple(article.source for article in site.articles if _scheduled(article, preview_now))
+
+
 def link_targets(site: Site, article: Article) -> tuple[str | None, ...]:
     """The URLs of the content files an article's body links to (None: not published): what its body depends on
     besides its own text."""

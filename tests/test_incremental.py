@@ -6,6 +6,7 @@ import dataclasses
 import re
 import shutil
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -246,6 +247,25 @@ def test_every_article_a_view_holds_is_one_it_shows(site: Path) -> None:
         found: set[int] = set()
         _articles_in(view_inputs(ordered, config, view), found)
         assert found <= {id(article) for article in articles_shown(ordered, view)}, view
+
+
+def test_a_preview_rebuilt_once_a_scheduled_date_passed_drops_the_scheduled_banner(tmp_path: Path) -> None:
+    site = sitegen.write_site(tmp_path / "site", 30)
+    path, text = sitegen.article_text(99, start=datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc))
+    (site / path).write_text(text, encoding="utf-8")
+    page = site / "public" / Path(path).relative_to("content").with_suffix("") / "index.html"
+
+    def preview(now: str, output: Path | None = None, **extra: object) -> BuildOptions:
+        return BuildOptions(site_dir=site, output_dir=output or site / "public", now=now, preview=True, future=True,
+                            **extra)  # type: ignore[arg-type]
+
+    build(preview("2026-01-01T00:00"))
+    assert "Scheduled for" in page.read_text(encoding="utf-8")
+    result = build(preview("2026-06-01T00:00"))  # nothing changed but the moment
+    assert "Scheduled for" not in page.read_text(encoding="utf-8")
+    assert result.rendered < result.pages
+    build(preview("2026-06-01T00:00", tmp_path / "clean", no_cache=True))
+    assert_same_tree(read_tree(site / "public"), read_tree(tmp_path / "clean"))
 
 
 def _damage(cache: Path, how: str) -> None:
