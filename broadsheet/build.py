@@ -34,8 +34,16 @@ from broadsheet.sitemaps import NEWS_WINDOW
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
 from broadsheet.tasks import Renderer, Setup, env_key, handle, library_versions, parse_key
 from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir
-from broadsheet.views import (View, articles_shown, news_files, scheduled_articles, shared_context, site_views,
-                              structure_of, view_inputs)
+from broadsheet.views import (
+    View,
+    articles_shown,
+    news_files,
+    scheduled_articles,
+    shared_context,
+    site_views,
+    structure_of,
+    view_inputs,
+)
 
 _CARRY_CHUNK = 256  # files carried over per work item
 _IN_PROCESS = 32  # up to this many pages are rendered in the build's own process

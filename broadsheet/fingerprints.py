@@ -20,7 +20,7 @@ FIELD_READ = "field:"  # a page's read "field:title": it showed the title of the
 _PLAIN = frozenset({str, bytes, int, float, bool, type(None)})
 
 
-def combine(*parts: bytes | str | int | float | None) -> bytes:
+def combine(*parts: bytes | str | float | None) -> bytes:
     """One digest of several byte strings (or strings, numbers, None)."""
     # marshal writes each part with its type and length, so that no two lists of parts give the same bytes; it
     # does so in C, much faster than feeding the parts to the hash one by one. Version 2 never writes
