@@ -423,7 +423,8 @@ def _unchanged_views(previous: Manifest, index: Manifest, site: Site, views: lis
 
     When what every page depends on, the published articles and the structural fields of every changed article
     are as they were, the site has the same structure; then only the views showing a changed article (see
-    views.articles_shown), or one whose "scheduled" state in a preview changed, can differ. A view's reads (the whole site, the moment) are checked by the caller.
+    views.articles_shown), or one whose "scheduled" state in a preview changed, can differ. A view's reads (the
+    whole site, the moment) are checked by the caller.
     """
     if not previous.common or previous.common != index.common or previous.published != index.published:
         return set()

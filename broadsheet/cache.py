@@ -231,8 +231,8 @@ class Cache:
 
     def prune(self, live: set[str]) -> int:
         """Delete article records and index shards that no build into any output folder uses: not in `live` and
-        not in any index in this cache. A record younger than an hour is kept, since another build sharing the cache may
-        have just written it. Returns how many records were deleted."""
+        not in any index in this cache. A file younger than an hour is kept, since another build sharing the cache
+        may have just written it. Returns how many files were deleted."""
         folder = self.root / "articles"
         if not folder.is_dir():
             return 0

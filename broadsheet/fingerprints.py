@@ -33,7 +33,8 @@ class Fingerprints:
 
     An article stands for its parse key (its bytes, path, configuration and code), plus whatever fields a page
     replaced (its neighbours); a section, tag or author stands for its name and URL only, because a page that
-    reads its articles is keyed by the whole site instead (see tasks.TrackedGroup). Long sequences shared by many pages are hashed once.
+    reads its articles is keyed by the whole site instead (see tasks.TrackedGroup). Long sequences shared by many
+    pages are hashed once.
     """
 
     def __init__(self, articles: Iterable[tuple[str, Article]]):
@@ -48,7 +49,7 @@ class Fingerprints:
         self._read_names: tuple[str, ...] = ()
         self._values: dict[Any, bytes] = {}
         self._links: dict[int, tuple[Link, bytes]] = {}
-        self._dates: dict[int, tuple[Any, tuple[str, str]]] = {}
+        self._dates: dict[int, tuple[Any, tuple[Any, ...]]] = {}
         self._getters: dict[type, Any] = {}
         self._article_fields = tuple(f.name for f in dataclasses.fields(Article))
 
@@ -69,12 +70,11 @@ class Fingerprints:
         return combine(*parts)
 
     def _feed(self, out: list[Any], value: Any) -> None:
-        kind = type(value)
-        if kind in _PLAIN:
+        if type(value) in _PLAIN:
             out.append(value)
-        elif kind is Article:
+        elif isinstance(value, Article):
             self._article(out, value)
-        elif kind is Link:
+        elif isinstance(value, Link):
             out.append(self._link(value))
         elif isinstance(value, (datetime, date)):
             memo = self._dates.get(id(value))  # the same few date objects are in many pages' inputs
@@ -84,10 +84,6 @@ class Fingerprints:
                 memo = self._dates[id(value)] = (value, (type(value).__name__, value.__reduce__()[1][0],
                                                          str(getattr(value, "tzinfo", None))))
             out.append(memo[1])
-        elif isinstance(value, Article):
-            self._article(out, value)
-        elif isinstance(value, Link):
-            out.append(self._link(value))
         elif isinstance(value, Neighbours):
             out += (b"neighbours", self._link(value.older) if value.older else None,
                     self._link(value.newer) if value.newer else None)
@@ -164,7 +160,7 @@ class Fingerprints:
         self._memo[id(value)] = (value, digest)
         return digest
 
-    def _article(self, out: list[bytes], article: Article) -> None:
+    def _article(self, out: list[Any], article: Article) -> None:
         if self._fields_read is not None:
             memo = self._memo.get(id(article))
             if memo is None or memo[0] is not article:

@@ -269,7 +269,8 @@ def test_a_preview_rebuilt_once_a_scheduled_date_passed_drops_the_scheduled_bann
 
 
 def _damage(cache: Path, how: str) -> None:
-    records = [*cache.glob("manifest-*"), *sorted((cache / "index").glob("*")), *sorted((cache / "articles").rglob("*"))]
+    records = [*cache.glob("manifest-*"), *sorted((cache / "index").glob("*")),
+               *sorted((cache / "articles").rglob("*"))]
     for record in (r for r in records if r.is_file()):
         data = record.read_bytes()
         if how == "truncated":
