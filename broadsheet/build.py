@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 import tempfile
@@ -35,6 +36,7 @@ from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
 from broadsheet.tasks import Renderer, Setup, env_key, handle, library_versions, parse_key
 from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir
 from broadsheet.views import (
+    STRUCTURAL_FIELDS,
     View,
     articles_shown,
     news_files,
@@ -194,28 +196,33 @@ def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> 
     return problems
 
 
-def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: WorkerPool,
-                    cache: Cache) -> tuple[list[tuple[str, ParsedArticle]], Manifest, int, list[Problem]]:
+def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: WorkerPool, cache: Cache,
+                    scan: stamp.Scan | None = None) -> tuple[list[tuple[str, ParsedArticle]], Manifest, int, list[Problem]]:
     """Every content file that parses, as (parse key, record without its body) in source order; the new index of
     the sources; how many files were parsed (not taken from the cache); and the problems of the others.
 
-    Files are parsed in the workers, under their time budgets; the parent reads only what changed.
+    Files are parsed in the workers, under their time budgets; the parent reads only what changed. The sizes,
+    times and inodes of the files are the `scan`'s, when the build took one.
     """
     prefix = env_key(config)
     same_env = previous.env_key == prefix
-    scanned = time.time_ns()
+    scanned = scan.taken if scan else time.time_ns()
+    known_stats = scan.content if scan else {}
     found: dict[str, tuple[str, ParsedArticle]] = {}
     stats: dict[str, tuple[int, int, int]] = {}
     items: list[Item] = []
     problems: dict[str, list[Problem]] = {}
     root = str(site_dir)
     for source in discover_sources(site_dir):
-        try:
-            info = os.stat(f"{root}/{source}")  # (a Path per file costs more than the stat)
-        except OSError as error:
-            problems[source] = [Problem(source, None, f"cannot be read: {error.strerror}")]
-            continue
-        stats[source] = (info.st_size, info.st_mtime_ns, info.st_ino)
+        state = known_stats.get(source)
+        if state is None:
+            try:
+                info = os.stat(f"{root}/{source}")  # (a Path per file costs more than the stat)
+            except OSError as error:
+                problems[source] = [Problem(source, None, f"cannot be read: {error.strerror}")]
+                continue
+            state = (info.st_size, info.st_mtime_ns, info.st_ino)
+        stats[source] = state
         known = previous.sources.get(source) if same_env else None
         if known and known[3] in previous.articles:
             if known[:3] == stats[source] and known[1] < previous.scanned - stamp.RACY_NS:
@@ -228,7 +235,7 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
             if key in previous.articles:
                 found[source] = (key, previous.articles[key])
                 continue
-        items.append(Item(source, render_budget(config, info.st_size), ("parse", source)))
+        items.append(Item(source, render_budget(config, state[0]), ("parse", source)))
     setup = Setup(site_dir, config, prefix, cache.root)
     for item, result in pool.run(setup, items):
         if isinstance(result, Stalled):
@@ -265,10 +272,18 @@ def build(options: BuildOptions, session: BuildSession | None = None, scan: stam
     """
     if scan is None and not options.no_cache and not options.preview:
         scan = stamp.scan(options, default_theme_dir())
-    if session is None:
-        with BuildSession(options.jobs) as own:
-            return _build(options, own, scan)
-    return _build(options, session, scan)
+    # The build holds the index of every article for its whole length, and makes few reference cycles: the cycle
+    # collector would walk those objects again and again (a fifth of a re-run at 10,000 articles) to free nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if session is None:
+            with BuildSession(options.jobs) as own:
+                return _build(options, own, scan)
+        return _build(options, session, scan)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None) -> BuildResult:
@@ -283,7 +298,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     previous = session.previous(cache, options.output_dir)
 
     # On a problem, carry on with what did work, so that one failed build lists every problem at once.
-    keyed, index, parsed, failures = gather_articles(site_dir, config, previous, session.pool, cache)
+    keyed, index, parsed, failures = gather_articles(site_dir, config, previous, session.pool, cache, scan)
     if not previous.env_key:  # a first build: nothing in the cache is old
         index.written = 0
     elif previous.env_key != index.env_key:  # new code or configuration: the old records are garbage, prune now
@@ -292,13 +307,14 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         index.written = previous.written + parsed
     records = [record for _, record in keyed]
     problems: dict[Problem, None] = dict.fromkeys(failures)
+    index.related = dict(previous.related)
     try:
-        site = order_site((r.article for r in records), config, now, options.drafts, options.future)
+        site = order_site((r.article for r in records), config, now, options.drafts, options.future, index.related)
     except SiteError as error:  # URL collisions: render without the files that claimed a taken URL
         problems.update(dict.fromkeys(error.problems))
         clashing = {problem.path for problem in error.problems}
         site = order_site((r.article for r in records if r.article.source not in clashing), config, now,
-                          options.drafts, options.future)
+                          options.drafts, options.future, index.related)
     static = collect_static(site_dir)
     warnings = tuple(w for r in records for w in r.warnings) + site.warnings
     if options.strict:
@@ -319,12 +335,14 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     common = combine(CODE_FINGERPRINT, library_versions(), repr((config, options.preview)).encode(),
                      files_digest(templates), fingerprints.of(shared_context(site, config)),
                      fingerprints.of({k: v.output_path for k, v in static.items()}))
-    reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now)}
+    reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now),
+             "counts": fingerprints.of([(group.url, group.count) for group in (*site.sections, *site.tags,
+                                                                                 *site.authors)])}
     index.common, index.read_digests = common, reads
     preview_now = now if options.preview else None
     index.published = tuple(a.source for a in (*site.articles, *site.pages))
     index.scheduled = scheduled_articles(site, preview_now)
-    unchanged = _unchanged_views(previous, index, site, views)
+    unchanged, listing_changed = _unchanged_views(previous, index, site, views)
     same_reads = {name for name, digest in reads.items() if previous.read_digests.get(name) == digest}
     digests: dict[tuple[int, frozenset[str] | None], bytes] = {}
 
@@ -348,7 +366,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     for number, view in enumerate(views):
         known = previous.pages.get(view.output_path)
         if can_carry and known and (
-                (number in unchanged and all(name in same_reads for name in known.reads if name in reads))
+                (number in unchanged or (number in listing_changed and _reads_structure_only(known.reads)))
+                and all(name in same_reads for name in known.reads if name in reads)
                 or known.key == page_key(common, light(number, known.reads), reads, known.reads)):
             made[view.output_path] = known
             carry.append(view.output_path)
@@ -418,8 +437,10 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                        config.base_url, warnings, parsed, len(render))
 
 
-def _unchanged_views(previous: Manifest, index: Manifest, site: Site, views: list[View]) -> set[int]:
-    """The views (by number) whose inputs are those of the previous build, found without taking their digests.
+def _unchanged_views(previous: Manifest, index: Manifest, site: Site, views: list[View]) -> tuple[set[int], set[int]]:
+    """The views (by number) whose inputs are those of the previous build, found without taking their digests;
+    and the list pages among the others, which are unchanged too if they read only structural fields of their
+    articles (see STRUCTURAL_FIELDS).
 
     When what every page depends on, the published articles and the structural fields of every changed article
     are as they were, the site has the same structure; then only the views showing a changed article (see
@@ -427,19 +448,32 @@ def _unchanged_views(previous: Manifest, index: Manifest, site: Site, views: lis
     whole site, the moment) are checked by the caller.
     """
     if not previous.common or previous.common != index.common or previous.published != index.published:
-        return set()
+        return set(), set()
     if previous.sources.keys() != index.sources.keys():
-        return set()
+        return set(), set()
     changed = set(previous.scheduled).symmetric_difference(index.scheduled)  # a preview's moment passed their date
+    scheduled = set(changed)
     for source, entry in index.sources.items():
         before = previous.sources[source][3]
         if before != entry[3]:
             was = previous.articles.get(before)
             if was is None or structure_of(was.article) != structure_of(index.articles[entry[3]].article):
-                return set()
+                return set(), set()
             changed.add(source)
-    return {number for number, view in enumerate(views)
-            if not any(article.source in changed for article in articles_shown(site, view))}
+    shown_ids = {id(article) for article in (*site.articles, *site.pages) if article.source in changed}
+    unchanged, listing = set(), set()
+    for number, view in enumerate(views):
+        if shown_ids.isdisjoint(map(id, articles_shown(site, view))):
+            unchanged.add(number)
+        elif not view.shows_one_article and not scheduled:
+            listing.add(number)
+    return unchanged, listing
+
+
+def _reads_structure_only(reads: frozenset[str]) -> bool:
+    """Whether a list page read nothing of its articles but their structural fields."""
+    fields = listed_fields(reads)
+    return fields is not None and fields.issubset(STRUCTURAL_FIELDS)
 
 
 def next_change(articles: Iterable[Article], now: datetime) -> datetime | None:

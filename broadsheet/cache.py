@@ -80,7 +80,7 @@ class PageRecord:
     """How a page of the previous build was made: its key, and what it read besides its context."""
 
     key: bytes
-    reads: frozenset[str]  # "whole_site" (the articles of a section, tag or author), "now" (the build's moment)
+    reads: frozenset[str]  # "whole_site", "counts", "now", "field:NAME" (see tasks._Reads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,7 @@ class Manifest:
     read_digests: dict[str, bytes] = field(default_factory=dict)  # the digest of each of the pages' reads
     published: tuple[str, ...] = ()  # the published articles and pages, in order
     scheduled: tuple[str, ...] = ()  # the articles a preview showed as scheduled
+    related: dict[bytes, tuple[tuple[int, ...], ...]] = field(default_factory=dict)  # see taxonomy.find_related
 
 
 for _cls in (PageRecord, Spare, Manifest):

@@ -33,7 +33,8 @@ class Fingerprints:
 
     An article stands for its parse key (its bytes, path, configuration and code), plus whatever fields a page
     replaced (its neighbours); a section, tag or author stands for its name and URL only, because a page that
-    reads its articles is keyed by the whole site instead (see tasks.TrackedGroup). Long sequences shared by many
+    reads its articles or their count is keyed by the whole site or by every group's count instead (see
+    tasks.TrackedGroup). Long sequences shared by many
     pages are hashed once.
     """
 

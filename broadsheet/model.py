@@ -102,6 +102,11 @@ class Section:
         """The section's Atom feed."""
         return self.url + "feed.xml"
 
+    @property
+    def count(self) -> int:
+        """How many articles the section has."""
+        return len(self.articles)
+
 
 @dataclass(frozen=True, slots=True)
 class Term:
@@ -117,6 +122,11 @@ class Term:
     def feed_url(self) -> str | None:
         """The tag's Atom feed; authors have none."""
         return self.url + "feed.xml" if self.kind == "tag" else None
+
+    @property
+    def count(self) -> int:
+        """How many articles the tag or author has."""
+        return len(self.articles)
 
 
 @dataclass(frozen=True, slots=True)

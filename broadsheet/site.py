@@ -14,6 +14,7 @@ from broadsheet.links import SOURCE_MARKER, check_links, resolve_links
 from broadsheet.model import Article, Link, ListPage, Neighbours, Section, Site, Term
 from broadsheet.slugs import slugify
 from broadsheet.taxonomy import (
+    RelatedRanks,
     ARCHIVE_PATH,
     AUTHORS_PATH,
     TAGS_PATH,
@@ -127,9 +128,13 @@ def _authors(article: Article) -> tuple[str, ...]:
     return article.authors
 
 
-def order_site(all_articles: Iterable[Article], config: Config, now: datetime,
-               drafts: bool = False, future: bool = False) -> Site:
-    """Decide everything the pages share, from the parsed articles and the build's moment."""
+def order_site(all_articles: Iterable[Article], config: Config, now: datetime, drafts: bool = False,
+               future: bool = False, related: dict[bytes, RelatedRanks] | None = None) -> Site:
+    """Decide everything the pages share, from the parsed articles and the build's moment.
+
+    `related`: the related-article rankings of an earlier build, reused when still right and updated otherwise
+    (see taxonomy.find_related).
+    """
     articles = list(all_articles)
     visible = [a for a in articles if is_published(a, now, drafts, future)]
     urls = {a.source: a.url for a in visible}
@@ -170,7 +175,7 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime,
         raise SiteError(problems)
     menu, menu_warnings = build_menu(sections, pages, config)
     site = Site(tuple(newest_first), pages, neighbours, tuple(sections), tuple(lists), tuple(tags), tuple(authors),
-                tuple(build_archive(newest_first, config)), find_related(newest_first, config.related, links),
+                tuple(build_archive(newest_first, config)), find_related(newest_first, config.related, links, related),
                 tuple(menu), tuple(build_redirects(visible, config)), urls, tuple(warnings + menu_warnings))
     check_output_paths(site)
     return site

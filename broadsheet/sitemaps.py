@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
@@ -23,23 +25,28 @@ NEWS_LIMIT = 1000
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (the sitemaps.org limit); above it sitemap.xml is an index
 
 
-def _modified(articles: Iterable[Article]) -> datetime | None:
-    return max((a.updated or a.date for a in articles if a.date is not None), default=None)
-
-
 def _pages(site: Site, config: Config) -> Iterator[tuple[str, datetime | None]]:
     """(root-relative URL, last modified) of every page a search engine should know."""
+    # The latest time of each news article (they all have a date) with its timestamp first: comparing times in
+    # different zones costs more than comparing numbers, and a site's lists hold many articles.
+    latest = {id(a): ((a.updated or a.date).timestamp(), a.updated or a.date) for a in site.articles}  # type: ignore[union-attr]
+    last_of = latest.__getitem__
+
+    def modified(articles: Iterable[Article]) -> datetime | None:
+        newest = max(map(last_of, map(id, articles)), default=None)
+        return newest[1] if newest else None
+
     for listing in site.lists:
-        yield listing.url, _modified(listing.articles)
+        yield listing.url, modified(listing.articles)
     for article in site.articles:
-        yield article.url, (article.updated or article.date) if article.date is not None else None
+        yield article.url, latest[id(article)][1]
     for page in site.pages:
         yield page.url, page.updated or page.date
-    yield config.base_path + ARCHIVE_PATH, _modified(site.articles)
+    yield config.base_path + ARCHIVE_PATH, modified(site.articles)
     for year in site.archive:
-        yield year.url, _modified(a for month in year.months for a in month.articles)
-    yield config.base_path + TAGS_PATH, _modified(a for t in site.tags for a in t.articles[:1])
-    yield config.base_path + AUTHORS_PATH, _modified(a for t in site.authors for a in t.articles[:1])
+        yield year.url, modified(a for month in year.months for a in month.articles)
+    yield config.base_path + TAGS_PATH, modified(t.articles[0] for t in site.tags)
+    yield config.base_path + AUTHORS_PATH, modified(t.articles[0] for t in site.authors)
 
 
 def sitemap(pages: Iterable[tuple[str, datetime | None]], config: Config) -> bytes:
@@ -93,18 +100,25 @@ def sitemap_index(parts: Iterable[tuple[str, datetime | None]], config: Config) 
     return serialise(root)
 
 
+def _inputs(pages: Iterable[tuple[str, datetime | None]]) -> bytes:
+    """What a sitemap of these pages is made from besides the config (its time zone): URLs and moments, as one
+    digest (taken in C: a sitemap lists every page)."""
+    return hashlib.blake2b(marshal.dumps([(url, None if modified is None else modified.timestamp())
+                                          for url, modified in pages], 2), digest_size=20).digest()
+
+
 def sitemap_files(site: Site, config: Config, now: datetime) -> Iterator[tuple[str, Any, Callable[[], bytes]]]:
     """(output path, what its bytes are made from, a function making them) of sitemap.xml, news-sitemap.xml and
     robots.txt. Above SITEMAP_LIMIT pages, sitemap.xml is an index of sitemap-1.xml, sitemap-2.xml …"""
     pages = tuple(_pages(site, config))
     if len(pages) <= SITEMAP_LIMIT:
-        yield SITEMAP_FILE, pages, partial(sitemap, pages, config)
+        yield SITEMAP_FILE, _inputs(pages), partial(sitemap, pages, config)
     else:
         parts = []
         for number, start in enumerate(range(0, len(pages), SITEMAP_LIMIT), start=1):
             chunk = pages[start:start + SITEMAP_LIMIT]
             name = f"sitemap-{number}.xml"
-            yield name, chunk, partial(sitemap, chunk, config)
+            yield name, _inputs(chunk), partial(sitemap, chunk, config)
             modified = max((m for _, m in chunk if m is not None), default=None)
             parts.append((config.origin + config.base_path + name, modified))
         yield SITEMAP_FILE, tuple(parts), partial(sitemap_index, tuple(parts), config)

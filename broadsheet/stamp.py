@@ -17,7 +17,7 @@ import hashlib
 import os
 import pickle
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -50,6 +50,7 @@ class Scan:
     digest: bytes
     taken: int  # time.time_ns() when the scan began
     newest: int  # the latest modification time among the files scanned (ns)
+    content: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # content/… file: size, mtime, inode
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +136,19 @@ def scan(options: BuildOptions, theme_dir: Path) -> Scan:
         parts.append(b"no site.yaml")
     newest = [0]
     found: list[tuple[object, ...]] = []
+    content: dict[str, tuple[int, int, int]] = {}
     for root in (options.site_dir.absolute(), theme_dir):
         for name in _INPUT_FOLDERS:
             found.append(("R", str(root / name)))
+            start = len(found)
             _walk(str(root / name), found, newest)
+            if root != theme_dir and name == "content":  # the build takes these rather than look again
+                cut = len(str(root)) + 1
+                content = {entry[0][cut:]: entry[1:] for entry in found[start:]  # type: ignore[index,misc]
+                           if len(entry) == 4 and entry[0] != "L"}
     parts.append(repr(found).encode("utf-8", "surrogateescape"))
     digest = hashlib.blake2b(b"\n".join(parts), digest_size=20).digest()
-    return Scan(digest, taken, newest[0])
+    return Scan(digest, taken, newest[0], content)
 
 
 def output_id(output_dir: Path) -> str:

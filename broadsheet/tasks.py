@@ -68,7 +68,8 @@ class Setup:
 
 class _Reads:
     """What the page being rendered read besides its context: "whole_site" (the articles of a section, tag or
-    author), "now", and "field:NAME" for each field it read of the articles it lists (see TrackedArticle)."""
+    author), "counts" (how many articles one has), "now", and "field:NAME" for each field it read of the articles
+    it lists (see TrackedArticle)."""
 
     names: ClassVar[set[str]] = set()
 
@@ -98,7 +99,8 @@ for _name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__has
 
 class TrackedGroup:
     """A section, tag or author as templates see it; reading its `articles` is noted, since the page then shows
-    the whole site (the group's own fields, its name and URL, are part of the page's context)."""
+    the whole site, and reading its `count`, since the page then shows how many articles each group has (the
+    group's own fields, its name and URL, are part of the page's context)."""
 
     __slots__ = ("_group",)
 
@@ -113,6 +115,12 @@ class TrackedGroup:
         """The group's articles, newest first."""
         _Reads.names.add("whole_site")
         return self._group.articles
+
+    @property
+    def count(self) -> int:
+        """How many articles the group has."""
+        _Reads.names.add("counts")
+        return len(self._group.articles)
 
 
 _ARTICLE_FIELDS = frozenset(f.name for f in dataclasses.fields(Article))
@@ -168,7 +176,8 @@ class Renderer:
         assert setup.now is not None and setup.site is not None
         self.setup = setup
         self.cache = Cache(setup.cache_root)
-        self.env = make_environment(setup.site_dir, setup.config, setup.static, Moment.of(setup.now), setup.preview)
+        self.env = make_environment(setup.site_dir, setup.config, setup.static, Moment.of(setup.now), setup.preview,
+                                    setup.cache_root)
         self.shared = {name: _tracked(value) for name, value in shared_context(setup.site, setup.config).items()}
         self.preview_now = setup.now if setup.preview else None
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import marshal
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -73,13 +75,39 @@ def build_archive(newest_first: Sequence[Article], config: Config) -> list[Archi
                         tuple(ms)) for year, ms in years.items()]
 
 
-def find_related(newest_first: Sequence[Article], limit: int,
-                 links: Mapping[str, Link] | None = None) -> dict[str, tuple[Link, ...]]:
+RelatedRanks = tuple[tuple[int, ...], ...]  # each article's related articles, as positions in newest-first order
+
+
+def related_key(newest_first: Sequence[Article], limit: int) -> bytes:
+    """What the related rankings depend on: each article's tags and section, in newest-first order, and the limit."""
+    # The tags as written: their slugs are a function of them.
+    return hashlib.blake2b(marshal.dumps((limit, [(a.tags, a.section_slug) for a in newest_first]), 2),
+                           digest_size=20).digest()
+
+
+def find_related(newest_first: Sequence[Article], limit: int, links: Mapping[str, Link] | None = None,
+                 known: dict[bytes, RelatedRanks] | None = None) -> dict[str, tuple[Link, ...]]:
     """Up to `limit` other articles per article: most shared tags, then same section, then newest; an article that
-    shares no tag is related only if it is in the same section. `links`: the articles' links by source, if made."""
+    shares no tag is related only if it is in the same section. `links`: the articles' links by source, if made.
+
+    `known` holds the rankings of an earlier build by their related_key; they are used when the key is the same,
+    and replaced by this build's otherwise (ranking is most of the time of ordering a large site).
+    """
     if limit <= 0:
         return {}
     link = [links[a.source] for a in newest_first] if links else [a.link() for a in newest_first]
+    key = related_key(newest_first, limit) if known is not None else b""
+    ranks = known.get(key) if known is not None else None
+    if ranks is None:
+        ranks = rank_related(newest_first, limit)
+        if known is not None:
+            known.clear()
+            known[key] = ranks
+    return {article.source: tuple(link[i] for i in ranks[index]) for index, article in enumerate(newest_first)}
+
+
+def rank_related(newest_first: Sequence[Article], limit: int) -> RelatedRanks:
+    """Each article's related articles (see find_related), as positions in newest_first."""
     # Sets of articles are Python ints used as bit sets (bit i: newest_first[i]), so a ranking costs a few dozen
     # operations on whole sets instead of a pass over every article sharing a tag.
     tag_sets = [frozenset(slugify(tag) for tag in article.tags) for article in newest_first]
@@ -92,14 +120,14 @@ def find_related(newest_first: Sequence[Article], limit: int,
         in_section[article.section_slug] = in_section.get(article.section_slug, 0) | bit
     # The ranking depends only on an article's tags and section, so articles alike share one computation.
     rankings: dict[tuple[frozenset[str], str], list[int]] = {}
-    related = {}
+    ranks = []
     for index, article in enumerate(newest_first):
         key = (tag_sets[index], article.section_slug)
         ranked = rankings.get(key)
         if ranked is None:
             ranked = rankings[key] = _rank(key[0], in_section[key[1]], tagged, limit + 1)
-        related[article.source] = tuple(link[i] for i in ranked if i != index)[:limit]
-    return related
+        ranks.append(tuple(i for i in ranked if i != index)[:limit])
+    return tuple(ranks)
 
 
 def _rank(tags: frozenset[str], section: int, tagged: dict[str, int], wanted: int) -> list[int]:

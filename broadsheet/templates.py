@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +15,7 @@ from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.metadata import absolute_url, media_url
 from broadsheet.slugs import slugify
+from broadsheet.stamp import seal, unseal
 from broadsheet.taxonomy import AUTHORS_PATH, TAGS_PATH
 from broadsheet.theme import TEMPLATES_DIR, StaticFile, default_theme_dir
 
@@ -20,32 +23,58 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "October", "November", "December")
 
 
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
-    """Compiled templates kept for the life of the process, so the preview server's rebuilds do not compile
-    every template again; Jinja checks each entry against the template's source, so an edited template is
-    compiled afresh."""
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process (the preview server's rebuilds compile no template
+    again), and in the build cache's folder when there is one (a re-run compiles none either). Jinja checks each
+    entry against the template's source, so an edited template is compiled afresh; a file in the folder is used
+    only when its checksum shows it is whole and written by this code."""
 
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
+        self.folder: Path | None = None
+
+    def _path(self, key: str) -> Path | None:
+        return self.folder / hashlib.sha256(key.encode()).hexdigest()[:32] if self.folder else None
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = self._code.get(bucket.key)
+        path = self._path(bucket.key)
+        if code is None and path is not None:
+            try:
+                code = unseal(_MAGIC, path.read_bytes())
+            except OSError:
+                code = None
         if code is not None:
-            bucket.bytecode_from_string(code)
+            try:
+                bucket.bytecode_from_string(code)
+            except Exception:  # noqa: BLE001 (sealed by this code, it should load; if not, the template is compiled)
+                bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
+        code = self._code[bucket.key] = bucket.bytecode_to_string()
+        path = self._path(bucket.key)
+        if path is not None:
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temporary.write_bytes(seal(_MAGIC, code))
+                os.replace(temporary, path)
+            except OSError:  # a cache that cannot be written only makes the next build slower
+                temporary.unlink(missing_ok=True)
 
 
-_COMPILED = _MemoryBytecodeCache()
+_MAGIC = b"BSJ1"
+_COMPILED = _CompiledTemplates()
 
 
 def make_environment(site_dir: Path, config: Config, static: Mapping[str, StaticFile], now: datetime,
-                     preview: bool = False) -> jinja2.Environment:
+                     preview: bool = False, cache_root: Path | None = None) -> jinja2.Environment:
     """A Jinja2 environment: site templates first, then the default theme; strict and autoescaped.
 
-    `now` is the build's moment; `preview` is true in `broadsheet serve` (Draft and Scheduled banners).
+    `now` is the build's moment; `preview` is true in `broadsheet serve` (Draft and Scheduled banners);
+    compiled templates are kept under `cache_root` when given.
     """
+    _COMPILED.folder = cache_root / "templates" if cache_root else None
     search = [str(site_dir / TEMPLATES_DIR), str(default_theme_dir() / TEMPLATES_DIR)]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
