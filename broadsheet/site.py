@@ -14,10 +14,10 @@ from broadsheet.links import SOURCE_MARKER, check_links, resolve_links
 from broadsheet.model import Article, Link, ListPage, Neighbours, Section, Site, Term
 from broadsheet.slugs import slugify
 from broadsheet.taxonomy import (
-    RelatedRanks,
     ARCHIVE_PATH,
     AUTHORS_PATH,
     TAGS_PATH,
+    RelatedRanks,
     build_archive,
     build_menu,
     build_redirects,
