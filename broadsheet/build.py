@@ -463,7 +463,10 @@ def _unchanged_views(previous: Manifest, index: Manifest, site: Site, views: lis
     shown_ids = {id(article) for article in (*site.articles, *site.pages) if article.source in changed}
     unchanged, listing = set(), set()
     for number, view in enumerate(views):
-        if shown_ids.isdisjoint(map(id, articles_shown(site, view))):
+        if view.shows_one_article:  # (the commonest case, told by the view's label: its article's source)
+            if view.label not in changed:
+                unchanged.add(number)
+        elif shown_ids.isdisjoint(map(id, articles_shown(site, view))):
             unchanged.add(number)
         elif not view.shows_one_article and not scheduled:
             listing.add(number)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
-import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -14,8 +12,6 @@ from pathlib import Path
 from broadsheet import __version__
 from broadsheet.errors import SiteError
 from broadsheet.options import BuildOptions
-
-log = logging.getLogger("broadsheet")
 
 
 def _site_args(parser: argparse.ArgumentParser) -> None:
@@ -215,11 +211,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
+    if args.debug or args.command == "serve":  # the modules that log; a build with nothing to do imports none
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
     try:
         return COMMANDS[args.command](args)
     except SiteError as error:
         if args.debug:
+            import traceback
+
             traceback.print_exc()
         for problem in sorted(error.problems, key=lambda p: (p.path, p.line or 0)):
             print(problem, file=sys.stderr)

@@ -51,7 +51,9 @@ def find_collisions(claims: Iterable[tuple[str, str]]) -> list[Problem]:
     owners: dict[str, tuple[str, str]] = {}
     problems = []
     for output_path, owner in claims:
-        key = posixpath.normpath(output_path).casefold()
+        parts = output_path.split("/")
+        plain = "" not in parts and "." not in parts and ".." not in parts  # as normpath would leave it, found in C
+        key = (output_path if plain else posixpath.normpath(output_path)).casefold()
         if key in owners:
             first_path, first_owner = owners[key]
             same = f"/{first_path}" if first_path != output_path else "URL"
@@ -89,7 +91,9 @@ class Stage:
             raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
         if parent and parent not in _verified[1]:
             self._make_folder(parent, output_path, writer)
-        key = posixpath.normpath(output_path).casefold()
+        parts = output_path.split("/")
+        plain = "" not in parts and "." not in parts and ".." not in parts  # as normpath would leave it, found in C
+        key = (output_path if plain else posixpath.normpath(output_path)).casefold()
         if key in _written[1]:
             raise SiteError(Problem(writer, None, f"would overwrite /{output_path}, already written for "
                                     f"{_written[1][key]}", "give one of them another name or slug"))
@@ -202,12 +206,20 @@ class OutputFolder:
     def folder_times(self, output_paths: Iterable[str]) -> dict[str, int]:
         """The modification time of each folder holding output_paths (and of the output folder itself): a file
         added to or removed from the output by anyone changes its folder's time."""
+        folders = sorted({path.rpartition("/")[0] for path in output_paths} | {""})
+        try:
+            top = os.open(self.final, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return dict.fromkeys(folders, -1)
         times = {}
-        for folder in sorted({path.rpartition("/")[0] for path in output_paths} | {""}):
-            try:
-                times[folder] = os.stat(os.path.join(self.final, folder)).st_mtime_ns
-            except OSError:
-                times[folder] = -1
+        try:
+            for folder in folders:  # looked up from the output folder: a site has a folder per page
+                try:
+                    times[folder] = os.stat(folder or ".", dir_fd=top).st_mtime_ns
+                except OSError:
+                    times[folder] = -1
+        finally:
+            os.close(top)
         return times
 
     def check_replaceable(self) -> None:
