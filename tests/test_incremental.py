@@ -269,7 +269,8 @@ def test_a_preview_rebuilt_once_a_scheduled_date_passed_drops_the_scheduled_bann
 
 def _damage(cache: Path, how: str) -> None:
     records = [*cache.glob("manifest-*"), *sorted((cache / "index").glob("*")),
-               *sorted((cache / "articles").rglob("*"))]
+               *sorted((cache / "articles").rglob("*")), *sorted((cache / "templates").glob("*"))]
+    assert any(record.parent.name == "templates" for record in records)
     for record in (r for r in records if r.is_file()):
         data = record.read_bytes()
         if how == "truncated":

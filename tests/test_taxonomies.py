@@ -280,6 +280,40 @@ def test_related_articles_match_a_plain_ranking_of_every_pair(stories: list[tupl
     assert find_related(newest_first, limit) == expected  # type: ignore[arg-type]
 
 
+_STORIES = st.lists(st.tuples(st.sets(st.sampled_from("abcd"), max_size=3), st.sampled_from("xy")), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_STORIES, _STORIES, st.integers(1, 4))
+def test_related_rankings_kept_from_an_earlier_build_give_what_a_fresh_ranking_gives(
+        earlier: list[tuple[set[str], str]], now: list[tuple[set[str], str]], limit: int) -> None:
+    def stories(spec: list[tuple[set[str], str]]) -> list[_Story]:
+        return [_Story(f"s{i}", tuple(sorted(tags)), section) for i, (tags, section) in enumerate(spec)]
+
+    known: dict[bytes, tuple[tuple[int, ...], ...]] = {}
+    find_related(stories(earlier), limit, known=known)  # type: ignore[arg-type]
+    fresh = find_related(stories(now), limit)  # type: ignore[arg-type]
+    assert find_related(stories(now), limit, known=known) == fresh  # type: ignore[arg-type]
+    assert len(known) == 1
+    assert find_related(stories(now), limit, known=known) == fresh  # type: ignore[arg-type]
+
+
+def test_related_rankings_are_reused_only_while_tags_sections_and_order_are_unchanged(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import broadsheet.taxonomy
+
+    newest_first = [_Story("a", ("x", "y"), "world"), _Story("b", ("y",), "world"), _Story("c", ("x",), "arts")]
+    known: dict[bytes, tuple[tuple[int, ...], ...]] = {}
+    first = find_related(newest_first, 2, known=known)  # type: ignore[arg-type]
+    rank = broadsheet.taxonomy.rank_related
+    calls = []
+    monkeypatch.setattr(broadsheet.taxonomy, "rank_related", lambda *args: calls.append(args) or rank(*args))
+    assert find_related(newest_first, 2, known=known) == first and not calls  # type: ignore[arg-type]
+    newest_first[2] = _Story("c", ("y",), "arts")
+    assert find_related(newest_first, 2, known=known) == find_related(newest_first, 2)  # type: ignore[arg-type]
+    assert len(calls) == 2
+
+
 def test_two_different_tags_with_one_url_are_an_error_naming_both_files(tmp_path: Path, run_cli) -> None:
     site = write_tree(tmp_path / "s", {"site.yaml": SITE,
                                        "content/world/a.md": article("A", "2024-01-01", tags="[C++, Climate change]"),
