@@ -4,8 +4,9 @@
     python3 benchmarks/serve_latency.py --articles 10000  # a generated site of that many articles
 
 Starts `broadsheet serve`'s session in this process on a free port, listens to its Server-Sent Events like a
-browser does, then saves one article `--runs` times (a new title each time) and prints how long each save took to
-reach the reload event, and how long the rebuilds themselves took.
+browser does, then saves one article `--runs` times (a new title each time, or with `--edit body` a new sentence at
+the end of its body) and prints how long each save took to reach the reload event, and how long the rebuilds
+themselves took. A title is structural (neighbours, lists and feeds show it); a body edit changes one page.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=0, help="generate a site of this many articles (default: the sample site)")
     parser.add_argument("--runs", type=int, default=20, help="saves to measure (default: 20)")
+    parser.add_argument("--edit", choices=("title", "body"), default="title", help="what each save changes")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="broadsheet-bench-") as temporary:
@@ -94,7 +96,9 @@ def main() -> int:
             for run in range(args.runs):
                 time.sleep(0.3)  # let the previous save's rebuild finish and the watcher go quiet
                 saved = time.perf_counter()
-                path.write_text(text.replace("title: ", f"title: Edit {run} of ", 1), encoding="utf-8")
+                edited = (text.replace("title: ", f"title: Edit {run} of ", 1) if args.edit == "title"
+                          else text.rstrip("\n") + f"\n\nOne more sentence, number {run}.\n")
+                path.write_text(edited, encoding="utf-8")
                 kind, arrived = arrivals.get(timeout=120)
                 if kind != "reload" or not rebuilds[-1].ok:
                     print(f"run {run}: unexpected {kind} event / failed rebuild", file=sys.stderr)
@@ -103,7 +107,7 @@ def main() -> int:
         finally:
             session.close()
         site_name = f"{args.articles} generated articles" if args.articles else "the sample site"
-        print(f"save -> reload event on {site_name}, {args.runs} saves: {figures(latencies)}")
+        print(f"save ({args.edit} edit) -> reload event on {site_name}, {args.runs} saves: {figures(latencies)}")
         print(f"rebuild alone: {figures([r.seconds for r in rebuilds[1:]])}")
         print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work slows both figures)")
     return 0
