@@ -31,6 +31,7 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
+        self._on_disk: set[Path] = set()  # files this process read or wrote
         self.folder: Path | None = None
 
     def _path(self, key: str) -> Path | None:
@@ -44,23 +45,32 @@ class _CompiledTemplates(jinja2.BytecodeCache):
                 code = unseal(_MAGIC, path.read_bytes())
             except OSError:
                 code = None
+            if code is not None:
+                self._on_disk.add(path)
         if code is not None:
             try:
                 bucket.bytecode_from_string(code)
             except Exception:  # noqa: BLE001 (sealed by this code, it should load; if not, the template is compiled)
                 bucket.reset()
+                return
+            if path is not None and path not in self._on_disk:  # compiled for another cache folder
+                self._store(path, code)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = self._code[bucket.key] = bucket.bytecode_to_string()
         path = self._path(bucket.key)
         if path is not None:
-            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                temporary.write_bytes(seal(_MAGIC, code))
-                os.replace(temporary, path)
-            except OSError:  # a cache that cannot be written only makes the next build slower
-                temporary.unlink(missing_ok=True)
+            self._store(path, code)
+
+    def _store(self, path: Path, code: bytes) -> None:
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(seal(_MAGIC, code))
+            os.replace(temporary, path)
+            self._on_disk.add(path)
+        except OSError:  # a cache that cannot be written only makes the next build slower
+            temporary.unlink(missing_ok=True)
 
 
 _MAGIC = b"BSJ1"
