@@ -244,6 +244,12 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
             problems[item.label] = list(result.problems)
         else:
             found[item.label] = result
+    # A file that fails stands in the site as it last built: the build fails all the same, but the other pages are
+    # rendered (and their problems found) only where they changed, not all because the site lost an article.
+    for source in problems:
+        known = previous.sources.get(source) if same_env else None
+        if known and known[3] in previous.articles and source in stats:
+            found[source] = (known[3], previous.articles[known[3]])
     ordered = [found[source] for source in sorted(found)]
     index = Manifest(
         env_key=prefix, scanned=scanned,

@@ -458,3 +458,38 @@ def test_a_file_of_the_kept_output_where_a_folder_is_now_needed_is_replaced(tmp_
     build(options(site))
     assert (site / "public/notes/index.html").is_file() and (site / "public/notes/first/index.html").is_file()
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
+def test_a_file_that_breaks_fails_the_build_without_rendering_the_pages_it_did_not_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import broadsheet.build
+    from broadsheet.errors import SiteError
+
+    site = sitegen.write_site(tmp_path / "site", 60)
+    build(options(site))
+    before = read_tree(site / "public")
+    rendering = broadsheet.build._render_pages
+    rendered: list[int] = []
+
+    def counted(pool: object, setup: object, render: list[int], *args: object) -> object:
+        rendered.append(len(render))
+        return rendering(pool, setup, render, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(broadsheet.build, "_render_pages", counted)
+    path = story(site, 5)
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Broken: ", 1), encoding="utf-8")
+    with pytest.raises(SiteError) as failure:
+        build(options(site))
+    assert [p.path for p in failure.value.problems if not p.warning] == [path.relative_to(site).as_posix()]
+    assert rendered == [0]  # the broken file stood in as it last built: no page changed
+    assert read_tree(site / "public") == before
+
+    # A template broken at the same time is still reported, from the pages it renders.
+    (site / "templates").mkdir()
+    (site / "templates/list.html").write_text('{% extends "base.html" %}{% block main %}{{ listing.titel }}'
+                                              '{% endblock %}\n', encoding="utf-8")
+    with pytest.raises(SiteError) as failure:
+        build(options(site))
+    assert {p.path for p in failure.value.problems if not p.warning} == {
+        path.relative_to(site).as_posix(), "templates/list.html"}
+    assert read_tree(site / "public") == before
