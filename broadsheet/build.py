@@ -510,7 +510,7 @@ def _keep_stamp(scan: stamp.Scan | None, options: BuildOptions, cache: Cache, in
     made = None
     if fixed or not any("now" in record.reads for record in index.pages.values()):
         until = None if fixed else next_change((r.article for r in records), now)
-        made = stamp.make(scan, options.output_dir, sorted(index.folders), now, until, pages, articles,
+        made = stamp.make(scan, options.output_dir, index.folders, now, until, pages, articles,
                           tuple(str(w) for w in warnings))
     stamp.save(cache.root, options.output_dir, made)
 

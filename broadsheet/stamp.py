@@ -230,19 +230,18 @@ def save(cache_dir: Path, output_dir: Path, stamp: Stamp | None) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def make(scan_before: Scan, output_dir: Path, folder_names: list[str], now: datetime, until: datetime | None,
+def make(scan_before: Scan, output_dir: Path, folder_times: dict[str, int], now: datetime, until: datetime | None,
          pages: int, articles: int, warnings: tuple[str, ...]) -> Stamp | None:
-    """The stamp of a build that just finished, or None when it cannot be trusted (a file changed too recently)."""
-    if scan_before.newest > scan_before.taken - RACY_NS:
+    """The stamp of a build that just finished, with the times of the output's folders it took after its swap (-1:
+    missing), or None when it cannot be trusted (a file changed too recently, a folder is missing)."""
+    if scan_before.newest > scan_before.taken - RACY_NS or -1 in folder_times.values():
         return None
     try:
         info = os.stat(output_dir)
     except OSError:
         return None
-    folders = _folders(output_dir, folder_names)
-    if folders is None:
-        return None
-    return Stamp(scan_before.digest, (info.st_dev, info.st_ino), folders, now, until, pages, articles, warnings)
+    return Stamp(scan_before.digest, (info.st_dev, info.st_ino), tuple(sorted(folder_times.items())), now, until,
+                 pages, articles, warnings)
 
 
 def unchanged(options: BuildOptions, theme_dir: Path, scan_now: Scan) -> Stamp | None:
