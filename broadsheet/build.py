@@ -30,7 +30,7 @@ from broadsheet.fingerprints import Fingerprints, combine, files_digest, listed_
 from broadsheet.model import Article, ParsedArticle, Site
 from broadsheet.output import OutputFolder, find_collisions
 from broadsheet.pool import Item, Stalled, WorkerPool, default_jobs
-from broadsheet.site import order_site
+from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
 from broadsheet.tasks import Renderer, Setup, env_key, handle, library_versions, parse_key
@@ -82,6 +82,7 @@ class BuildSession:
     def __init__(self, jobs: int | None = None, defer_saves: bool = False):
         self.pool = WorkerPool(jobs or default_jobs(), handle)
         self._previous: tuple[Path, Path, Manifest] | None = None  # cache root, output folder, index
+        self._site: tuple[bool, bool, Site] | None = None  # the previous build's drafts, future and ordered site
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
         self._defer_saves = defer_saves
         self._unsaved: tuple[Cache, Path, Manifest] | None = None
@@ -100,9 +101,20 @@ class BuildSession:
             return self._previous[2]
         return cache.load_manifest(output_dir) or Manifest()
 
-    def remember(self, cache: Cache, output_dir: Path, manifest: Manifest, persist: bool) -> None:
-        """Keep a finished build's index for the next build (and on disk when the cache persists)."""
+    def previous_site(self, cache: Cache, options: BuildOptions) -> Site | None:
+        """The site the previous build into the same output ordered, if it is held here and built with the same
+        drafts and future options."""
+        if not (self._previous and self._site and self._previous[:2] == (cache.root, options.output_dir.absolute())):
+            return None
+        drafts, future, site = self._site
+        return site if (drafts, future) == (options.drafts, options.future) else None
+
+    def remember(self, cache: Cache, output_dir: Path, manifest: Manifest, persist: bool,
+                 site: tuple[bool, bool, Site] | None = None) -> None:
+        """Keep a finished build's index (and its drafts and future options and ordered site) for the next build,
+        and its index on disk when the cache persists."""
         self._previous = (cache.root, output_dir.absolute(), manifest)
+        self._site = site
         self._unsaved = (cache, output_dir, manifest) if persist else None
         if not self._defer_saves:
             self.save()
@@ -314,13 +326,17 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     records = [record for _, record in keyed]
     problems: dict[Problem, None] = dict.fromkeys(failures)
     index.related = dict(previous.related)
-    try:
-        site = order_site((r.article for r in records), config, now, options.drafts, options.future, index.related)
-    except SiteError as error:  # URL collisions: render without the files that claimed a taken URL
-        problems.update(dict.fromkeys(error.problems))
-        clashing = {problem.path for problem in error.problems}
-        site = order_site((r.article for r in records if r.article.source not in clashing), config, now,
-                          options.drafts, options.future, index.related)
+    site = _patched_site(session.previous_site(cache, options), previous, index, records, config, now, options) \
+        if not failures else None
+    if site is None:
+        try:
+            site = order_site((r.article for r in records), config, now, options.drafts, options.future,
+                              index.related)
+        except SiteError as error:  # URL collisions: render without the files that claimed a taken URL
+            problems.update(dict.fromkeys(error.problems))
+            clashing = {problem.path for problem in error.problems}
+            site = order_site((r.article for r in records if r.article.source not in clashing), config, now,
+                              options.drafts, options.future, index.related)
     static = collect_static(site_dir)
     warnings = tuple(w for r in records for w in r.warnings) + site.warnings
     if options.strict:
@@ -396,7 +412,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         index.output, index.folders, index.spare = identity, previous.folders, previous.spare
         unchanged = index.sources == previous.sources
         session.remember(cache, options.output_dir, index if not unchanged else previous,
-                         persist=not options.no_cache and not unchanged)
+                         persist=not options.no_cache and not unchanged, site=(options.drafts, options.future, site))
         _keep_stamp(scan, options, cache, index, records, now, len(views), len(site.articles), warnings)
         return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                            config.base_url, warnings, parsed, 0)
@@ -437,7 +453,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     identity_kept = _identity(spare_path) if kept else None
     index.spare = Spare(identity_kept, previous.pages, previous.static, previous.generated) if identity_kept else None
     index.folders = output.folder_times([*made, *static_records, *makers])  # made: now with the rendered pages
-    session.remember(cache, options.output_dir, index, persist=not options.no_cache)
+    session.remember(cache, options.output_dir, index, persist=not options.no_cache,
+                     site=(options.drafts, options.future, site))
     _keep_stamp(scan, options, cache, index, records, now, len(views), len(site.articles), warnings)
     return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                        config.base_url, warnings, parsed, len(render))
@@ -455,17 +472,11 @@ def _unchanged_views(previous: Manifest, index: Manifest, site: Site, views: lis
     """
     if not previous.common or previous.common != index.common or previous.published != index.published:
         return set(), set()
-    if previous.sources.keys() != index.sources.keys():
+    edited = _changed_articles(previous, index)
+    if edited is None:
         return set(), set()
-    changed = set(previous.scheduled).symmetric_difference(index.scheduled)  # a preview's moment passed their date
-    scheduled = set(changed)
-    for source, entry in index.sources.items():
-        before = previous.sources[source][3]
-        if before != entry[3]:
-            was = previous.articles.get(before)
-            if was is None or structure_of(was.article) != structure_of(index.articles[entry[3]].article):
-                return set(), set()
-            changed.add(source)
+    scheduled = set(previous.scheduled).symmetric_difference(index.scheduled)  # a preview's moment passed their date
+    changed = scheduled | edited.keys()
     shown_ids = {id(article) for article in (*site.articles, *site.pages) if article.source in changed}
     unchanged, listing = set(), set()
     for number, view in enumerate(views):
@@ -474,9 +485,41 @@ def _unchanged_views(previous: Manifest, index: Manifest, site: Site, views: lis
                 unchanged.add(number)
         elif shown_ids.isdisjoint(map(id, articles_shown(site, view))):
             unchanged.add(number)
-        elif not view.shows_one_article and not scheduled:
+        elif not scheduled:
             listing.add(number)
     return unchanged, listing
+
+
+def _changed_articles(previous: Manifest, index: Manifest) -> dict[str, Article] | None:
+    """The articles (by source) whose parse changed since the previous build, when every one of them kept its
+    structural fields (see views.STRUCTURAL_FIELDS) and no file came or went; else None."""
+    if previous.env_key != index.env_key or previous.sources.keys() != index.sources.keys():
+        return None
+    changed = {}
+    for source, entry in index.sources.items():
+        before = previous.sources[source][3]
+        if before != entry[3]:
+            was = previous.articles.get(before)
+            article = index.articles[entry[3]].article
+            if was is None or structure_of(was.article) != structure_of(article):
+                return None
+            changed[source] = article
+    return changed
+
+
+def _patched_site(earlier: Site | None, previous: Manifest, index: Manifest, records: list[ParsedArticle],
+                  config: Config, now: datetime, options: BuildOptions) -> Site | None:
+    """The previous build's site with the changed articles put in (see site.patch_site), when the structure is
+    the same and the same articles are published at this moment; else None (the site is ordered afresh)."""
+    if earlier is None:
+        return None
+    changed = _changed_articles(previous, index)
+    if changed is None:
+        return None
+    published = {a.source for a in (*earlier.articles, *earlier.pages)}
+    if {r.article.source for r in records if is_published(r.article, now, options.drafts, options.future)} != published:
+        return None
+    return patch_site(earlier, changed, [r.article.source for r in records], config)
 
 
 def _reads_structure_only(reads: frozenset[str]) -> bool:

@@ -179,3 +179,44 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
                 tuple(menu), tuple(build_redirects(visible, config)), urls, tuple(warnings + menu_warnings))
     check_output_paths(site)
     return site
+
+
+def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str], config: Config) -> Site:
+    """The site order_site would make after the `changed` articles (by source) replaced theirs, when every one of
+    them kept its structural fields (views.STRUCTURAL_FIELDS) and the same articles are published: the order, lists,
+    neighbours and related articles are the same, with the new articles in them. `sources` are all content files.
+    Much cheaper than ordering a large site again (the preview server's rebuild after a body edit)."""
+    urls = site.urls
+    fresh = {source: replace(a, summary_html=resolve_links(a.summary_html, urls)) if SOURCE_MARKER in a.summary_html
+             else a for source, a in changed.items()}
+    swap = {id(old): fresh[old.source] for old in (*site.articles, *site.pages) if old.source in fresh}
+
+    def patched(articles: tuple[Article, ...]) -> tuple[Article, ...]:
+        if swap.keys().isdisjoint(map(id, articles)):
+            return articles
+        return tuple(swap.get(id(article), article) for article in articles)
+
+    groups: dict[int, Section | Term] = {}
+    for group in (*site.sections, *site.tags, *site.authors):
+        articles = patched(group.articles)
+        if articles is not group.articles:
+            groups[id(group)] = replace(group, articles=articles)
+    lists = []
+    for listing in site.lists:
+        articles = patched(listing.articles)
+        section = groups.get(id(listing.section), listing.section)
+        term = groups.get(id(listing.term), listing.term)
+        lists.append(listing if articles is listing.articles and section is listing.section and term is listing.term
+                     else replace(listing, articles=articles, section=section, term=term))
+    archive = tuple(replace(year, months=tuple(replace(month, articles=patched(month.articles))
+                                               for month in year.months))
+                    if any(patched(month.articles) is not month.articles for month in year.months) else year
+                    for year in site.archive)
+    news, pages = patched(site.articles), patched(site.pages)
+    sections = tuple(groups.get(id(s), s) for s in site.sections)
+    visible = sorted((*news, *pages), key=lambda a: a.source)  # in source order, as order_site checks them
+    warnings = check_links(visible, urls, sources) + build_menu(sections, pages, config)[1]
+    return replace(site, articles=news, pages=pages, sections=sections, lists=tuple(lists),
+                   tags=tuple(groups.get(id(t), t) for t in site.tags),  # type: ignore[misc]
+                   authors=tuple(groups.get(id(a), a) for a in site.authors),  # type: ignore[misc]
+                   archive=archive, warnings=tuple(warnings))

@@ -493,3 +493,27 @@ def test_a_file_that_breaks_fails_the_build_without_rendering_the_pages_it_did_n
     assert {p.path for p in failure.value.problems if not p.warning} == {
         path.relative_to(site).as_posix(), "templates/list.html"}
     assert read_tree(site / "public") == before
+
+
+def test_a_site_patched_after_body_edits_is_the_site_ordered_afresh(site: Path) -> None:
+    from broadsheet.site import patch_site
+
+    config = load_config(site)
+    now = parse_date(NOW, config.zone)
+    articles = [p.article for p in load_articles(site, config)]
+    ordered = order_site(articles, config, now)
+    by_source = {a.source: a for a in (*ordered.articles, *ordered.pages)}
+    # The linker's summary links to another article (resolved while ordering); a page; two plain articles.
+    shown = [by_source["content/world/linker.md"], ordered.pages[0], *ordered.articles[3:5]]
+    assert shown[0].links and "story-00060" in shown[0].meta["summary"]
+    # What a body edit changes: words, description, links (one to a missing file: a warning), meta, image.
+    changed = {a.source: dataclasses.replace(a, word_count=a.word_count + 7, description=a.description + " More.",
+                                             meta={**a.meta, "extra": 1}, image="images/new.jpg",
+                                             links=(*a.links, dataclasses.replace(a.links[0], target="content/x.md"))
+                                             if a.links else a.links)
+               for a in shown}
+    sources = [a.source for a in articles]
+    fresh = order_site([changed.get(a.source, a) for a in articles], config, now)
+    patched = patch_site(ordered, changed, sources, config)
+    assert patched == fresh
+    assert len(patched.warnings) > len(ordered.warnings)  # the link to the missing file
