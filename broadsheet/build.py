@@ -291,7 +291,8 @@ def build(options: BuildOptions, session: BuildSession | None = None, scan: stam
     if scan is None and not options.no_cache and not options.preview:
         scan = stamp.scan(options, default_theme_dir())
     # The build holds the index of every article for its whole length, and makes few reference cycles: the cycle
-    # collector would walk those objects again and again (a fifth of a re-run at 10,000 articles) to free nothing.
+    # collector would walk those objects again and again to free nothing (at 10,000 articles, 40 % of the time
+    # spent ordering the site).
     collecting = gc.isenabled()
     gc.disable()
     try:

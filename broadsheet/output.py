@@ -45,15 +45,20 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
 
 
+def _folded(output_path: str) -> str:
+    """An output path normalised and case-folded, as two claims on one file compare."""
+    parts = output_path.split("/")
+    plain = "" not in parts and "." not in parts and ".." not in parts  # as normpath would leave it, found in C
+    return (output_path if plain else posixpath.normpath(output_path)).casefold()
+
+
 def find_collisions(claims: Iterable[tuple[str, str]]) -> list[Problem]:
     """Output paths claimed twice, compared case-insensitively (macOS and Windows fold case), as problems naming
     both claimants; a claim is (output path, the file that claims it)."""
     owners: dict[str, tuple[str, str]] = {}
     problems = []
     for output_path, owner in claims:
-        parts = output_path.split("/")
-        plain = "" not in parts and "." not in parts and ".." not in parts  # as normpath would leave it, found in C
-        key = (output_path if plain else posixpath.normpath(output_path)).casefold()
+        key = _folded(output_path)
         if key in owners:
             first_path, first_owner = owners[key]
             same = f"/{first_path}" if first_path != output_path else "URL"
@@ -91,9 +96,7 @@ class Stage:
             raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
         if parent and parent not in _verified[1]:
             self._make_folder(parent, output_path, writer)
-        parts = output_path.split("/")
-        plain = "" not in parts and "." not in parts and ".." not in parts  # as normpath would leave it, found in C
-        key = (output_path if plain else posixpath.normpath(output_path)).casefold()
+        key = _folded(output_path)
         if key in _written[1]:
             raise SiteError(Problem(writer, None, f"would overwrite /{output_path}, already written for "
                                     f"{_written[1][key]}", "give one of them another name or slug"))
