@@ -517,3 +517,38 @@ def test_a_site_patched_after_body_edits_is_the_site_ordered_afresh(site: Path) 
     patched = patch_site(ordered, changed, sources, config)
     assert patched == fresh
     assert len(patched.warnings) > len(ordered.warnings)  # the link to the missing file
+
+
+def test_a_preview_session_patches_its_site_after_a_body_edit_and_orders_it_again_after_a_title_edit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import broadsheet.build
+
+    site = sitegen.write_site(tmp_path / "site", 40)
+    ordering = broadsheet.build.order_site
+    ordered: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        ordered.append(1)
+        return ordering(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(broadsheet.build, "order_site", counted)
+    preview = options(site, preview=True)
+    with BuildSession(jobs=2) as session:
+        build(preview, session)
+        assert len(ordered) == 1
+        path = story(site, 5)
+        path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence, with [a link](nowhere.md).\n",
+                        encoding="utf-8")
+        result = build(preview, session)
+        assert len(ordered) == 1 and result.rendered >= 1  # patched, not ordered again
+        assert any("nowhere.md" in str(w) for w in result.warnings)
+        expected = tmp_path / "expected"
+        build(options(site, expected, preview=True, no_cache=True))
+        assert_same_tree(read_tree(site / "public"), read_tree(expected))
+
+        edit_title(site)
+        build(preview, session)
+        assert len(ordered) == 3  # a title is structural (and the clean build above ordered once)
+        shutil.rmtree(expected)
+        build(options(site, expected, preview=True, no_cache=True))
+        assert_same_tree(read_tree(site / "public"), read_tree(expected))
