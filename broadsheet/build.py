@@ -327,7 +327,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     records = [record for _, record in keyed]
     problems: dict[Problem, None] = dict.fromkeys(failures)
     index.related = dict(previous.related)
-    site = _patched_site(session.previous_site(cache, options), previous, index, records, config, now, options) \
+    edited = _changed_articles(previous, index)  # None: the structure may have changed
+    site = _patched_site(session.previous_site(cache, options), edited, records, config, now, options) \
         if not failures else None
     if site is None:
         try:
@@ -365,7 +366,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     preview_now = now if options.preview else None
     index.published = tuple(a.source for a in (*site.articles, *site.pages))
     index.scheduled = scheduled_articles(site, preview_now)
-    unchanged, listing_changed = _unchanged_views(previous, index, site, views)
+    unchanged, listing_changed = _unchanged_views(previous, index, edited, site, views)
     same_reads = {name for name, digest in reads.items() if previous.read_digests.get(name) == digest}
     digests: dict[tuple[int, frozenset[str] | None], bytes] = {}
 
@@ -461,20 +462,19 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                        config.base_url, warnings, parsed, len(render))
 
 
-def _unchanged_views(previous: Manifest, index: Manifest, site: Site, views: list[View]) -> tuple[set[int], set[int]]:
+def _unchanged_views(previous: Manifest, index: Manifest, edited: dict[str, Article] | None, site: Site,
+                     views: list[View]) -> tuple[set[int], set[int]]:
     """The views (by number) whose inputs are those of the previous build, found without taking their digests;
     and the list pages among the others, which are unchanged too if they read only structural fields of their
     articles (see STRUCTURAL_FIELDS).
 
     When what every page depends on, the published articles and the structural fields of every changed article
     are as they were, the site has the same structure; then only the views showing a changed article (see
-    views.articles_shown), or one whose "scheduled" state in a preview changed, can differ. A view's reads (the
-    whole site, the moment) are checked by the caller.
+    views.articles_shown), or one whose "scheduled" state in a preview changed, can differ. `edited`: the changed
+    articles, see _changed_articles. A view's reads (the whole site, the moment) are checked by the caller.
     """
-    if not previous.common or previous.common != index.common or previous.published != index.published:
-        return set(), set()
-    edited = _changed_articles(previous, index)
-    if edited is None:
+    if (edited is None or not previous.common or previous.common != index.common
+            or previous.published != index.published):
         return set(), set()
     scheduled = set(previous.scheduled).symmetric_difference(index.scheduled)  # a preview's moment passed their date
     changed = scheduled | edited.keys()
@@ -508,14 +508,11 @@ def _changed_articles(previous: Manifest, index: Manifest) -> dict[str, Article]
     return changed
 
 
-def _patched_site(earlier: Site | None, previous: Manifest, index: Manifest, records: list[ParsedArticle],
+def _patched_site(earlier: Site | None, changed: dict[str, Article] | None, records: list[ParsedArticle],
                   config: Config, now: datetime, options: BuildOptions) -> Site | None:
     """The previous build's site with the changed articles put in (see site.patch_site), when the structure is
     the same and the same articles are published at this moment; else None (the site is ordered afresh)."""
-    if earlier is None:
-        return None
-    changed = _changed_articles(previous, index)
-    if changed is None:
+    if earlier is None or changed is None:
         return None
     published = {a.source for a in (*earlier.articles, *earlier.pages)}
     if {r.article.source for r in records if is_published(r.article, now, options.drafts, options.future)} != published:

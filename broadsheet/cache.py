@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from broadsheet import stamp
 from broadsheet.errors import Problem
 from broadsheet.model import Article, Link, ParsedArticle, SourceLink
-from broadsheet.stamp import output_id, seal, unseal
+from broadsheet.stamp import output_id, seal, unseal, write_atomically
 
 _MAGIC = b"BSC1"
 T = TypeVar("T")
@@ -267,10 +267,4 @@ class Cache:
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            temporary.write_bytes(data)
-            os.replace(temporary, path)
-        except OSError:
-            # A cache that cannot be written only makes the next build slower.
-            temporary.unlink(missing_ok=True)
+        write_atomically(path, data)

@@ -34,8 +34,7 @@ class Fingerprints:
     An article stands for its parse key (its bytes, path, configuration and code), plus whatever fields a page
     replaced (its neighbours); a section, tag or author stands for its name and URL only, because a page that
     reads its articles or their count is keyed by the whole site or by every group's count instead (see
-    tasks.TrackedGroup). Long sequences shared by many
-    pages are hashed once.
+    tasks.TrackedGroup). Long sequences shared by many pages are hashed once.
     """
 
     def __init__(self, articles: Iterable[tuple[str, Article]]):

@@ -128,6 +128,14 @@ def _authors(article: Article) -> tuple[str, ...]:
     return article.authors
 
 
+def _summary_linked(article: Article, urls: Mapping[str, str]) -> Article:
+    """The article with the links of its summary to other content files resolved (their URLs are known only once
+    the site is ordered)."""
+    if SOURCE_MARKER not in article.summary_html:
+        return article
+    return replace(article, summary_html=resolve_links(article.summary_html, urls))
+
+
 def order_site(all_articles: Iterable[Article], config: Config, now: datetime, drafts: bool = False,
                future: bool = False, related: dict[bytes, RelatedRanks] | None = None) -> Site:
     """Decide everything the pages share, from the parsed articles and the build's moment.
@@ -139,9 +147,7 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
     visible = [a for a in articles if is_published(a, now, drafts, future)]
     urls = {a.source: a.url for a in visible}
     warnings = check_links(visible, urls, (a.source for a in articles))
-    # Summaries may link to other articles too; their URLs are known only now.
-    visible = [replace(a, summary_html=resolve_links(a.summary_html, urls)) if SOURCE_MARKER in a.summary_html
-               else a for a in visible]
+    visible = [_summary_linked(a, urls) for a in visible]
     news = reading_order(a for a in visible if a.kind == "article")
     pages = tuple(sorted((a for a in visible if a.kind == "page"), key=lambda a: a.source))
     newest_first = news[::-1]
@@ -187,8 +193,7 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
     neighbours and related articles are the same, with the new articles in them. `sources` are all content files.
     Much cheaper than ordering a large site again (the preview server's rebuild after a body edit)."""
     urls = site.urls
-    fresh = {source: replace(a, summary_html=resolve_links(a.summary_html, urls)) if SOURCE_MARKER in a.summary_html
-             else a for source, a in changed.items()}
+    fresh = {source: _summary_linked(a, urls) for source, a in changed.items()}
     swap = {id(old): fresh[old.source] for old in (*site.articles, *site.pages) if old.source in fresh}
 
     def patched(articles: tuple[Article, ...]) -> tuple[Article, ...]:
@@ -208,10 +213,11 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
         term = groups.get(id(listing.term), listing.term)
         lists.append(listing if articles is listing.articles and section is listing.section and term is listing.term
                      else replace(listing, articles=articles, section=section, term=term))
-    archive = tuple(replace(year, months=tuple(replace(month, articles=patched(month.articles))
-                                               for month in year.months))
-                    if any(patched(month.articles) is not month.articles for month in year.months) else year
-                    for year in site.archive)
+    archive = []
+    for year in site.archive:
+        months = tuple(month if (articles := patched(month.articles)) is month.articles
+                       else replace(month, articles=articles) for month in year.months)
+        archive.append(year if all(new is old for new, old in zip(months, year.months)) else replace(year, months=months))
     news, pages = patched(site.articles), patched(site.pages)
     sections = tuple(groups.get(id(s), s) for s in site.sections)
     visible = sorted((*news, *pages), key=lambda a: a.source)  # in source order, as order_site checks them
@@ -219,4 +225,4 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
     return replace(site, articles=news, pages=pages, sections=sections, lists=tuple(lists),
                    tags=tuple(groups.get(id(t), t) for t in site.tags),  # type: ignore[misc]
                    authors=tuple(groups.get(id(a), a) for a in site.authors),  # type: ignore[misc]
-                   archive=archive, warnings=tuple(warnings))
+                   archive=tuple(archive), warnings=tuple(warnings))

@@ -220,11 +220,16 @@ def save(cache_dir: Path, output_dir: Path, stamp: Stamp | None) -> None:
     if stamp is None:
         path.unlink(missing_ok=True)
         return
-    payload = pickle.dumps(stamp, protocol=pickle.HIGHEST_PROTOCOL)
+    write_atomically(path, seal(_MAGIC, pickle.dumps(stamp, protocol=pickle.HIGHEST_PROTOCOL)))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file of the cache folder whole or not at all (a reader sees the old file or the new one); a cache
+    that cannot be written only makes the next build slower, so a failure is not an error."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(seal(_MAGIC, payload))
+        temporary.write_bytes(data)
         os.replace(temporary, path)
     except OSError:
         temporary.unlink(missing_ok=True)

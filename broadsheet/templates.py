@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.metadata import absolute_url, media_url
 from broadsheet.slugs import slugify
-from broadsheet.stamp import seal, unseal
+from broadsheet.stamp import seal, unseal, write_atomically
 from broadsheet.taxonomy import AUTHORS_PATH, TAGS_PATH
 from broadsheet.theme import TEMPLATES_DIR, StaticFile, default_theme_dir
 
@@ -63,14 +62,8 @@ class _CompiledTemplates(jinja2.BytecodeCache):
             self._store(path, code)
 
     def _store(self, path: Path, code: bytes) -> None:
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(seal(_MAGIC, code))
-            os.replace(temporary, path)
-            self._on_disk.add(path)
-        except OSError:  # a cache that cannot be written only makes the next build slower
-            temporary.unlink(missing_ok=True)
+        write_atomically(path, seal(_MAGIC, code))
+        self._on_disk.add(path)
 
 
 _MAGIC = b"BSJ1"
