@@ -24,7 +24,13 @@ from typing import Any
 from broadsheet import stamp
 from broadsheet.cache import Cache, Manifest, PageRecord, Spare
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
-from broadsheet.content import CONTENT_DIR, discover_sources, parse_article, parse_date
+from broadsheet.content import (
+    CONTENT_DIR,
+    discover_sources,
+    is_source_path,
+    parse_article,
+    parse_date,
+)
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import Fingerprints, combine, files_digest, listed_fields, page_key
 from broadsheet.model import Article, ParsedArticle, Site
@@ -86,6 +92,26 @@ class BuildSession:
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
         self._defer_saves = defer_saves
         self._unsaved: tuple[Cache, Path, Manifest] | None = None
+        self._watched = False
+        self._changed: set[str] | None = None  # paths a watcher saw change since the previous build
+
+    def watch(self) -> None:
+        """Say that a watcher now reports every change (see note_changes). The next build still looks at every
+        file, since changes made before the watcher started went unseen; the builds after it look only at the
+        content files noted as changed."""
+        self._watched = True
+
+    def note_changes(self, paths: Iterable[str]) -> None:
+        """Note site-relative paths a watcher saw change (kept until a build succeeds)."""
+        if self._changed is not None:
+            self._changed.update(paths)
+
+    def changes(self, cache: Cache, output_dir: Path) -> set[str] | None:
+        """The paths that changed since the previous build into output_dir, when a watcher noted them all and that
+        build's index is held here; else None."""
+        if self._changed is None or not (self._previous and self._previous[:2] == (cache.root, output_dir.absolute())):
+            return None
+        return self._changed
 
     def cache(self, options: BuildOptions) -> Cache:
         """The cache for a build: the site's (or --cache-dir), or with --no-cache one that lives as long as the session."""
@@ -115,6 +141,7 @@ class BuildSession:
         and its index on disk when the cache persists."""
         self._previous = (cache.root, output_dir.absolute(), manifest)
         self._site = site
+        self._changed = set() if self._watched else None
         self._unsaved = (cache, output_dir, manifest) if persist else None
         if not self._defer_saves:
             self.save()
@@ -208,24 +235,59 @@ def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> 
     return problems
 
 
+def scanned_sources(scan: stamp.Scan | None) -> dict[str, tuple[int, int, int]] | None:
+    """Every content file with its size, time and inode as the stamp's scan found them, when it saw the whole of
+    content/ (no links, which discover_sources follows or refuses); else None."""
+    if scan is None or not scan.content_whole:
+        return None
+    return {path: state for path, state in scan.content.items() if is_source_path(path)}
+
+
+def watched_sources(site_dir: Path, previous: Manifest, changed: Iterable[str]) -> dict[str, tuple[int, int, int]] | None:
+    """Every content file with its size, time and inode, told by a watcher's list of the paths changed since the
+    previous build: that build's look at the others, a fresh look at those listed. None when a folder under
+    content/ changed or a listed path is not a plain content file (files may have come or gone unlisted)."""
+    files = {source: entry[:3] for source, entry in previous.sources.items()}
+    for path in changed:
+        if path == CONTENT_DIR:
+            return None
+        if not path.startswith(CONTENT_DIR + "/"):
+            continue
+        try:
+            info = os.lstat(site_dir / path)
+        except FileNotFoundError:
+            files.pop(path, None)
+            continue
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode) or not is_source_path(path):
+            return None  # a folder or a link: discover_sources decides
+        files[path] = (info.st_size, info.st_mtime_ns, info.st_ino)
+    return files
+
+
 def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: WorkerPool, cache: Cache,
-                    scan: stamp.Scan | None = None) -> tuple[list[tuple[str, ParsedArticle]], Manifest, int, list[Problem]]:
+                    scan: stamp.Scan | None = None, known_files: dict[str, tuple[int, int, int]] | None = None,
+                    watched: bool = False) -> tuple[list[tuple[str, ParsedArticle]], Manifest, int, list[Problem]]:
     """Every content file that parses, as (parse key, record without its body) in source order; the new index of
     the sources; how many files were parsed (not taken from the cache); and the problems of the others.
 
     Files are parsed in the workers, under their time budgets; the parent reads only what changed. The sizes,
-    times and inodes of the files are the `scan`'s, when the build took one.
+    times and inodes of the files are the `scan`'s, when the build took one; `known_files` are all the content
+    files with theirs, when the caller knows them (see watched_sources and scanned_sources). A file changed in the
+    same tick of the clock as the previous build looked at it shows the same time: its bytes are read again, unless
+    the build is `watched` (a watcher reported every change since).
     """
     prefix = env_key(config)
     same_env = previous.env_key == prefix
     scanned = scan.taken if scan else time.time_ns()
-    known_stats = scan.content if scan else {}
+    known_stats = known_files if known_files is not None else scan.content if scan else {}
     found: dict[str, tuple[str, ParsedArticle]] = {}
     stats: dict[str, tuple[int, int, int]] = {}
     items: list[Item] = []
     problems: dict[str, list[Problem]] = {}
     root = str(site_dir)
-    for source in discover_sources(site_dir):
+    for source in sorted(known_files) if known_files is not None else discover_sources(site_dir):
         state = known_stats.get(source)
         if state is None:
             try:
@@ -237,7 +299,7 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
         stats[source] = state
         known = previous.sources.get(source) if same_env else None
         if known and known[3] in previous.articles:
-            if known[:3] == stats[source] and known[1] < previous.scanned - stamp.RACY_NS:
+            if known[:3] == stats[source] and (watched or known[1] < previous.scanned - stamp.RACY_NS):
                 found[source] = (known[3], previous.articles[known[3]])
                 continue
             try:
@@ -315,9 +377,12 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     cache = session.cache(options)
     output = OutputFolder(options.output_dir, config.keep)
     previous = session.previous(cache, options.output_dir)
+    changes = session.changes(cache, options.output_dir)
+    known_files = watched_sources(site_dir, previous, changes) if changes is not None else scanned_sources(scan)
 
     # On a problem, carry on with what did work, so that one failed build lists every problem at once.
-    keyed, index, parsed, failures = gather_articles(site_dir, config, previous, session.pool, cache, scan)
+    keyed, index, parsed, failures = gather_articles(site_dir, config, previous, session.pool, cache, scan,
+                                                     known_files, watched=changes is not None and known_files is not None)
     if not previous.env_key:  # a first build: nothing in the cache is old
         index.written = 0
     elif previous.env_key != index.env_key:  # new code or configuration: the old records are garbage, prune now
@@ -410,7 +475,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     index.pages, index.static = made, static_records
     if (can_carry and not render and not problems and made.keys() == previous.pages.keys()
             and static_records == previous.static and index.generated == previous.generated
-            and output.folder_times([*made, *static_records, *makers]) == previous.folders):
+            and _folder_times(output, options, [*made, *static_records, *makers]) == previous.folders):
         index.output, index.folders, index.spare = identity, previous.folders, previous.spare
         unchanged = index.sources == previous.sources
         session.remember(cache, options.output_dir, index if not unchanged else previous,
@@ -454,7 +519,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     index.output = output.identity()
     identity_kept = _identity(spare_path) if kept else None
     index.spare = Spare(identity_kept, previous.pages, previous.static, previous.generated) if identity_kept else None
-    index.folders = output.folder_times([*made, *static_records, *makers])  # made: now with the rendered pages
+    index.folders = _folder_times(output, options, [*made, *static_records, *makers])  # made: with the new pages
     session.remember(cache, options.output_dir, index, persist=not options.no_cache,
                      site=(options.drafts, options.future, site))
     _keep_stamp(scan, options, cache, index, records, now, len(views), len(site.articles), warnings)
@@ -562,6 +627,12 @@ def _load_body(cache: Cache, key: str) -> str:
     if parsed is None:
         raise RuntimeError("an article's cache record is missing or damaged")
     return parsed.body_html
+
+
+def _folder_times(output: OutputFolder, options: BuildOptions, paths: list[str]) -> dict[str, int]:
+    """The times of the output's folders, which tell a file added to or removed from the output since (see
+    OutputFolder.folder_times); none for a preview, whose output folder is its own."""
+    return {} if options.preview else output.folder_times(paths)
 
 
 def _identity(folder: Path) -> tuple[int, ...] | None:

@@ -31,6 +31,13 @@ def is_ignored_name(name: str) -> bool:
     return name.startswith((".", "_")) or name.endswith(IGNORED_SUFFIXES) or name == "4913"
 
 
+def is_source_path(relative: str) -> bool:
+    """Whether a site-relative path of a plain file names a content file (see discover_sources)."""
+    parts = relative.split("/")
+    return (len(parts) > 1 and parts[0] == CONTENT_DIR and parts[-1].endswith(SOURCE_SUFFIXES)
+            and not any(is_ignored_name(part) for part in parts[1:]))
+
+
 def discover_sources(site_dir: Path) -> list[str]:
     """Content files below site_dir/content, as sorted site-relative paths.
 

@@ -150,6 +150,7 @@ class Preview:
         try:
             if self.session is None:
                 self.session = BuildSession(self.options.jobs, defer_saves=True)
+            self.session.note_changes(changed)
             result = build(self.options, self.session)
         except SiteError as error:
             self.problems = error.problems
@@ -167,6 +168,12 @@ class Preview:
                            warnings=result.warnings)
         self.events.publish(RELOAD)
         return Rebuild(changed, time.perf_counter() - started, self.problems)
+
+    def watched(self) -> None:
+        """From the next build on, every change reaches rebuild(): builds after that one look only at the
+        content files that changed, not at all of them."""
+        if self.session is not None:
+            self.session.watch()
 
     def close(self) -> None:
         """End the build session's worker processes."""
@@ -351,6 +358,7 @@ class PreviewSession:
             thread.start()
             self._threads.append(thread)
             self._observer = start_watching(self.options.site_dir, self.queue, self.poll)
+            self.preview.watched()
         except BaseException:
             self.close()
             raise

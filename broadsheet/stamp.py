@@ -51,6 +51,7 @@ class Scan:
     taken: int  # time.time_ns() when the scan began
     newest: int  # the latest modification time among the files scanned (ns)
     content: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # content/… file: size, mtime, inode
+    content_whole: bool = False  # content/ holds only plain files and folders, all listed in `content`
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,8 @@ def _walk(folder: str, found: list[tuple[object, ...]], newest: list[int]) -> No
             elif entry.is_dir():
                 found.append(("D", entry.path))
                 _walk(entry.path, found, newest)
+            elif not entry.is_file():  # a pipe, a socket, a device: not read by a build
+                found.append(("?", entry.path))
             else:
                 info = entry.stat()
                 newest[0] = max(newest[0], info.st_mtime_ns)
@@ -137,6 +140,7 @@ def scan(options: BuildOptions, theme_dir: Path) -> Scan:
     newest = [0]
     found: list[tuple[object, ...]] = []
     content: dict[str, tuple[int, int, int]] = {}
+    content_whole = False
     for root in (options.site_dir.absolute(), theme_dir):
         for name in _INPUT_FOLDERS:
             found.append(("R", str(root / name)))
@@ -146,9 +150,10 @@ def scan(options: BuildOptions, theme_dir: Path) -> Scan:
                 cut = len(str(root)) + 1
                 content = {entry[0][cut:]: entry[1:] for entry in found[start:]  # type: ignore[index,misc]
                            if len(entry) == 4 and entry[0] != "L"}
+                content_whole = not any(entry[0] in ("L", "?") for entry in found[start:])
     parts.append(repr(found).encode("utf-8", "surrogateescape"))
     digest = hashlib.blake2b(b"\n".join(parts), digest_size=20).digest()
-    return Scan(digest, taken, newest[0], content)
+    return Scan(digest, taken, newest[0], content, content_whole)
 
 
 def output_id(output_dir: Path) -> str:

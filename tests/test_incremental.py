@@ -16,6 +16,7 @@ from conftest import read_tree
 from broadsheet.build import BuildResult, BuildSession, build, load_articles
 from broadsheet.config import BuildOptions, load_config
 from broadsheet.content import parse_date
+from broadsheet.errors import SiteError
 from broadsheet.model import Article, Section, Term
 from broadsheet.site import order_site
 from broadsheet.views import articles_shown, site_views, view_inputs
@@ -552,3 +553,66 @@ def test_a_preview_session_patches_its_site_after_a_body_edit_and_orders_it_agai
         shutil.rmtree(expected)
         build(options(site, expected, preview=True, no_cache=True))
         assert_same_tree(read_tree(site / "public"), read_tree(expected))
+
+
+def test_a_watched_session_looks_only_at_the_content_files_noted_as_changed(tmp_path: Path) -> None:
+    site = sitegen.write_site(tmp_path / "site", 30)
+    preview = options(site, preview=True)
+    expected = tmp_path / "expected"
+
+    def assert_same_as_a_clean_build() -> None:
+        shutil.rmtree(expected, ignore_errors=True)
+        build(options(site, expected, preview=True, no_cache=True))
+        assert_same_tree(read_tree(site / "public"), read_tree(expected))
+
+    def append(index: int, text: str) -> str:
+        path = story(site, index)
+        path.write_text(path.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
+        return sitegen.article_text(index)[0]
+
+    def page_of(index: int) -> str:
+        folder = sitegen.article_text(index)[0].removeprefix("content/").removesuffix(".md")
+        return (site / "public" / folder / "index.html").read_text(encoding="utf-8")
+
+    with BuildSession(jobs=2) as session:
+        build(preview, session)
+        session.watch()
+        append(3, "Saved before the watcher started.")  # unnoted, but the next build still looks at every file
+        assert build(preview, session).parsed == 1
+        assert "Saved before the watcher started." in page_of(3)
+
+        append(4, "Saved where no watcher saw it.")
+        session.note_changes([append(5, "Saved and seen.")])
+        assert build(preview, session).parsed == 1
+        assert "Saved and seen." in page_of(5) and "Saved where no watcher saw it." not in page_of(4)
+        session.note_changes([sitegen.article_text(4)[0]])
+        build(preview, session)
+        assert_same_as_a_clean_build()
+
+        # A file added and one removed, noted: both found without listing content/.
+        added = site / "content/world/added.md"
+        added.write_text("---\ntitle: Added while watched\ndate: 2023-02-01T10:00:00+00:00\n---\n\nNew.\n",
+                         encoding="utf-8")
+        story(site, 6).unlink()
+        session.note_changes(["content/world/added.md", sitegen.article_text(6)[0]])
+        build(preview, session)
+        assert_same_as_a_clean_build()
+
+        # Noted changes are kept until a build succeeds: an edit noted with a broken template is built after the fix.
+        template = site / "templates/article.html"
+        template.parent.mkdir(exist_ok=True)
+        template.write_text("{% block oops %}", encoding="utf-8")
+        session.note_changes([append(7, "Saved while the template was broken."), "templates/article.html"])
+        with pytest.raises(SiteError):
+            build(preview, session)
+        template.unlink()
+        session.note_changes(["templates/article.html"])
+        build(preview, session)
+        assert "Saved while the template was broken." in page_of(7)
+        assert_same_as_a_clean_build()
+
+        # A folder noted: every file is looked at again, the unnoted ones too.
+        append(8, "Saved unnoted, found by the folder's look.")
+        session.note_changes(["content/world"])
+        build(preview, session)
+        assert_same_as_a_clean_build()

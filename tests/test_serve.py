@@ -288,6 +288,25 @@ def test_a_deleted_article_is_a_change(preview: Running) -> None:
     assert preview.get(ARTICLE_URL)[0] == 404
 
 
+def test_rebuilds_after_the_first_look_only_at_what_the_watcher_saw_and_miss_nothing(preview: Running) -> None:
+    events = preview.events()
+    edit(preview.site / ARTICLE, TITLE, "First Save")
+    preview.page_after_reload(events, ARTICLE_URL, "<h1>First Save</h1>")
+    settle(preview)
+    # The watcher now reports every change: an edit and a new article, then a deletion.
+    added = preview.site / "content/world/seen-by-the-watcher.md"
+    added.write_text("---\ntitle: Seen By The Watcher\ndate: 2024-01-02\n---\n\nText.\n", encoding="utf-8")
+    edit(preview.site / ARTICLE, "First Save", "Second Save")
+    settle(preview)
+    assert "<h1>Second Save</h1>" in preview.get(ARTICLE_URL)[2]
+    assert "<h1>Seen By The Watcher</h1>" in preview.get("/world/seen-by-the-watcher/")[2]
+    added.unlink()
+    settle(preview)
+    assert preview.get("/world/seen-by-the-watcher/")[0] == 404
+    assert all(rebuild.ok for rebuild in preview.rebuilds)
+    events.close()
+
+
 def test_editor_temp_files_do_not_count_as_changes(preview: Running) -> None:
     events = preview.events()
     folder = preview.site / "content/world"

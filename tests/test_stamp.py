@@ -118,3 +118,32 @@ def test_a_damaged_stamp_is_ignored(site: Path) -> None:
     stamps[0].write_bytes(stamps[0].read_bytes()[:-5] + b"xxxxx")
     assert built(site) == "WORKED"
     assert built(site) == "STAMPED"
+
+
+def test_the_scan_lists_the_content_files_a_build_finds_or_leaves_the_listing_to_the_build(tmp_path: Path) -> None:
+    from broadsheet import stamp
+    from broadsheet.build import scanned_sources
+    from broadsheet.config import BuildOptions
+    from broadsheet.content import discover_sources
+    from broadsheet.theme import default_theme_dir
+
+    site = tmp_path / "site"
+    write_tree(site, {"site.yaml": SITE, "content/world/a.md": "a", "content/world/b.markdown": "b",
+                      "content/world/notes.txt": "not content", "content/world/a.md.swp": "editor",
+                      "content/_drafts/c.md": "private", "content/.git/d.md": "hidden", "content/e.md": "e",
+                      "content/world/deep/f.md": "f"})
+    options = BuildOptions(site_dir=site, output_dir=site / "public")
+
+    def listed() -> list[str] | None:
+        found = scanned_sources(stamp.scan(options, default_theme_dir()))
+        return None if found is None else sorted(found)
+
+    assert listed() == discover_sources(site) == ["content/e.md", "content/world/a.md", "content/world/b.markdown",
+                                                  "content/world/deep/f.md"]
+    # What discover_sources decides on its own (links followed or refused) is not listed by the scan.
+    (site / "content/world/g.md").symlink_to(site / "content/e.md")
+    assert listed() is None
+    (site / "content/world/g.md").unlink()
+    os.mkfifo(site / "content/world/pipe.md")
+    assert listed() is None
+    assert "content/world/pipe.md" not in discover_sources(site)
