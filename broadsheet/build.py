@@ -39,7 +39,7 @@ from broadsheet.pool import Item, Stalled, WorkerPool, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
-from broadsheet.tasks import Renderer, Setup, env_key, handle, library_versions, parse_key
+from broadsheet.tasks import Renderer, Setup, env_key, handle, library_versions, parse_key, prepare
 from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir
 from broadsheet.views import (
     STRUCTURAL_FIELDS,
@@ -86,7 +86,7 @@ class BuildSession:
     """
 
     def __init__(self, jobs: int | None = None, defer_saves: bool = False):
-        self.pool = WorkerPool(jobs or default_jobs(), handle)
+        self.pool = WorkerPool(jobs or default_jobs(), handle, prepare)
         self._previous: tuple[Path, Path, Manifest] | None = None  # cache root, output folder, index
         self._site: tuple[bool, bool, Site] | None = None  # the previous build's drafts, future and ordered site
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
@@ -374,6 +374,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     config = load_config(site_dir, options.base_url, options.origin)
     now = resolve_now(options.now, config)
     check_output_location(site_dir, options.output_dir)
+    session.pool.start()  # a worker for the files that changed, ready by the time the index is loaded
     cache = session.cache(options)
     output = OutputFolder(options.output_dir, config.keep)
     previous = session.previous(cache, options.output_dir)
@@ -392,8 +393,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     records = [record for _, record in keyed]
     problems: dict[Problem, None] = dict.fromkeys(failures)
     index.related = dict(previous.related)
-    edited = _changed_articles(previous, index)  # None: the structure may have changed
-    site = _patched_site(session.previous_site(cache, options), edited, records, config, now, options) \
+    edited, retitled = _changed_articles(previous, index)  # None: the structure may have changed
+    site = _patched_site(session.previous_site(cache, options), None if retitled else edited, records, config,
+                         now, options) \
         if not failures else None
     if site is None:
         try:
@@ -431,7 +433,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     preview_now = now if options.preview else None
     index.published = tuple(a.source for a in (*site.articles, *site.pages))
     index.scheduled = scheduled_articles(site, preview_now)
-    unchanged, listing_changed = _unchanged_views(previous, index, edited, site, views)
+    unchanged, listing_changed = _unchanged_views(previous, index, edited, retitled, site, views)
     same_reads = {name for name, digest in reads.items() if previous.read_digests.get(name) == digest}
     digests: dict[tuple[int, frozenset[str] | None], bytes] = {}
 
@@ -527,50 +529,72 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                        config.base_url, warnings, parsed, len(render))
 
 
-def _unchanged_views(previous: Manifest, index: Manifest, edited: dict[str, Article] | None, site: Site,
-                     views: list[View]) -> tuple[set[int], set[int]]:
+def _unchanged_views(previous: Manifest, index: Manifest, edited: dict[str, Article] | None, retitled: set[str],
+                     site: Site, views: list[View]) -> tuple[set[int], set[int]]:
     """The views (by number) whose inputs are those of the previous build, found without taking their digests;
     and the list pages among the others, which are unchanged too if they read only structural fields of their
     articles (see STRUCTURAL_FIELDS).
 
-    When what every page depends on, the published articles and the structural fields of every changed article
-    are as they were, the site has the same structure; then only the views showing a changed article (see
-    views.articles_shown), or one whose "scheduled" state in a preview changed, can differ. `edited`: the changed
-    articles, see _changed_articles. A view's reads (the whole site, the moment) are checked by the caller.
+    When what every page depends on, the published articles in their order and the structural fields of every
+    changed article are as they were, the site has the same structure; then only the views showing a changed
+    article (see views.articles_shown), or one whose "scheduled" state in a preview changed, can differ. A new
+    title (`retitled`: the changed articles whose structural fields differ in their title only) also shows on the
+    pages linking to the article as a neighbour or a related article, and on the news pages (archive, redirects),
+    which are few: those are keyed too. `edited`: the changed articles, see _changed_articles. A view's reads (the
+    whole site, the moment) are checked by the caller.
     """
     if (edited is None or not previous.common or previous.common != index.common
             or previous.published != index.published):
         return set(), set()
     scheduled = set(previous.scheduled).symmetric_difference(index.scheduled)  # a preview's moment passed their date
     changed = scheduled | edited.keys()
-    shown_ids = {id(article) for article in (*site.articles, *site.pages) if article.source in changed}
+    published = (*site.articles, *site.pages)
+    shown_ids = {id(article) for article in published if article.source in changed}
+    retitled_ids = {id(article) for article in published if article.source in retitled}
+    retitled_urls = {article.url for article in published if article.source in retitled}
     unchanged, listing = set(), set()
     for number, view in enumerate(views):
         if view.shows_one_article:  # (the commonest case, told by the view's label: its article's source)
-            if view.label not in changed:
+            if view.label not in changed and not (retitled_urls and _links_to(site, view, retitled_urls)):
                 unchanged.add(number)
-        elif shown_ids.isdisjoint(map(id, articles_shown(site, view))):
+        elif retitled and view.kind != "list":
+            continue
+        elif shown_ids.isdisjoint(shown := list(map(id, articles_shown(site, view)))):
             unchanged.add(number)
-        elif not scheduled:
+        elif not scheduled and retitled_ids.isdisjoint(shown):
             listing.add(number)
     return unchanged, listing
 
 
-def _changed_articles(previous: Manifest, index: Manifest) -> dict[str, Article] | None:
+def _links_to(site: Site, view: View, urls: set[str]) -> bool:
+    """Whether an article's page links to one of `urls` as a neighbour or a related article (showing its title)."""
+    if view.kind != "article":
+        return False
+    neighbours = site.neighbours.get(view.label)
+    links = (*(site.related.get(view.label, ())), *((neighbours.older, neighbours.newer) if neighbours else ()))
+    return any(link is not None and link.url in urls for link in links)
+
+
+def _changed_articles(previous: Manifest, index: Manifest) -> tuple[dict[str, Article] | None, set[str]]:
     """The articles (by source) whose parse changed since the previous build, when every one of them kept its
-    structural fields (see views.STRUCTURAL_FIELDS) and no file came or went; else None."""
+    structural fields (see views.STRUCTURAL_FIELDS), but for its title, and no file came or went; else None. And
+    the sources of those whose title changed."""
     if previous.env_key != index.env_key or previous.sources.keys() != index.sources.keys():
-        return None
-    changed = {}
+        return None, set()
+    changed, retitled = {}, set()
     for source, entry in index.sources.items():
         before = previous.sources[source][3]
         if before != entry[3]:
             was = previous.articles.get(before)
             article = index.articles[entry[3]].article
-            if was is None or structure_of(was.article) != structure_of(article):
-                return None
+            if was is None:
+                return None, set()
+            if structure_of(was.article) != structure_of(article):
+                if structure_of(replace(was.article, title=article.title)) != structure_of(article):
+                    return None, set()
+                retitled.add(source)
             changed[source] = article
-    return changed
+    return changed, retitled
 
 
 def _patched_site(earlier: Site | None, changed: dict[str, Article] | None, records: list[ParsedArticle],

@@ -50,8 +50,11 @@ class _Inherited:
 _inherited: Any = None  # the setup workers forked from now on inherit
 
 
-def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler: Handler) -> None:
+def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler: Handler,
+                 prepare: Callable[[], None] | None = None) -> None:
     """A worker's loop: receive (generation, setup, payloads), answer with one result per payload."""
+    if prepare is not None:
+        prepare()
     setups: dict[int, Any] = {}
     while True:
         try:
@@ -80,11 +83,11 @@ def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler
 
 
 class _Worker:
-    def __init__(self, context: Any, handler: Handler):
+    def __init__(self, context: Any, handler: Handler, prepare: Callable[[], None] | None):
         self.slot = context.RawArray("d", 2)
         self.slot[0] = -1
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, self.slot, handler), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(child, self.slot, handler, prepare), daemon=True)
         self.process.start()
         child.close()
         self.generation = 0  # the last generation whose setup this worker has
@@ -118,19 +121,27 @@ def _context() -> Any:
 
 
 class WorkerPool:
-    """Up to `jobs` worker processes running `handler(setup, payload)`; started on first use, reused after."""
+    """Up to `jobs` worker processes running `handler(setup, payload)`; started on first use (or by `start`),
+    reused after. A new worker runs `prepare()` first (imports, say), while the parent goes on."""
 
-    def __init__(self, jobs: int, handler: Handler):
+    def __init__(self, jobs: int, handler: Handler, prepare: Callable[[], None] | None = None):
         self.jobs = max(1, jobs)
         self.handler = handler
+        self.prepare = prepare
         self._workers: list[_Worker] = []
         self._context: Any = None
         self._generation = 0
 
+    def start(self, count: int = 1) -> None:
+        """Start workers ahead of a run (up to `count`, at most `jobs`), so that they prepare while this process
+        does other work."""
+        while len(self._workers) < min(count, self.jobs):
+            self._workers.append(self._spawn())
+
     def _spawn(self) -> _Worker:
         if self._context is None:
             self._context = _context()
-        return _Worker(self._context, self.handler)
+        return _Worker(self._context, self.handler, self.prepare)
 
     def run(self, setup: Any, items: Sequence[Item], chunk: int = 16,
             inherit: bool = False) -> Iterator[tuple[Item, Any]]:

@@ -206,6 +206,12 @@ class Renderer:
 _renderer: Renderer | None = None  # a worker's renderer for the current build
 
 
+def prepare() -> None:
+    """What a new worker does first: import the parser (Markdown, YAML), while the build's own process loads its
+    index, rather than when the first changed file arrives."""
+    import broadsheet.content  # noqa: F401
+
+
 def handle(setup: Setup, payload: tuple[Any, ...]) -> Any:
     """Run one task in a worker process."""
     global _renderer

@@ -188,6 +188,25 @@ def _rewritten_after(site: Path, edit: Callable[[], None]) -> set[str]:
     return {path for path, inode in inodes().items() if before.get(path) != inode}
 
 
+def test_a_new_title_rerenders_exactly_the_pages_that_show_it(tmp_path: Path) -> None:
+    site = sitegen.write_site(tmp_path / "site", 60, "title: Generated News\nbase_url: https://example.org/\n"
+                                                      "per_page: 10\nrelated: 5\n")
+    path = story(site, 30)
+    path.write_text(path.read_text(encoding="utf-8").replace("author: Staff", "author: Staff\naliases: [/old-url/]"),
+                    encoding="utf-8")
+    build(options(site))
+    old_title = re.search(r"^title: (.*)$", path.read_text(encoding="utf-8"), re.MULTILINE)[1]  # type: ignore[index]
+    showing = {p.relative_to(site / "public").as_posix() for p in (site / "public").rglob("*.html")
+               if old_title in p.read_text(encoding="utf-8")}
+    # Its page, its neighbours', the pages listing it as related, its lists, the archive and its redirect.
+    assert {"old-url/index.html", "archive/index.html"} <= showing and any(p.startswith("page/") for p in showing)
+    assert any(p.startswith("tags/") for p in showing) and len(showing) > 8
+
+    rewritten = _rewritten_after(site, lambda: _edit(path, r"^title: .*$", "title: A wholly new headline"))
+    assert rewritten == showing
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
 def _append(path: Path, text: str) -> Callable[[], None]:
     return lambda: path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
