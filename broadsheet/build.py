@@ -287,6 +287,8 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
     items: list[Item] = []
     problems: dict[str, list[Problem]] = {}
     root = str(site_dir)
+    known_sources, known_articles = (previous.sources, previous.articles) if same_env else ({}, {})
+    settled = previous.scanned - stamp.RACY_NS  # a file older than this showed its last change to that build
     for source in sorted(known_files) if known_files is not None else discover_sources(site_dir):
         state = known_stats.get(source)
         if state is None:
@@ -297,17 +299,17 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
                 continue
             state = (info.st_size, info.st_mtime_ns, info.st_ino)
         stats[source] = state
-        known = previous.sources.get(source) if same_env else None
-        if known and known[3] in previous.articles:
-            if known[:3] == stats[source] and (watched or known[1] < previous.scanned - stamp.RACY_NS):
-                found[source] = (known[3], previous.articles[known[3]])
+        known = known_sources.get(source)
+        if known is not None and (key := known[3]) in known_articles:
+            if known[:3] == state and (watched or known[1] < settled):
+                found[source] = (key, known_articles[key])
                 continue
             try:
                 key = parse_key(prefix, source, (site_dir / source).read_bytes())
             except OSError:
                 key = ""
-            if key in previous.articles:
-                found[source] = (key, previous.articles[key])
+            if key in known_articles:
+                found[source] = (key, known_articles[key])
                 continue
         items.append(Item(source, render_budget(config, state[0]), ("parse", source)))
     setup = Setup(site_dir, config, prefix, cache.root)
@@ -324,11 +326,12 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
         known = previous.sources.get(source) if same_env else None
         if known and known[3] in previous.articles and source in stats:
             found[source] = (known[3], previous.articles[known[3]])
-    ordered = [found[source] for source in sorted(found)]
+    in_order = sorted(found)
+    ordered = [found[source] for source in in_order]
     index = Manifest(
         env_key=prefix, scanned=scanned,
-        sources={source: (*stats[source], found[source][0]) for source in sorted(found)},
-        articles={key: record for key, record in ordered},
+        sources={source: (*stats[source], key) for source, (key, _) in zip(in_order, ordered)},
+        articles=dict(ordered),
     )
     return ordered, index, len(items), [p for source in sorted(problems) for p in problems[source]]
 

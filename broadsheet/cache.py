@@ -171,7 +171,7 @@ class Cache:
 
     def store_article(self, key: str, parsed: ParsedArticle) -> None:
         """Store a parsed article under key (atomically: a reader sees the whole record or none)."""
-        self._write(self._article_path(key), encode(parsed))
+        write_atomically(self._article_path(key), encode(parsed))
 
     def _manifest_path(self, output_dir: Path) -> Path:
         # One index per output folder: the preview server and `build` can share a cache without evicting each other.
@@ -221,10 +221,10 @@ class Cache:
             path = self._shard_path(name)
             state = _file_state(path)
             if state is None or _sound_shards.get(path) != state:
-                self._write(path, encode(shard))
+                write_atomically(path, encode(shard))
                 _sound_shards[path] = _file_state(path)
             names.append(name)
-        self._write(self._manifest_path(output_dir), encode(dataclasses.replace(manifest, articles={},
+        write_atomically(self._manifest_path(output_dir), encode(dataclasses.replace(manifest, articles={},
                                                                                  shards=tuple(names))))
 
     def _shard_path(self, name: str) -> Path:
@@ -264,7 +264,3 @@ class Cache:
     def clear(self) -> None:
         """Remove the whole cache folder."""
         shutil.rmtree(self.root, ignore_errors=True)
-
-    def _write(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, data)

@@ -31,11 +31,14 @@ def is_ignored_name(name: str) -> bool:
     return name.startswith((".", "_")) or name.endswith(IGNORED_SUFFIXES) or name == "4913"
 
 
+# A part of a path that is_ignored_name refuses (one regular expression: a site lists thousands of paths).
+_IGNORED_PART = re.compile(r"/(?:[._][^/]*|4913|[^/]*(?:" + "|".join(map(re.escape, IGNORED_SUFFIXES)) + r"))(?=/|$)")
+
+
 def is_source_path(relative: str) -> bool:
     """Whether a site-relative path of a plain file names a content file (see discover_sources)."""
-    parts = relative.split("/")
-    return (len(parts) > 1 and parts[0] == CONTENT_DIR and parts[-1].endswith(SOURCE_SUFFIXES)
-            and not any(is_ignored_name(part) for part in parts[1:]))
+    return (relative.startswith(CONTENT_DIR + "/") and relative.endswith(SOURCE_SUFFIXES)
+            and not _IGNORED_PART.search(relative))
 
 
 def discover_sources(site_dir: Path) -> list[str]:

@@ -107,12 +107,31 @@ def _yaml_problem(path: str, source: str, error: yaml.YAMLError, first_line: int
     return Problem(path, line, f"invalid {what}: {text}", hint)
 
 
+# Every collection opens with one of these characters; a text with few of them cannot nest deep enough to
+# trouble the parser, so its depth is checked on what it loads to (and scanned only when too deep, for the line).
+_OPENERS = re.compile(r"[\[{:?-]")
+_FEW_OPENERS = 200
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
 def load_yaml_mapping(path: str, text: str, first_line: int = 1, what: str = "YAML") -> dict[Any, Any]:
     """Parse YAML with the safe loader into a mapping (empty for empty text); every failure is a SiteError
     at its line, counting the text's first line as `first_line`."""
     try:
-        _scan(path, text, first_line)
+        # Anchors and aliases need '&' and '*': without them, and with few openers, the event scan is skipped.
+        scanned = "&" in text or "*" in text or len(_OPENERS.findall(text)) > _FEW_OPENERS
+        if scanned:
+            _scan(path, text, first_line)
         data = yaml.load(text, Loader=FrontMatterLoader)
+        if not scanned and _depth(data) > MAX_DEPTH:
+            _scan(path, text, first_line)  # raises, naming the line
     except yaml.YAMLError as error:
         raise SiteError(_yaml_problem(path, text, error, first_line, what)) from None
     except (ValueError, RecursionError, TypeError, OverflowError, MemoryError) as error:

@@ -12,8 +12,7 @@ from broadsheet.slugs import slugify
 
 SCHEMA = "https://schema.org"
 # In a <script> element, "</script", "<!--" and "-->" end or confuse the element; JSON may spell them escaped.
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
-                              "\u2029": "\\u2029"})
+_SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def media_url(path: str, config: Config) -> str:
@@ -30,7 +29,10 @@ def absolute_url(url: str, config: Config) -> str:
 
 def script_json(data: Any) -> str:
     """JSON that cannot break out of a <script> element, whatever its strings contain."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for character, escaped in _SCRIPT_SAFE:  # (str.replace: several times faster than str.translate with a table)
+        text = text.replace(character, escaped)
+    return text
 
 
 def _publisher(config: Config) -> dict[str, Any]:

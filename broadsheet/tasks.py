@@ -207,9 +207,12 @@ _renderer: Renderer | None = None  # a worker's renderer for the current build
 
 
 def prepare() -> None:
-    """What a new worker does first: import the parser (Markdown, YAML), while the build's own process loads its
-    index, rather than when the first changed file arrives."""
-    import broadsheet.content  # noqa: F401
+    """What a new worker does first, while the build's own process loads its index, rather than when the first
+    changed file arrives: import the parser (Markdown, YAML) and make its Markdown renderers."""
+    from broadsheet.markup import renderer
+
+    for raw_html in (True, False):
+        renderer(raw_html)
 
 
 def handle(setup: Setup, payload: tuple[Any, ...]) -> Any:

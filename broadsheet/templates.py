@@ -82,6 +82,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
         bytecode_cache=_COMPILED,
+        auto_reload=False,  # an environment lives for one build: no look at each template's time on every page
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -34,6 +34,9 @@ CASES = [
     ("billion-laughs", {A: article("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
                                     f"c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\ntitle: T\n{DATE}")}, f"{A}:2:", ["anchors and aliases"]),
     ("deep-nesting", {A: article(f"title: T\n{DATE}\nx: " + "[" * 100_000 + "]" * 100_000)}, f"{A}:4:", ["nests deeper"]),
+    ("nesting-flow-21", {A: article(f"title: T\n{DATE}\nx: " + "[" * 21 + "]" * 21)}, f"{A}:4:", ["nests deeper"]),
+    ("nesting-block-21", {A: article(f"title: T\n{DATE}\nx:\n" + "".join(" " * (2 * i) + f"k{i}:\n" for i in range(1, 21))
+                                     + " " * 42 + "v: 1")}, f"{A}:24:", ["nests deeper"]),
     ("python-tag", {A: article(f"title: !!python/object/apply:os.system ['true']\n{DATE}")}, f"{A}:2:",
      ["invalid front matter", "python/object"]),
     ("control-character", {A: article(f"title: T\n{DATE}\nkicker: a\x1fb")}, f"{A}:4:", ["U+001F is not allowed"]),

@@ -131,7 +131,8 @@ def test_the_scan_lists_the_content_files_a_build_finds_or_leaves_the_listing_to
     write_tree(site, {"site.yaml": SITE, "content/world/a.md": "a", "content/world/b.markdown": "b",
                       "content/world/notes.txt": "not content", "content/world/a.md.swp": "editor",
                       "content/_drafts/c.md": "private", "content/.git/d.md": "hidden", "content/e.md": "e",
-                      "content/world/deep/f.md": "f"})
+                      "content/world/deep/f.md": "f", "content/old~/h.md": "backup folder", "content/4913/i.md": "vim",
+                      "content/world/j.md.bak": "backup"})
     options = BuildOptions(site_dir=site, output_dir=site / "public")
 
     def listed() -> list[str] | None:
