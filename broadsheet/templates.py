@@ -104,6 +104,10 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
     def local(value: datetime) -> datetime:
         return value.astimezone(zone)
 
+    def longdate(value: datetime) -> str:
+        day = local(value)  # once: an archive shows thousands of dates
+        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
     env.globals.update(site=config, labels=config.labels, url=url, asset=asset,
                        absolute=lambda path: absolute_url(path, config),
                        media=lambda path: media_url(path, config),
@@ -112,7 +116,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
                        now=now, preview=preview)
     env.filters["month_name"] = lambda month: MONTHS[month - 1]
     env.filters["isodate"] = lambda value: local(value).isoformat(timespec="seconds")
-    env.filters["longdate"] = lambda value: f"{local(value).day} {MONTHS[local(value).month - 1]} {local(value).year}"
+    env.filters["longdate"] = longdate
     return env
 
 
