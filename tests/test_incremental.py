@@ -635,3 +635,15 @@ def test_a_watched_session_looks_only_at_the_content_files_noted_as_changed(tmp_
         session.note_changes(["content/world"])
         build(preview, session)
         assert_same_as_a_clean_build()
+
+
+def test_a_site_named_by_a_relative_or_an_absolute_path_reuses_its_pages(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    site = sitegen.write_site(tmp_path / "site", 12)
+    (site / "templates").mkdir()
+    (site / "templates/404.html").write_text("{% extends 'base.html' %}{% block main %}Gone.{% endblock %}",
+                                             encoding="utf-8")
+    build(options(site))
+    monkeypatch.chdir(site)
+    result = build(BuildOptions(site_dir=Path("."), output_dir=Path("public"), now=NOW))
+    assert (result.parsed, result.rendered) == (0, 0)
