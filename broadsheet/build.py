@@ -24,13 +24,7 @@ from typing import Any
 from broadsheet import stamp
 from broadsheet.cache import Cache, Manifest, PageRecord, Spare
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
-from broadsheet.content import (
-    CONTENT_DIR,
-    discover_sources,
-    is_source_path,
-    parse_article,
-    parse_date,
-)
+from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import Fingerprints, combine, files_digest, listed_fields, page_key
 from broadsheet.model import Article, ParsedArticle, Site

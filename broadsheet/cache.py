@@ -225,7 +225,7 @@ class Cache:
                 _sound_shards[path] = _file_state(path)
             names.append(name)
         write_atomically(self._manifest_path(output_dir), encode(dataclasses.replace(manifest, articles={},
-                                                                                 shards=tuple(names))))
+                                                                                    shards=tuple(names))))
 
     def _shard_path(self, name: str) -> Path:
         return self.root / "index" / name
