@@ -247,14 +247,17 @@ def watched_sources(site_dir: Path, previous: Manifest, changed: Iterable[str]) 
             return None
         if not path.startswith(CONTENT_DIR + "/"):
             continue
+        if not is_source_path(path):
+            return None  # a folder: its files may have come or gone with it
         try:
             info = os.lstat(site_dir / path)
         except FileNotFoundError:
-            files.pop(path, None)
+            if files.pop(path, None) is None:
+                return None  # not a file the previous build read: perhaps a folder, moved away whole
             continue
         except OSError:
             return None
-        if not stat.S_ISREG(info.st_mode) or not is_source_path(path):
+        if not stat.S_ISREG(info.st_mode):
             return None  # a folder or a link: discover_sources decides
         files[path] = (info.st_size, info.st_mtime_ns, info.st_ino)
     return files

@@ -636,6 +636,12 @@ def test_a_watched_session_looks_only_at_the_content_files_noted_as_changed(tmp_
         build(preview, session)
         assert_same_as_a_clean_build()
 
+        # A folder moved out of the site is one event, for the folder: its articles go.
+        (site / "content/politics").rename(tmp_path / "politics-elsewhere")
+        session.note_changes(["content/politics"])
+        build(preview, session)
+        assert_same_as_a_clean_build()
+
 
 def test_a_site_named_by_a_relative_or_an_absolute_path_reuses_its_pages(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
