@@ -14,7 +14,7 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import partial
@@ -50,6 +50,7 @@ from broadsheet.views import (
 _CARRY_CHUNK = 256  # files carried over per work item
 _IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
 PRUNE_AFTER = 1000  # article records written before the cache is pruned (at least the number of articles)
+MANY_CHANGES = 500  # more paths than this reported changed: a watched build looks at every file all the same
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,10 +238,13 @@ def scanned_sources(scan: stamp.Scan | None) -> dict[str, tuple[int, int, int]] 
     return {path: state for path, state in scan.content.items() if is_source_path(path)}
 
 
-def watched_sources(site_dir: Path, previous: Manifest, changed: Iterable[str]) -> dict[str, tuple[int, int, int]] | None:
+def watched_sources(site_dir: Path, previous: Manifest, changed: Collection[str]) -> dict[str, tuple[int, int, int]] | None:
     """Every content file with its size, time and inode, told by a watcher's list of the paths changed since the
     previous build: that build's look at the others, a fresh look at those listed. None when a folder under
-    content/ changed or a listed path is not a plain content file (files may have come or gone unlisted)."""
+    content/ changed, a listed path is not a plain content file (files may have come or gone unlisted), or too many
+    changed at once."""
+    if len(changed) > MANY_CHANGES:
+        return None  # a burst (a checkout): the system's queue of events may have overflowed, dropping some unsaid
     files = {source: entry[:3] for source, entry in previous.sources.items()}
     for path in changed:
         if path == CONTENT_DIR:

@@ -636,6 +636,12 @@ def test_a_watched_session_looks_only_at_the_content_files_noted_as_changed(tmp_
         build(preview, session)
         assert_same_as_a_clean_build()
 
+        # A burst of changes (a checkout, which may overflow the system's queue of events): every file is looked at.
+        append(9, "Saved unnoted, found in a burst.")
+        session.note_changes(f"static/burst-{number}.css" for number in range(600))
+        build(preview, session)
+        assert_same_as_a_clean_build()
+
         # A folder moved out of the site is one event, for the folder: its articles go.
         (site / "content/politics").rename(tmp_path / "politics-elsewhere")
         session.note_changes(["content/politics"])
