@@ -77,3 +77,27 @@ def test_a_five_megabyte_article_of_ordinary_prose_still_builds(tmp_path: Path) 
     result = build(BuildOptions(site_dir=site, output_dir=site / "public"))
     assert result.articles == 1
     assert (site / "public/news/long/index.html").stat().st_size > 5_000_000
+
+
+_PREPARED: list[str] = []
+
+
+def _note_prepared() -> None:
+    _PREPARED.append("prepared")
+
+
+def _report_prepared(setup: object, payload: object) -> list[str]:
+    return list(_PREPARED)
+
+
+def test_a_worker_started_ahead_prepares_in_its_own_process_before_its_first_item() -> None:
+    from broadsheet.pool import Item, WorkerPool
+
+    pool = WorkerPool(2, _report_prepared, _note_prepared)
+    try:
+        pool.start()
+        results = [result for _, result in pool.run("setup", [Item("probe", 60.0, ("probe",))])]
+    finally:
+        pool.close()
+    assert results == [["prepared"]]
+    assert _PREPARED == []  # not in this process
