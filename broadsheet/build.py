@@ -269,15 +269,17 @@ def watched_sources(site_dir: Path, previous: Manifest, changed: Collection[str]
 
 def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: WorkerPool, cache: Cache,
                     scan: stamp.Scan | None = None, known_files: dict[str, tuple[int, int, int]] | None = None,
-                    watched: bool = False) -> tuple[list[tuple[str, ParsedArticle]], Manifest, int, list[Problem]]:
+                    watched: Collection[str] | None = None,
+                    ) -> tuple[list[tuple[str, ParsedArticle]], Manifest, int, list[Problem]]:
     """Every content file that parses, as (parse key, record without its body) in source order; the new index of
     the sources; how many files were parsed (not taken from the cache); and the problems of the others.
 
     Files are parsed in the workers, under their time budgets; the parent reads only what changed. The sizes,
     times and inodes of the files are the `scan`'s, when the build took one; `known_files` are all the content
     files with theirs, when the caller knows them (see watched_sources and scanned_sources). A file changed in the
-    same tick of the clock as the previous build looked at it shows the same time: its bytes are read again, unless
-    the build is `watched` (a watcher reported every change since).
+    same tick of the clock as the previous build looked at it shows the same time: its bytes are read again. With
+    `watched`, the paths a watcher reported changed since the previous build, only those files are looked at; the
+    others are as that build found them.
     """
     prefix = env_key(config)
     same_env = previous.env_key == prefix
@@ -290,7 +292,12 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
     root = str(site_dir)
     known_sources, known_articles = (previous.sources, previous.articles) if same_env else ({}, {})
     settled = previous.scanned - stamp.RACY_NS  # a file older than this showed its last change to that build
-    for source in sorted(known_files) if known_files is not None else discover_sources(site_dir):
+    entries: dict[str, tuple[int, int, int, str]] = {}  # source: size, time, inode, parse key
+    look_at = sorted(known_files) if known_files is not None else discover_sources(site_dir)
+    if watched is not None and same_env and known_files is not None:
+        entries = {source: entry for source, entry in known_sources.items() if source not in watched}
+        look_at = sorted(known_files.keys() - entries.keys())
+    for source in look_at:
         state = known_stats.get(source)
         if state is None:
             try:
@@ -302,7 +309,7 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
         stats[source] = state
         known = known_sources.get(source)
         if known is not None and (key := known[3]) in known_articles:
-            if known[:3] == state and (watched or known[1] < settled):
+            if known[:3] == state and known[1] < settled:
                 found[source] = (key, known_articles[key])
                 continue
             try:
@@ -327,13 +334,12 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
         known = previous.sources.get(source) if same_env else None
         if known and known[3] in previous.articles and source in stats:
             found[source] = (known[3], previous.articles[known[3]])
-    in_order = sorted(found)
-    ordered = [found[source] for source in in_order]
-    index = Manifest(
-        env_key=prefix, scanned=scanned,
-        sources={source: (*stats[source], key) for source, (key, _) in zip(in_order, ordered)},
-        articles=dict(ordered),
-    )
+    for source, (key, _) in found.items():
+        entries[source] = (*stats[source], key)
+    in_order = sorted(entries)
+    ordered = [found.get(source) or (entries[source][3], known_articles[entries[source][3]]) for source in in_order]
+    index = Manifest(env_key=prefix, scanned=scanned, sources={source: entries[source] for source in in_order},
+                     articles=dict(ordered))
     return ordered, index, len(items), [p for source in sorted(problems) for p in problems[source]]
 
 
@@ -387,7 +393,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
 
     # On a problem, carry on with what did work, so that one failed build lists every problem at once.
     keyed, index, parsed, failures = gather_articles(site_dir, config, previous, session.pool, cache, scan,
-                                                     known_files, watched=changes is not None and known_files is not None)
+                                                     known_files, changes if known_files is not None else None)
     if not previous.env_key:  # a first build: nothing in the cache is old
         index.written = 0
     elif previous.env_key != index.env_key:  # new code or configuration: the old records are garbage, prune now
