@@ -531,6 +531,12 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     index.output = output.identity()
     identity_kept = _identity(spare_path) if kept else None
     index.spare = Spare(identity_kept, previous.pages, previous.static, previous.generated) if identity_kept else None
+    if options.preview and not kept and not options.no_cache \
+            and output.keep_copy(spare_path, [*made, *static_records, *makers]):
+        # A preview's first build keeps a linked copy of its output, so that the first save updates that copy in
+        # place instead of linking every page into a new folder while the writer waits.
+        identity_kept = _identity(spare_path)
+        index.spare = Spare(identity_kept, made, static_records, dict(index.generated)) if identity_kept else None
     index.folders = _folder_times(output, options, [*made, *static_records, *makers])  # made: with the new pages
     session.remember(cache, options.output_dir, index, persist=not options.no_cache,
                      site=(options.drafts, options.future, site))

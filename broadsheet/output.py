@@ -322,6 +322,24 @@ class OutputFolder:
         shutil.rmtree(old)
         return False
 
+    def keep_copy(self, target: Path, output_paths: Iterable[str]) -> bool:
+        """Make `target` a copy of the output's files at `output_paths`, by hard links (copies where links fail),
+        for the next build to update in place (see commit); False, with nothing left, if it cannot be made whole."""
+        _remove(target)
+        try:
+            target.mkdir(parents=True)
+            folders: set[str] = set()
+            for path in output_paths:
+                parent = path.rpartition("/")[0]
+                if parent and parent not in folders:
+                    os.makedirs(target / parent, exist_ok=True)
+                    folders.add(parent)
+                _link_or_copy(self.final / path, target / path)
+        except OSError:
+            shutil.rmtree(target, ignore_errors=True)
+            return False
+        return True
+
     def abort(self) -> None:
         """Drop the new output; the previous one stays as it was."""
         shutil.rmtree(self.staging, ignore_errors=True)

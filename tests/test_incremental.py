@@ -659,3 +659,21 @@ def test_a_site_named_by_a_relative_or_an_absolute_path_reuses_its_pages(tmp_pat
     monkeypatch.chdir(site)
     result = build(BuildOptions(site_dir=Path("."), output_dir=Path("public"), now=NOW))
     assert (result.parsed, result.rendered) == (0, 0)
+
+
+def test_a_preview_keeps_a_linked_copy_of_its_first_build_for_the_first_save_to_update(tmp_path: Path) -> None:
+    from broadsheet.stamp import output_id
+
+    site = sitegen.write_site(tmp_path / "site", 40)
+    preview = options(site, preview=True)
+    expected = tmp_path / "expected"
+    with BuildSession(jobs=2) as session:
+        build(preview, session)
+        copy = site / ".broadsheet-cache" / f"spare-{output_id(site / 'public')}"
+        assert read_tree(copy) == read_tree(site / "public")
+        for edit in (edit_body, edit_title, edit_body):
+            edit(site)
+            build(preview, session)
+            shutil.rmtree(expected, ignore_errors=True)
+            build(options(site, expected, preview=True, no_cache=True))
+            assert_same_tree(read_tree(site / "public"), read_tree(expected))
