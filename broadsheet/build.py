@@ -104,9 +104,11 @@ class BuildSession:
     def changes(self, cache: Cache, output_dir: Path) -> set[str] | None:
         """The paths that changed since the previous build into output_dir, when a watcher noted them all and that
         build's index is held here; else None."""
-        if self._changed is None or not (self._previous and self._previous[:2] == (cache.root, output_dir.absolute())):
-            return None
-        return self._changed
+        return self._changed if self._changed is not None and self._holds(cache, output_dir) else None
+
+    def _holds(self, cache: Cache, output_dir: Path) -> bool:
+        """Whether the previous build held here was into output_dir with this cache."""
+        return self._previous is not None and self._previous[:2] == (cache.root, output_dir.absolute())
 
     def cache(self, options: BuildOptions) -> Cache:
         """The cache for a build: the site's (or --cache-dir), or with --no-cache one that lives as long as the session."""
@@ -118,14 +120,14 @@ class BuildSession:
 
     def previous(self, cache: Cache, output_dir: Path) -> Manifest:
         """The index of the last build into output_dir with this cache, else an empty one."""
-        if self._previous and self._previous[:2] == (cache.root, output_dir.absolute()):
+        if self._previous is not None and self._holds(cache, output_dir):
             return self._previous[2]
         return cache.load_manifest(output_dir) or Manifest()
 
     def previous_site(self, cache: Cache, options: BuildOptions) -> Site | None:
         """The site the previous build into the same output ordered, if it is held here and built with the same
         drafts and future options."""
-        if not (self._previous and self._site and self._previous[:2] == (cache.root, options.output_dir.absolute())):
+        if self._site is None or not self._holds(cache, options.output_dir):
             return None
         drafts, future, site = self._site
         return site if (drafts, future) == (options.drafts, options.future) else None
@@ -531,13 +533,13 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     index.output = output.identity()
     identity_kept = _identity(spare_path) if kept else None
     index.spare = Spare(identity_kept, previous.pages, previous.static, previous.generated) if identity_kept else None
-    if options.preview and not kept and not options.no_cache \
-            and output.keep_copy(spare_path, [*made, *static_records, *makers]):
+    written = [*made, *static_records, *makers]  # made: with the new pages
+    if options.preview and not kept and not options.no_cache and output.keep_copy(spare_path, written):
         # A preview's first build keeps a linked copy of its output, so that the first save updates that copy in
         # place instead of linking every page into a new folder while the writer waits.
         identity_kept = _identity(spare_path)
         index.spare = Spare(identity_kept, made, static_records, dict(index.generated)) if identity_kept else None
-    index.folders = _folder_times(output, options, [*made, *static_records, *makers])  # made: with the new pages
+    index.folders = _folder_times(output, options, written)
     session.remember(cache, options.output_dir, index, persist=not options.no_cache,
                      site=(options.drafts, options.future, site))
     _keep_stamp(scan, options, cache, index, records, now, len(views), len(site.articles), warnings)
