@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import gc
+import operator
 import os
 import stat
 import tempfile
@@ -31,7 +32,7 @@ from broadsheet.model import Article, ParsedArticle, Site
 from broadsheet.output import OutputFolder, find_collisions
 from broadsheet.pool import Item, Stalled, WorkerPool, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
-from broadsheet.sitemaps import NEWS_WINDOW
+from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
 from broadsheet.tasks import Renderer, Setup, env_key, handle, library_versions, parse_key, prepare
 from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir
@@ -50,7 +51,23 @@ from broadsheet.views import (
 _CARRY_CHUNK = 256  # files carried over per work item
 _IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
 PRUNE_AFTER = 1000  # article records written before the cache is pruned (at least the number of articles)
+_STAT = operator.itemgetter(0, 1, 2)  # of an index entry: a file's size, time and inode
+_KEY = operator.itemgetter(3)  # of an index entry: the parse key
 MANY_CHANGES = 500  # more paths than this reported changed: a watched build looks at every file all the same
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSite:
+    """What a session keeps of its last build's ordered site, for the next build to patch when an edit leaves the
+    site's structure as it is (see _patched_site): then its pages, their paths and the sitemap stand as they were."""
+
+    drafts: bool
+    future: bool
+    site: Site
+    views: list[View]
+    sitemap: tuple[tuple[str, datetime | None], ...]  # see sitemaps.sitemap_pages
+    fingerprints: Fingerprints
+    until: datetime | None  # from then on, time alone may publish or hide an article (see next_change)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +100,7 @@ class BuildSession:
     def __init__(self, jobs: int | None = None, defer_saves: bool = False):
         self.pool = WorkerPool(jobs or default_jobs(), handle, prepare)
         self._previous: tuple[Path, Path, Manifest] | None = None  # cache root, output folder, index
-        self._site: tuple[bool, bool, Site] | None = None  # the previous build's drafts, future and ordered site
+        self._held: HeldSite | None = None
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
         self._defer_saves = defer_saves
         self._unsaved: tuple[Cache, Path, Manifest] | None = None
@@ -124,20 +141,20 @@ class BuildSession:
             return self._previous[2]
         return cache.load_manifest(output_dir) or Manifest()
 
-    def previous_site(self, cache: Cache, options: BuildOptions) -> Site | None:
+    def held_site(self, cache: Cache, options: BuildOptions) -> HeldSite | None:
         """The site the previous build into the same output ordered, if it is held here and built with the same
         drafts and future options."""
-        if self._site is None or not self._holds(cache, options.output_dir):
+        held = self._held
+        if held is None or not self._holds(cache, options.output_dir):
             return None
-        drafts, future, site = self._site
-        return site if (drafts, future) == (options.drafts, options.future) else None
+        return held if (held.drafts, held.future) == (options.drafts, options.future) else None
 
     def remember(self, cache: Cache, output_dir: Path, manifest: Manifest, persist: bool,
-                 site: tuple[bool, bool, Site] | None = None) -> None:
-        """Keep a finished build's index (and its drafts and future options and ordered site) for the next build,
-        and its index on disk when the cache persists."""
+                 held: HeldSite | None = None) -> None:
+        """Keep a finished build's index (and its ordered site) for the next build, and its index on disk when the
+        cache persists."""
         self._previous = (cache.root, output_dir.absolute(), manifest)
-        self._site = site
+        self._held = held
         self._changed = set() if self._watched else None
         self._unsaved = (cache, output_dir, manifest) if persist else None
         if not self._defer_saves:
@@ -247,7 +264,7 @@ def watched_sources(site_dir: Path, previous: Manifest, changed: Collection[str]
     changed at once."""
     if len(changed) > MANY_CHANGES:
         return None  # a burst (a checkout): the system's queue of events may have overflowed, dropping some unsaid
-    files = {source: entry[:3] for source, entry in previous.sources.items()}
+    files = dict(zip(previous.sources, map(_STAT, previous.sources.values())))
     for path in changed:
         if path == CONTENT_DIR:
             return None
@@ -297,7 +314,9 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
     entries: dict[str, tuple[int, int, int, str]] = {}  # source: size, time, inode, parse key
     look_at = sorted(known_files) if known_files is not None else discover_sources(site_dir)
     if watched is not None and same_env and known_files is not None:
-        entries = {source: entry for source, entry in known_sources.items() if source not in watched}
+        entries = dict(known_sources)
+        for source in watched:
+            entries.pop(source, None)
         look_at = sorted(known_files.keys() - entries.keys())
     for source in look_at:
         state = known_stats.get(source)
@@ -338,11 +357,12 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
             found[source] = (known[3], previous.articles[known[3]])
     for source, (key, _) in found.items():
         entries[source] = (*stats[source], key)
-    in_order = sorted(entries)
-    ordered = [found.get(source) or (entries[source][3], known_articles[entries[source][3]]) for source in in_order]
-    index = Manifest(env_key=prefix, scanned=scanned, sources={source: entries[source] for source in in_order},
-                     articles=dict(ordered))
-    return ordered, index, len(items), [p for source in sorted(problems) for p in problems[source]]
+    sources = dict(sorted(entries.items()))
+    keys = list(map(_KEY, sources.values()))
+    articles = dict(zip(keys, map(known_articles.get, keys)))  # in source order (each key names its source)
+    articles.update(found.values())
+    index = Manifest(env_key=prefix, scanned=scanned, sources=sources, articles=articles)  # type: ignore[arg-type]
+    return list(articles.items()), index, len(items), [p for source in sorted(problems) for p in problems[source]]
 
 
 def output_claims(views: Iterable[View], static: dict[str, StaticFile],
@@ -406,9 +426,11 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     problems: dict[Problem, None] = dict.fromkeys(failures)
     index.related = dict(previous.related)
     edited, retitled = _changed_articles(previous, index)  # None: the structure may have changed
-    site = _patched_site(session.previous_site(cache, options), None if retitled else edited, records, config,
-                         now, options) \
-        if not failures else None
+    held = session.held_site(cache, options) if not failures and not retitled else None
+    site = _patched_site(held, edited, index.sources, config, now, options)
+    # The held site's structure: the same pages at the same paths, made of the same articles but the edited ones.
+    steady = held if site is not None else None
+    patched: dict[str, Article] = edited if steady and edited else {}
     if site is None:
         try:
             site = order_site((r.article for r in records), config, now, options.drafts, options.future,
@@ -423,16 +445,28 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     if options.strict:
         problems.update(dict.fromkeys(replace(w, warning=False) for w in warnings))
         warnings = ()
-    keys = {record.article.source: key for key, record in keyed}
-    generated = news_files(site, config, options, now, lambda a: _load_body(cache, keys[a.source]))
-    views = site_views(site, config)
-    image_problems = check_images(records, static) + find_collisions(
-        output_claims(views, static, [path for path, _, _ in generated]))
+    keys = {source: entry[3] for source, entry in index.sources.items()}
+    sitemap = steady.sitemap if steady and _same_moments(previous, patched) else sitemap_pages(site, config)
+    generated = news_files(site, config, options, now, lambda a: _load_body(cache, keys[a.source]), sitemap)
+    if steady and {f.output_path for f in static.values()} == previous.static.keys():
+        # The claims on output paths are those the previous build checked; only the edited articles' images are new.
+        views = steady.views
+        image_problems = check_images([index.articles[keys[source]] for source in patched], static)
+    else:
+        views = site_views(site, config)
+        image_problems = check_images(records, static) + find_collisions(
+            output_claims(views, static, [path for path, _, _ in generated]))
     problems.update(dict.fromkeys(image_problems))
     if image_problems:
         raise SiteError([*problems, *warnings])
 
-    fingerprints = Fingerprints((key, record.article) for key, record in keyed)
+    if steady:
+        fingerprints = steady.fingerprints.carried((keys[source], article) for source, article in patched.items())
+        until = min((m for m in (steady.until, next_change(patched.values(), now)) if m is not None), default=None)
+    else:
+        fingerprints = Fingerprints((key, record.article) for key, record in keyed)
+        until = next_change((r.article for r in records), now)
+    held = HeldSite(options.drafts, options.future, site, views, sitemap, fingerprints, until)
     templates = [site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR]
     # What every page depends on; a body's links to other content files are in each page's own inputs.
     common = combine(CODE_FINGERPRINT, library_versions(), repr((config, options.preview)).encode(),
@@ -493,8 +527,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         index.output, index.folders, index.spare = identity, previous.folders, previous.spare
         unchanged = index.sources == previous.sources
         session.remember(cache, options.output_dir, index if not unchanged else previous,
-                         persist=not options.no_cache and not unchanged, site=(options.drafts, options.future, site))
-        _keep_stamp(scan, options, cache, index, records, now, len(views), len(site.articles), warnings)
+                         persist=not options.no_cache and not unchanged, held=held)
+        _keep_stamp(scan, options, cache, index, until, now, len(views), len(site.articles), warnings)
         return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                            config.base_url, warnings, parsed, 0)
 
@@ -540,9 +574,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         identity_kept = _identity(spare_path)
         index.spare = Spare(identity_kept, made, static_records, dict(index.generated)) if identity_kept else None
     index.folders = _folder_times(output, options, written)
-    session.remember(cache, options.output_dir, index, persist=not options.no_cache,
-                     site=(options.drafts, options.future, site))
-    _keep_stamp(scan, options, cache, index, records, now, len(views), len(site.articles), warnings)
+    session.remember(cache, options.output_dir, index, persist=not options.no_cache, held=held)
+    _keep_stamp(scan, options, cache, index, until, now, len(views), len(site.articles), warnings)
     return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                        config.base_url, warnings, parsed, len(render))
 
@@ -615,16 +648,27 @@ def _changed_articles(previous: Manifest, index: Manifest) -> tuple[dict[str, Ar
     return changed, retitled
 
 
-def _patched_site(earlier: Site | None, changed: dict[str, Article] | None, records: list[ParsedArticle],
+def _patched_site(held: HeldSite | None, changed: dict[str, Article] | None, sources: Iterable[str],
                   config: Config, now: datetime, options: BuildOptions) -> Site | None:
-    """The previous build's site with the changed articles put in (see site.patch_site), when the structure is
-    the same and the same articles are published at this moment; else None (the site is ordered afresh)."""
-    if earlier is None or changed is None:
-        return None
-    published = {a.source for a in (*earlier.articles, *earlier.pages)}
-    if {r.article.source for r in records if is_published(r.article, now, options.drafts, options.future)} != published:
-        return None
-    return patch_site(earlier, changed, [r.article.source for r in records], config)
+    """The held site with the changed articles put in (see site.patch_site), when the structure is the same and
+    the same articles are published at this moment; else None (the site is ordered afresh). `sources` are all
+    content files."""
+    if held is None or changed is None or (held.until is not None and now >= held.until):
+        return None  # (from `until` on, time alone may have published or hidden an article)
+    for source, article in changed.items():
+        if is_published(article, now, options.drafts, options.future) != (source in held.site.urls):
+            return None
+    return patch_site(held.site, changed, sources, config)
+
+
+def _same_moments(previous: Manifest, edited: Mapping[str, Article]) -> bool:
+    """Whether every edited article keeps the moment of its last change, the one field of it a sitemap shows
+    besides its URL."""
+    for source, article in edited.items():
+        was = previous.articles[previous.sources[source][3]].article
+        if (was.updated or was.date) != (article.updated or article.date):
+            return False
+    return True
 
 
 def _reads_structure_only(reads: frozenset[str]) -> bool:
@@ -649,16 +693,16 @@ def next_change(articles: Iterable[Article], now: datetime) -> datetime | None:
 
 
 def _keep_stamp(scan: stamp.Scan | None, options: BuildOptions, cache: Cache, index: Manifest,
-                records: list[ParsedArticle], now: datetime, pages: int, articles: int,
+                until: datetime | None, now: datetime, pages: int, articles: int,
                 warnings: tuple[Problem, ...]) -> None:
-    """Keep the stamp that lets the next build with nothing changed stop at once (see broadsheet.stamp)."""
+    """Keep the stamp that lets the next build with nothing changed stop at once (see broadsheet.stamp); `until`:
+    see next_change."""
     if scan is None:
         return
     fixed = options.now is not None or bool(os.environ.get("SOURCE_DATE_EPOCH"))
     made = None
     if fixed or not any("now" in record.reads for record in index.pages.values()):
-        until = None if fixed else next_change((r.article for r in records), now)
-        made = stamp.make(scan, options.output_dir, index.folders, now, until, pages, articles,
+        made = stamp.make(scan, options.output_dir, index.folders, now, None if fixed else until, pages, articles,
                           tuple(str(w) for w in warnings))
     stamp.save(cache.root, options.output_dir, made)
 

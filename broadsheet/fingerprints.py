@@ -52,6 +52,30 @@ class Fingerprints:
         self._dates: dict[int, tuple[Any, tuple[Any, ...]]] = {}
         self._getters: dict[type, Any] = {}
         self._article_fields = tuple(f.name for f in dataclasses.fields(Article))
+        self._first_size = 0  # how many digests the build with all new digests kept (see carried)
+
+    def carried(self, changed: Iterable[tuple[str, Article]]) -> Fingerprints:
+        """Digests for the next build of the same site, where only the `changed` (key, article) replaced the
+        articles of their sources: its digests of values still in use are taken as they are. The memos are by
+        object and check the object, so a value made anew is digested anew."""
+        carried = Fingerprints(())
+        carried._keys, carried._parsed = dict(self._keys), dict(self._parsed)
+        for key, article in changed:
+            earlier = carried._parsed.get(article.source)
+            if earlier is not None:
+                carried._keys.pop(id(earlier[0]), None)
+            carried._keys[id(article)] = key.encode()
+            carried._parsed[article.source] = (article, key.encode())
+        size = self._size()
+        carried._first_size = self._first_size or size
+        if size <= 2 * carried._first_size + 10_000:  # else start afresh: the memos keep old values alive
+            carried._memos, carried._values, carried._links, carried._dates = (
+                {fields: dict(memo) for fields, memo in self._memos.items()}, dict(self._values),
+                dict(self._links), dict(self._dates))
+        return carried
+
+    def _size(self) -> int:
+        return sum(map(len, self._memos.values())) + len(self._values) + len(self._links) + len(self._dates)
 
     def of(self, value: Any, fields_read: frozenset[str] | None = None) -> bytes:
         """The digest of a value made of plain data, dataclasses, tuples, lists and dicts.

@@ -25,8 +25,12 @@ NEWS_LIMIT = 1000
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (the sitemaps.org limit); above it sitemap.xml is an index
 
 
-def _pages(site: Site, config: Config) -> Iterator[tuple[str, datetime | None]]:
+def sitemap_pages(site: Site, config: Config) -> tuple[tuple[str, datetime | None], ...]:
     """(root-relative URL, last modified) of every page a search engine should know."""
+    return tuple(_pages(site, config))
+
+
+def _pages(site: Site, config: Config) -> Iterator[tuple[str, datetime | None]]:
     # The latest time of each news article (they all have a date) with its timestamp first: comparing times in
     # different zones costs more than comparing numbers, and a site's lists hold many articles.
     latest = {id(a): ((a.updated or a.date).timestamp(), a.updated or a.date) for a in site.articles}  # type: ignore[union-attr]
@@ -100,17 +104,25 @@ def sitemap_index(parts: Iterable[tuple[str, datetime | None]], config: Config) 
     return serialise(root)
 
 
-def _inputs(pages: Iterable[tuple[str, datetime | None]]) -> bytes:
+_last_inputs: tuple[object, bytes] = ((), b"")  # the pages last digested, and their digest
+
+
+def _inputs(pages: tuple[tuple[str, datetime | None], ...]) -> bytes:
     """What a sitemap of these pages is made from besides the config (its time zone): URLs and moments, as one
-    digest (taken in C: a sitemap lists every page)."""
-    return hashlib.blake2b(marshal.dumps([(url, None if modified is None else modified.timestamp())
-                                          for url, modified in pages], 2), digest_size=20).digest()
+    digest (taken in C: a sitemap lists every page). The preview's next build often passes the same pages again."""
+    global _last_inputs  # (a memo of one entry)
+    if _last_inputs[0] is not pages:
+        digest = hashlib.blake2b(marshal.dumps([(url, None if modified is None else modified.timestamp())
+                                                for url, modified in pages], 2), digest_size=20).digest()
+        _last_inputs = (pages, digest)
+    return _last_inputs[1]
 
 
-def sitemap_files(site: Site, config: Config, now: datetime) -> Iterator[tuple[str, Any, Callable[[], bytes]]]:
+def sitemap_files(site: Site, config: Config, now: datetime,
+                  pages: tuple[tuple[str, datetime | None], ...]) -> Iterator[tuple[str, Any, Callable[[], bytes]]]:
     """(output path, what its bytes are made from, a function making them) of sitemap.xml, news-sitemap.xml and
-    robots.txt. Above SITEMAP_LIMIT pages, sitemap.xml is an index of sitemap-1.xml, sitemap-2.xml …"""
-    pages = tuple(_pages(site, config))
+    robots.txt, from the site's `sitemap_pages`. Above SITEMAP_LIMIT pages, sitemap.xml is an index of
+    sitemap-1.xml, sitemap-2.xml …"""
     if len(pages) <= SITEMAP_LIMIT:
         yield SITEMAP_FILE, _inputs(pages), partial(sitemap, pages, config)
     else:

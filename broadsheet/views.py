@@ -16,7 +16,7 @@ from broadsheet.links import resolve_links
 from broadsheet.markup import describe
 from broadsheet.metadata import article_jsonld, listing_jsonld, page_jsonld
 from broadsheet.model import Article, ListPage, Site
-from broadsheet.sitemaps import sitemap_files
+from broadsheet.sitemaps import sitemap_files, sitemap_pages
 from broadsheet.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
 
 
@@ -199,8 +199,10 @@ def news_context(site: Site, config: Config, kind: str, index: int) -> dict[str,
 
 
 def news_files(site: Site, config: Config, options: BuildOptions, now: datetime,
-               body: Callable[[Article], str]) -> list[tuple[str, Any, Callable[[], bytes]]]:
-    """Feeds, sitemaps, robots.txt, the build-info file, and GitHub Pages' .nojekyll and CNAME.
+               body: Callable[[Article], str], sitemap: tuple[tuple[str, datetime | None], ...] | None = None,
+               ) -> list[tuple[str, Any, Callable[[], bytes]]]:
+    """Feeds, sitemaps, robots.txt, the build-info file, and GitHub Pages' .nojekyll and CNAME; `sitemap`: the
+    site's sitemap_pages, when the caller has them.
 
     Each as (output path, what its bytes are made from besides the config and the site's URLs, a function making
     them), so that paths can be claimed, and unchanged files kept, before anything is made. Small files made from
@@ -212,7 +214,7 @@ def news_files(site: Site, config: Config, options: BuildOptions, now: datetime,
     files: list[tuple[str, Any, Callable[[], bytes]]] = [
         (path, (feed, tuple(link_targets(site, a) for a in feed.articles)), partial(make, absolute_body))
         for path, feed, make in feed_makers(site, config)]
-    files += sitemap_files(site, config, now)
+    files += sitemap_files(site, config, now, sitemap_pages(site, config) if sitemap is None else sitemap)
     files.append((BUILD_INFO_FILE, None, partial(build_info, options, config)))
     files.append((".nojekyll", None, bytes))
     if config.cname:

@@ -574,6 +574,64 @@ def test_a_preview_session_patches_its_site_after_a_body_edit_and_orders_it_agai
         assert_same_tree(read_tree(site / "public"), read_tree(expected))
 
 
+def test_a_preview_session_takes_its_pages_and_sitemap_from_the_held_site_only_while_they_stand(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an edit that keeps the site's structure, a preview reuses its previous build's pages, output claims,
+    sitemap and digests; every build still equals a clean one, whatever the edit touched."""
+    import broadsheet.build
+
+    site = sitegen.write_site(tmp_path / "site", 40)
+    (site / "static/images").mkdir(parents=True)
+    (site / "static/images/a.jpg").write_bytes(b"jpeg")
+    expiring = story(site, 7)
+    _edit(expiring, r"^title: ", "expires: 2026-01-01T12:00:00+00:00\ntitle: ")
+    listed: list[int] = []
+    views_of = broadsheet.build.site_views
+    monkeypatch.setattr(broadsheet.build, "site_views", lambda *a: listed.append(1) or views_of(*a))
+
+    def preview(now: str, output: Path | None = None, **extra: object) -> BuildOptions:
+        return options(site, output, preview=True, **extra) if now == NOW else \
+            BuildOptions(site_dir=site, output_dir=output or site / "public", now=now, preview=True, **extra)  # type: ignore[arg-type]
+
+    def check(now: str = NOW) -> None:
+        expected = tmp_path / "expected"
+        shutil.rmtree(expected, ignore_errors=True)
+        build(preview(now, expected, no_cache=True))
+        assert_same_tree(read_tree(site / "public"), read_tree(expected))
+
+    path = story(site, 5)
+    with BuildSession(jobs=2) as session:
+        build(preview(NOW), session)
+        edit_steps: list[tuple[str, Callable[[], None], int]] = [
+            ("body", lambda: path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8"), 0),
+            # The sitemap shows when an article last changed: it is made again.
+            ("updated", lambda: _edit(path, r"^title: ", "updated: 2025-06-01T12:00:00+00:00\ntitle: "), 0),
+            ("image", lambda: _edit(path, r"^title: ", "image: images/a.jpg\nimage_alt: A photo\ntitle: "), 0),
+            # A new static file may claim a page's path: the claims are checked again.
+            ("static", lambda: (site / "static/images/b.jpg").write_bytes(b"jpeg"), 1),
+        ]
+        for name, edit, views_made in edit_steps:
+            listed.clear()
+            edit()
+            build(preview(NOW), session)
+            assert len(listed) == views_made, name
+            check()
+        _edit(path, r"^image: .*$", "image: images/missing.jpg")
+        with pytest.raises(SiteError, match="missing.jpg"):
+            build(preview(NOW), session)
+        _edit(path, r"^image: .*$", "image: images/b.jpg")
+        build(preview(NOW), session)
+        check()
+        # Once an article's expiry passed, the site is ordered again, though the edit alone would keep it.
+        listed.clear()
+        _edit(path, r"^image: .*$", "image: images/a.jpg")
+        later = "2026-02-01T00:00"
+        build(preview(later), session)
+        assert listed == [1]
+        check(later)
+        assert not (site / "public" / Path(expiring.relative_to(site / "content")).with_suffix("")).exists()
+
+
 def test_a_watched_session_looks_only_at_the_content_files_noted_as_changed(tmp_path: Path) -> None:
     site = sitegen.write_site(tmp_path / "site", 30)
     preview = options(site, preview=True)
