@@ -46,12 +46,12 @@ from broadsheet.views import (
     site_views,
     structure_of,
     view_inputs,
+    views_showing,
 )
 
 _CARRY_CHUNK = 256  # files carried over per work item
 _IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
 PRUNE_AFTER = 1000  # article records written before the cache is pruned (at least the number of articles)
-_STAT = operator.itemgetter(0, 1, 2)  # of an index entry: a file's size, time and inode
 _KEY = operator.itemgetter(3)  # of an index entry: the parse key
 MANY_CHANGES = 500  # more paths than this reported changed: a watched build looks at every file all the same
 
@@ -68,6 +68,8 @@ class HeldSite:
     sitemap: tuple[tuple[str, datetime | None], ...]  # see sitemaps.sitemap_pages
     fingerprints: Fingerprints
     until: datetime | None  # from then on, time alone may publish or hide an article (see next_change)
+    showing: dict[str, list[int]] | None  # see views.views_showing (None: not taken)
+    noted: dict[str, tuple[Problem, ...]]  # the warnings of content files, by source
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,14 +259,14 @@ def scanned_sources(scan: stamp.Scan | None) -> dict[str, tuple[int, int, int]] 
     return {path: state for path, state in scan.content.items() if is_source_path(path)}
 
 
-def watched_sources(site_dir: Path, previous: Manifest, changed: Collection[str]) -> dict[str, tuple[int, int, int]] | None:
-    """Every content file with its size, time and inode, told by a watcher's list of the paths changed since the
-    previous build: that build's look at the others, a fresh look at those listed. None when a folder under
-    content/ changed, a listed path is not a plain content file (files may have come or gone unlisted), or too many
-    changed at once."""
+def watched_sources(site_dir: Path, previous: Manifest, changed: Collection[str]) -> dict[str, tuple[Any, ...]] | None:
+    """Every content file with its size, time and inode (and, for those not listed, the rest of the previous
+    build's entry), told by a watcher's list of the paths changed since that build: its look at the others, a
+    fresh look at those listed. None when a folder under content/ changed, a listed path is not a plain content
+    file (files may have come or gone unlisted), or too many changed at once."""
     if len(changed) > MANY_CHANGES:
         return None  # a burst (a checkout): the system's queue of events may have overflowed, dropping some unsaid
-    files = dict(zip(previous.sources, map(_STAT, previous.sources.values())))
+    files: dict[str, tuple[Any, ...]] = dict(previous.sources)  # (a copy made in C; its entries as they are)
     for path in changed:
         if path == CONTENT_DIR:
             return None
@@ -287,7 +289,7 @@ def watched_sources(site_dir: Path, previous: Manifest, changed: Collection[str]
 
 
 def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: WorkerPool, cache: Cache,
-                    scan: stamp.Scan | None = None, known_files: dict[str, tuple[int, int, int]] | None = None,
+                    scan: stamp.Scan | None = None, known_files: Mapping[str, tuple[Any, ...]] | None = None,
                     watched: Collection[str] | None = None,
                     ) -> tuple[list[tuple[str, ParsedArticle]], Manifest, int, list[Problem]]:
     """Every content file that parses, as (parse key, record without its body) in source order; the new index of
@@ -313,14 +315,19 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
     settled = previous.scanned - stamp.RACY_NS  # a file older than this showed its last change to that build
     entries: dict[str, tuple[int, int, int, str]] = {}  # source: size, time, inode, parse key
     look_at = sorted(known_files) if known_files is not None else discover_sources(site_dir)
-    if watched is not None and same_env and known_files is not None:
+    in_place = watched is not None and same_env and known_files is not None
+    if in_place:
+        # The files not reported keep their entries, in their places (in source order): no pass over all of them.
         entries = dict(known_sources)
+        look_at = sorted(known_files.keys() & set(watched))  # type: ignore[arg-type]
         for source in watched:
-            entries.pop(source, None)
-        look_at = sorted(known_files.keys() - entries.keys())
+            if source not in known_files:  # type: ignore[operator]
+                entries.pop(source, None)
     for source in look_at:
         state = known_stats.get(source)
-        if state is None:
+        if state is not None:
+            state = state[:3]  # (see watched_sources)
+        else:
             try:
                 info = os.stat(f"{root}/{source}")  # (a Path per file costs more than the stat)
             except OSError as error:
@@ -355,14 +362,34 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
         known = previous.sources.get(source) if same_env else None
         if known and known[3] in previous.articles and source in stats:
             found[source] = (known[3], previous.articles[known[3]])
+    added = False
+    for source in look_at:
+        if source not in found:
+            entries.pop(source, None)
     for source, (key, _) in found.items():
+        added = added or source not in entries
         entries[source] = (*stats[source], key)
-    sources = dict(sorted(entries.items()))
-    keys = list(map(_KEY, sources.values()))
-    articles = dict(zip(keys, map(known_articles.get, keys)))  # in source order (each key names its source)
-    articles.update(found.values())
-    index = Manifest(env_key=prefix, scanned=scanned, sources=sources, articles=articles)  # type: ignore[arg-type]
-    return list(articles.items()), index, len(items), [p for source in sorted(problems) for p in problems[source]]
+    if in_place:
+        sources = dict(sorted(entries.items())) if added else entries
+        articles = dict(known_articles)
+        for source in {*look_at, *watched}:  # type: ignore[misc]
+            known = known_sources.get(source)
+            if known is not None and (source not in sources or sources[source][3] != known[3]):
+                articles.pop(known[3], None)  # an older version, or a file gone (a key names one version of one file)
+        articles.update(found.values())
+    else:
+        sources = {source: entries[source] for source in sorted(entries)}
+        keys = list(map(_KEY, sources.values()))
+        articles = dict(zip(keys, map(known_articles.get, keys)))  # type: ignore[arg-type]
+        articles.update(found.values())
+    index = Manifest(env_key=prefix, scanned=scanned, sources=sources, articles=articles)
+    return index, len(items), [p for source in sorted(problems) for p in problems[source]]
+
+
+def in_source_order(index: Manifest) -> list[tuple[str, ParsedArticle]]:
+    """The index's (parse key, record) of every content file, in source order."""
+    keys = list(map(_KEY, index.sources.values()))
+    return list(zip(keys, map(index.articles.__getitem__, keys)))
 
 
 def output_claims(views: Iterable[View], static: dict[str, StaticFile],
@@ -414,23 +441,25 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     known_files = watched_sources(site_dir, previous, changes) if changes is not None else scanned_sources(scan)
 
     # On a problem, carry on with what did work, so that one failed build lists every problem at once.
-    keyed, index, parsed, failures = gather_articles(site_dir, config, previous, session.pool, cache, scan,
-                                                     known_files, changes if known_files is not None else None)
+    index, parsed, failures = gather_articles(site_dir, config, previous, session.pool, cache, scan, known_files,
+                                              changes if known_files is not None else None)
     if not previous.env_key:  # a first build: nothing in the cache is old
         index.written = 0
     elif previous.env_key != index.env_key:  # new code or configuration: the old records are garbage, prune now
         index.written = max(PRUNE_AFTER, len(index.sources)) + 1
     else:
         index.written = previous.written + parsed
-    records = [record for _, record in keyed]
     problems: dict[Problem, None] = dict.fromkeys(failures)
     index.related = dict(previous.related)
-    edited, retitled = _changed_articles(previous, index)  # None: the structure may have changed
+    # (None: the structure may have changed.) A watched build took the files not reported as they were.
+    edited, retitled = _changed_articles(previous, index, changes if known_files is not None else None)
     held = session.held_site(cache, options) if not failures and not retitled else None
     site = _patched_site(held, edited, index.sources, config, now, options)
     # The held site's structure: the same pages at the same paths, made of the same articles but the edited ones.
     steady = held if site is not None else None
     patched: dict[str, Article] = edited if steady and edited else {}
+    keyed = [] if steady else in_source_order(index)  # (a pass over every file: only when the site is ordered)
+    records = [record for _, record in keyed]
     if site is None:
         try:
             site = order_site((r.article for r in records), config, now, options.drafts, options.future,
@@ -441,32 +470,43 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
             site = order_site((r.article for r in records if r.article.source not in clashing), config, now,
                               options.drafts, options.future, index.related)
     static = collect_static(site_dir)
-    warnings = tuple(w for r in records for w in r.warnings) + site.warnings
+    if steady:
+        noted = dict(steady.noted)
+        for source in patched:
+            if found := index.articles[index.sources[source][3]].warnings:
+                noted[source] = found
+            else:
+                noted.pop(source, None)
+    else:
+        noted = {r.article.source: r.warnings for r in records if r.warnings}
+    warnings = tuple(w for source in sorted(noted) for w in noted[source]) + site.warnings
     if options.strict:
         problems.update(dict.fromkeys(replace(w, warning=False) for w in warnings))
         warnings = ()
-    keys = {source: entry[3] for source, entry in index.sources.items()}
+    entries = index.sources
     sitemap = steady.sitemap if steady and _same_moments(previous, patched) else sitemap_pages(site, config)
-    generated = news_files(site, config, options, now, lambda a: _load_body(cache, keys[a.source]), sitemap)
+    generated = news_files(site, config, options, now, lambda a: _load_body(cache, entries[a.source][3]), sitemap)
     if steady and {f.output_path for f in static.values()} == previous.static.keys():
         # The claims on output paths are those the previous build checked; only the edited articles' images are new.
         views = steady.views
-        image_problems = check_images([index.articles[keys[source]] for source in patched], static)
+        image_problems = check_images([index.articles[entries[source][3]] for source in patched], static)
     else:
         views = site_views(site, config)
-        image_problems = check_images(records, static) + find_collisions(
+        image_problems = check_images([r for _, r in keyed or in_source_order(index)], static) + find_collisions(
             output_claims(views, static, [path for path, _, _ in generated]))
     problems.update(dict.fromkeys(image_problems))
     if image_problems:
         raise SiteError([*problems, *warnings])
 
     if steady:
-        fingerprints = steady.fingerprints.carried((keys[source], article) for source, article in patched.items())
+        fingerprints = steady.fingerprints.carried((entries[source][3], article) for source, article in patched.items())
         until = min((m for m in (steady.until, next_change(patched.values(), now)) if m is not None), default=None)
+        showing = steady.showing
     else:
         fingerprints = Fingerprints((key, record.article) for key, record in keyed)
         until = next_change((r.article for r in records), now)
-    held = HeldSite(options.drafts, options.future, site, views, sitemap, fingerprints, until)
+        showing = views_showing(site, views) if options.preview else None  # (only a preview's next build uses it)
+    held = HeldSite(options.drafts, options.future, site, views, sitemap, fingerprints, until, showing, noted)
     templates = [site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR]
     # What every page depends on; a body's links to other content files are in each page's own inputs.
     common = combine(CODE_FINGERPRINT, library_versions(), repr((config, options.preview)).encode(),
@@ -479,7 +519,10 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     preview_now = now if options.preview else None
     index.published = tuple(a.source for a in (*site.articles, *site.pages))
     index.scheduled = scheduled_articles(site, preview_now)
-    unchanged, listing_changed = _unchanged_views(previous, index, edited, retitled, site, views)
+    if steady and showing is not None:
+        unchanged, listing_changed = _unchanged_of_steady(previous, index, patched, views, showing)
+    else:
+        unchanged, listing_changed = _unchanged_views(previous, index, edited, retitled, site, views)
     same_reads = {name for name, digest in reads.items() if previous.read_digests.get(name) == digest}
     digests: dict[tuple[int, frozenset[str] | None], bytes] = {}
 
@@ -536,13 +579,10 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         spare = None
     try:
         setup = Setup(site_dir, config, index.env_key, cache.root, output.stage, static, now, options.preview,
-                      site, tuple(views), keys)
-        sizes = {source: entry[0] for source, entry in index.sources.items()}
-        numbers = {view.output_path: number for number, view in enumerate(views)}
+                      site, tuple(views), entries)
         if spare is not None:  # pages the earlier output being updated already has as they are now
             carry = [path for path in carry if not _same_page(spare.pages.get(path), made[path])]
-        problems.update(dict.fromkeys(_render_pages(session.pool, setup, render, carry, made, common, reads, light,
-                                                    sizes, numbers)))
+        problems.update(dict.fromkeys(_render_pages(session.pool, setup, render, carry, made, common, reads, light)))
         if any(not problem.warning for problem in problems):
             raise SiteError([*problems, *warnings])
         for path, make in makers.items():
@@ -617,6 +657,16 @@ def _unchanged_views(previous: Manifest, index: Manifest, edited: dict[str, Arti
     return unchanged, listing
 
 
+def _unchanged_of_steady(previous: Manifest, index: Manifest, edited: Mapping[str, Article], views: list[View],
+                         showing: Mapping[str, list[int]]) -> tuple[set[int], set[int]]:
+    """_unchanged_views for a site patched after edits that kept its structure (and with no title changed), from
+    the views showing each article."""
+    if not previous.common or previous.common != index.common or previous.scheduled != index.scheduled:
+        return set(), set()
+    shown = {number for source in edited for number in showing.get(source, ())}
+    return set(range(len(views))).difference(shown), {number for number in shown if not views[number].shows_one_article}
+
+
 def _links_to(site: Site, view: View, urls: set[str]) -> bool:
     """Whether an article's page links to one of `urls` as a neighbour or a related article (showing its title)."""
     if view.kind != "article":
@@ -626,14 +676,16 @@ def _links_to(site: Site, view: View, urls: set[str]) -> bool:
     return any(link is not None and link.url in urls for link in links)
 
 
-def _changed_articles(previous: Manifest, index: Manifest) -> tuple[dict[str, Article] | None, set[str]]:
+def _changed_articles(previous: Manifest, index: Manifest, candidates: Collection[str] | None = None,
+                      ) -> tuple[dict[str, Article] | None, set[str]]:
     """The articles (by source) whose parse changed since the previous build, when every one of them kept its
     structural fields (see views.STRUCTURAL_FIELDS), but for its title, and no file came or went; else None. And
-    the sources of those whose title changed."""
+    the sources of those whose title changed. `candidates`: the only sources that may have changed, when known."""
     if previous.env_key != index.env_key or previous.sources.keys() != index.sources.keys():
         return None, set()
     changed, retitled = {}, set()
-    for source, entry in index.sources.items():
+    for source in index.sources if candidates is None else sorted(index.sources.keys() & candidates):
+        entry = index.sources[source]
         before = previous.sources[source][3]
         if before != entry[3]:
             was = previous.articles.get(before)
@@ -743,10 +795,9 @@ def _stat_pair(path: Path) -> tuple[int, int]:
 
 def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[str],
                   records: dict[str, PageRecord], common: bytes, reads: Mapping[str, bytes],
-                  light: Callable[[int, frozenset[str]], bytes],
-                  sizes: Mapping[str, int], numbers: Mapping[str, int]) -> list[Problem]:
-    """Carry the unchanged pages over and render the others (views by number; `numbers` maps output paths to them),
-    into the staging folder; note each rendered page's record; return the problems of all pages."""
+                  light: Callable[[int, frozenset[str]], bytes]) -> list[Problem]:
+    """Carry the unchanged pages over and render the others (views by number), into the staging folder; note each
+    rendered page's record; return the problems of all pages."""
     problems: dict[Problem, None] = {}
     kinds_read: dict[frozenset[str], frozenset[str]] = {}
     views = setup.views
@@ -757,8 +808,9 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
         gone = [path for item in items for path in handle(light_setup, item.payload)]
     else:
         gone = [path for _, result in pool.run(light_setup, items, chunk=1) for path in result]
-    # A file gone from the current output since the last build is rendered after all.
-    render = sorted({*render, *(numbers[path] for path in gone)})
+    if gone:  # a file gone from the current output since the last build is rendered after all
+        numbers = {view.output_path: number for number, view in enumerate(views)}
+        render = sorted({*render, *(numbers[path] for path in gone)})
 
     def note(number: int, result: Any) -> None:
         if isinstance(result, Stalled):
@@ -779,7 +831,9 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
             except SiteError as error:
                 note(number, error)
         return list(problems)
-    items = [Item(views[number].label, render_budget(setup.config, sizes.get(views[number].label, 0)),
+    entries = setup.entries
+    items = [Item(views[number].label, render_budget(setup.config, entries[views[number].label][0]
+                                                     if views[number].label in entries else 0),
                   ("render", number)) for number in render]
     for item, result in pool.run(setup, items, inherit=True):
         note(item.payload[1], result)

@@ -199,29 +199,40 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
     def patched(articles: tuple[Article, ...]) -> tuple[Article, ...]:
         if swap.keys().isdisjoint(map(id, articles)):
             return articles
-        return tuple(swap.get(id(article), article) for article in articles)
+        ids, result = list(map(id, articles)), list(articles)  # (found in C: the home page lists every article)
+        for old, new in swap.items():
+            if old in ids:
+                result[ids.index(old)] = new  # (an article is at most once in a list)
+        return tuple(result)
 
     groups: dict[int, Section | Term] = {}
     for group in (*site.sections, *site.tags, *site.authors):
         articles = patched(group.articles)
         if articles is not group.articles:
             groups[id(group)] = replace(group, articles=articles)
+    news, pages = patched(site.articles), patched(site.pages)
     lists = []
     for listing in site.lists:
-        articles = patched(listing.articles)
+        # A list pages through its section's, term's or (the home page) the site's articles: where those are the
+        # same, so is the list.
+        group = listing.section or listing.term
+        if (id(group) not in groups) if group is not None else news is site.articles:
+            lists.append(listing)
+            continue
         section = groups.get(id(listing.section), listing.section)
         term = groups.get(id(listing.term), listing.term)
-        lists.append(listing if articles is listing.articles and section is listing.section and term is listing.term
-                     else replace(listing, articles=articles, section=section, term=term))
+        lists.append(ListPage(listing.title, listing.kind, listing.number, listing.total,  # (replace() is slower)
+                              patched(listing.articles), listing.url, listing.output_path, listing.page_urls,
+                              section, term))  # type: ignore[arg-type]
     archive = []
     for year in site.archive:
         months = tuple(month if (articles := patched(month.articles)) is month.articles
                        else replace(month, articles=articles) for month in year.months)
         archive.append(year if all(new is old for new, old in zip(months, year.months)) else replace(year, months=months))
-    news, pages = patched(site.articles), patched(site.pages)
     sections = tuple(groups.get(id(s), s) for s in site.sections)
-    visible = sorted((*news, *pages), key=lambda a: a.source)  # in source order, as order_site checks them
-    warnings = check_links(visible, urls, sources) + build_menu(sections, pages, config)[1]
+    # Only articles with links can be warned about, in source order, as order_site checks them.
+    linking = sorted((a for a in (*news, *pages) if a.links), key=lambda a: a.source)
+    warnings = check_links(linking, urls, sources) + build_menu(sections, pages, config)[1]
     return replace(site, articles=news, pages=pages, sections=sections, lists=tuple(lists),
                    tags=tuple(groups.get(id(t), t) for t in site.tags),  # type: ignore[misc]
                    authors=tuple(groups.get(id(a), a) for a in site.authors),  # type: ignore[misc]

@@ -63,7 +63,8 @@ class Setup:
     preview: bool = False
     site: Site | None = None  # the ordered site, for rendering
     views: tuple[View, ...] = ()
-    keys: Mapping[str, str] = field(default_factory=dict)  # content file -> parse key (for its body in the cache)
+    # content file -> its entry in the index: size, time, inode and parse key (for its body in the cache)
+    entries: Mapping[str, tuple[int, int, int, str]] = field(default_factory=dict)
 
 
 class _Reads:
@@ -183,7 +184,7 @@ class Renderer:
 
     def body(self, source: str) -> str:
         """An article's body HTML from the cache, its links to other content files resolved."""
-        parsed = self.cache.load_article(self.setup.keys[source])
+        parsed = self.cache.load_article(self.setup.entries[source][3])
         if parsed is None:
             raise RuntimeError(f"the cache record of {source} is missing or damaged")
         return resolve_links(parsed.body_html, self.setup.site.urls)  # type: ignore[union-attr]

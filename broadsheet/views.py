@@ -106,6 +106,15 @@ def articles_shown(site: Site, view: View) -> tuple[Article, ...]:
     return ()
 
 
+def views_showing(site: Site, views: list[View]) -> dict[str, list[int]]:
+    """For every article (by source), the views (by number) that show it (see articles_shown)."""
+    showing: dict[str, list[int]] = {}
+    for number, view in enumerate(views):
+        for article in articles_shown(site, view):
+            showing.setdefault(article.source, []).append(number)
+    return showing
+
+
 def view_context(site: Site, config: Config, view: View, body: Callable[[str], Any],
                  preview_now: datetime | None = None) -> dict[str, Any]:
     """The context of one page (without the shared context); `body(source)` gives an article's body HTML.
