@@ -453,7 +453,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     index.related = dict(previous.related)
     # (None: the structure may have changed.) A watched build took the files not reported as they were.
     edited, retitled = _changed_articles(previous, index, changes if known_files is not None else None)
-    held = session.held_site(cache, options) if not failures and not retitled else None
+    held = session.held_site(cache, options) if not failures else None
     site = _patched_site(held, edited, index.sources, config, now, options)
     # The held site's structure: the same pages at the same paths, made of the same articles but the edited ones.
     steady = held if site is not None else None
@@ -520,7 +520,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     index.published = tuple(a.source for a in (*site.articles, *site.pages))
     index.scheduled = scheduled_articles(site, preview_now)
     if steady and showing is not None:
-        unchanged, listing_changed = _unchanged_of_steady(previous, index, patched, views, showing)
+        unchanged, listing_changed = _unchanged_of_steady(previous, index, patched, retitled, views, showing,
+                                                          steady.site, site)
     else:
         unchanged, listing_changed = _unchanged_views(previous, index, edited, retitled, site, views)
     same_reads = {name for name, digest in reads.items() if previous.read_digests.get(name) == digest}
@@ -657,14 +658,24 @@ def _unchanged_views(previous: Manifest, index: Manifest, edited: dict[str, Arti
     return unchanged, listing
 
 
-def _unchanged_of_steady(previous: Manifest, index: Manifest, edited: Mapping[str, Article], views: list[View],
-                         showing: Mapping[str, list[int]]) -> tuple[set[int], set[int]]:
-    """_unchanged_views for a site patched after edits that kept its structure (and with no title changed), from
-    the views showing each article."""
+def _unchanged_of_steady(previous: Manifest, index: Manifest, edited: Mapping[str, Article], retitled: set[str],
+                         views: list[View], showing: Mapping[str, list[int]], earlier: Site, site: Site,
+                         ) -> tuple[set[int], set[int]]:
+    """_unchanged_views for a site patched after edits that kept its structure, from the views showing each
+    article (`earlier`: the site patched). A new title also shows on the pages of the articles that link to it as
+    a neighbour or a related article (their links were made anew), and on the news pages (archive, redirects)."""
     if not previous.common or previous.common != index.common or previous.scheduled != index.scheduled:
         return set(), set()
     shown = {number for source in edited for number in showing.get(source, ())}
-    return set(range(len(views))).difference(shown), {number for number in shown if not views[number].shows_one_article}
+    if not retitled:
+        return set(range(len(views))).difference(shown), {n for n in shown if not views[n].shows_one_article}
+    titled = {number for source in retitled for number in showing.get(source, ())}
+    linking = {source for source, pair in site.neighbours.items() if pair is not earlier.neighbours.get(source)}
+    linking.update(source for source, links in site.related.items() if links is not earlier.related.get(source))
+    keyed = {n for source in linking for n in showing.get(source, ()) if views[n].kind == "article"}
+    news = set(range(len(site.articles) + len(site.pages) + len(site.lists), len(views)))  # see views.site_views
+    changed = shown | keyed | news
+    return set(range(len(views))).difference(changed), {n for n in shown - titled if views[n].kind == "list"}
 
 
 def _links_to(site: Site, view: View, urls: set[str]) -> bool:

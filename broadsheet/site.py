@@ -187,14 +187,39 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
     return site
 
 
-def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str], config: Config) -> Site:
+def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str], config: Config) -> Site | None:
     """The site order_site would make after the `changed` articles (by source) replaced theirs, when every one of
-    them kept its structural fields (views.STRUCTURAL_FIELDS) and the same articles are published: the order, lists,
-    neighbours and related articles are the same, with the new articles in them. `sources` are all content files.
-    Much cheaper than ordering a large site again (the preview server's rebuild after a body edit)."""
+    them kept its structural fields (views.STRUCTURAL_FIELDS) but perhaps its title, and the same articles are
+    published: the order, lists, neighbours and related articles are the same, with the new articles (and their new
+    titles) in them. None when a new title could change the order (an article of the same moment, ordered by
+    title). `sources` are all content files. Much cheaper than ordering a large site again (the preview server's
+    rebuild after an edit)."""
     urls = site.urls
     fresh = {source: _summary_linked(a, urls) for source, a in changed.items()}
-    swap = {id(old): fresh[old.source] for old in (*site.articles, *site.pages) if old.source in fresh}
+    earlier = {old.source: old for old in (*site.articles, *site.pages) if old.source in fresh}
+    swap = {id(old): fresh[source] for source, old in earlier.items()}
+    retitled = {source for source, old in earlier.items() if old.title != fresh[source].title}
+    neighbours, related, redirects = site.neighbours, site.related, site.redirects
+    if retitled:
+        ids = list(map(id, site.articles))
+        for source in retitled:
+            if earlier[source].kind == "article":
+                at, moment = ids.index(id(earlier[source])), earlier[source].date.timestamp()  # type: ignore[union-attr]
+                if any(site.articles[i].date.timestamp() == moment  # type: ignore[union-attr]
+                       for i in (at - 1, at + 1) if 0 <= i < len(ids)):
+                    return None  # ordered among articles of the same moment by its title
+        links = {fresh[source].url: fresh[source].link() for source in retitled if fresh[source].kind == "article"}
+
+        def relinked(link: Link | None) -> Link | None:
+            return links.get(link.url, link) if link is not None else None
+
+        neighbours = {source: pair if (pair.older is None or pair.older.url not in links)
+                      and (pair.newer is None or pair.newer.url not in links)
+                      else Neighbours(relinked(pair.older), relinked(pair.newer))
+                      for source, pair in site.neighbours.items()}
+        related = {source: shown if all(link.url not in links for link in shown)
+                   else tuple(links.get(link.url, link) for link in shown) for source, shown in site.related.items()}
+        redirects = tuple(replace(r, title=fresh[r.source].title) if r.source in retitled else r for r in redirects)
 
     def patched(articles: tuple[Article, ...]) -> tuple[Article, ...]:
         if swap.keys().isdisjoint(map(id, articles)):
@@ -232,8 +257,9 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
     sections = tuple(groups.get(id(s), s) for s in site.sections)
     # Only articles with links can be warned about, in source order, as order_site checks them.
     linking = sorted((a for a in (*news, *pages) if a.links), key=lambda a: a.source)
-    warnings = check_links(linking, urls, sources) + build_menu(sections, pages, config)[1]
+    menu, menu_warnings = build_menu(sections, pages, config)
     return replace(site, articles=news, pages=pages, sections=sections, lists=tuple(lists),
                    tags=tuple(groups.get(id(t), t) for t in site.tags),  # type: ignore[misc]
                    authors=tuple(groups.get(id(a), a) for a in site.authors),  # type: ignore[misc]
-                   archive=tuple(archive), warnings=tuple(warnings))
+                   archive=tuple(archive), neighbours=neighbours, related=related, redirects=redirects,
+                   menu=tuple(menu), warnings=tuple(check_links(linking, urls, sources) + menu_warnings))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -124,6 +125,22 @@ class TrackedGroup:
         return len(self._group.articles)
 
 
+class TrackedYear:
+    """A year in the archive's list of all years, as templates see it: its year and URL are part of the page's
+    context; reading its months or count is noted as reading the whole site, so that a year's page does not depend
+    on the articles of the other years it links to."""
+
+    __slots__ = ("_year",)
+
+    def __init__(self, year: ArchiveYear):
+        self._year = year
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in ("year", "url", "output_path"):
+            _Reads.names.add("whole_site")
+        return getattr(self._year, name)
+
+
 _ARTICLE_FIELDS = frozenset(f.name for f in dataclasses.fields(Article))
 
 
@@ -138,8 +155,21 @@ class TrackedArticle:
         self._article = article
 
     def __getattr__(self, name: str) -> Any:
-        _Reads.names.add(FIELD_READ + (name if name in _ARTICLE_FIELDS else "*"))
+        _Reads.names.add(FIELD_READ + "*")  # (the fields are properties, below)
         return getattr(self._article, name)
+
+
+def _field_reader(name: str) -> property:
+    read, get = FIELD_READ + name, operator.attrgetter(name)
+
+    def field(self: TrackedArticle) -> Any:
+        _Reads.names.add(read)
+        return get(self._article)
+    return property(field)
+
+
+for _field in _ARTICLE_FIELDS:  # found by plain lookup: cheaper than __getattr__, and a list shows thousands
+    setattr(TrackedArticle, _field, _field_reader(_field))
 
 
 def _listed(articles: tuple[Article, ...]) -> tuple[TrackedArticle, ...]:
@@ -199,7 +229,8 @@ class Renderer:
         _Reads.names = set()
         context = view_context(setup.site, setup.config, view, self.body, self.preview_now)
         listed = not view.shows_one_article
-        full = {**self.shared, **{name: _tracked(value, listed) for name, value in context.items()}}
+        full = {**self.shared, **{name: tuple(map(TrackedYear, value)) if name == "all_years" else _tracked(value, listed)
+                                  for name, value in context.items()}}
         setup.stage.write(view.output_path, render_page(self.env, view.template, full, setup.site_dir))
         return frozenset(_Reads.names)
 

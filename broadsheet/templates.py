@@ -101,8 +101,14 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
             raise jinja2.TemplateRuntimeError(f"asset({name!r}): no such file in static/")
         return url(static[name].output_path)
 
+    last: list[Any] = [None, None]  # the date last converted and its local time: a list shows each date twice
+
     def local(value: datetime) -> datetime:
-        return value.astimezone(zone)
+        if type(value) is not datetime:  # the build's moment: every use of it is noted (see tasks.Moment)
+            return value.astimezone(zone)
+        if value is not last[0]:
+            last[:] = value, value.astimezone(zone)
+        return last[1]  # type: ignore[no-any-return]
 
     def longdate(value: datetime) -> str:
         day = local(value)  # once: an archive shows thousands of dates

@@ -80,7 +80,10 @@ def view_inputs(site: Site, config: Config, view: View, preview_now: datetime | 
         return site.pages[view.index], link_targets(site, site.pages[view.index])
     if view.kind == "list":
         return site.lists[view.index]
-    return view_context(site, config, view, lambda source: "", preview_now)  # small pages: their context
+    context = view_context(site, config, view, lambda source: "", preview_now)  # small pages: their context
+    if "all_years" in context:  # of the years it links to, an archive page shows only these (see tasks.TrackedYear)
+        context["all_years"] = tuple((year.year, year.url, year.output_path) for year in site.archive)
+    return context
 
 
 # The fields of an article that decide the site's structure (what is published, in which order, its lists,

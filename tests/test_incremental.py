@@ -176,35 +176,70 @@ def test_a_body_edit_rerenders_the_page_and_the_pages_that_show_its_summary(site
     assert 1 < result.rendered < 60
 
 
-def _rewritten_after(site: Path, edit: Callable[[], None]) -> set[str]:
-    """The pages a rebuild after `edit` wrote anew (a page carried over keeps its inode)."""
+def _rewritten_after(site: Path, edit: Callable[[], None], again: Callable[[], object] | None = None) -> set[str]:
+    """The pages a rebuild (`again`, else a CLI build) after `edit` wrote anew (a page carried over keeps its
+    inode)."""
     def inodes() -> dict[str, int]:
         return {p.relative_to(site / "public").as_posix(): p.stat().st_ino
                 for p in (site / "public").rglob("*.html")}
 
     before = inodes()
     edit()
-    rebuild(site)
+    (again or (lambda: rebuild(site)))()
     return {path for path, inode in inodes().items() if before.get(path) != inode}
 
 
-def test_a_new_title_rerenders_exactly_the_pages_that_show_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])
+def test_a_new_title_rerenders_exactly_the_pages_that_show_it(tmp_path: Path, preview: bool) -> None:
+    """The CLI keys the pages; a preview finds them from its held site (see build._unchanged_of_steady)."""
     site = sitegen.write_site(tmp_path / "site", 60, "title: Generated News\nbase_url: https://example.org/\n"
                                                       "per_page: 10\nrelated: 5\n")
     path = story(site, 30)
     path.write_text(path.read_text(encoding="utf-8").replace("author: Staff", "author: Staff\naliases: [/old-url/]"),
                     encoding="utf-8")
-    build(options(site))
+    later, text = sitegen.article_text(99, start=datetime(2024, 3, 1, tzinfo=timezone.utc))  # another year's page
+    (site / later).write_text(text, encoding="utf-8")
+    session = BuildSession(jobs=2)
+    held = options(site, preview=True)
+    build(held, session) if preview else build(options(site))
     old_title = re.search(r"^title: (.*)$", path.read_text(encoding="utf-8"), re.MULTILINE)[1]  # type: ignore[index]
     showing = {p.relative_to(site / "public").as_posix() for p in (site / "public").rglob("*.html")
                if old_title in p.read_text(encoding="utf-8")}
-    # Its page, its neighbours', the pages listing it as related, its lists, the archive and its redirect.
+    # Its page, its neighbours', the pages listing it as related, its lists, the archive and its redirect; not
+    # the archive of 2024, which links to its year only.
     assert {"old-url/index.html", "archive/index.html"} <= showing and any(p.startswith("page/") for p in showing)
+    assert (site / "public/archive/2024/index.html").is_file() and "archive/2024/index.html" not in showing
     assert any(p.startswith("tags/") for p in showing) and len(showing) > 8
 
-    rewritten = _rewritten_after(site, lambda: _edit(path, r"^title: .*$", "title: A wholly new headline"))
+    with session:
+        rewritten = _rewritten_after(site, lambda: _edit(path, r"^title: .*$", "title: A wholly new headline"),
+                                     (lambda: build(held, session)) if preview else None)
     assert rewritten == showing
-    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    if preview:
+        build(options(site, tmp_path / "clean", preview=True, no_cache=True))
+        assert_same_tree(read_tree(site / "public"), read_tree(tmp_path / "clean"))
+    else:
+        assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])
+def test_an_archive_page_that_shows_other_years_articles_follows_them(tmp_path: Path, preview: bool) -> None:
+    site = sitegen.write_site(tmp_path / "site", 20)
+    later, text = sitegen.article_text(99, start=datetime(2024, 3, 1, tzinfo=timezone.utc))
+    (site / later).write_text(text, encoding="utf-8")
+    (site / "templates").mkdir()
+    theme = (Path(__file__).resolve().parent.parent / "templates/archive.html").read_text(encoding="utf-8")
+    (site / "templates/archive.html").write_text(theme.replace(
+        "{{ each.year }}</a>", "{{ each.year }}: {{ each.months[0].articles[0].title }}</a>"), encoding="utf-8")
+    made = options(site, preview=preview)
+    with BuildSession(jobs=2) as session:
+        build(made, session)
+        newest = story(site, 19)
+        _edit(newest, r"^title: .*$", "title: The newest of 2023, retitled")
+        build(made, session)
+    assert "The newest of 2023, retitled" in (site / "public/archive/2024/index.html").read_text(encoding="utf-8")
+    build(options(site, tmp_path / "clean", preview=preview, no_cache=True))
+    assert_same_tree(read_tree(site / "public"), read_tree(tmp_path / "clean"))
 
 
 def _append(path: Path, text: str) -> Callable[[], None]:
@@ -539,6 +574,34 @@ def test_a_site_patched_after_body_edits_is_the_site_ordered_afresh(site: Path) 
     assert len(patched.warnings) > len(ordered.warnings)  # the link to the missing file
 
 
+def test_a_site_patched_after_new_titles_is_the_site_ordered_afresh(tmp_path: Path) -> None:
+    from broadsheet.site import patch_site
+
+    site = sitegen.write_site(tmp_path / "site", 60, "title: T\nbase_url: https://example.org/\nper_page: 5\n"
+                              "related: 3\nmenu: [world, about]\n")
+    _edit(story(site, 30), r"^title: ", "aliases: [/old/thirty/]\ntitle: ")
+    (site / "content/pages").mkdir()
+    (site / "content/pages/about.md").write_text("---\ntitle: About us\n---\n\nWho we are.\n", encoding="utf-8")
+    config = load_config(site)
+    now = parse_date(NOW, config.zone)
+    articles = [p.article for p in load_articles(site, config)]
+    sources = [a.source for a in articles]
+    ordered = order_site(articles, config, now)
+    by_source = {a.source: a for a in (*ordered.articles, *ordered.pages)}
+    retitle = [by_source[sitegen.article_text(n)[0]] for n in (30, 31)] + [by_source["content/pages/about.md"]]
+    assert ordered.redirects and ordered.related[retitle[0].source] and ordered.menu[-1].title == "About us"
+    changed = {a.source: dataclasses.replace(a, title=f"A new title for {a.slug}") for a in retitle}
+    fresh = order_site([changed.get(a.source, a) for a in articles], config, now)
+    patched = patch_site(ordered, changed, sources, config)
+    assert patched == fresh
+    assert patched is not None and patched.menu[-1].title == "A new title for about"
+    assert patched.redirects[0].title == "A new title for story-00030"
+    # An article of the same moment as another is ordered by its title: a new title may change the order.
+    same = dataclasses.replace(ordered.articles[5], date=ordered.articles[4].date)
+    tied = order_site([same if a.source == same.source else a for a in articles], config, now)
+    assert patch_site(tied, {same.source: dataclasses.replace(same, title="Zzz")}, sources, config) is None
+
+
 def test_a_preview_session_patches_its_site_after_a_body_edit_and_orders_it_again_after_a_title_edit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import broadsheet.build
@@ -568,7 +631,17 @@ def test_a_preview_session_patches_its_site_after_a_body_edit_and_orders_it_agai
 
         edit_title(site)
         build(preview, session)
-        assert len(ordered) == 3  # a title is structural (and the clean build above ordered once)
+        assert len(ordered) == 2  # a new title is patched in too (the clean build above ordered once)
+        shutil.rmtree(expected)
+        build(options(site, expected, preview=True, no_cache=True))
+        assert_same_tree(read_tree(site / "public"), read_tree(expected))
+
+        _edit(story(site, 6), r"^date: .*$", f"date: {sitegen.article_text(7)[1].split('date: ')[1].split(chr(10))[0]}")
+        build(preview, session)
+        assert len(ordered) == 4  # a new date orders the site again (the clean build above ordered once more)
+        _edit(story(site, 6), r"^title: .*$", "title: Zzz, now after its twin")
+        build(preview, session)
+        assert len(ordered) == 5  # a new title of an article of the same moment as another: ordered again
         shutil.rmtree(expected)
         build(options(site, expected, preview=True, no_cache=True))
         assert_same_tree(read_tree(site / "public"), read_tree(expected))
