@@ -291,9 +291,10 @@ def watched_sources(site_dir: Path, previous: Manifest, changed: Collection[str]
 def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: WorkerPool, cache: Cache,
                     scan: stamp.Scan | None = None, known_files: Mapping[str, tuple[Any, ...]] | None = None,
                     watched: Collection[str] | None = None,
-                    ) -> tuple[list[tuple[str, ParsedArticle]], Manifest, int, list[Problem]]:
-    """Every content file that parses, as (parse key, record without its body) in source order; the new index of
-    the sources; how many files were parsed (not taken from the cache); and the problems of the others.
+                    ) -> tuple[Manifest, int, list[Problem]]:
+    """The new index of the sources: every content file that parses, with its parse key and its record without its
+    body (see in_source_order); how many files were parsed (not taken from the cache); and the problems of the
+    others.
 
     Files are parsed in the workers, under their time budgets; the parent reads only what changed. The sizes,
     times and inodes of the files are the `scan`'s, when the build took one; `known_files` are all the content
