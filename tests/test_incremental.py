@@ -658,6 +658,11 @@ def test_a_preview_session_takes_its_pages_and_sitemap_from_the_held_site_only_w
     (site / "static/images/a.jpg").write_bytes(b"jpeg")
     expiring = story(site, 7)
     _edit(expiring, r"^title: ", "expires: 2026-01-01T12:00:00+00:00\ntitle: ")
+    draft = story(site, 9)
+    _edit(draft, r"^title: ", "draft: true\ntitle: ")
+    (site / "content/pages").mkdir()
+    about = site / "content/pages/about.md"
+    about.write_text("---\ntitle: About us\n---\n\nWho we are.\n", encoding="utf-8")
     listed: list[int] = []
     views_of = broadsheet.build.site_views
     monkeypatch.setattr(broadsheet.build, "site_views", lambda *a: listed.append(1) or views_of(*a))
@@ -680,6 +685,9 @@ def test_a_preview_session_takes_its_pages_and_sitemap_from_the_held_site_only_w
             # The sitemap shows when an article last changed: it is made again.
             ("updated", lambda: _edit(path, r"^title: ", "updated: 2025-06-01T12:00:00+00:00\ntitle: "), 0),
             ("image", lambda: _edit(path, r"^title: ", "image: images/a.jpg\nimage_alt: A photo\ntitle: "), 0),
+            # A draft is in no page; a page's title is in every page's menu.
+            ("draft", lambda: _edit(draft, r"^title: .*$", "title: A draft, retitled, with [a link](nowhere.md)"), 0),
+            ("page", lambda: _edit(about, r"^title: .*$", "title: Who we are"), 0),
             # A new static file may claim a page's path: the claims are checked again.
             ("static", lambda: (site / "static/images/b.jpg").write_bytes(b"jpeg"), 1),
         ]
