@@ -27,7 +27,7 @@ from broadsheet.cache import Cache, Manifest, PageRecord, Spare
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date
 from broadsheet.errors import Problem, SiteError
-from broadsheet.fingerprints import Fingerprints, combine, files_digest, listed_fields, page_key
+from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.model import Article, ParsedArticle, Site
 from broadsheet.output import OutputFolder, find_collisions
 from broadsheet.pool import Item, Stalled, WorkerPool, default_jobs
@@ -53,6 +53,7 @@ _CARRY_CHUNK = 256  # files carried over per work item
 _IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
 PRUNE_AFTER = 1000  # article records written before the cache is pruned (at least the number of articles)
 _KEY = operator.itemgetter(3)  # of an index entry: the parse key
+_TEMPLATE = operator.attrgetter("template")
 MANY_CHANGES = 500  # more paths than this reported changed: a watched build looks at every file all the same
 
 
@@ -508,11 +509,15 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         until = next_change((r.article for r in records), now)
         showing = views_showing(site, views) if options.preview else None  # (only a preview's next build uses it)
     held = HeldSite(options.drafts, options.future, site, views, sitemap, fingerprints, until, showing, noted)
-    templates = [site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR]
-    # What every page depends on; a body's links to other content files are in each page's own inputs.
+    # What every page depends on; a body's links to other content files are in each page's own inputs, the
+    # templates a page is made with in the key of its template (see `commons`).
     common = combine(CODE_FINGERPRINT, library_versions(), repr((config, options.preview)).encode(),
-                     files_digest(templates), fingerprints.of(shared_context(site, config)),
+                     fingerprints.of(shared_context(site, config)),
                      fingerprints.of({k: v.output_path for k, v in static.items()}))
+    index.templates = template_digests([site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR],
+                                       set(map(_TEMPLATE, views)))
+    commons = {name: combine(common, digest) for name, digest in index.templates.items()}
+    same_templates = {name for name, digest in index.templates.items() if previous.templates.get(name) == digest}
     reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now),
              "counts": fingerprints.of([(group.url, group.count) for group in (*site.sections, *site.tags,
                                                                                  *site.authors)])}
@@ -549,8 +554,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         known = previous.pages.get(view.output_path)
         if can_carry and known and (
                 (number in unchanged or (number in listing_changed and _reads_structure_only(known.reads)))
-                and all(name in same_reads for name in known.reads if name in reads)
-                or known.key == page_key(common, light(number, known.reads), reads, known.reads)):
+                and view.template in same_templates and all(name in same_reads for name in known.reads if name in reads)
+                or known.key == page_key(commons[view.template], light(number, known.reads), reads, known.reads)):
             made[view.output_path] = known
             carry.append(view.output_path)
         else:
@@ -584,7 +589,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                       site, tuple(views), entries)
         if spare is not None:  # pages the earlier output being updated already has as they are now
             carry = [path for path in carry if not _same_page(spare.pages.get(path), made[path])]
-        problems.update(dict.fromkeys(_render_pages(session.pool, setup, render, carry, made, common, reads, light)))
+        problems.update(dict.fromkeys(_render_pages(session.pool, setup, render, carry, made, commons, reads, light)))
         if any(not problem.warning for problem in problems):
             raise SiteError([*problems, *warnings])
         for path, make in makers.items():
@@ -806,7 +811,7 @@ def _stat_pair(path: Path) -> tuple[int, int]:
 
 
 def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[str],
-                  records: dict[str, PageRecord], common: bytes, reads: Mapping[str, bytes],
+                  records: dict[str, PageRecord], commons: Mapping[str, bytes], reads: Mapping[str, bytes],
                   light: Callable[[int, frozenset[str]], bytes]) -> list[Problem]:
     """Carry the unchanged pages over and render the others (views by number), into the staging folder; note each
     rendered page's record; return the problems of all pages."""
@@ -831,7 +836,9 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
             problems.update(dict.fromkeys(result.problems))
         else:
             read = kinds_read.setdefault(result, result)  # one object for equal sets: a smaller index
-            records[views[number].output_path] = PageRecord(page_key(common, light(number, read), reads, read), read)
+            view = views[number]
+            records[view.output_path] = PageRecord(page_key(commons[view.template], light(number, read), reads, read),
+                                                   read)
 
     if len(render) <= _IN_PROCESS:
         # A few pages (an edit): rendering them here costs less than starting workers; the Markdown, where time

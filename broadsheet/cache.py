@@ -111,6 +111,7 @@ class Manifest:
     spare: Spare | None = None
     shards: tuple[str, ...] = ()  # on disk only: the files `articles` is kept in (see Cache.save_manifest)
     common: bytes = b""  # what every page of the build depended on (see build._build)
+    templates: dict[str, bytes] = field(default_factory=dict)  # template name: see fingerprints.template_digests
     read_digests: dict[str, bytes] = field(default_factory=dict)  # the digest of each of the pages' reads
     published: tuple[str, ...] = ()  # the published articles and pages, in order
     scheduled: tuple[str, ...] = ()  # the articles a preview showed as scheduled

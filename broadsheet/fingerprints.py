@@ -228,13 +228,54 @@ def page_key(common: bytes, context: bytes, reads: Mapping[str, bytes], read: It
     return combine(common, context, *(name.encode() + reads.get(name, b"") for name in sorted(read)))
 
 
-def files_digest(folders: Iterable[Path]) -> bytes:
-    """The digest of every file under the folders (names and bytes), e.g. the templates. The folders count by
-    their place in the list, not their paths: a site named by a relative or an absolute path has the same digest."""
-    parts = []
+_NAMED: dict[bytes, tuple[str, ...] | None] = {}  # a template's source digest: the templates it names (None: by a variable)
+
+
+def _named_templates(source: bytes) -> tuple[str, ...] | None:
+    """The templates a template's source extends, includes or imports; None when it names one by a variable (or
+    does not parse: its pages fail anyway)."""
+    key = hashlib.sha256(source).digest()
+    if key not in _NAMED:
+        import jinja2  # (here: the workers load this module, and never parse a template)
+        import jinja2.meta
+
+        try:
+            found = tuple(jinja2.meta.find_referenced_templates(jinja2.Environment().parse(source.decode("utf-8"))))
+            _NAMED[key] = None if None in found else found  # type: ignore[assignment]
+        except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
+            _NAMED[key] = None
+    return _NAMED[key]
+
+
+def template_digests(folders: Iterable[Path], names: Iterable[str]) -> dict[str, bytes]:
+    """For each template name, the digest of the template the loader finds by that name (in the first folder that
+    has it) and of every template it extends, includes or imports, and theirs: what a page made with that template
+    depends on. A template that names another by a variable depends on every file of the folders. The folders count
+    by their place in the list, not their paths (a site named by a relative or an absolute path is the same)."""
+    files: dict[str, tuple[int, bytes]] = {}
     for number, folder in enumerate(folders):
-        parts.append(b"folder %d" % number)
         if folder.is_dir():
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                parts.append(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    return combine(b"files", *parts)
+                files.setdefault(path.relative_to(folder).as_posix(), (number, path.read_bytes()))
+
+    def part(name: str) -> bytes:
+        number, source = files.get(name, (-1, b""))
+        return b"%s\0%d\0%s" % (name.encode(), number, source)
+
+    everything = combine(b"all templates", *(part(name) for name in sorted(files)))
+    digests = {}
+    for name in names:
+        used: set[str] | None = {name}
+        todo = [name]
+        while todo and used is not None:
+            current = todo.pop()
+            named = _named_templates(files[current][1]) if current in files else ()
+            if named is None:
+                used = None
+                break
+            for other in named:
+                if other not in used:
+                    used.add(other)
+                    todo.append(other)
+        digests[name] = everything if used is None else combine(b"templates", *(part(n) for n in sorted(used)))
+    return digests

@@ -242,6 +242,39 @@ def test_an_archive_page_that_shows_other_years_articles_follows_them(tmp_path: 
     assert_same_tree(read_tree(site / "public"), read_tree(tmp_path / "clean"))
 
 
+def test_a_template_edit_rerenders_the_pages_made_with_it(tmp_path: Path) -> None:
+    """A page is keyed by the templates it is made with: its own, and those it extends, includes or imports."""
+    site = sitegen.write_site(tmp_path / "site", 30, "title: T\nbase_url: https://example.org/\nper_page: 5\n"
+                                                     "related: 3\n")
+    (site / "content/pages").mkdir()
+    (site / "content/pages/about.md").write_text("---\ntitle: About us\n---\n\nWho we are.\n", encoding="utf-8")
+    theme = Path(__file__).resolve().parent.parent / "templates"
+    (site / "templates/partials").mkdir(parents=True)
+    build(options(site))
+    pages = {p.relative_to(site / "public").as_posix() for p in (site / "public").rglob("*.html")}
+    articles = {p for p in pages if p.startswith(("world/", "politics/", "business/", "sport/", "culture/"))
+                and p.count("/") == 2 and not p.split("/")[1].isdigit() and "page/" not in p}
+
+    def override(name: str, old: str, new: str) -> Callable[[], None]:
+        text = (theme / name).read_text(encoding="utf-8")
+        assert old in text
+        return lambda: (site / "templates" / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    # partials/related.html is included by article.html only (not by page.html or the lists).
+    related = _rewritten_after(site, override("partials/related.html", "<", "<!-- edited -->\n<"))
+    assert related == articles and len(articles) == 30
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    # base.html is extended by every page's template.
+    assert _rewritten_after(site, override("base.html", "<", "<!-- edited -->\n<")) == pages
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    # A template naming another by a variable depends on every template.
+    (site / "templates/page.html").write_text("{% set layout = 'base.html' %}{% extends layout %}", encoding="utf-8")
+    build(options(site))
+    rewritten = _rewritten_after(site, override("partials/lead_image.html", "{", "{# edited #}{"))
+    assert "about/index.html" in rewritten and rewritten < pages
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
 def _append(path: Path, text: str) -> Callable[[], None]:
     return lambda: path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
