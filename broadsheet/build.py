@@ -851,8 +851,7 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
                 note(number, error)
         return list(problems)
     entries = setup.entries
-    items = [Item(views[number].label, render_budget(setup.config, entries[views[number].label][0]
-                                                     if views[number].label in entries else 0),
+    items = [Item(views[number].label, render_budget(setup.config, entries.get(views[number].label, (0,))[0]),
                   ("render", number)) for number in render]
     for item, result in pool.run(setup, items, inherit=True):
         note(item.payload[1], result)

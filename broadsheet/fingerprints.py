@@ -69,9 +69,9 @@ class Fingerprints:
         size = self._size()
         carried._first_size = self._first_size or size
         if size <= 2 * carried._first_size + 10_000:  # else start afresh: the memos keep old values alive
+            # Shared, not copied: a digest is a function of its value, whichever build took it.
             carried._memos, carried._values, carried._links, carried._dates = (
-                {fields: dict(memo) for fields, memo in self._memos.items()}, dict(self._values),
-                dict(self._links), dict(self._dates))
+                self._memos, self._values, self._links, self._dates)
         return carried
 
     def _size(self) -> int:
