@@ -239,8 +239,11 @@ def _named_templates(source: bytes) -> tuple[str, ...] | None:
         import jinja2  # (here: the workers load this module, and never parse a template)
         import jinja2.meta
 
+        from broadsheet.templates import FragmentCache
+
         try:
-            found = tuple(jinja2.meta.find_referenced_templates(jinja2.Environment().parse(source.decode("utf-8"))))
+            environment = jinja2.Environment(extensions=[FragmentCache])  # the tags templates may use
+            found = tuple(jinja2.meta.find_referenced_templates(environment.parse(source.decode("utf-8"))))
             _NAMED[key] = None if None in found else found  # type: ignore[assignment]
         except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
             _NAMED[key] = None

@@ -20,7 +20,7 @@ from broadsheet.cache import Cache
 from broadsheet.config import Config
 from broadsheet.fingerprints import FIELD_READ
 from broadsheet.links import resolve_links
-from broadsheet.model import ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
+from broadsheet.model import ArchiveMonth, ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
 from broadsheet.output import Stage
 from broadsheet.stamp import CODE_FINGERPRINT
 from broadsheet.theme import StaticFile
@@ -176,6 +176,27 @@ def _listed(articles: tuple[Article, ...]) -> tuple[TrackedArticle, ...]:
     return tuple(TrackedArticle(article) for article in articles)
 
 
+# Each month of the archive with its articles tracked, by the month's id: one object for one month, in every page
+# and in a preview's later builds, which the archive template's fragments are kept by (see templates.FragmentCache).
+_listed_months: dict[int, tuple[ArchiveMonth, ArchiveMonth]] = {}
+
+
+def _listed_month(month: ArchiveMonth) -> ArchiveMonth:
+    kept = _listed_months.get(id(month))  # (the entry holds the month: meanwhile its id names no other object)
+    if kept is not None:
+        return kept[1]
+    listed = dataclasses.replace(month, articles=_listed(month.articles))
+    _listed_months[id(month)] = (month, listed)
+    return listed
+
+
+def _keep_listed_months(archive: tuple[ArchiveYear, ...]) -> None:
+    """Forget the tracked months the site being rendered no longer has."""
+    global _listed_months
+    _listed_months = {id(month): kept for year in archive for month in year.months
+                      if (kept := _listed_months.get(id(month))) is not None}
+
+
 def _tracked(value: Any, listed: bool = False) -> Any:
     """A context value with its sections, tags and authors tracked (see TrackedGroup), and with `listed`, the
     articles it lists too (see TrackedArticle)."""
@@ -185,8 +206,7 @@ def _tracked(value: Any, listed: bool = False) -> Any:
         return dataclasses.replace(value, section=_tracked(value.section), term=_tracked(value.term),
                                    articles=_listed(value.articles) if listed else value.articles)
     if listed and isinstance(value, ArchiveYear):
-        return dataclasses.replace(value, months=tuple(dataclasses.replace(month, articles=_listed(month.articles))
-                                                       for month in value.months))
+        return dataclasses.replace(value, months=tuple(map(_listed_month, value.months)))
     if isinstance(value, tuple) and value:
         if isinstance(value[0], (Section, Term)):
             return tuple(TrackedGroup(group) for group in value)
@@ -209,6 +229,8 @@ class Renderer:
         self.cache = Cache(setup.cache_root)
         self.env = make_environment(setup.site_dir, setup.config, setup.static, Moment.of(setup.now), setup.preview,
                                     setup.cache_root)
+        self.env.fragment_reads = _Reads  # type: ignore[attr-defined]  # (templates.FragmentCache)
+        _keep_listed_months(setup.site.archive)
         self.shared = {name: _tracked(value) for name, value in shared_context(setup.site, setup.config).items()}
         self.preview_now = setup.now if setup.preview else None
 

@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.ext
+from jinja2 import nodes
 
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
+from broadsheet.fingerprints import FIELD_READ
 from broadsheet.metadata import absolute_url, media_url
 from broadsheet.slugs import slugify
 from broadsheet.stamp import seal, unseal, write_atomically
@@ -70,6 +73,103 @@ _MAGIC = b"BSJ1"
 _COMPILED = _CompiledTemplates()
 
 
+_FRAGMENTS_KEPT = 8192  # at most this many fragments in a generation: far more than an archive's months
+
+
+class _Fragments:
+    """Rendered template fragments (see FragmentCache), in two generations: a fragment not shown by the last two
+    builds that showed any is dropped, so the store holds about one site's worth."""
+
+    def __init__(self) -> None:
+        self.token = b""
+        self.current: dict[tuple[Any, ...], tuple[tuple[Any, ...], str, frozenset[str]]] = {}
+        self.previous: dict[tuple[Any, ...], tuple[tuple[Any, ...], str, frozenset[str]]] = {}
+
+    def begin(self, token: bytes) -> None:
+        """A new environment shows fragments: those of other templates or configuration are dropped."""
+        if token != self.token:
+            self.token, self.previous = token, {}
+        else:
+            self.previous = self.current
+        self.current = {}
+
+    def find(self, key: tuple[Any, ...]) -> tuple[str, frozenset[str]] | None:
+        # Keys hold the values' ids, and entries the values: while an entry stands, its ids name those objects.
+        kept = self.current.get(key) or self.previous.get(key)
+        if kept is None:
+            return None
+        self.current[key] = kept
+        return kept[1], kept[2]
+
+    def keep(self, key: tuple[Any, ...], values: tuple[Any, ...], html: str, reads: frozenset[str]) -> None:
+        if len(self.current) < _FRAGMENTS_KEPT:  # (values made anew for every page, say, would fill it)
+            self.current[key] = (values, html, reads)
+
+
+_FRAGMENTS = _Fragments()
+
+
+class FragmentCache(jinja2.ext.Extension):
+    """`{% cache value, ... %}...{% endcache %}`: the part of a template between the tags is rendered once for the
+    same values (the same objects: the site's values never change in place) and reused after, for as long as the
+    templates, the configuration and the static files stay the same. After a title edit, an archive page that lists
+    every article renders that article's month only.
+
+    The values must stand for everything the part shows. A part that reads the build's moment, or a section's or
+    term's whole list, is not kept. Fragments are kept only where the build notes what each page reads
+    (`fragment_reads`); elsewhere the tags only render what they enclose."""
+
+    tags = {"cache"}  # noqa: RUF012 (as jinja2.ext.Extension declares it)
+
+    def __init__(self, environment: jinja2.Environment):
+        super().__init__(environment)
+        environment.extend(fragment_reads=None, fragment_inputs=None, fragment_token=None)
+
+    def parse(self, parser: Any) -> nodes.Node:
+        lineno = next(parser.stream).lineno
+        values = [parser.parse_expression()]
+        while parser.stream.skip_if("comma"):
+            values.append(parser.parse_expression())
+        body = parser.parse_statements(("name:endcache",), drop_needle=True)
+        where = nodes.Const(f"{parser.name}:{lineno}")
+        call = self.call_method("_fragment", [where, nodes.Tuple(values, "load")])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _fragment(self, where: str, values: tuple[Any, ...], caller: Any) -> str:
+        env: Any = self.environment
+        holder = env.fragment_reads
+        if holder is None:
+            return caller()  # type: ignore[no-any-return]
+        if env.fragment_token is None:
+            env.fragment_token = _fragment_token(*env.fragment_inputs)
+            _FRAGMENTS.begin(env.fragment_token)
+        key = (where, *map(id, values))
+        found = _FRAGMENTS.find(key)
+        if found is not None:
+            holder.names.update(found[1])
+            return found[0]
+        outer, holder.names = holder.names, set()
+        try:
+            html = caller()
+        finally:
+            inner, holder.names = holder.names, outer
+            outer.update(inner)
+        if all(name.startswith(FIELD_READ) for name in inner):  # the fields of articles among the values
+            _FRAGMENTS.keep(key, values, html, frozenset(inner))
+        return html  # type: ignore[no-any-return]
+
+
+def _fragment_token(search: list[str], config: Config, static: Mapping[str, StaticFile], preview: bool) -> bytes:
+    """What every fragment depends on besides its values: the template files, the configuration, the static files'
+    URLs and the preview flag."""
+    digest = hashlib.sha256(repr((config, sorted((k, v.output_path) for k, v in static.items()), preview)).encode())
+    for folder in search:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
 def make_environment(site_dir: Path, config: Config, static: Mapping[str, StaticFile], now: datetime,
                      preview: bool = False, cache_root: Path | None = None) -> jinja2.Environment:
     """A Jinja2 environment: site templates first, then the default theme; strict and autoescaped.
@@ -88,6 +188,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=[FragmentCache],
     )
     zone = config.zone
 
@@ -123,6 +224,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
     env.filters["month_name"] = lambda month: MONTHS[month - 1]
     env.filters["isodate"] = lambda value: local(value).isoformat(timespec="seconds")
     env.filters["longdate"] = longdate
+    env.fragment_inputs = (search, config, static, preview)  # type: ignore[attr-defined]
     return env
 
 

@@ -242,6 +242,59 @@ def test_an_archive_page_that_shows_other_years_articles_follows_them(tmp_path: 
     assert_same_tree(read_tree(site / "public"), read_tree(tmp_path / "clean"))
 
 
+def test_a_preview_renders_again_only_the_archive_months_an_edit_changed(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The archive template keeps each month's list once rendered (templates.FragmentCache): after a new title only
+    that article's month is rendered again, while an edited template and a part that shows the clock are never
+    served from what was kept."""
+    import broadsheet.templates
+
+    site = sitegen.write_site(tmp_path / "site", 250)  # Jan to Mar 2023
+    rendered: list[str] = []  # the fragments rendered (and kept) in this process: a few pages are rendered here
+    keep = broadsheet.templates._Fragments.keep
+    monkeypatch.setattr(broadsheet.templates._Fragments, "keep",
+                        lambda self, key, *rest: rendered.append(key[0]) or keep(self, key, *rest))
+
+    def check(now: str = NOW) -> None:
+        expected = tmp_path / "expected"
+        shutil.rmtree(expected, ignore_errors=True)
+        build(BuildOptions(site_dir=site, output_dir=expected, now=now, preview=True, no_cache=True))
+        assert_same_tree(read_tree(site / "public"), read_tree(expected))
+
+    def archive() -> str:
+        return (site / "public/archive/index.html").read_text(encoding="utf-8")
+
+    with BuildSession(jobs=2) as session:
+        build(options(site, preview=True), session)
+        months = archive().count("<h3")
+        assert months == 3
+        # The first build rendered its pages in the workers; the edits' few pages are rendered in this process.
+        for number, title in enumerate(("A story retitled", "A story retitled again")):
+            rendered.clear()
+            _edit(story(site, 100), r"^title: .*$", f"title: {title}")
+            build(options(site, preview=True), session)
+            assert title in archive()
+            assert len(rendered) == (months if number == 0 else 1)  # its month, for its year's page and the archive
+            check()
+
+        (site / "templates").mkdir()
+        theme = (Path(__file__).resolve().parent.parent / "templates/archive.html").read_text(encoding="utf-8")
+        (site / "templates/archive.html").write_text(theme.replace("<h3>", '<h3 class="month">'), encoding="utf-8")
+        rendered.clear()
+        build(options(site, preview=True), session)
+        assert len(rendered) == months and archive().count('<h3 class="month">') == months
+        check()
+
+        (site / "templates/archive.html").write_text(theme.replace("<h3>", "<h3 data-day=\"{{ now.day }}\">"),
+                                                     encoding="utf-8")
+        rendered.clear()
+        build(options(site, preview=True), session)
+        assert not rendered and 'data-day="1"' in archive()  # a part that reads the clock is not kept
+        build(BuildOptions(site_dir=site, output_dir=site / "public", now="2026-01-02T00:00", preview=True), session)
+        assert 'data-day="2"' in archive() and 'data-day="1"' not in archive()
+        check("2026-01-02T00:00")
+
+
 def test_a_template_edit_rerenders_the_pages_made_with_it(tmp_path: Path) -> None:
     """A page is keyed by the templates it is made with: its own, and those it extends, includes or imports."""
     site = sitegen.write_site(tmp_path / "site", 30, "title: T\nbase_url: https://example.org/\nper_page: 5\n"
