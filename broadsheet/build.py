@@ -300,9 +300,10 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
     Files are parsed in the workers, under their time budgets; the parent reads only what changed. The sizes,
     times and inodes of the files are the `scan`'s, when the build took one; `known_files` are all the content
     files with theirs, when the caller knows them (see watched_sources and scanned_sources). A file changed in the
-    same tick of the clock as the previous build looked at it shows the same time: its bytes are read again. With
-    `watched`, the paths a watcher reported changed since the previous build, only those files are looked at; the
-    others are as that build found them.
+    same tick of the clock as the previous build looked at it shows the same time: its bytes are read again. Only
+    the files that may have changed are looked at, the others are as the previous build found them: with `watched`,
+    the paths a watcher reported changed since that build; else, with `known_files`, the files whose size, time or
+    inode differ from that build's.
     """
     prefix = env_key(config)
     same_env = previous.env_key == prefix
@@ -316,9 +317,17 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
     known_sources, known_articles = (previous.sources, previous.articles) if same_env else ({}, {})
     settled = previous.scanned - stamp.RACY_NS  # a file older than this showed its last change to that build
     entries: dict[str, tuple[int, int, int, str]] = {}  # source: size, time, inode, parse key
-    look_at = sorted(known_files) if known_files is not None else discover_sources(site_dir)
-    in_place = watched is not None and same_env and known_files is not None
-    if in_place:
+    in_place = same_env and known_files is not None
+    if in_place and watched is None:
+        # Without a watcher, the files' sizes, times and inodes tell which ones may have changed (and those changed
+        # too close to the previous build's look at them); the others keep their entries.
+        watched = [source for source, state in known_files.items()  # type: ignore[union-attr]
+                   if (known := known_sources.get(source)) is None or known[:3] != state[:3] or known[1] >= settled
+                   or known[3] not in known_articles]
+        watched += known_sources.keys() - known_files.keys()  # type: ignore[union-attr]  # gone
+    if not in_place:
+        look_at = sorted(known_files) if known_files is not None else discover_sources(site_dir)
+    else:
         # The files not reported keep their entries, in their places (in source order): no pass over all of them.
         entries = dict(known_sources)
         look_at = sorted(known_files.keys() & set(watched))  # type: ignore[arg-type]
