@@ -598,22 +598,27 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                       site, tuple(views), entries)
         if spare is not None:  # pages the earlier output being updated already has as they are now
             carry = [path for path in carry if not _same_page(spare.pages.get(path), made[path])]
-        problems.update(dict.fromkeys(_render_pages(session.pool, setup, render, carry, made, commons, reads, light)))
+        rendered, page_problems = _render_pages(session.pool, setup, render, carry, made, commons, reads, light)
+        problems.update(dict.fromkeys(page_problems))
         if any(not problem.warning for problem in problems):
             raise SiteError([*problems, *warnings])
+        touched = [*carry, *(views[number].output_path for number in rendered), *config.keep]  # (see folder_times)
         for path, make in makers.items():
             if spare is not None and spare.generated.get(path) == index.generated[path]:
                 continue
+            touched.append(path)
             if not (can_carry and previous.generated.get(path) == index.generated[path] and output.carry(path)):
                 output.write(path, make())
         for relative, static_file in static.items():
             path = static_file.output_path
             if spare is not None and spare.static.get(path) == static_records[path]:
                 continue
+            touched.append(path)
             if not (can_carry and previous.static.get(path) == static_records[path] and output.carry(path)):
                 output.copy(path, static_file.source, f"{STATIC_DIR}/{relative}")
         if spare is not None:
             for path in {*spare.pages, *spare.static, *spare.generated} - {*made, *static_records, *makers}:
+                touched.append(path)
                 output.stage.remove(path)
         # The output being replaced is kept for the next build to update in place, when its files are known.
         kept = output.commit(spare_path if can_carry and not options.no_cache else None)
@@ -622,14 +627,16 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         raise
     index.output = output.identity()
     identity_kept = _identity(spare_path) if kept else None
-    index.spare = Spare(identity_kept, previous.pages, previous.static, previous.generated) if identity_kept else None
+    index.spare = Spare(identity_kept, previous.pages, previous.static, previous.generated,
+                        previous.folders) if identity_kept else None
     written = [*made, *static_records, *makers]  # made: with the new pages
     if options.preview and not kept and not options.no_cache and output.keep_copy(spare_path, written):
         # A preview's first build keeps a linked copy of its output, so that the first save updates that copy in
         # place instead of linking every page into a new folder while the writer waits.
         identity_kept = _identity(spare_path)
         index.spare = Spare(identity_kept, made, static_records, dict(index.generated)) if identity_kept else None
-    index.folders = _folder_times(output, options, written)
+    # The output updated in place keeps the times its folders had when it was the output, but where it changed.
+    index.folders = _folder_times(output, options, written, spare.folders if spare else None, touched)
     session.remember(cache, options.output_dir, index, persist=not options.no_cache, held=held)
     _keep_stamp(scan, options, cache, index, until, now, len(views), len(site.articles), warnings)
     return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
@@ -793,10 +800,11 @@ def _load_body(cache: Cache, key: str) -> str:
     return parsed.body_html
 
 
-def _folder_times(output: OutputFolder, options: BuildOptions, paths: list[str]) -> dict[str, int]:
+def _folder_times(output: OutputFolder, options: BuildOptions, paths: list[str], known: dict[str, int] | None = None,
+                  touched: Collection[str] = ()) -> dict[str, int]:
     """The times of the output's folders, which tell a file added to or removed from the output since (see
     OutputFolder.folder_times); none for a preview, whose output folder is its own."""
-    return {} if options.preview else output.folder_times(paths)
+    return {} if options.preview else output.folder_times(paths, known, touched)
 
 
 def _identity(folder: Path) -> tuple[int, ...] | None:
@@ -821,9 +829,10 @@ def _stat_pair(path: Path) -> tuple[int, int]:
 
 def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[str],
                   records: dict[str, PageRecord], commons: Mapping[str, bytes], reads: Mapping[str, bytes],
-                  light: Callable[[int, frozenset[str]], bytes]) -> list[Problem]:
+                  light: Callable[[int, frozenset[str]], bytes]) -> tuple[list[int], list[Problem]]:
     """Carry the unchanged pages over and render the others (views by number), into the staging folder; note each
-    rendered page's record; return the problems of all pages."""
+    rendered page's record; return the views rendered (with the pages found gone from the output, which could not
+    be carried) and the problems of all pages."""
     problems: dict[Problem, None] = {}
     kinds_read: dict[frozenset[str], frozenset[str]] = {}
     views = setup.views
@@ -858,13 +867,13 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
                 note(number, renderer.render(number))
             except SiteError as error:
                 note(number, error)
-        return list(problems)
+        return render, list(problems)
     entries = setup.entries
     items = [Item(views[number].label, render_budget(setup.config, entries.get(views[number].label, (0,))[0]),
                   ("render", number)) for number in render]
     for item, result in pool.run(setup, items, inherit=True):
         note(item.payload[1], result)
-    return list(problems)
+    return render, list(problems)
 
 
 def check_site_folder(site_dir: Path) -> None:

@@ -92,6 +92,7 @@ class Spare:
     pages: dict[str, PageRecord]
     static: dict[str, tuple[str, int, int]]
     generated: dict[str, bytes]
+    folders: dict[str, int] = field(default_factory=dict)  # its folders' times when it was the output (see Manifest)
 
 
 @dataclass(slots=True)

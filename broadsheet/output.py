@@ -8,7 +8,7 @@ import posixpath
 import shutil
 import stat
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,10 +206,23 @@ class OutputFolder:
         except (OSError, ValueError):
             return False
 
-    def folder_times(self, output_paths: Iterable[str]) -> dict[str, int]:
+    def folder_times(self, output_paths: Iterable[str], known: Mapping[str, int] | None = None,
+                     touched: Iterable[str] = ()) -> dict[str, int]:
         """The modification time of each folder holding output_paths (and of the output folder itself): a file
-        added to or removed from the output by anyone changes its folder's time."""
+        added to or removed from the output by anyone changes its folder's time.
+
+        `known` are the folders' times before this build updated the output in place, and `touched` the paths it
+        wrote, linked or removed there: only their folders (and those folders' parents, where a folder may have
+        been made or removed) are looked at again. A time taken from `known` that is out of date only makes the
+        next build's check of the output fail, and that build look at everything."""
         folders = sorted({path.rpartition("/")[0] for path in output_paths} | {""})
+        again = {""}
+        for path in touched:
+            folder = path.rpartition("/")[0]
+            while folder not in again:  # ("" is in it: every path ends there)
+                again.add(folder)
+                folder = folder.rpartition("/")[0]
+        known = known or {}
         try:
             top = os.open(self.final, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
@@ -217,6 +230,9 @@ class OutputFolder:
         times = {}
         try:
             for folder in folders:  # looked up from the output folder: a site has a folder per page
+                if folder in known and folder not in again:
+                    times[folder] = known[folder]
+                    continue
                 try:
                     times[folder] = os.stat(folder or ".", dir_fd=top).st_mtime_ns
                 except OSError:

@@ -579,6 +579,51 @@ def test_the_output_before_last_is_updated_in_place_without_touching_the_live_ou
     assert not empty
 
 
+def test_an_output_updated_in_place_records_the_times_of_its_folders_as_they_are(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that updates the output before last in place looks again only at the folders it changed, and takes
+    the others' times from when that output was live: the times it records must be the output's own, or the next
+    run's quick check fails."""
+    from broadsheet.cache import Cache
+    from broadsheet.output import OutputFolder
+
+    site = sitegen.write_site(tmp_path / "site", 40, "title: T\nbase_url: https://example.org/\nper_page: 5\n"
+                                                     "keep: [CNAME]\n")
+    (site / "static/images").mkdir(parents=True)
+    (site / "static/images/a.txt").write_text("a\n", encoding="utf-8")
+    deep = site / "static/images/sub/b.txt"  # its folder is made and removed; no other file of images/ changes
+    later, text = sitegen.article_text(99, start=datetime(2024, 3, 1, tzinfo=timezone.utc))
+    oldest = site / "content/world/oldest.md"
+    edits: list[Callable[[], object]] = [
+        lambda: story(site, 5).write_text(story(site, 5).read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8"),
+        lambda: (site / later).write_text(text, encoding="utf-8"),  # new folders: the article's and its year's
+        lambda: oldest.write_text("---\ntitle: Oldest\ndate: 2020-01-01T00:00:00+00:00\n---\n\nOld.\n", encoding="utf-8"),
+        lambda: _edit(story(site, 8), r"^title: .*$", "title: Retitled"),
+        lambda: oldest.unlink(),
+        lambda: story(site, 20).unlink(),
+        lambda: (deep.parent.mkdir(), deep.write_text("b\n", encoding="utf-8")),
+        lambda: shutil.rmtree(deep.parent),
+        lambda: (site / "public/CNAME").write_text("example.org\n", encoding="utf-8"),  # a kept file, carried over
+        lambda: (site / later).unlink(),
+        lambda: None,
+    ]
+    build(options(site))
+    recycled: list[bool] = []
+    times = OutputFolder.folder_times
+    monkeypatch.setattr(OutputFolder, "folder_times", lambda self, paths, known=None, touched=():
+                        recycled.append(bool(known)) or times(self, paths, known, touched))
+    for edit in edits:
+        edit()
+        build(options(site))
+        index = Cache((site / ".broadsheet-cache").absolute()).load_manifest(site / "public")
+        assert index is not None
+        written = [*index.pages, *index.static, *index.generated]
+        assert index.folders == times(OutputFolder(site / "public"), written)
+    # Every build but the first after the cold one, and the last (nothing to write), updated the output before last.
+    assert recycled.count(True) == len(edits) - 2
+    assert_same_tree(read_tree(site / "public"), {**clean_build(site, tmp_path), "CNAME": b"example.org\n"})
+
+
 def test_a_kept_output_that_was_replaced_is_not_used(tmp_path: Path) -> None:
     site = sitegen.write_site(tmp_path / "site", 30)
     build(options(site))
