@@ -34,7 +34,7 @@ from broadsheet.pool import Item, Stalled, WorkerPool, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
-from broadsheet.tasks import Renderer, Setup, env_key, handle, library_versions, parse_key, prepare
+from broadsheet.tasks import KeptRenders, Renderer, Setup, env_key, handle, library_versions, parse_key, prepare
 from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir
 from broadsheet.views import (
     STRUCTURAL_FIELDS,
@@ -109,6 +109,7 @@ class BuildSession:
         self._unsaved: tuple[Cache, Path, Manifest] | None = None
         self._watched = False
         self._changed: set[str] | None = None  # paths a watcher saw change since the previous build
+        self.kept = KeptRenders()  # what this process's renders keep for the next build (archive months, fragments)
 
     def watch(self) -> None:
         """Say that a watcher now reports every change (see note_changes). The next build still looks at every
@@ -177,8 +178,11 @@ class BuildSession:
             cache.prune({entry[3] for entry in manifest.sources.values()})
 
     def close(self) -> None:
-        """Stop the workers and remove a temporary cache (an index not saved yet is dropped)."""
+        """Stop the workers, let go of the held site and of what renders kept, and remove a temporary cache (an
+        index not saved yet is dropped)."""
         self._unsaved = None
+        self._held = None
+        self.kept = KeptRenders()
         self.pool.close()
         if self._temporary is not None:
             self._temporary.cleanup()
@@ -598,7 +602,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                       site, tuple(views), entries)
         if spare is not None:  # pages the earlier output being updated already has as they are now
             carry = [path for path in carry if not _same_page(spare.pages.get(path), made[path])]
-        rendered, page_problems = _render_pages(session.pool, setup, render, carry, made, commons, reads, light)
+        rendered, page_problems = _render_pages(session.pool, setup, render, carry, made, commons, reads, light,
+                                                session.kept)
         problems.update(dict.fromkeys(page_problems))
         if any(not problem.warning for problem in problems):
             raise SiteError([*problems, *warnings])
@@ -829,10 +834,11 @@ def _stat_pair(path: Path) -> tuple[int, int]:
 
 def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[str],
                   records: dict[str, PageRecord], commons: Mapping[str, bytes], reads: Mapping[str, bytes],
-                  light: Callable[[int, frozenset[str]], bytes]) -> tuple[list[int], list[Problem]]:
+                  light: Callable[[int, frozenset[str]], bytes], kept: KeptRenders | None = None,
+                  ) -> tuple[list[int], list[Problem]]:
     """Carry the unchanged pages over and render the others (views by number), into the staging folder; note each
     rendered page's record; return the views rendered (with the pages found gone from the output, which could not
-    be carried) and the problems of all pages."""
+    be carried) and the problems of all pages. Pages rendered in this process keep what they can in `kept`."""
     problems: dict[Problem, None] = {}
     kinds_read: dict[frozenset[str], frozenset[str]] = {}
     views = setup.views
@@ -861,7 +867,7 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
     if len(render) <= _IN_PROCESS:
         # A few pages (an edit): rendering them here costs less than starting workers; the Markdown, where time
         # can run away, was done under budget when the article was parsed.
-        renderer = Renderer(setup)
+        renderer = Renderer(setup, kept)
         for number in render:
             try:
                 note(number, renderer.render(number))

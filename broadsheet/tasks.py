@@ -176,44 +176,48 @@ def _listed(articles: tuple[Article, ...]) -> tuple[TrackedArticle, ...]:
     return tuple(TrackedArticle(article) for article in articles)
 
 
-# Each month of the archive with its articles tracked, by the month's id: one object for one month, in every page
-# and in a preview's later builds, which the archive template's fragments are kept by (see templates.FragmentCache).
-_listed_months: dict[int, tuple[ArchiveMonth, ArchiveMonth]] = {}
+@dataclass
+class KeptRenders:
+    """What renders keep for the next build in the same process: each archive month with its articles tracked, by
+    the month's id (one object for one month, in every page and build, which the archive template's fragments are
+    kept by), and the template fragments themselves (see templates.FragmentCache). A session holds one for its
+    builds; it holds the site's months too, so it goes with the session."""
+
+    months: dict[int, tuple[ArchiveMonth, ArchiveMonth]] = field(default_factory=dict)
+    fragments: Any = None  # templates.Fragments, made by the first render
+
+    def listed_month(self, month: ArchiveMonth) -> ArchiveMonth:
+        """The month with its articles tracked."""
+        kept = self.months.get(id(month))  # (the entry holds the month: meanwhile its id names no other object)
+        if kept is not None:
+            return kept[1]
+        listed = dataclasses.replace(month, articles=_listed(month.articles))
+        self.months[id(month)] = (month, listed)
+        return listed
+
+    def keep_only(self, archive: tuple[ArchiveYear, ...]) -> None:
+        """Forget the months the site being rendered no longer has."""
+        self.months = {id(month): kept for year in archive for month in year.months
+                       if (kept := self.months.get(id(month))) is not None}
 
 
-def _listed_month(month: ArchiveMonth) -> ArchiveMonth:
-    kept = _listed_months.get(id(month))  # (the entry holds the month: meanwhile its id names no other object)
-    if kept is not None:
-        return kept[1]
-    listed = dataclasses.replace(month, articles=_listed(month.articles))
-    _listed_months[id(month)] = (month, listed)
-    return listed
-
-
-def _keep_listed_months(archive: tuple[ArchiveYear, ...]) -> None:
-    """Forget the tracked months the site being rendered no longer has."""
-    global _listed_months
-    _listed_months = {id(month): kept for year in archive for month in year.months
-                      if (kept := _listed_months.get(id(month))) is not None}
-
-
-def _tracked(value: Any, listed: bool = False) -> Any:
+def _tracked(value: Any, listed: bool = False, kept: KeptRenders | None = None) -> Any:
     """A context value with its sections, tags and authors tracked (see TrackedGroup), and with `listed`, the
-    articles it lists too (see TrackedArticle)."""
+    articles it lists too (see TrackedArticle; an archive's months as `kept` has them)."""
     if isinstance(value, (Section, Term)):
         return TrackedGroup(value)
     if isinstance(value, ListPage):
         return dataclasses.replace(value, section=_tracked(value.section), term=_tracked(value.term),
                                    articles=_listed(value.articles) if listed else value.articles)
     if listed and isinstance(value, ArchiveYear):
-        return dataclasses.replace(value, months=tuple(map(_listed_month, value.months)))
+        return dataclasses.replace(value, months=tuple(map((kept or KeptRenders()).listed_month, value.months)))
     if isinstance(value, tuple) and value:
         if isinstance(value[0], (Section, Term)):
             return tuple(TrackedGroup(group) for group in value)
         if listed and isinstance(value[0], Article):
             return _listed(value)
         if listed and isinstance(value[0], ArchiveYear):
-            return tuple(_tracked(year, listed) for year in value)
+            return tuple(_tracked(year, listed, kept) for year in value)
     return value
 
 
@@ -221,16 +225,18 @@ class Renderer:
     """Renders the views of one build into its staging folder: in a worker, or in the build's own process when
     only a few pages changed."""
 
-    def __init__(self, setup: Setup):
-        from broadsheet.templates import make_environment
+    def __init__(self, setup: Setup, kept: KeptRenders | None = None):
+        from broadsheet.templates import Fragments, make_environment
 
         assert setup.now is not None and setup.site is not None
         self.setup = setup
         self.cache = Cache(setup.cache_root)
+        self.kept = kept if kept is not None else _worker_kept
+        self.kept.keep_only(setup.site.archive)
+        if self.kept.fragments is None:
+            self.kept.fragments = Fragments()
         self.env = make_environment(setup.site_dir, setup.config, setup.static, Moment.of(setup.now), setup.preview,
-                                    setup.cache_root)
-        self.env.fragment_reads = _Reads  # type: ignore[attr-defined]  # (templates.FragmentCache)
-        _keep_listed_months(setup.site.archive)
+                                    setup.cache_root, (self.kept.fragments, _Reads))
         self.shared = {name: _tracked(value) for name, value in shared_context(setup.site, setup.config).items()}
         self.preview_now = setup.now if setup.preview else None
 
@@ -251,13 +257,14 @@ class Renderer:
         _Reads.names = set()
         context = view_context(setup.site, setup.config, view, self.body, self.preview_now)
         listed = not view.shows_one_article
-        full = {**self.shared, **{name: tuple(map(TrackedYear, value)) if name == "all_years" else _tracked(value, listed)
-                                  for name, value in context.items()}}
+        full = {**self.shared, **{name: tuple(map(TrackedYear, value)) if name == "all_years"
+                                  else _tracked(value, listed, self.kept) for name, value in context.items()}}
         setup.stage.write(view.output_path, render_page(self.env, view.template, full, setup.site_dir))
         return frozenset(_Reads.names)
 
 
 _renderer: Renderer | None = None  # a worker's renderer for the current build
+_worker_kept = KeptRenders()  # what a worker's renders keep, for its next build
 
 
 def prepare() -> None:

@@ -76,7 +76,7 @@ _COMPILED = _CompiledTemplates()
 _FRAGMENTS_KEPT = 8192  # at most this many fragments in a generation: far more than an archive's months
 
 
-class _Fragments:
+class Fragments:
     """Rendered template fragments (see FragmentCache), in two generations: a fragment not shown by the last two
     builds that showed any is dropped, so the store holds about one site's worth."""
 
@@ -88,10 +88,8 @@ class _Fragments:
     def begin(self, token: bytes) -> None:
         """A new environment shows fragments: those of other templates or configuration are dropped."""
         if token != self.token:
-            self.token, self.previous = token, {}
-        else:
-            self.previous = self.current
-        self.current = {}
+            self.token, self.current = token, {}
+        self.previous, self.current = self.current, {}
 
     def find(self, key: tuple[Any, ...]) -> tuple[str, frozenset[str]] | None:
         # Keys hold the values' ids, and entries the values: while an entry stands, its ids name those objects.
@@ -106,9 +104,6 @@ class _Fragments:
             self.current[key] = (values, html, reads)
 
 
-_FRAGMENTS = _Fragments()
-
-
 class FragmentCache(jinja2.ext.Extension):
     """`{% cache value, ... %}...{% endcache %}`: the part of a template between the tags is rendered once for the
     same values (the same objects: the site's values never change in place) and reused after, for as long as the
@@ -116,14 +111,14 @@ class FragmentCache(jinja2.ext.Extension):
     every article renders that article's month only.
 
     The values must stand for everything the part shows. A part that reads the build's moment, or a section's or
-    term's whole list, is not kept. Fragments are kept only where the build notes what each page reads
-    (`fragment_reads`); elsewhere the tags only render what they enclose."""
+    term's whole list, is not kept. Fragments are kept only where the build gives a store and notes what each page
+    reads (make_environment's `fragments`); elsewhere the tags only render what they enclose."""
 
     tags = {"cache"}  # noqa: RUF012 (as jinja2.ext.Extension declares it)
 
     def __init__(self, environment: jinja2.Environment):
         super().__init__(environment)
-        environment.extend(fragment_reads=None, fragment_inputs=None, fragment_token=None)
+        environment.extend(fragments=None, fragment_inputs=None, fragment_token=None)
 
     def parse(self, parser: Any) -> nodes.Node:
         lineno = next(parser.stream).lineno
@@ -137,14 +132,14 @@ class FragmentCache(jinja2.ext.Extension):
 
     def _fragment(self, where: str, values: tuple[Any, ...], caller: Any) -> str:
         env: Any = self.environment
-        holder = env.fragment_reads
-        if holder is None:
+        if env.fragments is None:
             return caller()  # type: ignore[no-any-return]
+        store, holder = env.fragments
         if env.fragment_token is None:
             env.fragment_token = _fragment_token(*env.fragment_inputs)
-            _FRAGMENTS.begin(env.fragment_token)
+            store.begin(env.fragment_token)
         key = (where, *map(id, values))
-        found = _FRAGMENTS.find(key)
+        found = store.find(key)
         if found is not None:
             holder.names.update(found[1])
             return found[0]
@@ -155,7 +150,7 @@ class FragmentCache(jinja2.ext.Extension):
             inner, holder.names = holder.names, outer
             outer.update(inner)
         if all(name.startswith(FIELD_READ) for name in inner):  # the fields of articles among the values
-            _FRAGMENTS.keep(key, values, html, frozenset(inner))
+            store.keep(key, values, html, frozenset(inner))
         return html  # type: ignore[no-any-return]
 
 
@@ -171,11 +166,13 @@ def _fragment_token(search: list[str], config: Config, static: Mapping[str, Stat
 
 
 def make_environment(site_dir: Path, config: Config, static: Mapping[str, StaticFile], now: datetime,
-                     preview: bool = False, cache_root: Path | None = None) -> jinja2.Environment:
+                     preview: bool = False, cache_root: Path | None = None,
+                     fragments: tuple[Fragments, Any] | None = None) -> jinja2.Environment:
     """A Jinja2 environment: site templates first, then the default theme; strict and autoescaped.
 
     `now` is the build's moment; `preview` is true in `broadsheet serve` (Draft and Scheduled banners);
-    compiled templates are kept under `cache_root` when given.
+    compiled templates are kept under `cache_root` when given. `fragments` are where `{% cache %}` keeps what it
+    renders, and what notes the reads of the page being rendered (its `names`, see tasks._Reads).
     """
     _COMPILED.folder = cache_root / "templates" if cache_root else None
     search = [str(site_dir / TEMPLATES_DIR), str(default_theme_dir() / TEMPLATES_DIR)]
@@ -224,7 +221,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
     env.filters["month_name"] = lambda month: MONTHS[month - 1]
     env.filters["isodate"] = lambda value: local(value).isoformat(timespec="seconds")
     env.filters["longdate"] = longdate
-    env.fragment_inputs = (search, config, static, preview)  # type: ignore[attr-defined]
+    env.fragments, env.fragment_inputs = fragments, (search, config, static, preview)  # type: ignore[attr-defined]
     return env
 
 

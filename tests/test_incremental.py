@@ -252,8 +252,8 @@ def test_a_preview_renders_again_only_the_archive_months_an_edit_changed(tmp_pat
 
     site = sitegen.write_site(tmp_path / "site", 250)  # Jan to Mar 2023
     rendered: list[str] = []  # the fragments rendered (and kept) in this process: a few pages are rendered here
-    keep = broadsheet.templates._Fragments.keep
-    monkeypatch.setattr(broadsheet.templates._Fragments, "keep",
+    keep = broadsheet.templates.Fragments.keep
+    monkeypatch.setattr(broadsheet.templates.Fragments, "keep",
                         lambda self, key, *rest: rendered.append(key[0]) or keep(self, key, *rest))
 
     def check(now: str = NOW) -> None:
