@@ -530,6 +530,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     index.templates = template_digests([site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR],
                                        set(map(_TEMPLATE, views)))
     commons = {name: combine(common, digest) for name, digest in index.templates.items()}
+    # What a template's kept fragments depend on besides their values (see templates.FragmentCache).
+    fragments_token = combine(repr((config, options.preview, sorted(f.output_path for f in static.values()))),
+                              *(name.encode() + digest for name, digest in sorted(index.templates.items())))
     same_templates = {name for name, digest in index.templates.items() if previous.templates.get(name) == digest}
     reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now),
              "counts": fingerprints.of([(group.url, group.count) for group in (*site.sections, *site.tags,
@@ -599,7 +602,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         spare = None
     try:
         setup = Setup(site_dir, config, index.env_key, cache.root, output.stage, static, now, options.preview,
-                      site, tuple(views), entries)
+                      site, tuple(views), entries, fragments_token)
         if spare is not None:  # pages the earlier output being updated already has as they are now
             carry = [path for path in carry if not _same_page(spare.pages.get(path), made[path])]
         rendered, page_problems = _render_pages(session.pool, setup, render, carry, made, commons, reads, light,

@@ -66,6 +66,8 @@ class Setup:
     views: tuple[View, ...] = ()
     # content file -> its entry in the index: size, time, inode and parse key (for its body in the cache)
     entries: Mapping[str, tuple[int, int, int, str]] = field(default_factory=dict)
+    # the templates, configuration and static files, as one digest: what kept template fragments depend on
+    fragments_token: bytes = b""
 
 
 class _Reads:
@@ -236,7 +238,7 @@ class Renderer:
         if self.kept.fragments is None:
             self.kept.fragments = Fragments()
         self.env = make_environment(setup.site_dir, setup.config, setup.static, Moment.of(setup.now), setup.preview,
-                                    setup.cache_root, (self.kept.fragments, _Reads))
+                                    setup.cache_root, (self.kept.fragments, _Reads, setup.fragments_token))
         self.shared = {name: _tracked(value) for name, value in shared_context(setup.site, setup.config).items()}
         self.preview_now = setup.now if setup.preview else None
 

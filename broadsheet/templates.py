@@ -118,7 +118,7 @@ class FragmentCache(jinja2.ext.Extension):
 
     def __init__(self, environment: jinja2.Environment):
         super().__init__(environment)
-        environment.extend(fragments=None, fragment_inputs=None, fragment_token=None)
+        environment.extend(fragments=None, fragments_begun=False)
 
     def parse(self, parser: Any) -> nodes.Node:
         lineno = next(parser.stream).lineno
@@ -134,10 +134,10 @@ class FragmentCache(jinja2.ext.Extension):
         env: Any = self.environment
         if env.fragments is None:
             return caller()  # type: ignore[no-any-return]
-        store, holder = env.fragments
-        if env.fragment_token is None:
-            env.fragment_token = _fragment_token(*env.fragment_inputs)
-            store.begin(env.fragment_token)
+        store, holder, token = env.fragments
+        if not env.fragments_begun:
+            env.fragments_begun = True
+            store.begin(token)
         key = (where, *map(id, values))
         found = store.find(key)
         if found is not None:
@@ -154,25 +154,15 @@ class FragmentCache(jinja2.ext.Extension):
         return html  # type: ignore[no-any-return]
 
 
-def _fragment_token(search: list[str], config: Config, static: Mapping[str, StaticFile], preview: bool) -> bytes:
-    """What every fragment depends on besides its values: the template files, the configuration, the static files'
-    URLs and the preview flag."""
-    digest = hashlib.sha256(repr((config, sorted((k, v.output_path) for k, v in static.items()), preview)).encode())
-    for folder in search:
-        for path in sorted(Path(folder).rglob("*")):
-            if path.is_file():
-                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.digest()
-
-
 def make_environment(site_dir: Path, config: Config, static: Mapping[str, StaticFile], now: datetime,
                      preview: bool = False, cache_root: Path | None = None,
-                     fragments: tuple[Fragments, Any] | None = None) -> jinja2.Environment:
+                     fragments: tuple[Fragments, Any, bytes] | None = None) -> jinja2.Environment:
     """A Jinja2 environment: site templates first, then the default theme; strict and autoescaped.
 
     `now` is the build's moment; `preview` is true in `broadsheet serve` (Draft and Scheduled banners);
     compiled templates are kept under `cache_root` when given. `fragments` are where `{% cache %}` keeps what it
-    renders, and what notes the reads of the page being rendered (its `names`, see tasks._Reads).
+    renders, what notes the reads of the page being rendered (its `names`, see tasks._Reads), and a digest of the
+    templates, configuration and static files the kept fragments depend on.
     """
     _COMPILED.folder = cache_root / "templates" if cache_root else None
     search = [str(site_dir / TEMPLATES_DIR), str(default_theme_dir() / TEMPLATES_DIR)]
@@ -221,7 +211,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
     env.filters["month_name"] = lambda month: MONTHS[month - 1]
     env.filters["isodate"] = lambda value: local(value).isoformat(timespec="seconds")
     env.filters["longdate"] = longdate
-    env.fragments, env.fragment_inputs = fragments, (search, config, static, preview)  # type: ignore[attr-defined]
+    env.fragments = fragments  # type: ignore[attr-defined]
     return env
 
 
