@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from broadsheet import stamp
-from broadsheet.cache import Cache, Manifest, PageRecord, Spare
+from broadsheet.cache import Cache, Manifest, PageRecord, Spare, pickle_by_constructor
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.model import Article, ParsedArticle, Site
 from broadsheet.output import OutputFolder, find_collisions
-from broadsheet.pool import Item, Stalled, WorkerPool, default_jobs
+from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
@@ -55,6 +55,8 @@ PRUNE_AFTER = 1000  # article records written before the cache is pruned (at lea
 _KEY = operator.itemgetter(3)  # of an index entry: the parse key
 _TEMPLATE = operator.attrgetter("template")
 MANY_CHANGES = 500  # more paths than this reported changed: a watched build looks at every file all the same
+STALE_LIMIT = 64  # articles changed since the cache's ordered site was kept: beyond this many, it is kept anew
+pickle_by_constructor(View)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class HeldSite:
     views: list[View]
     sitemap: tuple[tuple[str, datetime | None], ...]  # see sitemaps.sitemap_pages
     fingerprints: Fingerprints
+    moment: datetime  # the moment it was ordered for: before it, time alone may have published or hidden an article
     until: datetime | None  # from then on, time alone may publish or hide an article (see next_change)
     showing: dict[str, list[int]] | None  # see views.views_showing (None: not taken)
     noted: dict[str, tuple[Problem, ...]]  # the warnings of content files, by source
@@ -110,6 +113,7 @@ class BuildSession:
         self._watched = False
         self._changed: set[str] | None = None  # paths a watcher saw change since the previous build
         self.kept = KeptRenders()  # what this process's renders keep for the next build (archive months, fragments)
+        self._keeper: int | None = None  # the child process saving an ordered site (see keep_ordered)
 
     def watch(self) -> None:
         """Say that a watcher now reports every change (see note_changes). The next build still looks at every
@@ -164,6 +168,34 @@ class BuildSession:
         if not self._defer_saves:
             self.save()
 
+    def keep_ordered(self, cache: Cache, output_dir: Path, index: Manifest, held: HeldSite) -> None:
+        """Keep a build's ordered site in the cache, for the next build into output_dir run by another process (the
+        next `broadsheet build`) to patch instead of ordering the site again, when its structure stays the same.
+
+        A forked child writes it while this build goes on (on another core), since pickling a large site costs
+        about what ordering it does; close() waits for it. Nothing is kept where processes cannot be forked.
+        """
+        self._reap()
+        if not can_fork():
+            return
+        pid = os.fork()
+        if pid == 0:  # the child: save, and leave without running anything of the parent's at exit
+            try:
+                showing = held.showing if held.showing is not None else views_showing(held.site, held.views)
+                keys = {source: entry[3] for source, entry in index.sources.items()}
+                header = (index.env_key, held.drafts, held.future, combine(*keys))
+                cache.save_ordered(output_dir, header, keys, index.articles, (held.site, held.views, held.sitemap,
+                                                                              held.moment, held.until, showing,
+                                                                              held.noted))
+            finally:
+                os._exit(0)
+        self._keeper = pid
+
+    def _reap(self) -> None:
+        if self._keeper is not None:
+            os.waitpid(self._keeper, 0)
+            self._keeper = None
+
     def save(self) -> None:
         """Write the last build's index to the cache folder, if it is not there yet (and prune the cache when due)."""
         if self._unsaved is None:
@@ -183,6 +215,7 @@ class BuildSession:
         self._unsaved = None
         self._held = None
         self.kept = KeptRenders()
+        self._reap()
         self.pool.close()
         if self._temporary is not None:
             self._temporary.cleanup()
@@ -469,10 +502,19 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     # (None: the structure may have changed.) A watched build took the files not reported as they were.
     edited, retitled = _changed_articles(previous, index, changes if known_files is not None else None)
     held = session.held_site(cache, options) if not failures else None
-    site = _patched_site(held, edited, index.sources, config, now, options)
+    # The build the held site is of, and the articles changed since: the previous one, or in a new process an
+    # earlier one whose ordered site the cache kept (see BuildSession.keep_ordered). Which pages may differ from the
+    # previous build's is told from the articles changed since that build all the same.
+    ordered_by, since = previous, edited
+    if held is None and edited is not None and not failures and keeps_ordered(options):
+        kept = _kept_site(cache, options, index)
+        if kept is not None:
+            held, ordered_by = kept
+            since = _changed_articles(ordered_by, index)[0]
+    site = _patched_site(held, since, index.sources, config, now, options)
     # The held site's structure: the same pages at the same paths, made of the same articles but the edited ones.
     steady = held if site is not None else None
-    patched: dict[str, Article] = edited if steady and edited else {}
+    patched: dict[str, Article] = since if steady and since else {}
     keyed = [] if steady else in_source_order(index)  # (a pass over every file: only when the site is ordered)
     records = [record for _, record in keyed]
     if site is None:
@@ -499,7 +541,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         problems.update(dict.fromkeys(replace(w, warning=False) for w in warnings))
         warnings = ()
     entries = index.sources
-    sitemap = steady.sitemap if steady and _same_moments(previous, patched) else sitemap_pages(site, config)
+    sitemap = steady.sitemap if steady and _same_moments(ordered_by, patched) else sitemap_pages(site, config)
     generated = news_files(site, config, options, now, lambda a: _load_body(cache, entries[a.source][3]), sitemap)
     if steady and {f.output_path for f in static.values()} == previous.static.keys():
         # The claims on output paths are those the previous build checked; only the edited articles' images are new.
@@ -521,7 +563,11 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         fingerprints = Fingerprints((key, record.article) for key, record in keyed)
         until = next_change((r.article for r in records), now)
         showing = views_showing(site, views) if options.preview else None  # (only a preview's next build uses it)
-    held = HeldSite(options.drafts, options.future, site, views, sitemap, fingerprints, until, showing, noted)
+    held = HeldSite(options.drafts, options.future, site, views, sitemap, fingerprints, steady.moment if steady else now,
+                    until, showing, noted)
+    if keeps_ordered(options) and not problems and (steady is None or (ordered_by is not previous
+                                                                      and len(patched) > STALE_LIMIT)):
+        session.keep_ordered(cache, options.output_dir, index, held)
     # What every page depends on; a body's links to other content files are in each page's own inputs, the
     # templates a page is made with in the key of its template (see `commons`).
     common = combine(CODE_FINGERPRINT, library_versions(), repr((config, options.preview)).encode(),
@@ -542,8 +588,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     index.published = tuple(a.source for a in (*site.articles, *site.pages))
     index.scheduled = scheduled_articles(site, preview_now)
     if steady and showing is not None:
-        unchanged, listing_changed = _unchanged_of_steady(previous, index, patched, retitled, views, showing,
-                                                          steady.site, site)
+        unchanged, listing_changed = _unchanged_of_steady(previous, index, edited or {}, retitled, views, showing,
+                                                          steady.site if ordered_by is previous else None, site)
     else:
         unchanged, listing_changed = _unchanged_views(previous, index, edited, retitled, site, views)
     same_reads = {name for name, digest in reads.items() if previous.read_digests.get(name) == digest}
@@ -689,19 +735,27 @@ def _unchanged_views(previous: Manifest, index: Manifest, edited: dict[str, Arti
 
 
 def _unchanged_of_steady(previous: Manifest, index: Manifest, edited: Mapping[str, Article], retitled: set[str],
-                         views: list[View], showing: Mapping[str, list[int]], earlier: Site, site: Site,
+                         views: list[View], showing: Mapping[str, list[int]], earlier: Site | None, site: Site,
                          ) -> tuple[set[int], set[int]]:
     """_unchanged_views for a site patched after edits that kept its structure, from the views showing each
-    article (`earlier`: the site patched). A new title also shows on the pages of the articles that link to it as
-    a neighbour or a related article (their links were made anew), and on the news pages (archive, redirects)."""
+    article; `edited` and `retitled` are told against the previous build. A new title also shows on the pages of
+    the articles that link to it as a neighbour or a related article, and on the news pages (archive, redirects).
+    `earlier`: the site patched, when it is the previous build's (then the links made anew are those to the
+    retitled articles); None when it is an older one."""
     if not previous.common or previous.common != index.common or previous.scheduled != index.scheduled:
         return set(), set()
     shown = {number for source in edited for number in showing.get(source, ())}
     if not retitled:
         return set(range(len(views))).difference(shown), {n for n in shown if not views[n].shows_one_article}
     titled = {number for source in retitled for number in showing.get(source, ())}
-    linking = {source for source, pair in site.neighbours.items() if pair is not earlier.neighbours.get(source)}
-    linking.update(source for source, links in site.related.items() if links is not earlier.related.get(source))
+    if earlier is not None:
+        linking = {source for source, pair in site.neighbours.items() if pair is not earlier.neighbours.get(source)}
+        linking.update(source for source, links in site.related.items() if links is not earlier.related.get(source))
+    else:
+        urls = {site.urls[source] for source in retitled if source in site.urls}
+        linking = {source for source, pair in site.neighbours.items()
+                   if (pair.older and pair.older.url in urls) or (pair.newer and pair.newer.url in urls)}
+        linking.update(source for source, links in site.related.items() if any(link.url in urls for link in links))
     keyed = {n for source in linking for n in showing.get(source, ()) if views[n].kind == "article"}
     news = set(range(len(site.articles) + len(site.pages) + len(site.lists), len(views)))  # see views.site_views
     changed = shown | keyed | news
@@ -746,12 +800,33 @@ def _patched_site(held: HeldSite | None, changed: dict[str, Article] | None, sou
     """The held site with the changed articles put in (see site.patch_site), when the structure is the same and
     the same articles are published at this moment; else None (the site is ordered afresh). `sources` are all
     content files."""
-    if held is None or changed is None or (held.until is not None and now >= held.until):
-        return None  # (from `until` on, time alone may have published or hidden an article)
+    if held is None or changed is None or now < held.moment or (held.until is not None and now >= held.until):
+        return None  # (outside that time, time alone may have published or hidden an article)
     for source, article in changed.items():
         if is_published(article, now, options.drafts, options.future) != (source in held.site.urls):
             return None
     return patch_site(held.site, changed, sources, config)
+
+
+def keeps_ordered(options: BuildOptions) -> bool:
+    """Whether builds with these options keep their ordered site in the cache for the next process (see
+    BuildSession.keep_ordered): not a preview's, whose server holds its own, nor one without a cache."""
+    return not options.preview and not options.no_cache
+
+
+def _kept_site(cache: Cache, options: BuildOptions, index: Manifest) -> tuple[HeldSite, Manifest] | None:
+    """The ordered site the cache kept for builds into the output folder, when it was made with this code and
+    configuration and these options, from the same content files; with the index of what it was made from."""
+    header = (index.env_key, options.drafts, options.future, combine(*index.sources))
+    kept = cache.load_ordered(options.output_dir, header, index.articles)
+    if kept is None:
+        return None
+    keys, records, (site, views, sitemap, moment, until, showing, noted) = kept
+    fingerprints = Fingerprints((key, records[key].article) for key in keys.values())
+    made_from = Manifest(env_key=index.env_key, sources={source: (0, 0, 0, key) for source, key in keys.items()},
+                         articles=records)
+    return HeldSite(options.drafts, options.future, site, views, sitemap, fingerprints, moment, until, showing,
+                    noted), made_from
 
 
 def _same_moments(previous: Manifest, edited: Mapping[str, Article]) -> bool:

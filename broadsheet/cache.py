@@ -1,5 +1,6 @@
 """The persistent build cache: parsed articles by content key, the index of the previous build into each output
-folder, and the output before last (see Spare); the stamps of broadsheet.stamp live in the same folder.
+folder, the ordered site of the last build that ordered one (see Cache.save_ordered) and the output before last (see
+Spare); the stamps of broadsheet.stamp live in the same folder.
 
 Every record carries a magic number, the code's fingerprint and a checksum of its payload; a record that is
 truncated, corrupt or written by another version of Broadsheet is ignored (and rewritten), never trusted.
@@ -18,16 +19,32 @@ import os
 import pickle
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from broadsheet import stamp
 from broadsheet.errors import Problem
-from broadsheet.model import Article, Link, ParsedArticle, SourceLink
+from broadsheet.model import (
+    ArchiveMonth,
+    ArchiveYear,
+    Article,
+    Link,
+    ListPage,
+    MenuItem,
+    Neighbours,
+    ParsedArticle,
+    Redirect,
+    Section,
+    Site,
+    SourceLink,
+    Term,
+)
 from broadsheet.stamp import output_id, seal, unseal, write_atomically
 
 _MAGIC = b"BSC1"
+_ORDERED_MAGIC = b"BSO1"
 T = TypeVar("T")
 PRUNE_GRACE = 3600.0  # seconds a record is kept even when no index uses it
 _ALLOWED = {
@@ -39,24 +56,48 @@ _ALLOWED = {
     ("zoneinfo._zoneinfo", "ZoneInfo"), ("copyreg", "_reconstructor"), ("builtins", "object"),
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "getattr"),
 }
+# An ordered site (see Cache.save_ordered) holds these too.
+_ORDERED = {*_ALLOWED, *(("broadsheet.model", cls.__name__) for cls in (
+    Neighbours, Section, Term, ArchiveMonth, ArchiveYear, MenuItem, Redirect, ListPage, Site)),
+    ("broadsheet.views", "View")}
 
 
-def _by_constructor(cls: type) -> None:
+def pickle_by_constructor(cls: type) -> None:
     """Pickle a frozen dataclass as a call of its constructor: unpickling is several times faster than the
     default, which sets each slot through a Python-level __setstate__."""
     fields = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))  # a tuple of them, made in C
     copyreg.pickle(cls, lambda value: (cls, fields(value)))
 
 
-for _cls in (Article, Link, SourceLink, ParsedArticle, Problem):
-    _by_constructor(_cls)
+for _cls in (Article, Link, SourceLink, ParsedArticle, Problem, Neighbours, Section, Term, ArchiveMonth, ArchiveYear,
+             MenuItem, Redirect, ListPage, Site):
+    pickle_by_constructor(_cls)
 
 
 class _Unpickler(pickle.Unpickler):
+    allowed = _ALLOWED
+
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _ALLOWED:
+        if (module, name) not in self.allowed:
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
         return super().find_class(module, name)
+
+
+class _OrderedUnpickler(_Unpickler):
+    """Reads an ordered site, whose articles are named by their parse keys (see Cache.load_ordered)."""
+
+    allowed = _ORDERED
+
+
+class _NamingPickler(pickle.Pickler):
+    """Writes the objects `names` names (by their ids) as those names."""
+
+    def __init__(self, file: io.BytesIO, names: dict[int, str]):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._names = names
+
+    def persistent_id(self, obj: Any) -> str | None:
+        return self._names.get(id(obj))
 
 
 def encode(value: Any) -> bytes:
@@ -120,7 +161,7 @@ class Manifest:
 
 
 for _cls in (PageRecord, Spare, Manifest):
-    _by_constructor(_cls)
+    pickle_by_constructor(_cls)
 
 
 def _load(path: Path, kind: type[T]) -> T | None:
@@ -183,9 +224,55 @@ class Cache:
         """Where the output before the last one of output_dir is kept (see Spare)."""
         return self.root / f"spare-{output_id(output_dir)}"
 
+    def _ordered_path(self, output_dir: Path) -> Path:
+        return self.root / f"ordered-{output_id(output_dir)}"
+
+    def save_ordered(self, output_dir: Path, header: Any, keys: Mapping[str, str],
+                     records: Mapping[str, ParsedArticle], value: Any) -> None:
+        """Keep an ordered site (`value`) of a build into output_dir, after a header that tells what it was made
+        from and the parse key of every content file. The articles of the index's records (by parse key) are
+        written as their keys: the index has them already."""
+        names = {id(records[key].article): key for key in keys.values()}
+        buffer = io.BytesIO()
+        pickler = _NamingPickler(buffer, names)  # (one pickler for all, as one unpickler reads them: one memo)
+        for part in (header, dict(keys), value):
+            pickler.dump(part)
+        write_atomically(self._ordered_path(output_dir), seal(_ORDERED_MAGIC, buffer.getvalue()))
+
+    def load_ordered(self, output_dir: Path, header: Any, records: Mapping[str, ParsedArticle],
+                     ) -> tuple[dict[str, str], dict[str, ParsedArticle], Any] | None:
+        """The ordered site kept for builds into output_dir when its header is `header`: the parse key of every
+        content file it was made from, their records (from `records`, by parse key, or from the cache for those
+        no longer there, edited since) and the site. None when it is missing, damaged, from other code, made from
+        something else, or made from a record that is gone."""
+        try:
+            payload = unseal(_ORDERED_MAGIC, self._ordered_path(output_dir).read_bytes())
+        except OSError:
+            return None
+        if payload is None:
+            return None
+        try:
+            unpickler = _OrderedUnpickler(io.BytesIO(payload))
+            if unpickler.load() != header:
+                return None
+            keys = unpickler.load()
+            made_from: dict[str, ParsedArticle] = {}
+            for key in keys.values():
+                record = records.get(key) or self.load_article(key)
+                if record is None:
+                    return None
+                made_from[key] = record
+            # Every article is named once per list that holds it: a lookup made in C for each.
+            unpickler.persistent_load = {key: record.article for key, record in made_from.items()}.__getitem__
+            return keys, made_from, unpickler.load()
+        except Exception:  # noqa: BLE001 (as in decode: not trusted)
+            return None
+
     def forget(self, output_dir: Path) -> None:
-        """Remove everything kept for builds into output_dir (a closed preview's): its index, stamp and spare."""
+        """Remove everything kept for builds into output_dir (a closed preview's): its index, ordered site, stamp
+        and spare."""
         self._manifest_path(output_dir).unlink(missing_ok=True)
+        self._ordered_path(output_dir).unlink(missing_ok=True)
         stamp.save(self.root, output_dir, None)
         shutil.rmtree(self.spare_path(output_dir), ignore_errors=True)
 
@@ -247,6 +334,7 @@ class Cache:
                 continue
             if isinstance(other, Manifest) and other.output and not os.path.isdir(other.output[0]):
                 path.unlink(missing_ok=True)  # an output that is gone, such as a killed preview's
+                (self.root / path.name.replace("manifest-", "ordered-", 1)).unlink(missing_ok=True)
                 shutil.rmtree(self.root / path.name.replace("manifest-", "spare-", 1), ignore_errors=True)
             elif isinstance(other, Manifest):
                 used.update(entry[3] for entry in other.sources.values())

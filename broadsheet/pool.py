@@ -108,10 +108,15 @@ class _Worker:
         self.conn.close()
 
 
+def can_fork() -> bool:
+    """Whether this process can fork a child safely: where fork exists, and while no other thread runs."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def _context() -> Any:
     """fork in a single-threaded process (fast); forkserver where threads run (the preview server)."""
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    if can_fork():
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")

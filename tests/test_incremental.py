@@ -968,3 +968,106 @@ def test_a_preview_keeps_a_linked_copy_of_its_first_build_for_the_first_save_to_
             shutil.rmtree(expected, ignore_errors=True)
             build(options(site, expected, preview=True, no_cache=True))
             assert_same_tree(read_tree(site / "public"), read_tree(expected))
+
+
+def test_a_new_process_patches_the_site_the_cache_kept_while_its_structure_stands(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each `broadsheet build` is a new process: after edits that keep the site's structure it patches the ordered
+    site an earlier build kept in the cache, even when several edits old, instead of ordering the site again; after
+    one that changes it, or when the kept site cannot be trusted, it orders the site and keeps that. Every build
+    equals a clean one."""
+    import broadsheet.build
+    from broadsheet.stamp import output_id
+
+    site = sitegen.write_site(tmp_path / "site", 45)
+    (site / "content/pages").mkdir()
+    (site / "content/pages/about.md").write_text("---\ntitle: About us\n---\n\nWho we are.\n", encoding="utf-8")
+    ordering = broadsheet.build.order_site
+    ordered: list[int] = []
+    monkeypatch.setattr(broadsheet.build, "order_site", lambda *a, **k: ordered.append(1) or ordering(*a, **k))
+    kept = site / ".broadsheet-cache" / f"ordered-{output_id(site / 'public')}"
+
+    def rebuilt(expect_ordering: bool, now: str = NOW) -> None:
+        before = len(ordered)
+        build(BuildOptions(site_dir=site, output_dir=site / "public", now=now))
+        assert len(ordered) - before == int(expect_ordering)
+        expected = tmp_path / "expected"
+        shutil.rmtree(expected, ignore_errors=True)
+        build(BuildOptions(site_dir=site, output_dir=expected, now=now, no_cache=True))
+        assert_same_tree(read_tree(site / "public"), read_tree(expected))
+        assert kept.is_file()  # (the child process that keeps it is waited for)
+
+    def append(index: int, text: str) -> None:
+        assert index % 3 == 0  # (an article with a summary in its front matter: its summary stays as it is)
+        path = story(site, index)
+        path.write_text(path.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
+
+    rebuilt(expect_ordering=True)
+    first = kept.stat().st_ino
+    append(12, "A body edit.")
+    rebuilt(expect_ordering=False)
+    edit_title(site)  # its neighbours, lists, tag pages and the archive show the new title
+    rebuilt(expect_ordering=False)
+    # Two edits since the kept site: the first article's record of then comes from the cache.
+    _edit(story(site, 20), r"^title: .*$", "title: Another new headline")
+    append(12, "Another body edit, of the same article.")
+    _edit(site / "content/pages/about.md", r"^title: .*$", "title: About the newsroom")  # (in the menu)
+    rebuilt(expect_ordering=False)
+    # A title put back as it was when the site was kept: the pages that showed the other title follow.
+    path = story(site, 20)
+    path.write_text(sitegen.article_text(20)[1], encoding="utf-8")
+    rebuilt(expect_ordering=False)
+    # A new time of last change, then an edit of another article: the sitemap keeps the new time.
+    _edit(story(site, 39), r"^title: ", "updated: 2024-06-01T12:00:00+00:00\ntitle: ")
+    rebuilt(expect_ordering=False)
+    append(15, "A body edit after the new time.")
+    rebuilt(expect_ordering=False)
+    assert kept.stat().st_ino == first  # not kept again for edits that keep the structure
+
+    edit_tags(site)  # a new structure: ordered, and kept anew
+    rebuilt(expect_ordering=True)
+    assert kept.stat().st_ino != first
+    append(36, "A body edit after the new structure.")
+    rebuilt(expect_ordering=False)
+
+    # Past the moment the kept site's articles could change by time alone, it is not used.
+    _edit(story(site, 13), r"^title: ", "expires: 2026-03-01T00:00:00+00:00\ntitle: ")
+    rebuilt(expect_ordering=True)
+    append(18, "Before it expires.")
+    rebuilt(expect_ordering=False)
+    append(18, "After it expired.")
+    rebuilt(expect_ordering=True, now="2026-04-01T00:00")
+
+    # A damaged kept site, or one naming a record the cache no longer has, is not trusted.
+    append(21, "With a damaged kept site.")
+    data = kept.read_bytes()
+    kept.write_bytes(data[: len(data) // 2])
+    rebuilt(expect_ordering=True, now="2026-04-01T00:00")
+    append(24, "A body edit that leaves a record of the kept site only in the cache.")
+    rebuilt(expect_ordering=False, now="2026-04-01T00:00")
+    for record in (site / ".broadsheet-cache/articles").rglob("*"):
+        if record.is_file() and f"story-{24:05d}".encode() in record.read_bytes() and b"body edit that" not in \
+                record.read_bytes():
+            record.unlink()
+    append(27, "Then another.")
+    rebuilt(expect_ordering=True, now="2026-04-01T00:00")
+
+    # A build for a moment before the kept site's: an article published in between is not published yet.
+    (site / "content/world/late.md").write_text(
+        "---\ntitle: Published in February\ndate: 2026-02-01T09:00:00+00:00\nsection: World\nsummary: Late.\n---\n\n"
+        "Late news.\n", encoding="utf-8")
+    rebuilt(expect_ordering=True, now="2026-04-01T00:00")
+    append(39, "A body edit, built for an earlier moment.")
+    rebuilt(expect_ordering=True)
+    append(42, "And for the later one again.")
+    rebuilt(expect_ordering=True, now="2026-04-01T00:00")
+
+    # Many edits since it was kept: the next build keeps the site it patched.
+    monkeypatch.setattr(broadsheet.build, "STALE_LIMIT", 1)
+    inode = kept.stat().st_ino
+    append(30, "One.")
+    rebuilt(expect_ordering=False, now="2026-04-01T00:00")
+    assert kept.stat().st_ino == inode
+    append(33, "Two.")
+    rebuilt(expect_ordering=False, now="2026-04-01T00:00")
+    assert kept.stat().st_ino != inode
