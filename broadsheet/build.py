@@ -183,7 +183,7 @@ class BuildSession:
             try:
                 showing = held.showing if held.showing is not None else views_showing(held.site, held.views)
                 keys = {source: entry[3] for source, entry in index.sources.items()}
-                header = (index.env_key, held.drafts, held.future, combine(*keys))
+                header = _ordered_header(index, held.drafts, held.future)
                 cache.save_ordered(output_dir, header, keys, index.articles, (held.site, held.views, held.sitemap,
                                                                               held.moment, held.until, showing,
                                                                               held.noted))
@@ -814,11 +814,17 @@ def keeps_ordered(options: BuildOptions) -> bool:
     return not options.preview and not options.no_cache
 
 
+def _ordered_header(index: Manifest, drafts: bool, future: bool) -> tuple[Any, ...]:
+    """What an ordered site kept in the cache was made from, besides its articles' parse keys: the code and
+    configuration, the options, and the content files."""
+    return index.env_key, drafts, future, combine(*index.sources)
+
+
 def _kept_site(cache: Cache, options: BuildOptions, index: Manifest) -> tuple[HeldSite, Manifest] | None:
     """The ordered site the cache kept for builds into the output folder, when it was made with this code and
     configuration and these options, from the same content files; with the index of what it was made from."""
-    header = (index.env_key, options.drafts, options.future, combine(*index.sources))
-    kept = cache.load_ordered(options.output_dir, header, index.articles)
+    kept = cache.load_ordered(options.output_dir, _ordered_header(index, options.drafts, options.future),
+                              index.articles)
     if kept is None:
         return None
     keys, records, (site, views, sitemap, moment, until, showing, noted) = kept

@@ -56,10 +56,9 @@ _ALLOWED = {
     ("zoneinfo._zoneinfo", "ZoneInfo"), ("copyreg", "_reconstructor"), ("builtins", "object"),
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "getattr"),
 }
+_SITE_CLASSES = (Neighbours, Section, Term, ArchiveMonth, ArchiveYear, MenuItem, Redirect, ListPage, Site)
 # An ordered site (see Cache.save_ordered) holds these too.
-_ORDERED = {*_ALLOWED, *(("broadsheet.model", cls.__name__) for cls in (
-    Neighbours, Section, Term, ArchiveMonth, ArchiveYear, MenuItem, Redirect, ListPage, Site)),
-    ("broadsheet.views", "View")}
+_ORDERED = {*_ALLOWED, *(("broadsheet.model", cls.__name__) for cls in _SITE_CLASSES), ("broadsheet.views", "View")}
 
 
 def pickle_by_constructor(cls: type) -> None:
@@ -69,8 +68,7 @@ def pickle_by_constructor(cls: type) -> None:
     copyreg.pickle(cls, lambda value: (cls, fields(value)))
 
 
-for _cls in (Article, Link, SourceLink, ParsedArticle, Problem, Neighbours, Section, Term, ArchiveMonth, ArchiveYear,
-             MenuItem, Redirect, ListPage, Site):
+for _cls in (Article, Link, SourceLink, ParsedArticle, Problem, *_SITE_CLASSES):
     pickle_by_constructor(_cls)
 
 
