@@ -7,7 +7,7 @@ from htmlcheck import balance_problems, parse_html
 
 from broadsheet.config import Config
 from broadsheet.content import parse_article
-from broadsheet.markup import describe, renderer
+from broadsheet.markup import MarkdownRenderer, describe, renderer
 
 
 def article(body: str, front: str = "", **config: object):
@@ -133,6 +133,30 @@ def test_renderer_is_reused_without_leaking_state() -> None:
     first = renderer().body("Text[^1].\n\n[^1]: Note.\n").html
     second = renderer().body("Plain.\n").html
     assert "footnote" in first and "footnote" not in second
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("*Read more: [The story](https://example.org/a)*", '<p><em>Read more: <a href="https://example.org/a">The story</a>'
+                                                         "</em></p>"),
+    ("**Bold [link `code`](https://example.org/b)** and `more`", '<p><strong>Bold <a href="https://example.org/b">link '
+                                                                 "<code>code</code></a></strong> and <code>more</code></p>"),
+    ("Plain text, then *one* word &amp; [a link][x].\n\n[x]: https://example.org/c",
+     '<p>Plain text, then <em>one</em> word &amp; <a href="https://example.org/c">a link</a>.</p>'),
+])
+def test_inline_markup_around_and_inside_links_in_runs_of_text_that_skip_patterns(text: str, expected: str) -> None:
+    # Each run of text is tried only with the patterns whose characters it holds; a pattern skipped must leave the
+    # next one to search from the start, as one that did not match does.
+    assert renderer().body(text).html == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Text\n\n***\n\nMore", "Text\n\n___\n\nMore", "Text\n\n- - -\n\nMore", "# Head\n\nText", "Head\n===\n",
+    "Head\n---\n", "> quoted\n> lines", "Term\n:   Its definition", "| a | b |\n|---|---|\n| 1 | 2 |",
+    "a | b\n--|--\n1 | 2", "Plain paragraph\nof two lines", "1. one\n2. two", "- one\n- two",
+])
+def test_block_processors_tried_only_where_a_block_has_their_characters_change_nothing(text: str) -> None:
+    pruned, every = MarkdownRenderer(), MarkdownRenderer(all_patterns=True)
+    assert pruned.body(text) == every.body(text)
 
 
 def test_automatic_summary_stops_at_the_first_heading_after_the_lead() -> None:

@@ -119,17 +119,18 @@ def test_random_markdown_renders_and_summaries_stay_safe(text: str) -> None:
                     assert not re.match(r"(javascript|vbscript|data):", target, re.IGNORECASE), body.html
 
 
-# Inline Markdown of every kind, and the characters that start it, mixed with plain words.
+# Inline Markdown of every kind and the markers of blocks, and the characters that start them, mixed with plain words.
 INLINE = st.lists(st.one_of(st.sampled_from(
     ["`", "``", "\\", "\\*", "[", "]", "](", "[^1]", "[^1]: note", "![", "<", ">", "<b>", "</b>", "<a@b.c>",
      "<https://x.org/>", "&", "&amp;", "&#x41;", "*", "**", "_", "__", "  \n", "\t", "\n", "\n\n", "[x]: /y",
-     "*[HTML]: Hyper", "HTML", "~~~", "```", "> ", "- ", "1. ", "| a | b |\n|---|---|\n", "{: #id }", ":", "'", '"']),
+     "*[HTML]: Hyper", "HTML", "~~~", "```", "> ", "- ", "1. ", "| a | b |\n|---|---|\n", "{: #id }", ":", "'", '"',
+     "# ", "###", "\n===", "\n---", "***", "___", "* * *", ": ", "|", "a | b\n--|--\n"]),
     st.text(alphabet="ab -.", max_size=6)), max_size=40).map("".join)
 
 
 @FAST
 @given(text=INLINE)
-def test_converting_with_only_the_inline_patterns_a_text_can_need_changes_nothing(text: str) -> None:
+def test_converting_with_only_the_patterns_and_block_tests_a_text_can_need_changes_nothing(text: str) -> None:
     for trusted in (True, False):
         pruned, every = MarkdownRenderer(trusted), MarkdownRenderer(trusted, all_patterns=True)
         assert pruned.body(text) == every.body(text)
