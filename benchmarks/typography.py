@@ -7,8 +7,8 @@ Usage::
 
 Renders the bodies of a generated corpus with Python-Markdown `extra` + `sane_lists` four ways — no typography,
 Broadsheet's NewsExtension without and with typography, and smarty instead — and as Broadsheet does (its
-MarkdownRenderer: NewsExtension, trying only the inline patterns a text can need), and prints the median time per
-article of each (CPU time of this process), the median of --repeat passes.
+MarkdownRenderer: NewsExtension, trying only the inline patterns and block tests a text can need), and prints the
+median time per article of each (CPU time of this process), the median of --repeat passes.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def main() -> int:
         "extra + NewsExtension(typography=False)": timer([NewsExtension(typography=False)]),
         "extra + NewsExtension (Broadsheet)": timer([NewsExtension()]),
         "extra + smarty": timer(["smarty"]),
-        "Broadsheet's MarkdownRenderer (NewsExtension, only the inline patterns needed)": broadsheet_body(),
+        "Broadsheet's MarkdownRenderer (NewsExtension, only the patterns and block tests needed)": broadsheet_body(),
     }
     passes: dict[str, list[float]] = {name: [] for name in ways}
     for _ in range(args.repeat):
