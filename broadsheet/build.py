@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from broadsheet import stamp
-from broadsheet.cache import Cache, Manifest, PageRecord, Spare, pickle_by_constructor
+from broadsheet.cache import Cache, Manifest, PageRecord, Spare
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date
 from broadsheet.errors import Problem, SiteError
@@ -56,7 +56,6 @@ _KEY = operator.itemgetter(3)  # of an index entry: the parse key
 _TEMPLATE = operator.attrgetter("template")
 MANY_CHANGES = 500  # more paths than this reported changed: a watched build looks at every file all the same
 STALE_LIMIT = 64  # articles changed since the cache's ordered site was kept: beyond this many, it is kept anew
-pickle_by_constructor(View)
 
 
 @dataclass(frozen=True, slots=True)
