@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from broadsheet.build import BuildResult, BuildSession, build, load_articles
 from broadsheet.config import BuildOptions, load_config
 from broadsheet.content import parse_date
 from broadsheet.errors import SiteError
-from broadsheet.model import Article, Section, Term
+from broadsheet.model import Article, Link, Section, Term
 from broadsheet.site import order_site
 from broadsheet.views import articles_shown, site_views, view_inputs
 
@@ -423,6 +423,18 @@ def _damage(cache: Path, how: str) -> None:
             record.write_bytes(data[:4] + bytes(16) + data[20:])
         elif how == "empty":
             record.write_bytes(b"")
+
+
+def test_records_read_back_as_written_and_only_with_the_classes_their_kind_allows() -> None:
+    from broadsheet.cache import PageRecord, decode, encode
+
+    link = Link("Title", "/world/a/", datetime(2024, 5, 1, 9, tzinfo=timezone(timedelta(hours=2))), "<p>S</p>")
+    record = PageRecord(b"key", frozenset({"whole_site"}))
+    assert decode(encode((link, record))) == (link, record)
+    read = decode(encode(link))
+    assert read.date.utcoffset() == timedelta(hours=2)  # the same fields, not only equal ones
+    # The ordered site's classes (and the functions that read them back) are read from a kept site only.
+    assert decode(encode(Section("World", "world", "/world/", ()))) is None
 
 
 @pytest.mark.parametrize("how", ["truncated", "garbage", "other-version", "empty"])
