@@ -63,10 +63,10 @@ _ORDERED = {*_ALLOWED, *(("broadsheet.model", cls.__name__) for cls in _SITE_CLA
 
 
 def pickle_by_fields(cls: type) -> None:
-    """Pickle a frozen dataclass as its fields, read back by a function made for the class (`cls._from_fields`)
-    that sets its slots one by one. Reading the thousands of records a build loads is then several times faster
-    than with pickle's default (a Python-level __setstate__), and faster than calling the class, whose __init__
-    sets each field through object.__setattr__ (a frozen class refuses its own)."""
+    """Pickle a dataclass with slots as its fields, read back by a function made for the class
+    (`cls._from_fields`) that sets its slots one by one. Reading the thousands of records a build loads is then
+    several times faster than with pickle's default (a Python-level __setstate__), and faster than calling the
+    class, whose __init__ sets each field of a frozen class through object.__setattr__ (the class refuses its own)."""
     names = [f.name for f in dataclasses.fields(cls)]
     arguments = ", ".join(f"v{i}" for i in range(len(names)))
     source = "\n    ".join([f"def from_fields({arguments}):", "made = new(cls)",
