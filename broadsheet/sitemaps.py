@@ -66,7 +66,14 @@ def sitemap(pages: Iterable[tuple[str, datetime | None]], config: Config) -> byt
 
 def recent_articles(site: Site, now: datetime) -> tuple[Article, ...]:
     """What the news sitemap lists: articles published in the two days before `now`, newest first, at most 1,000."""
-    return tuple(a for a in site.articles if a.date is not None and now - NEWS_WINDOW <= a.date <= now)[:NEWS_LIMIT]
+    since, recent = now - NEWS_WINDOW, []
+    for article in site.articles:  # newest first: the look ends at the first one older than the window
+        if article.date is None or article.date > now:
+            continue
+        if article.date < since or len(recent) == NEWS_LIMIT:
+            break
+        recent.append(article)
+    return tuple(recent)
 
 
 def news_sitemap(recent: Iterable[Article], config: Config) -> bytes:

@@ -60,7 +60,12 @@ def _scheduled(article: Article, preview_now: datetime | None) -> bool:
 def scheduled_articles(site: Site, preview_now: datetime | None) -> tuple[str, ...]:
     """The articles a preview shows as scheduled (dated after its moment), by source: the one input of a page that
     time alone changes."""
-    return tuple(article.source for article in site.articles if _scheduled(article, preview_now))
+    scheduled = []
+    for article in site.articles:  # newest first: the scheduled ones lead, and the look ends at the first other
+        if not _scheduled(article, preview_now):
+            break
+        scheduled.append(article.source)
+    return tuple(scheduled)
 
 
 def link_targets(site: Site, article: Article) -> tuple[str | None, ...]:

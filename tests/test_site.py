@@ -114,3 +114,26 @@ def test_urls_that_differ_only_in_case_collide() -> None:
                 make("two", "2024-01-02", extra="slug: x\n", section="World")]
     with pytest.raises(SiteError):
         order_site(articles, Config(permalink="/{section}/{slug}/"), NOW)
+
+
+def test_recent_and_scheduled_articles_are_those_their_windows_hold_however_the_site_is_dated() -> None:
+    # Both look at the newest articles only and stop at the first one outside their window: the same as looking at
+    # every article, whatever the mix of scheduled, recent and old ones.
+    from datetime import timedelta
+
+    from broadsheet.sitemaps import NEWS_WINDOW, recent_articles
+    from broadsheet.views import scheduled_articles
+
+    hours = [-70, -49, -48, -47, -30, -1, 0, 0, 1, 5, 49, 200]
+    articles = [make(f"a{i}", (NOW + timedelta(hours=h)).isoformat(), f"Story {i}") for i, h in enumerate(hours)]
+    site = order_site(articles, Config(), NOW, future=True)
+    assert len(site.articles) == len(hours)
+    for now in (NOW - timedelta(hours=100), NOW - timedelta(hours=48), NOW, NOW + timedelta(hours=3),
+                NOW + timedelta(hours=300)):
+        assert recent_articles(site, now) == tuple(a for a in site.articles
+                                                   if a.date is not None and now - NEWS_WINDOW <= a.date <= now)
+        assert scheduled_articles(site, now) == tuple(a.source for a in site.articles
+                                                      if a.date is not None and a.date > now)
+    assert scheduled_articles(site, None) == ()
+    assert [a.title for a in recent_articles(site, NOW)] == ["Story 7", "Story 6", "Story 5", "Story 4", "Story 3",
+                                                             "Story 2"]
