@@ -15,7 +15,7 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import partial
@@ -288,12 +288,13 @@ def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> 
     return problems
 
 
-def scanned_sources(scan: stamp.Scan | None) -> dict[str, tuple[int, int, int]] | None:
+def scanned_sources(scan: stamp.Scan | None, known: Container[str] = ()) -> dict[str, tuple[int, int, int]] | None:
     """Every content file with its size, time and inode as the stamp's scan found them, when it saw the whole of
-    content/ (no links, which discover_sources follows or refuses); else None."""
+    content/ (no links, which discover_sources follows or refuses); else None. The `known` paths are content
+    files (those of the previous build's index): only the others are tested."""
     if scan is None or not scan.content_whole:
         return None
-    return {path: state for path, state in scan.content.items() if is_source_path(path)}
+    return {path: state for path, state in scan.content.items() if path in known or is_source_path(path)}
 
 
 def watched_sources(site_dir: Path, previous: Manifest, changed: Collection[str]) -> dict[str, tuple[Any, ...]] | None:
@@ -485,7 +486,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     output = OutputFolder(options.output_dir, config.keep)
     previous = session.previous(cache, options.output_dir)
     changes = session.changes(cache, options.output_dir)
-    known_files = watched_sources(site_dir, previous, changes) if changes is not None else scanned_sources(scan)
+    known_files = (watched_sources(site_dir, previous, changes) if changes is not None
+                   else scanned_sources(scan, previous.sources))
 
     # On a problem, carry on with what did work, so that one failed build lists every problem at once.
     index, parsed, failures = gather_articles(site_dir, config, previous, session.pool, cache, scan, known_files,
@@ -572,8 +574,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     common = combine(CODE_FINGERPRINT, library_versions(), repr((config, options.preview)).encode(),
                      fingerprints.of(shared_context(site, config)),
                      fingerprints.of({k: v.output_path for k, v in static.items()}))
+    index.template_names = dict(previous.template_names) if previous.env_key == index.env_key else {}
     index.templates = template_digests([site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR],
-                                       set(map(_TEMPLATE, views)))
+                                       set(map(_TEMPLATE, views)), index.template_names)
     commons = {name: combine(common, digest) for name, digest in index.templates.items()}
     # What a template's kept fragments depend on besides their values (see templates.FragmentCache).
     fragments_token = combine(repr((config, options.preview, sorted(f.output_path for f in static.values()))),

@@ -21,11 +21,13 @@ import shutil
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
 from broadsheet import stamp
 from broadsheet.errors import Problem
+from broadsheet.fingerprints import TemplateNames
 from broadsheet.model import (
     ArchiveMonth,
     ArchiveYear,
@@ -41,7 +43,7 @@ from broadsheet.model import (
     SourceLink,
     Term,
 )
-from broadsheet.stamp import output_id, seal, unseal, write_atomically
+from broadsheet.stamp import output_id, seal, shared_zone, unseal, write_atomically
 from broadsheet.views import View
 
 _MAGIC = b"BSC1"
@@ -53,7 +55,7 @@ _ALLOWED = {
     ("broadsheet.model", "SourceLink"), ("broadsheet.cache", "Manifest"), ("broadsheet.cache", "PageRecord"),
     ("broadsheet.cache", "Spare"), ("broadsheet.errors", "Problem"),
     ("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"), ("datetime", "timedelta"),
-    ("datetime", "timezone"), ("zoneinfo", "ZoneInfo"), ("zoneinfo", "_unpickle"),
+    ("datetime", "timezone"), ("broadsheet.stamp", "shared_zone"), ("zoneinfo", "ZoneInfo"), ("zoneinfo", "_unpickle"),
     ("zoneinfo._zoneinfo", "ZoneInfo"), ("copyreg", "_reconstructor"), ("builtins", "object"),
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "getattr"),
 }
@@ -85,6 +87,9 @@ def pickle_by_fields(cls: type) -> None:
 
 for _cls in (Article, Link, SourceLink, ParsedArticle, Problem, View, *_SITE_CLASSES):
     pickle_by_fields(_cls)
+# Every pickle this process writes (cache records, and results sent by workers) names a fixed-offset zone as one
+# shared object, which the pickle then holds once (see stamp.shared_zone).
+copyreg.pickle(timezone, lambda zone: (shared_zone, zone.__getinitargs__()))  # type: ignore[attr-defined]
 
 
 def _with_makers(allowed: set[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -111,7 +116,7 @@ class _OrderedUnpickler(_Unpickler):
 class _NamingPickler(pickle.Pickler):
     """Writes the objects `names` names (by their ids) as those names."""
 
-    def __init__(self, file: io.BytesIO, names: dict[int, str]):
+    def __init__(self, file: io.BytesIO, names: dict[int, int]):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._names = names
 
@@ -171,8 +176,10 @@ class Manifest:
     written: int = 0  # article records written since the cache was last pruned
     spare: Spare | None = None
     shards: tuple[str, ...] = ()  # on disk only: the files `articles` is kept in (see Cache.save_manifest)
+    spare_changes: tuple[Any, ...] | None = None  # on disk only: `spare` as it differs from the index (see _as_stored)
     common: bytes = b""  # what every page of the build depended on (see build._build)
     templates: dict[str, bytes] = field(default_factory=dict)  # template name: see fingerprints.template_digests
+    template_names: TemplateNames = field(default_factory=dict)  # see fingerprints.template_digests
     read_digests: dict[str, bytes] = field(default_factory=dict)  # the digest of each of the pages' reads
     published: tuple[str, ...] = ()  # the published articles and pages, in order
     scheduled: tuple[str, ...] = ()  # the articles a preview showed as scheduled
@@ -181,6 +188,46 @@ class Manifest:
 
 for _cls in (PageRecord, Spare, Manifest):
     pickle_by_fields(_cls)
+
+
+_ABSENT = object()
+
+
+def _differences(base: Mapping[str, Any], wanted: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """What `wanted` holds that `base` does not hold the same, and the keys of `base` it lacks."""
+    changed = {key: value for key, value in wanted.items()
+               if (known := base.get(key, _ABSENT)) is not value and known != value}
+    return changed, tuple(key for key in base if key not in wanted)
+
+
+def _applied(base: Mapping[str, Any], changed: Mapping[str, Any], gone: tuple[str, ...]) -> dict[str, Any]:
+    """`base` with the `_differences` taken from it put back."""
+    made = dict(base)
+    for key in gone:
+        del made[key]
+    made.update(changed)
+    return made
+
+
+def _as_stored(manifest: Manifest, shards: tuple[str, ...]) -> Manifest:
+    """The index as its file holds it: without its article records (in shards) and with the output before last
+    (which differs from the last output in the few files one build changes) as its differences from the index."""
+    spare = manifest.spare
+    changes = None
+    if spare is not None:
+        changes = (spare.identity, *_differences(manifest.pages, spare.pages), spare.static, spare.generated,
+                   *_differences(manifest.folders, spare.folders))
+    return dataclasses.replace(manifest, articles={}, shards=shards, spare=None, spare_changes=changes)
+
+
+def _as_loaded(manifest: Manifest) -> Manifest:
+    """The index read from its file, its output before last made whole again (see _as_stored)."""
+    if manifest.spare_changes is not None:
+        identity, pages, gone_pages, static, generated, folders, gone_folders = manifest.spare_changes
+        manifest.spare = Spare(identity, _applied(manifest.pages, pages, gone_pages), static, generated,
+                               _applied(manifest.folders, folders, gone_folders))
+        manifest.spare_changes = None
+    return manifest
 
 
 def _load(path: Path, kind: type[T]) -> T | None:
@@ -250,8 +297,10 @@ class Cache:
                      records: Mapping[str, ParsedArticle], value: Any) -> None:
         """Keep an ordered site (`value`) of a build into output_dir, after a header that tells what it was made
         from and the parse key of every content file. The articles of the index's records (by parse key) are
-        written as their keys: the index has them already."""
-        names = {id(records[key].article): key for key in keys.values()}
+        written as their places among those keys: the index has them already."""
+        # (A number rather than the key: the site names its articles 100,000 times at 10,000 articles, in its lists,
+        # sections, tags, authors and archive, and a small number is read back without making a string.)
+        names = {id(records[key].article): place for place, key in enumerate(keys.values())}
         buffer = io.BytesIO()
         pickler = _NamingPickler(buffer, names)  # (one pickler for all, as one unpickler reads them: one memo)
         for part in (header, dict(keys), value):
@@ -282,7 +331,7 @@ class Cache:
                     return None
                 made_from[key] = record
             # Every article is named once per list that holds it: a lookup made in C for each.
-            unpickler.persistent_load = {key: record.article for key, record in made_from.items()}.__getitem__
+            unpickler.persistent_load = [record.article for record in made_from.values()].__getitem__
             return keys, made_from, unpickler.load()
         except Exception:  # noqa: BLE001 (as in decode: not trusted)
             return None
@@ -310,7 +359,7 @@ class Cache:
                 manifest.articles.update(shard)
                 _sound_shards[self._shard_path(name)] = _file_state(self._shard_path(name))
         manifest.shards = ()
-        return manifest if sound else None
+        return _as_loaded(manifest) if sound else None
 
     def save_manifest(self, output_dir: Path, manifest: Manifest) -> None:
         """Replace the index of builds into output_dir.
@@ -332,8 +381,7 @@ class Cache:
                 write_atomically(path, encode(shard))
                 _sound_shards[path] = _file_state(path)
             names.append(name)
-        write_atomically(self._manifest_path(output_dir), encode(dataclasses.replace(manifest, articles={},
-                                                                                    shards=tuple(names))))
+        write_atomically(self._manifest_path(output_dir), encode(_as_stored(manifest, tuple(names))))
 
     def _shard_path(self, name: str) -> Path:
         return self.root / "index" / name

@@ -228,13 +228,13 @@ def page_key(common: bytes, context: bytes, reads: Mapping[str, bytes], read: It
     return combine(common, context, *(name.encode() + reads.get(name, b"") for name in sorted(read)))
 
 
-_NAMED: dict[bytes, tuple[str, ...] | None] = {}  # a template's source digest: the templates it names (None: by a variable)
+TemplateNames = dict[bytes, "tuple[str, ...] | None"]  # a template's source digest: the templates it names
+_NAMED: TemplateNames = {}  # (None: by a variable)
 
 
-def _named_templates(source: bytes) -> tuple[str, ...] | None:
-    """The templates a template's source extends, includes or imports; None when it names one by a variable (or
-    does not parse: its pages fail anyway)."""
-    key = hashlib.sha256(source).digest()
+def _named_templates(key: bytes, source: bytes) -> tuple[str, ...] | None:
+    """The templates a template's source (of digest `key`) extends, includes or imports; None when it names one by
+    a variable (or does not parse: its pages fail anyway)."""
     if key not in _NAMED:
         import jinja2  # (here: the workers load this module, and never parse a template)
         import jinja2.meta
@@ -250,11 +250,27 @@ def _named_templates(source: bytes) -> tuple[str, ...] | None:
     return _NAMED[key]
 
 
-def template_digests(folders: Iterable[Path], names: Iterable[str]) -> dict[str, bytes]:
+def template_digests(folders: Iterable[Path], names: Iterable[str], known: TemplateNames | None = None,
+                     ) -> dict[str, bytes]:
     """For each template name, the digest of the template the loader finds by that name (in the first folder that
     has it) and of every template it extends, includes or imports, and theirs: what a page made with that template
     depends on. A template that names another by a variable depends on every file of the folders. The folders count
-    by their place in the list, not their paths (a site named by a relative or an absolute path is the same)."""
+    by their place in the list, not their paths (a site named by a relative or an absolute path is the same).
+
+    `known`: what template sources name, by their digests, as an earlier build with the same libraries found; it is
+    left holding those of the templates looked at now (finding what a template names means parsing it, which costs
+    more than the rest)."""
+    earlier = dict(known or {})
+    if known is not None:
+        known.clear()
+
+    def named_by(source: bytes) -> tuple[str, ...] | None:
+        key = hashlib.sha256(source).digest()
+        named = earlier[key] if key in earlier else _named_templates(key, source)
+        if known is not None:
+            known[key] = named
+        return named
+
     files: dict[str, tuple[int, bytes]] = {}
     for number, folder in enumerate(folders):
         if folder.is_dir():
@@ -272,7 +288,7 @@ def template_digests(folders: Iterable[Path], names: Iterable[str]) -> dict[str,
         todo = [name]
         while todo and used is not None:
             current = todo.pop()
-            named = _named_templates(files[current][1]) if current in files else ()
+            named = named_by(files[current][1]) if current in files else ()
             if named is None:
                 used = None
                 break

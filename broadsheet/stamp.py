@@ -69,6 +69,18 @@ class Stamp:
     warnings: tuple[str, ...]  # as printed
 
 
+_ZONES: dict[tuple[object, ...], timezone] = {}
+
+
+def shared_zone(*arguments: object) -> timezone:
+    """The fixed-offset time zone `timezone(*arguments)`, one object for each: the cache's records name it so
+    (see broadsheet.cache), and a pickle of thousands of dates then holds each zone once instead of once a date."""
+    zone = _ZONES.get(arguments)
+    if zone is None:
+        zone = _ZONES[arguments] = timezone(*arguments)  # type: ignore[arg-type]
+    return zone
+
+
 def summary_line(pages: int, articles: int, seconds: float) -> str:
     """The one line printed after a build."""
     counted = (f"{n} {word}{'s' * (n != 1)}" for n, word in ((pages, "page"), (articles, "article")))
@@ -199,8 +211,8 @@ def _folders(output_dir: Path, names: list[str]) -> tuple[tuple[str, int], ...] 
 
 class _NothingUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> object:
-        if (module, name) in (("broadsheet.stamp", "Stamp"), ("datetime", "datetime"), ("datetime", "timezone"),
-                              ("datetime", "timedelta")):
+        if (module, name) in (("broadsheet.stamp", "Stamp"), ("broadsheet.stamp", "shared_zone"),
+                              ("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a stamp")
 

@@ -433,8 +433,59 @@ def test_records_read_back_as_written_and_only_with_the_classes_their_kind_allow
     assert decode(encode((link, record))) == (link, record)
     read = decode(encode(link))
     assert read.date.utcoffset() == timedelta(hours=2)  # the same fields, not only equal ones
+    # Dates parsed apart, each with a zone object of its own, read back sharing one zone of the same offset.
+    dates = [datetime(2024, 5, day, 9, tzinfo=timezone(timedelta(hours=2), *names)) for day in range(1, 4)
+             for names in ((), ("CEST",))]
+    read = decode(encode(dates))
+    assert read == dates and [d.tzname() for d in read] == [d.tzname() for d in dates]
+    assert len({id(d.tzinfo) for d in read}) == 2
     # The ordered site's classes (and the functions that read them back) are read from a kept site only.
     assert decode(encode(Section("World", "world", "/world/", ()))) is None
+
+
+def test_an_index_reads_back_with_its_output_before_last_as_written(tmp_path: Path) -> None:
+    """The index file holds the output before last as its differences from the index: read back, it is whole."""
+    from broadsheet.cache import Cache, Manifest, PageRecord, Spare
+
+    pages = {f"world/{n}/index.html": PageRecord(b"%d" % n, frozenset()) for n in range(6)}
+    earlier = {**pages, "world/2/index.html": PageRecord(b"older", frozenset({"now"})),  # rendered again since
+               "world/gone/index.html": PageRecord(b"gone", frozenset())}  # removed since
+    del earlier["world/5/index.html"]  # added since
+    spare = Spare((1, 2, 3), earlier, {"s.css": ("static/s.css", 3, 4)}, {"feed.xml": b"f"},
+                  {"world": 5, "world/gone": 6})
+    index = Manifest(env_key="e", sources={"content/a.md": (1, 2, 3, "ab" * 16)}, pages=pages,
+                     folders={"world": 7, "world/5": 8}, spare=spare, output=("/out", 1, 2))
+    cache = Cache(tmp_path / "cache")
+    cache.save_manifest(tmp_path / "out", index)
+    read = cache.load_manifest(tmp_path / "out")
+    assert read is not None and read.spare == spare and read.pages == pages and read.folders == index.folders
+    assert read.spare_changes is None and index.spare is spare  # (the index saved is left as it was)
+
+
+def test_a_new_process_takes_what_each_template_names_from_the_index(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding the templates a template extends or includes means parsing it: the index keeps what each template
+    named, so the next build parses only the templates changed since."""
+    import jinja2.meta
+
+    import broadsheet.fingerprints
+
+    site = sitegen.write_site(tmp_path / "site", 12)
+    build(options(site))
+    parsed: list[str] = []
+    find = jinja2.meta.find_referenced_templates
+    monkeypatch.setattr(jinja2.meta, "find_referenced_templates", lambda tree: parsed.append(tree) or find(tree))
+    monkeypatch.setattr(broadsheet.fingerprints, "_NAMED", {})  # (as in a new process)
+    edit_body(site)
+    build(options(site))
+    assert parsed == []
+    (site / "templates").mkdir(exist_ok=True)
+    base = (Path(__file__).resolve().parent.parent / "templates/base.html").read_text(encoding="utf-8")
+    (site / "templates/base.html").write_text(base.replace("<", "<!-- edited -->\n<", 1), encoding="utf-8")
+    monkeypatch.setattr(broadsheet.fingerprints, "_NAMED", {})
+    build(options(site))
+    assert len(parsed) == 1  # the edited base.html
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
 
 
 @pytest.mark.parametrize("how", ["truncated", "garbage", "other-version", "empty"])

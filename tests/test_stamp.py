@@ -58,6 +58,14 @@ def test_a_rerun_with_nothing_changed_does_no_work_and_says_what_the_build_said(
     assert read_tree(site / "public") == before
 
 
+def test_a_rerun_at_a_moment_given_with_its_offset_does_no_work(site: Path) -> None:
+    """The stamp holds the build's moment, here in a fixed-offset zone, which the cache's pickles name by a
+    function of their own: the stamp's reader must know it too."""
+    moment = ("--now", "2024-06-01T09:00:00+02:00")
+    assert cli("build", "--site", str(site), *moment).stdout.splitlines()[-1] == "WORKED"
+    assert cli("build", "--site", str(site), *moment).stdout.splitlines()[-1] == "STAMPED"
+
+
 @pytest.mark.parametrize("change", ["content", "new file", "delete", "template", "static", "site.yaml", "output",
                                     "option"])
 def test_every_kind_of_change_rebuilds(site: Path, change: str) -> None:
