@@ -176,7 +176,7 @@ class Manifest:
     written: int = 0  # article records written since the cache was last pruned
     spare: Spare | None = None
     shards: tuple[str, ...] = ()  # on disk only: the files `articles` is kept in (see Cache.save_manifest)
-    spare_changes: tuple[Any, ...] | None = None  # on disk only: `spare` as it differs from the index (see _as_stored)
+    spare_changes: tuple[Any, ...] | None = None  # on disk only: `spare`, its pages as they differ (see _as_stored)
     common: bytes = b""  # what every page of the build depended on (see build._build)
     templates: dict[str, bytes] = field(default_factory=dict)  # template name: see fingerprints.template_digests
     template_names: TemplateNames = field(default_factory=dict)  # see fingerprints.template_digests
@@ -210,22 +210,22 @@ def _applied(base: Mapping[str, Any], changed: Mapping[str, Any], gone: tuple[st
 
 
 def _as_stored(manifest: Manifest, shards: tuple[str, ...]) -> Manifest:
-    """The index as its file holds it: without its article records (in shards) and with the output before last
-    (which differs from the last output in the few files one build changes) as its differences from the index."""
+    """The index as its file holds it: without its article records (in shards) and with the output before last's
+    page records (which differ from the index's in the few pages one build renders) as their differences from the
+    index's. (Its folders' times differ from the index's everywhere: they are another folder's.)"""
     spare = manifest.spare
     changes = None
     if spare is not None:
         changes = (spare.identity, *_differences(manifest.pages, spare.pages), spare.static, spare.generated,
-                   *_differences(manifest.folders, spare.folders))
+                   spare.folders)
     return dataclasses.replace(manifest, articles={}, shards=shards, spare=None, spare_changes=changes)
 
 
 def _as_loaded(manifest: Manifest) -> Manifest:
     """The index read from its file, its output before last made whole again (see _as_stored)."""
     if manifest.spare_changes is not None:
-        identity, pages, gone_pages, static, generated, folders, gone_folders = manifest.spare_changes
-        manifest.spare = Spare(identity, _applied(manifest.pages, pages, gone_pages), static, generated,
-                               _applied(manifest.folders, folders, gone_folders))
+        identity, pages, gone, static, generated, folders = manifest.spare_changes
+        manifest.spare = Spare(identity, _applied(manifest.pages, pages, gone), static, generated, folders)
         manifest.spare_changes = None
     return manifest
 
