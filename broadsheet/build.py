@@ -959,6 +959,7 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
                 note(number, renderer.render(number))
             except SiteError as error:
                 note(number, error)
+        renderer.kept.fragments.save()
         return render, list(problems)
     entries = setup.entries
     items = [Item(views[number].label, render_budget(setup.config, entries.get(views[number].label, (0,))[0]),

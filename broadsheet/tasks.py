@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import marshal
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any, ClassVar
 
 from broadsheet.cache import Cache
 from broadsheet.config import Config
-from broadsheet.fingerprints import FIELD_READ
+from broadsheet.fingerprints import FIELD_READ, listed_fields
 from broadsheet.links import resolve_links
 from broadsheet.model import ArchiveMonth, ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
 from broadsheet.output import Stage
@@ -187,6 +188,7 @@ class KeptRenders:
 
     months: dict[int, tuple[ArchiveMonth, ArchiveMonth]] = field(default_factory=dict)
     fragments: Any = None  # templates.Fragments, made by the first render
+    _months_listed: dict[int, ArchiveMonth] = field(default_factory=dict)  # each month by its tracked copy's id
 
     def listed_month(self, month: ArchiveMonth) -> ArchiveMonth:
         """The month with its articles tracked."""
@@ -195,12 +197,64 @@ class KeptRenders:
             return kept[1]
         listed = dataclasses.replace(month, articles=_listed(month.articles))
         self.months[id(month)] = (month, listed)
+        self._months_listed[id(listed)] = month
         return listed
 
     def keep_only(self, archive: tuple[ArchiveYear, ...]) -> None:
         """Forget the months the site being rendered no longer has."""
         self.months = {id(month): kept for year in archive for month in year.months
                        if (kept := self.months.get(id(month))) is not None}
+        self._months_listed = {id(listed): month for month, listed in self.months.values()}
+
+    def fragment_digest(self, values: tuple[Any, ...], reads: frozenset[str]) -> bytes | None:
+        """The digest of a template fragment's values by their contents, their articles standing for the fields
+        the fragment read of them (see templates.Fragments); None for values other than plain data, archive months
+        and listed articles."""
+        fields = listed_fields(reads)
+        if fields is None:
+            return None
+        names = sorted(fields)
+        state = _article_state(names)
+        plain: list[Any] = [names]
+        for value in values:
+            # (An article or month not tracked, outside a list, has no reads noted: it cannot be told by them.)
+            if type(value) is TrackedArticle:
+                plain.append(state(value._article))
+            elif type(value) is ArchiveMonth and id(value) in self._months_listed:
+                month = self._months_listed[id(value)]
+                plain.append((month.year, month.month, list(map(state, month.articles))))
+            elif value is None or type(value) in (str, int, float, bool):
+                plain.append(value)
+            else:
+                return None
+        try:
+            return hashlib.blake2b(marshal.dumps(plain, 2), digest_size=20).digest()
+        except ValueError:  # a field marshal cannot write (a date in `meta`, say): not told by its contents
+            return None
+
+
+_DATE_FIELDS = frozenset({"date", "updated", "expires"})  # (another kind marshal cannot write gives no digest)
+
+
+def _article_state(names: list[str]) -> Callable[[Article], Any]:
+    """A function giving the values of these fields of an article as marshal writes them (a date as its pickled
+    state and its zone's name), made in C but for the dates: an archive has thousands of articles."""
+    if not names:
+        return lambda article: ()
+    get = operator.attrgetter(*names)
+    if len(names) == 1:
+        get = (lambda article, one=get: (one(article),))
+    dated = [place for place, name in enumerate(names) if name in _DATE_FIELDS]
+    if not dated:
+        return get
+
+    def state(article: Article) -> list[Any]:
+        values = list(get(article))
+        for place in dated:
+            if (when := values[place]) is not None:
+                values[place] = (when.__reduce__()[1][0], str(when.tzinfo))
+        return values
+    return state
 
 
 def _tracked(value: Any, listed: bool = False, kept: KeptRenders | None = None) -> Any:
@@ -235,8 +289,8 @@ class Renderer:
         self.cache = Cache(setup.cache_root)
         self.kept = kept if kept is not None else _worker_kept
         self.kept.keep_only(setup.site.archive)
-        if self.kept.fragments is None:
-            self.kept.fragments = Fragments()
+        if self.kept.fragments is None:  # (a preview's fragments live in its process, a build's in its cache too)
+            self.kept.fragments = Fragments(None if setup.preview else setup.cache_root, self.kept.fragment_digest)
         self.env = make_environment(setup.site_dir, setup.config, setup.static, Moment.of(setup.now), setup.preview,
                                     setup.cache_root, (self.kept.fragments, _Reads, setup.fragments_token))
         self.shared = {name: _tracked(value) for name, value in shared_context(setup.site, setup.config).items()}

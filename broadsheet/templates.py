@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import marshal
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import jinja2
 import jinja2.ext
 from jinja2 import nodes
+from markupsafe import Markup
 
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
@@ -74,21 +76,35 @@ _COMPILED = _CompiledTemplates()
 
 
 _FRAGMENTS_KEPT = 8192  # at most this many fragments in a generation: far more than an archive's months
+_FRAGMENTS_MAGIC = b"BSF1"
+# The digest of a fragment's values, given the names of what it read of them (see tasks.fragment_digest); None
+# when the values cannot be told by their contents.
+ValuesDigest = Callable[[tuple[Any, ...], frozenset[str]], "bytes | None"]
 
 
 class Fragments:
     """Rendered template fragments (see FragmentCache), in two generations: a fragment not shown by the last two
-    builds that showed any is dropped, so the store holds about one site's worth."""
+    builds that showed any is dropped, so the store holds about one site's worth.
 
-    def __init__(self) -> None:
+    With a `folder` (a CLI build's cache folder), fragments are also kept there between processes, by the digest
+    of their values' contents (`digest`) rather than by the values' ids: the next `broadsheet build` after a new
+    title renders that article's month of the archive only, as the preview server does."""
+
+    def __init__(self, folder: Path | None = None, digest: ValuesDigest | None = None) -> None:
         self.token = b""
         self.current: dict[tuple[Any, ...], tuple[tuple[Any, ...], str, frozenset[str]]] = {}
         self.previous: dict[tuple[Any, ...], tuple[tuple[Any, ...], str, frozenset[str]]] = {}
+        self._file = folder / "fragments" if folder is not None and digest is not None else None
+        self._digest = digest
+        self._stored: dict[tuple[str, frozenset[str], bytes], str] | None = None  # read when first needed
+        self._reads: dict[str, set[frozenset[str]]] = {}  # of the stored fragments of each place in a template
+        self._shown: dict[tuple[str, frozenset[str], bytes], str] = {}  # found or made by this build
+        self._made = False
 
     def begin(self, token: bytes) -> None:
         """A new environment shows fragments: those of other templates or configuration are dropped."""
         if token != self.token:
-            self.token, self.current = token, {}
+            self.token, self.current, self._stored, self._shown, self._made = token, {}, None, {}, False
         self.previous, self.current = self.current, {}
 
     def find(self, key: tuple[Any, ...]) -> tuple[str, frozenset[str]] | None:
@@ -102,6 +118,55 @@ class Fragments:
     def keep(self, key: tuple[Any, ...], values: tuple[Any, ...], html: str, reads: frozenset[str]) -> None:
         if len(self.current) < _FRAGMENTS_KEPT:  # (values made anew for every page, say, would fill it)
             self.current[key] = (values, html, reads)
+
+    def find_stored(self, where: str, values: tuple[Any, ...]) -> tuple[str, frozenset[str]] | None:
+        """A fragment an earlier process kept in the folder for values of these contents, if any."""
+        if self._file is None or self._digest is None:
+            return None
+        stored = self._read()
+        for reads in self._reads.get(where, ()):
+            key = (where, reads, self._digest(values, reads))
+            html = stored.get(key)  # type: ignore[arg-type]
+            if html is not None:
+                self._shown[key] = html  # type: ignore[index]
+                return Markup(html), reads  # (as rendered: HTML, not text to escape)
+        return None
+
+    def store(self, where: str, values: tuple[Any, ...], html: str, reads: frozenset[str]) -> None:
+        """Keep a fragment just made for the next process (see save)."""
+        if self._file is not None and self._digest is not None and (digest := self._digest(values, reads)):
+            self._shown[where, reads, digest] = str(html)  # (a plain string: marshal takes no subclass)
+            self._made = True
+
+    def save(self) -> None:
+        """Write the fragments kept for the next process, when this build made any: those it showed, and those kept
+        before while they number fewer than _FRAGMENTS_KEPT."""
+        if self._file is None or not self._made:
+            return
+        kept = {**self._read(), **self._shown}
+        if len(kept) > _FRAGMENTS_KEPT:
+            kept = dict(self._shown)
+        write_atomically(self._file, seal(_FRAGMENTS_MAGIC, marshal.dumps((self.token, kept))))
+        self._stored, self._shown, self._made = kept, {}, False
+        self._index()
+
+    def _read(self) -> dict[tuple[str, frozenset[str], bytes], str]:
+        if self._stored is None:
+            self._stored = {}
+            try:
+                payload = unseal(_FRAGMENTS_MAGIC, self._file.read_bytes()) if self._file else None
+                token, stored = marshal.loads(payload) if payload is not None else (None, {})
+            except (OSError, ValueError, EOFError, TypeError):
+                token, stored = None, {}
+            if token == self.token and isinstance(stored, dict):
+                self._stored = stored
+            self._index()
+        return self._stored
+
+    def _index(self) -> None:
+        self._reads = {}
+        for where, reads, _ in self._stored or ():
+            self._reads.setdefault(where, set()).add(reads)
 
 
 class FragmentCache(jinja2.ext.Extension):
@@ -140,6 +205,8 @@ class FragmentCache(jinja2.ext.Extension):
             store.begin(token)
         key = (where, *map(id, values))
         found = store.find(key)
+        if found is None and (found := store.find_stored(where, values)) is not None:
+            store.keep(key, values, *found)
         if found is not None:
             holder.names.update(found[1])
             return found[0]
@@ -151,6 +218,7 @@ class FragmentCache(jinja2.ext.Extension):
             outer.update(inner)
         if all(name.startswith(FIELD_READ) for name in inner):  # the fields of articles among the values
             store.keep(key, values, html, frozenset(inner))
+            store.store(where, values, html, frozenset(inner))
         return html  # type: ignore[no-any-return]
 
 

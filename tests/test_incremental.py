@@ -296,6 +296,45 @@ def test_a_preview_renders_again_only_the_archive_months_an_edit_changed(tmp_pat
         check("2026-01-02T00:00")
 
 
+def test_a_new_process_renders_again_only_the_archive_months_an_edit_changed(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build keeps the archive's months in its cache folder by their contents, so the next `broadsheet build` (a
+    new process) renders only the month of a new title; not across a template edit, nor without a cache."""
+    import broadsheet.templates
+
+    site = sitegen.write_site(tmp_path / "site", 250)  # Jan to Mar 2023
+    rendered: list[str] = []  # fragments rendered in the build's own process (a few pages: an edit's)
+    store = broadsheet.templates.Fragments.store
+    monkeypatch.setattr(broadsheet.templates.Fragments, "store",
+                        lambda self, where, *rest: rendered.append(where) or store(self, where, *rest))
+
+    def rebuild_alone(**extra: object) -> str:
+        rendered.clear()
+        with BuildSession(jobs=2) as session:  # as a new process: nothing kept in memory
+            build(options(site, **extra), session)
+        return (site / "public/archive/index.html").read_text(encoding="utf-8")
+
+    months = rebuild_alone().count("<h3")
+    assert months == 3
+    for number, title in enumerate(("A story retitled", "A story retitled again", "A third title")):
+        _edit(story(site, 100), r"^title: .*$", f"title: {title}")
+        assert title in rebuild_alone()
+        # The cold build rendered the archive in its workers, which keep nothing; then its month alone, for the
+        # archive, its year's page taking it from there.
+        assert len(rendered) == (months if number == 0 else 1)
+        assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    (site / "templates").mkdir()
+    theme = (Path(__file__).resolve().parent.parent / "templates/archive.html").read_text(encoding="utf-8")
+    (site / "templates/archive.html").write_text(theme.replace("<h3>", '<h3 class="month">'), encoding="utf-8")
+    assert rebuild_alone().count('<h3 class="month">') == months and len(rendered) == months
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    kept = (site / ".broadsheet-cache/fragments").read_bytes()
+    _edit(story(site, 100), r"^title: .*$", "title: Without a cache")
+    assert "Without a cache" in rebuild_alone(no_cache=True)
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    assert (site / ".broadsheet-cache/fragments").read_bytes() == kept  # neither used nor written
+
+
 def test_a_template_edit_rerenders_the_pages_made_with_it(tmp_path: Path) -> None:
     """A page is keyed by the templates it is made with: its own, and those it extends, includes or imports."""
     site = sitegen.write_site(tmp_path / "site", 30, "title: T\nbase_url: https://example.org/\nper_page: 5\n"
