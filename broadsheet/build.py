@@ -579,7 +579,10 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                                        set(map(_TEMPLATE, views)), index.template_names)
     commons = {name: combine(common, digest) for name, digest in index.templates.items()}
     # What a template's kept fragments depend on besides their values (see templates.FragmentCache).
+    # (The libraries too: fragments kept in the cache folder outlive the process, and a new Jinja2 may render
+    # the same template otherwise.)
     fragments_token = combine(repr((config, options.preview, sorted(f.output_path for f in static.values()))),
+                              library_versions(),
                               *(name.encode() + digest for name, digest in sorted(index.templates.items())))
     same_templates = {name for name, digest in index.templates.items() if previous.templates.get(name) == digest}
     reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now),

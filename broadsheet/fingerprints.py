@@ -46,7 +46,8 @@ class Fingerprints:
         self._memos: dict[frozenset[str] | None, dict[int, tuple[Any, bytes]]] = {}
         self._memo: dict[int, tuple[Any, bytes]] = {}
         self._fields_read: frozenset[str] | None = None
-        self._read_names: tuple[str, ...] = ()
+        self._listed_getters: dict[frozenset[str], Any] = {}  # the fields read of listed articles, as a tuple
+        self._listed_fields: Any = None
         self._values: dict[Any, bytes] = {}
         self._links: dict[int, tuple[Link, bytes]] = {}
         self._dates: dict[int, tuple[Any, tuple[Any, ...]]] = {}
@@ -84,7 +85,13 @@ class Fingerprints:
         of which the page showed these fields; see listed_fields).
         """
         self._fields_read = fields_read
-        self._read_names = tuple(sorted(fields_read or ()))
+        if fields_read is not None:
+            self._listed_fields = self._listed_getters.get(fields_read)
+            if self._listed_fields is None:
+                names = sorted(fields_read)
+                get = operator.attrgetter(*names) if names else (lambda article: ())
+                self._listed_fields = self._listed_getters[fields_read] = (
+                    get if len(names) != 1 else (lambda article: (get(article),)))
         self._memo = self._memos.setdefault(fields_read, {})
         return self._digest(value)
 
@@ -186,12 +193,10 @@ class Fingerprints:
 
     def _article(self, out: list[Any], article: Article) -> None:
         if self._fields_read is not None:
-            memo = self._memo.get(id(article))
-            if memo is None or memo[0] is not article:
-                parts = [b"listed"]
-                self._feed_all(parts, [getattr(article, name) for name in self._read_names])
-                memo = self._memo[id(article)] = (article, combine(*parts))
-            out.append(memo[1])
+            # The fields themselves, not a digest of them: an archive lists every article once, and a digest for
+            # each would cost more than its few fields.
+            out.append(b"listed")
+            self._feed_all(out, self._listed_fields(article))
             return
         key = self._keys.get(id(article))
         if key is not None:

@@ -67,7 +67,7 @@ class Setup:
     views: tuple[View, ...] = ()
     # content file -> its entry in the index: size, time, inode and parse key (for its body in the cache)
     entries: Mapping[str, tuple[int, int, int, str]] = field(default_factory=dict)
-    # the templates, configuration and static files, as one digest: what kept template fragments depend on
+    # the templates, configuration, static files and libraries, as one digest: what kept template fragments depend on
     fragments_token: bytes = b""
 
 
