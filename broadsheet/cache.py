@@ -108,7 +108,7 @@ class _Unpickler(pickle.Unpickler):
 
 
 class _OrderedUnpickler(_Unpickler):
-    """Reads an ordered site, whose articles are named by their parse keys (see Cache.load_ordered)."""
+    """Reads an ordered site, whose articles are named by their places among its parse keys (see Cache.save_ordered)."""
 
     allowed = _with_makers(_ORDERED)
 
