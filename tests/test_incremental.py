@@ -323,6 +323,11 @@ def test_a_new_process_renders_again_only_the_archive_months_an_edit_changed(tmp
         # archive, its year's page taking it from there.
         assert len(rendered) == (months if number == 0 else 1)
         assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    kept = site / ".broadsheet-cache/fragments"
+    kept.write_bytes(kept.read_bytes()[:-40])  # damaged: not used
+    _edit(story(site, 100), r"^title: .*$", "title: After damage")
+    assert "After damage" in rebuild_alone() and len(rendered) == months
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
     (site / "templates").mkdir()
     theme = (Path(__file__).resolve().parent.parent / "templates/archive.html").read_text(encoding="utf-8")
     (site / "templates/archive.html").write_text(theme.replace("<h3>", '<h3 class="month">'), encoding="utf-8")
