@@ -323,8 +323,8 @@ def test_a_new_process_renders_again_only_the_archive_months_an_edit_changed(tmp
         # archive, its year's page taking it from there.
         assert len(rendered) == (months if number == 0 else 1)
         assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
-    kept = site / ".broadsheet-cache/fragments"
-    kept.write_bytes(kept.read_bytes()[:-40])  # damaged: not used
+    stored = site / ".broadsheet-cache/fragments"
+    stored.write_bytes(stored.read_bytes()[:-40])  # damaged: not used
     _edit(story(site, 100), r"^title: .*$", "title: After damage")
     assert "After damage" in rebuild_alone() and len(rendered) == months
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
@@ -333,11 +333,11 @@ def test_a_new_process_renders_again_only_the_archive_months_an_edit_changed(tmp
     (site / "templates/archive.html").write_text(theme.replace("<h3>", '<h3 class="month">'), encoding="utf-8")
     assert rebuild_alone().count('<h3 class="month">') == months and len(rendered) == months
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
-    kept = (site / ".broadsheet-cache/fragments").read_bytes()
+    kept = stored.read_bytes()
     _edit(story(site, 100), r"^title: .*$", "title: Without a cache")
     assert "Without a cache" in rebuild_alone(no_cache=True)
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
-    assert (site / ".broadsheet-cache/fragments").read_bytes() == kept  # neither used nor written
+    assert stored.read_bytes() == kept  # neither used nor written
 
 
 def test_a_template_edit_rerenders_the_pages_made_with_it(tmp_path: Path) -> None:
