@@ -574,9 +574,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     common = combine(CODE_FINGERPRINT, library_versions(), repr((config, options.preview)).encode(),
                      fingerprints.of(shared_context(site, config)),
                      fingerprints.of({k: v.output_path for k, v in static.items()}))
-    index.template_names = dict(previous.template_names) if previous.env_key == index.env_key else {}
-    index.templates = template_digests([site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR],
-                                       set(map(_TEMPLATE, views)), index.template_names)
+    index.templates, index.template_names = template_digests(
+        [site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR], set(map(_TEMPLATE, views)),
+        previous.template_names if previous.env_key == index.env_key else {})
     commons = {name: combine(common, digest) for name, digest in index.templates.items()}
     # What a template's kept fragments depend on besides their values (see templates.FragmentCache).
     # (The libraries too: fragments kept in the cache folder outlive the process, and a new Jinja2 may render

@@ -14,7 +14,6 @@ import copyreg
 import dataclasses
 import hashlib
 import io
-import operator
 import os
 import pickle
 import shutil
@@ -27,7 +26,7 @@ from typing import Any, TypeVar
 
 from broadsheet import stamp
 from broadsheet.errors import Problem
-from broadsheet.fingerprints import TemplateNames
+from broadsheet.fingerprints import TemplateNames, fields_getter
 from broadsheet.model import (
     ArchiveMonth,
     ArchiveYear,
@@ -80,8 +79,7 @@ def pickle_by_fields(cls: type) -> None:
     make = namespace["from_fields"]
     make.__module__, make.__qualname__ = cls.__module__, f"{cls.__qualname__}._from_fields"  # how pickle names it
     cls._from_fields = staticmethod(make)  # type: ignore[attr-defined]
-    # A tuple of the fields, made in C (attrgetter gives one name's value alone).
-    fields = operator.attrgetter(*names) if len(names) > 1 else lambda value: (getattr(value, names[0]),)
+    fields = fields_getter(names)
     copyreg.pickle(cls, lambda value: (make, fields(value)))
 
 

@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import marshal
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,23 @@ FIELD_READ = "field:"  # a page's read "field:title": it showed the title of the
 
 
 _PLAIN = frozenset({str, bytes, int, float, bool, type(None)})
+
+
+def fields_getter(names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving the named attributes of a value as a tuple, made in C (attrgetter gives one name's value
+    alone, not in a tuple)."""
+    if len(names) > 1:
+        return operator.attrgetter(*names)
+    if names:
+        one = operator.attrgetter(names[0])
+        return lambda value: (one(value),)
+    return lambda value: ()
+
+
+def date_state(value: date) -> tuple[str, bytes, str]:
+    """A date or datetime as digests take it: its pickled state, the date and time as written in bytes, made in C
+    (isoformat costs ten times more); and its time zone by name."""
+    return type(value).__name__, value.__reduce__()[1][0], str(getattr(value, "tzinfo", None))
 
 
 def combine(*parts: bytes | str | float | None) -> bytes:
@@ -88,10 +105,7 @@ class Fingerprints:
         if fields_read is not None:
             self._listed_fields = self._listed_getters.get(fields_read)
             if self._listed_fields is None:
-                names = sorted(fields_read)
-                get = operator.attrgetter(*names) if names else (lambda article: ())
-                self._listed_fields = self._listed_getters[fields_read] = (
-                    get if len(names) != 1 else (lambda article: (get(article),)))
+                self._listed_fields = self._listed_getters[fields_read] = fields_getter(sorted(fields_read))
         self._memo = self._memos.setdefault(fields_read, {})
         return self._digest(value)
 
@@ -110,10 +124,7 @@ class Fingerprints:
         elif isinstance(value, (datetime, date)):
             memo = self._dates.get(id(value))  # the same few date objects are in many pages' inputs
             if memo is None or memo[0] is not value:
-                # The pickled state: the date and time as written, in bytes, made in C (isoformat costs ten times
-                # more); the time zone by name.
-                memo = self._dates[id(value)] = (value, (type(value).__name__, value.__reduce__()[1][0],
-                                                         str(getattr(value, "tzinfo", None))))
+                memo = self._dates[id(value)] = (value, date_state(value))
             out.append(memo[1])
         elif isinstance(value, Neighbours):
             out += (b"neighbours", self._link(value.older) if value.older else None,
@@ -176,9 +187,7 @@ class Fingerprints:
         """The values of a dataclass's fields, in order."""
         getter = self._getters.get(type(value))
         if getter is None:
-            names = [f.name for f in dataclasses.fields(value)]
-            get = operator.attrgetter(*names)
-            getter = self._getters[type(value)] = get if len(names) > 1 else (lambda v: (get(v),))
+            getter = self._getters[type(value)] = fields_getter([f.name for f in dataclasses.fields(value)])
         return getter(value)
 
     def _memoized(self, value: Any) -> bytes:
@@ -255,26 +264,23 @@ def _named_templates(key: bytes, source: bytes) -> tuple[str, ...] | None:
     return _NAMED[key]
 
 
-def template_digests(folders: Iterable[Path], names: Iterable[str], known: TemplateNames | None = None,
-                     ) -> dict[str, bytes]:
+def template_digests(folders: Iterable[Path], names: Iterable[str], known: Mapping[bytes, tuple[str, ...] | None],
+                     ) -> tuple[dict[str, bytes], TemplateNames]:
     """For each template name, the digest of the template the loader finds by that name (in the first folder that
     has it) and of every template it extends, includes or imports, and theirs: what a page made with that template
     depends on. A template that names another by a variable depends on every file of the folders. The folders count
     by their place in the list, not their paths (a site named by a relative or an absolute path is the same).
 
-    `known`: what template sources name, by their digests, as an earlier build with the same libraries found; it is
-    left holding those of the templates looked at now (finding what a template names means parsing it, which costs
-    more than the rest)."""
-    earlier = dict(known or {})
-    if known is not None:
-        known.clear()
+    `known`: what template sources name, by their digests, as an earlier build with the same libraries found
+    (finding what a template names means parsing it, which costs more than the rest). Returned with the digests:
+    what the templates looked at now name, for the next build.
+    """
+    found: TemplateNames = {}
 
     def named_by(source: bytes) -> tuple[str, ...] | None:
         key = hashlib.sha256(source).digest()
-        named = earlier[key] if key in earlier else _named_templates(key, source)
-        if known is not None:
-            known[key] = named
-        return named
+        found[key] = known[key] if key in known else _named_templates(key, source)
+        return found[key]
 
     files: dict[str, tuple[int, bytes]] = {}
     for number, folder in enumerate(folders):
@@ -302,4 +308,4 @@ def template_digests(folders: Iterable[Path], names: Iterable[str], known: Templ
                     used.add(other)
                     todo.append(other)
         digests[name] = everything if used is None else combine(b"templates", *(part(n) for n in sorted(used)))
-    return digests
+    return digests, found
