@@ -101,3 +101,32 @@ def test_a_worker_started_ahead_prepares_in_its_own_process_before_its_first_ite
         pool.close()
     assert results == [["prepared"]]
     assert _PREPARED == []  # not in this process
+
+
+def _square_or_misbehave(setup: object, payload: int) -> int:
+    import os
+    import time
+
+    if payload == 5:
+        time.sleep(60)  # hangs: the parent kills its worker when its budget runs out
+    if payload == 12:
+        os._exit(3)  # dies
+    return payload * payload
+
+
+def test_each_item_gets_one_result_when_workers_hang_or_die_in_the_middle_of_a_chunk() -> None:
+    # The rest of the hung and the dead worker's chunks is requeued; only the item at fault is reported stalled.
+    from broadsheet.pool import Item, Stalled, WorkerPool
+
+    pool = WorkerPool(2, _square_or_misbehave)
+    try:
+        items = [Item(f"item {n}", 1.0, n) for n in range(24)]
+        results = [(item.payload, result) for item, result in pool.run("setup", items, chunk=2)]
+        again = sorted(result for _, result in pool.run("setup", [Item("after", 1.0, 3)]))
+    finally:
+        pool.close()
+    assert sorted(payload for payload, _ in results) == list(range(24))
+    stalled = {payload: result.reason for payload, result in results if isinstance(result, Stalled)}
+    assert stalled == {5: "timeout", 12: "crash"}
+    assert all(result == payload * payload for payload, result in results if payload not in stalled)
+    assert again == [9]  # the replaced workers take new work
