@@ -7,7 +7,9 @@ Usage::
 
 For each tool it generates the corpus once (benchmarks/make_corpus.py), then, in each round, runs a cold build
 (output and caches removed), a re-run with nothing changed, a re-run after appending a sentence to one article's
-body and a re-run after changing one article's title. The tools take turns within a round, in a rotated order, so
+body, one after changing that article's title, one after appending another sentence (a later edit: for Broadsheet the
+first edit after a cold build also links every unchanged page into a new folder, which later ones do not), and one
+after changing the template of the article pages. The tools take turns within a round, in a rotated order, so
 that a machine whose speed drifts treats them alike; the ratios to Hugo are taken round by round. Every build runs
 in its own process; its wall time is time.perf_counter() around it and its peak memory the largest resident set of
 any one process it waited for (resource.getrusage of a fresh measuring process).
@@ -35,7 +37,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-KINDS = ("cold", "no change", "one edit", "title edit")
+KINDS = ("cold", "no change", "one edit", "title edit", "later edit", "template edit")
 LEAN_CONFIG = "title: The Broadsheet (benchmark)\nbase_url: https://news.example.org/\nper_page: 1000000\n"
 LEAN_LIST = """{% extends "base.html" %}
 {% block main %}
@@ -56,6 +58,7 @@ class Tool:
     command: list[str]
     rerun: list[str]
     outputs: tuple[str, ...]  # folders removed before a cold build (outputs and caches)
+    article_template: str  # the template of the article pages, in the site
     env: dict[str, str] = field(default_factory=dict)
 
 
@@ -90,21 +93,23 @@ def find_tools(args: argparse.Namespace) -> list[Tool]:
         broadsheet += ["--jobs", str(args.jobs)]
     tools = {
         "broadsheet": Tool("broadsheet", "broadsheet", broadsheet, broadsheet, ("public", ".broadsheet-cache"),
-                           python_path),
+                           "templates/article.html", python_path),
         "broadsheet-lean": Tool("broadsheet-lean", "broadsheet", broadsheet, broadsheet,
-                                ("public", ".broadsheet-cache"), python_path),
+                                ("public", ".broadsheet-cache"), "templates/article.html", python_path),
     }
     hugo = args.hugo or shutil.which("hugo")
     if hugo:
-        tools["hugo"] = Tool("hugo", "hugo", [hugo, "--quiet"], [hugo, "--quiet"], ("public", "resources"))
+        tools["hugo"] = Tool("hugo", "hugo", [hugo, "--quiet"], [hugo, "--quiet"], ("public", "resources"),
+                             "layouts/_default/single.html")
     pelican = args.pelican or shutil.which("pelican")
     if pelican:
         command = [pelican, "-s", "cacheconf.py", "-q"]
-        tools["pelican"] = Tool("pelican", "pelican", command, command, ("output", "cache", "__pycache__"))
+        tools["pelican"] = Tool("pelican", "pelican", command, command, ("output", "cache", "__pycache__"),
+                                "theme/templates/article.html")
     eleventy = args.eleventy or shutil.which("eleventy")
     if eleventy:
         tools["eleventy"] = Tool("eleventy", "eleventy", [eleventy, "--quiet"], [eleventy, "--quiet", "--incremental"],
-                                 ("_site", ".cache"))
+                                 ("_site", ".cache"), "content/_includes/article.njk")
     wanted = args.tools.split(",") if args.tools else list(tools)
     missing = [name for name in wanted if name not in tools]
     if missing:
@@ -139,8 +144,22 @@ def edit_article(site: Path, round_number: int, title: bool) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def edit_template(tool: Tool, site: Path, round_number: int) -> None:
+    """Change the template of the article pages: a comment before its <article> element. (Broadsheet's sites use
+    the default theme: the site gets its own copy of article.html first.)"""
+    path = site / tool.article_template
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / "templates/article.html", path)
+    text = path.read_text(encoding="utf-8")
+    if "<article" not in text:
+        raise SystemExit(f"{path} has no <article> element to edit before")
+    path.write_text(text.replace("<article", f"<!-- template edit, round {round_number} --><article", 1),
+                    encoding="utf-8")
+
+
 def run_round(tool: Tool, site: Path, round_number: int) -> dict[str, tuple[float, float]]:
-    """One round of the four builds."""
+    """One round of the builds (see KINDS)."""
     for name in tool.outputs:
         shutil.rmtree(site / name, ignore_errors=True)
     figures = {"cold": measure(tool.command, site, tool.env)}
@@ -149,6 +168,10 @@ def run_round(tool: Tool, site: Path, round_number: int) -> dict[str, tuple[floa
     figures["one edit"] = measure(tool.rerun, site, tool.env)
     edit_article(site, round_number, title=True)
     figures["title edit"] = measure(tool.rerun, site, tool.env)
+    edit_article(site, round_number, title=False)
+    figures["later edit"] = measure(tool.rerun, site, tool.env)
+    edit_template(tool, site, round_number)
+    figures["template edit"] = measure(tool.rerun, site, tool.env)
     return figures
 
 
