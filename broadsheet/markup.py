@@ -351,8 +351,22 @@ class MarkdownRenderer:
 
     def summary(self, text: str, source: str = "", base_path: str = "/") -> str:
         """Render a summary written in front matter (raw HTML is shown as text)."""
+        if not self._all_patterns and _is_plain_line(text):
+            return f"<p>{_smarten(text, '')}</p>"  # what Markdown makes of it, without going through its passes
         self._prepare(self._summary, text, source, base_path)
         return self._summary.convert(text)
+
+
+# Characters that Markdown may read as syntax anywhere in a line (a line's first character is checked apart).
+_INLINE_SYNTAX = re.compile(r"[\\`*_\[\]<>&#|~{}]")
+
+
+def _is_plain_line(text: str) -> bool:
+    """Whether Markdown makes of text one paragraph of the text as it is (a summary usually is such a sentence or
+    two): one line, nothing around it, no character of inline syntax, and a first character that starts no block
+    (a letter, a quotation mark, a parenthesis; not a digit, a dash, a `>`, a colon...)."""
+    return (text != "" and (text[0].isalpha() or text[0] in "\"'(\u2018\u201c") and text.isprintable()
+            and text == text.rstrip() and _INLINE_SYNTAX.search(text) is None)
 
 
 _renderers: dict[bool, MarkdownRenderer] = {}

@@ -193,3 +193,15 @@ def test_more_marker_without_blank_lines_keeps_paragraphs_apart() -> None:
 def test_more_marker_that_cuts_raw_html_in_two_gives_a_balanced_summary() -> None:
     parsed = article('<div class="box">\n<p>Boxed lead.</p>\n\n<!--more-->\n\n<p>Rest.</p>\n</div>\n\nAfter.\n')
     assert parsed.article.summary_html == "<p>After.</p>"
+
+
+@pytest.mark.parametrize("text", [
+    "The council met on Tuesday -- and said \"no\".",
+    "\u201cI have never seen anything like it,\u201d said a spokesperson... Costs rose to $4.0bn and \u00a37.6bn.",
+    "'Tis the season (again): prices up 5% in Malm\u00f6; \u0141\u00f3d\u017a unchanged!",
+])
+def test_a_summary_of_plain_sentences_skips_markdown_and_comes_out_as_markdown_makes_it(text: str) -> None:
+    from broadsheet.markup import _is_plain_line
+
+    assert _is_plain_line(text)
+    assert MarkdownRenderer(False).summary(text) == MarkdownRenderer(False, all_patterns=True).summary(text)

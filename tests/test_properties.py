@@ -138,6 +138,23 @@ def test_converting_with_only_the_patterns_and_block_tests_a_text_can_need_chang
         assert pruned.summary(text) == every.summary(text)
 
 
+# Mostly what a summary is written with (words, quotes, dashes, figures, currency), some characters that make a
+# line Markdown (a star, an ampersand, a bracket...) or more than one line, and whitespace of several kinds.
+SUMMARY_LINE = st.lists(st.sampled_from(
+    ["Ab", "zé", " ", "  ", "'", '"', "\u201c", "\u2019", "(", ")", "-", "--", "---", ".", "...", ",", ";", ":", "!",
+     "?", "$4.0bn", "\u00a37", "1.", "3)", "\u2013", "\u2014", "\u00a0", "\t", "\n", "*", "_", "&", "<b>", "#", "[",
+     "]", "=", "+", ">", "|", "`", "\\", "~", "{", "}"]), max_size=30).map("".join)
+_SUMMARIES = {trusted: (MarkdownRenderer(trusted), MarkdownRenderer(trusted, all_patterns=True))
+              for trusted in (True, False)}
+
+
+@FAST
+@given(text=SUMMARY_LINE)
+def test_a_summary_rendered_without_markdown_where_it_holds_no_syntax_is_what_markdown_makes(text: str) -> None:
+    for fast, every in _SUMMARIES.values():  # (the renderer trying everything always goes through Markdown)
+        assert fast.summary(text) == every.summary(text)
+
+
 def _collect(html: str) -> list[tuple[str, dict[str, str | None]]]:
     parser = _Tags()
     parser.feed(html)
