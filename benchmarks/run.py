@@ -16,8 +16,10 @@ any one process it waited for (resource.getrusage of a fresh measuring process).
 
 Tools: `broadsheet` is this checkout with its default theme (article pages, paginated home and section lists,
 404) and its cache; `broadsheet-lean` is the same corpus with the work the peers do (article pages and one home page
-listing the 20 newest; the section lists are single pages); `hugo`, `pelican` (content cache on) and `eleventy`
-(`--incremental` on re-runs) are found on PATH, or given with --hugo, --pelican, --eleventy.
+listing the 20 newest; the section lists are single pages); `minimal`, only when asked for, is the least a Python
+pipeline does with the corpus (minimal_pipeline.py: front matter, Markdown `extra`, a Jinja2 page, two processes, no
+cache: every re-run is a whole build); `hugo`, `pelican` (content cache on) and `eleventy` (`--incremental` on
+re-runs) are found on PATH, or given with --hugo, --pelican, --eleventy.
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ def find_tools(args: argparse.Namespace) -> list[Tool]:
         "broadsheet-lean": Tool("broadsheet-lean", "broadsheet", broadsheet, broadsheet,
                                 ("public", ".broadsheet-cache"), "templates/article.html", python_path),
     }
+    # The issue's reference: the least a Python pipeline does (see minimal_pipeline.py), on the same corpus.
+    minimal = [sys.executable, str(HERE / "minimal_pipeline.py")]
+    tools["minimal"] = Tool("minimal", "broadsheet", minimal, minimal, ("public",), "")
     hugo = args.hugo or shutil.which("hugo")
     if hugo:
         tools["hugo"] = Tool("hugo", "hugo", [hugo, "--quiet"], [hugo, "--quiet"], ("public", "resources"),
@@ -110,7 +115,7 @@ def find_tools(args: argparse.Namespace) -> list[Tool]:
     if eleventy:
         tools["eleventy"] = Tool("eleventy", "eleventy", [eleventy, "--quiet"], [eleventy, "--quiet", "--incremental"],
                                  ("_site", ".cache"), "content/_includes/article.njk")
-    wanted = args.tools.split(",") if args.tools else list(tools)
+    wanted = args.tools.split(",") if args.tools else [name for name in tools if name != "minimal"]
     missing = [name for name in wanted if name not in tools]
     if missing:
         print(f"not installed, left out: {', '.join(missing)}", file=sys.stderr)
@@ -170,7 +175,8 @@ def run_round(tool: Tool, site: Path, round_number: int) -> dict[str, tuple[floa
     figures["title edit"] = measure(tool.rerun, site, tool.env)
     edit_article(site, round_number, title=False)
     figures["later edit"] = measure(tool.rerun, site, tool.env)
-    edit_template(tool, site, round_number)
+    if tool.article_template:
+        edit_template(tool, site, round_number)
     figures["template edit"] = measure(tool.rerun, site, tool.env)
     return figures
 
@@ -201,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/broadsheet-bench"), help="where corpora are kept")
-    parser.add_argument("--tools", help="comma-separated: broadsheet,broadsheet-lean,hugo,pelican,eleventy")
+    parser.add_argument("--tools", help="comma-separated: broadsheet,broadsheet-lean,minimal,hugo,pelican,eleventy")
     parser.add_argument("--jobs", type=int, help="Broadsheet's --jobs (default: one per processor)")
     parser.add_argument("--hugo")
     parser.add_argument("--pelican")
