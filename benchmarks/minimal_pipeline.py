@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The issue's reference for a cold build: the least a Python pipeline does to turn the corpus into pages.
+"""A reference for a cold build: the least a Python pipeline does to turn the corpus into pages.
 
 Usage (in a corpus made by make_corpus.py; `run.py --tools minimal` runs it beside the others)::
 

@@ -99,7 +99,7 @@ def find_tools(args: argparse.Namespace) -> list[Tool]:
         "broadsheet-lean": Tool("broadsheet-lean", "broadsheet", broadsheet, broadsheet,
                                 ("public", ".broadsheet-cache"), "templates/article.html", python_path),
     }
-    # The reference: the least a Python pipeline does (see minimal_pipeline.py), on the same corpus.
+    # A reference: the least a Python pipeline does (see minimal_pipeline.py), on the same corpus.
     minimal = [sys.executable, str(HERE / "minimal_pipeline.py")]
     tools["minimal"] = Tool("minimal", "broadsheet", minimal, minimal, ("public",), "")
     hugo = args.hugo or shutil.which("hugo")
