@@ -86,6 +86,9 @@ def test_the_toggle_looks_like_a_control_and_shows_its_state(open_page: Any, sch
     closed = (style(page, summary, "background-color"), style(page, summary, "color"),
               style(page, summary, "transform", "::before"))
     page.locator(summary).first.click()
+    # The chevron turns in a short transition: wait for it to leave the closed state (a timeout fails the test).
+    page.wait_for_function("([s, t]) => getComputedStyle(document.querySelector(s), '::before').transform !== t",
+                           arg=[summary, closed[2]], timeout=5000)
     opened = (style(page, summary, "background-color"), style(page, summary, "color"),
               style(page, summary, "transform", "::before"))
     assert closed[0] != opened[0] and closed[1] != opened[1] and closed[2] != opened[2]
