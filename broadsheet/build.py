@@ -689,11 +689,17 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     index.spare = Spare(identity_kept, previous.pages, previous.static, previous.generated,
                         previous.folders) if identity_kept else None
     written = [*made, *static_records, *makers]  # made: with the new pages
-    if options.preview and not kept and not options.no_cache and output.keep_copy(spare_path, written):
-        # A preview's first build keeps a linked copy of its output, so that the first save updates that copy in
-        # place instead of linking every page into a new folder while the writer waits.
-        identity_kept = _identity(spare_path)
-        index.spare = Spare(identity_kept, made, static_records, dict(index.generated)) if identity_kept else None
+    if not kept and not options.no_cache:
+        if (options.preview or not previous.env_key) and output.keep_copy(spare_path, written):
+            # A preview's first build, and the first build with this cache, keep a linked copy of the output, so that
+            # the first edit updates that copy in place instead of linking every page into a new folder while the
+            # writer waits.
+            identity_kept = _identity(spare_path)
+            index.spare = Spare(identity_kept, made, static_records, dict(index.generated)) if identity_kept else None
+        elif os.path.lexists(spare_path):
+            # The output went missing since the last build (a CI machine keeps the cache, not the output): a copy
+            # would not be used, and an old one is of no use now.
+            cache.drop_spare(options.output_dir)
     # The output updated in place keeps the times its folders had when it was the output, but where it changed.
     index.folders = _folder_times(output, options, written, spare.folders if spare else None, touched)
     session.remember(cache, options.output_dir, index, persist=not options.no_cache, held=held)

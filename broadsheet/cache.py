@@ -340,7 +340,15 @@ class Cache:
         self._manifest_path(output_dir).unlink(missing_ok=True)
         self._ordered_path(output_dir).unlink(missing_ok=True)
         stamp.save(self.root, output_dir, None)
-        shutil.rmtree(self.spare_path(output_dir), ignore_errors=True)
+        self.drop_spare(output_dir)
+
+    def drop_spare(self, output_dir: Path) -> None:
+        """Remove the output before last kept for output_dir, if there is one."""
+        path = self.spare_path(output_dir)
+        if path.is_symlink() or path.is_file():
+            path.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
     def load_manifest(self, output_dir: Path) -> Manifest | None:
         """The index of the previous build into output_dir, if a sound one is there (with all its shards)."""

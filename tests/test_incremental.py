@@ -1077,6 +1077,44 @@ def test_a_preview_keeps_a_linked_copy_of_its_first_build_for_the_first_save_to_
             assert_same_tree(read_tree(site / "public"), read_tree(expected))
 
 
+def test_the_first_build_keeps_a_linked_copy_that_the_first_edit_updates_in_place(tmp_path: Path) -> None:
+    from broadsheet.stamp import output_id
+
+    site = sitegen.write_site(tmp_path / "site", 40)
+    build(options(site))
+    copy = site / ".broadsheet-cache" / f"spare-{output_id(site / 'public')}"
+    assert read_tree(copy) == read_tree(site / "public")
+    page = next(path.relative_to(site / "public") for path in sorted((site / "public").rglob("index.html"))
+                if path.parent != site / "public")
+    assert os.stat(copy / page).st_ino == os.stat(site / "public" / page).st_ino  # a link, not a second file
+    copy_folder = os.stat(copy).st_ino
+    edit_body(site)
+    result = build(options(site))
+    assert result.rendered < 10
+    # The copy, updated, is the new output; the output it replaced is kept in its place for the next edit.
+    assert os.stat(site / "public").st_ino == copy_folder
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    assert read_tree(copy) != read_tree(site / "public")
+
+
+def test_no_copy_is_kept_for_an_output_that_went_missing_since_the_last_build(tmp_path: Path) -> None:
+    """A CI machine keeps the cache folder between runs but not the output: a linked copy of each run's output would
+    only make the cache it saves as large again as the site."""
+    from broadsheet.stamp import output_id
+
+    site = sitegen.write_site(tmp_path / "site", 20)
+    build(options(site))
+    copy = site / ".broadsheet-cache" / f"spare-{output_id(site / 'public')}"
+    assert copy.is_dir()
+    for _ in range(2):
+        shutil.rmtree(site / "public")
+        edit_body(site)
+        result = build(options(site))
+        assert result.parsed == 1
+        assert not os.path.lexists(copy)
+        assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
 def test_a_new_process_patches_the_site_the_cache_kept_while_its_structure_stands(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each `broadsheet build` is a new process: after edits that keep the site's structure it patches the ordered
