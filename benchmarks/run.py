@@ -20,6 +20,13 @@ listing the 20 newest; the section lists are single pages); `minimal`, only when
 pipeline does with the corpus (minimal_pipeline.py: front matter, Markdown `extra`, a Jinja2 page, two processes, no
 cache: every re-run is a whole build); `hugo`, `pelican` (content cache on) and `eleventy` (`--incremental` on
 re-runs) are found on PATH, or given with --hugo, --pelican, --eleventy.
+
+`--drop-caches` (Linux, as root) starts every build from the same state of the page cache: it writes the file
+system's dirty data, drops the page cache (/proc/sys/vm/drop_caches) and reads back the tool's site folder and its
+installation (the executable's environment, Python's standard library, Node). On some machines the file system
+slows with every few thousand files made and removed until the page cache is dropped (on the 2-core machine of the
+README, linking 16,000 pages into new folders took 0.3 s after a drop and 0.4 s longer each time it was repeated),
+and then a build's time depends on how many files the builds before it made.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,10 +70,42 @@ class Tool:
     outputs: tuple[str, ...]  # folders removed before a cold build (outputs and caches)
     article_template: str  # the template of the article pages, in the site
     env: dict[str, str] = field(default_factory=dict)
+    code: tuple[Path, ...] = ()  # the tool's own code where its installation is not (see installation)
 
 
-def measure(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one build, measured by a fresh process that runs it."""
+def installation(command: list[str]) -> list[Path]:
+    """The folders a command's program is loaded from: the environment its executable lives in (a virtual
+    environment, node_modules), Python's standard library and Node where they exist."""
+    executable = Path(shutil.which(command[0]) or command[0]).absolute()  # (a virtual environment's python is a link)
+    folders = [executable.parent.parent, Path(sysconfig.get_paths()["stdlib"])]
+    if "node_modules" in executable.parts:
+        folders[0] = Path(*executable.parts[:executable.parts.index("node_modules") + 1])
+        node = shutil.which("node")
+        if node:
+            folders.append(Path(node).resolve())
+    return folders
+
+
+def drop_caches(folders: list[Path]) -> None:
+    """Write dirty data, drop the page cache, then read every file under folders back into it."""
+    os.sync()
+    Path("/proc/sys/vm/drop_caches").write_text("1\n", encoding="ascii")
+    for folder in folders:
+        paths = [folder] if folder.is_file() else (p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+        for path in paths:
+            try:
+                with open(path, "rb") as file:
+                    while file.read(1 << 20):
+                        pass
+            except OSError:
+                pass
+
+
+def measure(command: list[str], cwd: Path, env: dict[str, str], warm: list[Path] | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one build, measured by a fresh process that runs it; with `warm`, after
+    dropping the page cache and reading those folders back (see drop_caches)."""
+    if warm is not None:
+        drop_caches([cwd, *warm])
     probe = [sys.executable, str(Path(__file__).resolve()), "--probe", "--", *command]
     done = subprocess.run(probe, cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -95,13 +135,15 @@ def find_tools(args: argparse.Namespace) -> list[Tool]:
         broadsheet += ["--jobs", str(args.jobs)]
     tools = {
         "broadsheet": Tool("broadsheet", "broadsheet", broadsheet, broadsheet, ("public", ".broadsheet-cache"),
-                           "templates/article.html", python_path),
+                           "templates/article.html", python_path, (REPO / "broadsheet",)),
         "broadsheet-lean": Tool("broadsheet-lean", "broadsheet", broadsheet, broadsheet,
-                                ("public", ".broadsheet-cache"), "templates/article.html", python_path),
+                                ("public", ".broadsheet-cache"), "templates/article.html", python_path,
+                                (REPO / "broadsheet",)),
     }
     # A reference: the least a Python pipeline does (see minimal_pipeline.py), on the same corpus.
     minimal = [sys.executable, str(HERE / "minimal_pipeline.py")]
-    tools["minimal"] = Tool("minimal", "broadsheet", minimal, minimal, ("public",), "")
+    tools["minimal"] = Tool("minimal", "broadsheet", minimal, minimal, ("public",), "", {},
+                            (REPO / "broadsheet", HERE / "minimal_pipeline.py"))
     hugo = args.hugo or shutil.which("hugo")
     if hugo:
         tools["hugo"] = Tool("hugo", "hugo", [hugo, "--quiet"], [hugo, "--quiet"], ("public", "resources"),
@@ -163,21 +205,22 @@ def edit_template(tool: Tool, site: Path, round_number: int) -> None:
                     encoding="utf-8")
 
 
-def run_round(tool: Tool, site: Path, round_number: int) -> dict[str, tuple[float, float]]:
-    """One round of the builds (see KINDS)."""
+def run_round(tool: Tool, site: Path, round_number: int, drop: bool = False) -> dict[str, tuple[float, float]]:
+    """One round of the builds (see KINDS); with `drop`, each after dropping the page cache (see drop_caches)."""
     for name in tool.outputs:
         shutil.rmtree(site / name, ignore_errors=True)
-    figures = {"cold": measure(tool.command, site, tool.env)}
-    figures["no change"] = measure(tool.rerun, site, tool.env)
+    warm = [*installation(tool.command), *tool.code] if drop else None
+    figures = {"cold": measure(tool.command, site, tool.env, warm)}
+    figures["no change"] = measure(tool.rerun, site, tool.env, warm)
     edit_article(site, round_number, title=False)
-    figures["one edit"] = measure(tool.rerun, site, tool.env)
+    figures["one edit"] = measure(tool.rerun, site, tool.env, warm)
     edit_article(site, round_number, title=True)
-    figures["title edit"] = measure(tool.rerun, site, tool.env)
+    figures["title edit"] = measure(tool.rerun, site, tool.env, warm)
     edit_article(site, round_number, title=False)
-    figures["later edit"] = measure(tool.rerun, site, tool.env)
+    figures["later edit"] = measure(tool.rerun, site, tool.env, warm)
     if tool.article_template:
         edit_template(tool, site, round_number)
-    figures["template edit"] = measure(tool.rerun, site, tool.env)
+    figures["template edit"] = measure(tool.rerun, site, tool.env, warm)
     return figures
 
 
@@ -212,7 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hugo")
     parser.add_argument("--pelican")
     parser.add_argument("--eleventy")
+    parser.add_argument("--drop-caches", action="store_true",
+                        help="drop the page cache before each build and read the tool's files back (Linux, as root)")
     args = parser.parse_args(argv)
+    if args.drop_caches and not os.access("/proc/sys/vm/drop_caches", os.W_OK):
+        parser.error("--drop-caches needs Linux and the right to write /proc/sys/vm/drop_caches (root)")
     tools = find_tools(args)
     args.work.mkdir(parents=True, exist_ok=True)
     sites = {tool.name: prepare(tool, args.articles, args.work) for tool in tools}
@@ -220,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     for number in range(args.rounds):
         order = tools[number % len(tools):] + tools[: number % len(tools)]
         for tool in order:
-            figures = run_round(tool, sites[tool.name], number)
+            figures = run_round(tool, sites[tool.name], number, args.drop_caches)
             results[tool.name].append(figures)
             print(f"round {number + 1} {tool.name}: " + ", ".join(f"{k} {v[0]:.2f} s" for k, v in figures.items()),
                   file=sys.stderr, flush=True)
