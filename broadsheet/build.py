@@ -34,7 +34,17 @@ from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
-from broadsheet.tasks import KeptRenders, Renderer, Setup, env_key, handle, library_versions, parse_key, prepare
+from broadsheet.tasks import (
+    KeptRenders,
+    Renderer,
+    Setup,
+    env_key,
+    handle,
+    library_versions,
+    load_body,
+    parse_key,
+    prepare,
+)
 from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir
 from broadsheet.views import (
     STRUCTURAL_FIELDS,
@@ -543,7 +553,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         warnings = ()
     entries = index.sources
     sitemap = steady.sitemap if steady and _same_moments(ordered_by, patched) else sitemap_pages(site, config)
-    generated = news_files(site, config, options, now, lambda a: _load_body(cache, entries[a.source][3]), sitemap)
+    generated = news_files(site, config, options, now, lambda a: load_body(cache, site_dir, config, index.env_key,
+                                                                           a.source, entries[a.source][3]), sitemap)
     if steady and {f.output_path for f in static.values()} == previous.static.keys():
         # The claims on output paths are those the previous build checked; only the edited articles' images are new.
         views = steady.views
@@ -890,14 +901,6 @@ def _keep_stamp(scan: stamp.Scan | None, options: BuildOptions, cache: Cache, in
         made = stamp.make(scan, options.output_dir, index.folders, now, None if fixed else until, pages, articles,
                           tuple(str(w) for w in warnings))
     stamp.save(cache.root, options.output_dir, made)
-
-
-def _load_body(cache: Cache, key: str) -> str:
-    """An article's body HTML from the cache, for feeds."""
-    parsed = cache.load_article(key)
-    if parsed is None:
-        raise RuntimeError("an article's cache record is missing or damaged")
-    return parsed.body_html
 
 
 def _folder_times(output: OutputFolder, options: BuildOptions, paths: list[str], known: dict[str, int] | None = None,

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from broadsheet.cache import Cache
 from broadsheet.config import Config
+from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import FIELD_READ, date_state, fields_getter, listed_fields
 from broadsheet.links import resolve_links
 from broadsheet.model import ArchiveMonth, ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
@@ -48,6 +49,24 @@ def parse_key(prefix: str, source: str, data: bytes) -> str:
     digest = hashlib.sha256(prefix.encode() + b"\0" + source.encode() + b"\0")
     digest.update(data)
     return digest.hexdigest()
+
+
+def load_body(cache: Cache, site_dir: Path, config: Config, env_key: str, source: str, key: str) -> str:
+    """An article's body HTML from its cache record. Where the record is gone or damaged (the cache folder was
+    pruned or removed since the index was made), the file is parsed again, if its bytes are still those of the key."""
+    from broadsheet.content import parse_article
+
+    parsed = cache.load_article(key)
+    if parsed is None:
+        try:
+            data = (site_dir / source).read_bytes()
+        except OSError as error:
+            raise SiteError(Problem(source, None, f"cannot be read: {error.strerror}")) from None
+        if parse_key(env_key, source, data) != key:
+            raise SiteError(Problem(source, None, "changed while the site was being built", "build again"))
+        parsed = parse_article(source, data, config)
+        cache.store_article(key, parsed)
+    return parsed.body_html
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,10 +313,9 @@ class Renderer:
 
     def body(self, source: str) -> str:
         """An article's body HTML from the cache, its links to other content files resolved."""
-        parsed = self.cache.load_article(self.setup.entries[source][3])
-        if parsed is None:
-            raise RuntimeError(f"the cache record of {source} is missing or damaged")
-        return resolve_links(parsed.body_html, self.setup.site.urls)  # type: ignore[union-attr]
+        setup = self.setup
+        body = load_body(self.cache, setup.site_dir, setup.config, setup.env_key, source, setup.entries[source][3])
+        return resolve_links(body, setup.site.urls)  # type: ignore[union-attr]
 
     def render(self, index: int) -> frozenset[str]:
         """Render views[index] into the staging folder; return what it read besides its context (see _Reads)."""

@@ -545,6 +545,43 @@ def test_a_damaged_cache_is_ignored(tmp_path: Path, how: str) -> None:
     assert build(options(site)).parsed == 0  # the damaged records were replaced
 
 
+@pytest.mark.parametrize("held", [False, True], ids=["new-process", "session"])
+def test_article_records_gone_from_under_the_index_are_parsed_again(tmp_path: Path, held: bool) -> None:
+    """The index stands but the article records it names are gone: the cache folder was emptied by hand or by a
+    disk cleaner (a new process reads the index from disk), or removed under a running preview (which holds the index
+    in memory). The pages that need an article's body parse its file again, and equal a clean build."""
+    site = sitegen.write_site(tmp_path / "site", 40)
+    with BuildSession(jobs=2) as session:
+        build(options(site), session if held else None)
+        shutil.rmtree(site / ".broadsheet-cache" / ("" if held else "articles"))
+        edit_title(site)  # its neighbours, lists and feeds are rendered again, with other articles' bodies
+        result = build(options(site), session if held else None)
+    assert result.parsed == 1
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    edit_body(site)
+    build(options(site))
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
+def test_a_body_whose_record_is_gone_is_not_taken_from_a_file_changed_since(tmp_path: Path) -> None:
+    from broadsheet.cache import Cache
+    from broadsheet.tasks import env_key, load_body, parse_key
+
+    site = sitegen.write_site(tmp_path / "site", 3)
+    build(options(site))
+    config = load_config(site, None, None)
+    path = story(site, 1)
+    source = path.relative_to(site).as_posix()
+    key = parse_key(env_key(config), source, path.read_bytes())
+    cache = Cache(site / ".broadsheet-cache")
+    assert "<p>" in load_body(cache, site, config, env_key(config), source, key)
+    shutil.rmtree(site / ".broadsheet-cache/articles")
+    path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    with pytest.raises(SiteError) as raised:
+        load_body(cache, site, config, env_key(config), source, key)
+    assert str(raised.value.problems[0]).startswith(f"{source}: changed while the site was being built")
+
+
 def test_no_cache_leaves_no_cache_and_cache_dir_is_honoured(tmp_path: Path, run_cli) -> None:
     site = sitegen.write_site(tmp_path / "site", 12)
     assert run_cli("build", "--site", str(site), "--no-cache", "--quiet", "--jobs", "1").status == 0
