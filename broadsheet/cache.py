@@ -16,6 +16,7 @@ import hashlib
 import io
 import os
 import pickle
+import re
 import shutil
 import time
 from collections.abc import Mapping
@@ -228,14 +229,17 @@ def _as_loaded(manifest: Manifest) -> Manifest:
     return manifest
 
 
-def _load(path: Path, kind: type[T]) -> T | None:
+def _load(path: str | Path, kind: type[T]) -> T | None:
     """The value of the record at path, if it is a sound record of that kind."""
     try:
-        value = decode(path.read_bytes())
+        with open(path, "rb") as file:
+            value = decode(file.read())
     except OSError:
         return None
     return value if isinstance(value, kind) else None
 
+
+_is_key = re.compile(r"[0-9a-f]{8,}").fullmatch
 
 # Index shards this process wrote or read whole, with their size and time then: the others are written anew.
 _sound_shards: dict[Path, tuple[int, int] | None] = {}
@@ -266,11 +270,12 @@ class Cache:
 
     def __init__(self, root: Path):
         self.root = root
+        self._articles = os.path.join(root, "articles")
 
-    def _article_path(self, key: str) -> Path:
-        if len(key) < 8 or not all(c in "0123456789abcdef" for c in key):
+    def _article_path(self, key: str) -> str:
+        if not _is_key(key):
             raise ValueError(f"not a cache key: {key!r}")
-        return self.root / "articles" / key[:2] / key
+        return f"{self._articles}/{key[:2]}/{key}"  # (a string: a Path per record costs more than reading it)
 
     def load_article(self, key: str) -> ParsedArticle | None:
         """The parsed article stored under key, if a sound record is there."""

@@ -13,6 +13,7 @@ a later change in the same tick); then no stamp is kept and the next build check
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -244,16 +245,26 @@ def save(cache_dir: Path, output_dir: Path, stamp: Stamp | None) -> None:
     write_atomically(path, seal(_MAGIC, pickle.dumps(stamp, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def _write_new(path: str, data: bytes) -> None:
+    with open(path, "wb") as file:
+        file.write(data)
+
+
+def write_atomically(path: str | Path, data: bytes) -> None:
     """Write a file of the cache folder whole or not at all (a reader sees the old file or the new one); a cache
     that cannot be written only makes the next build slower, so a failure is not an error."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(path)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(data)
+        try:
+            _write_new(temporary, data)
+        except FileNotFoundError:  # (its folder is made only then: most writes go to a folder made before)
+            os.makedirs(folder, exist_ok=True)
+            _write_new(temporary, data)
         os.replace(temporary, path)
     except OSError:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def make(scan_before: Scan, output_dir: Path, folder_times: dict[str, int], now: datetime, until: datetime | None,
