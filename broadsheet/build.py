@@ -29,7 +29,7 @@ from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, pa
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.model import Article, ParsedArticle, Site
-from broadsheet.output import OutputFolder, find_collisions
+from broadsheet.output import OutputFolder, find_collisions, folder_times
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
@@ -624,6 +624,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     can_carry = identity is not None and identity == previous.output
     spare_path = cache.spare_path(options.output_dir)
     spare = previous.spare if can_carry and previous.spare and _identity(spare_path) == previous.spare.identity else None
+    if spare is not None and _changed_folders(spare_path, spare.folders):
+        spare = None  # a file came into or left it since it was the output: its records no longer tell what it holds
     static_records = {f.output_path: (str(f.source), *_stat_pair(f.source)) for f in static.values()}
     made: dict[str, PageRecord] = {}
     render: list[int] = []
@@ -706,7 +708,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
             # the first edit updates that copy in place instead of linking every page into a new folder while the
             # writer waits.
             identity_kept = _identity(spare_path)
-            index.spare = Spare(identity_kept, made, static_records, dict(index.generated)) if identity_kept else None
+            copied = folder_times(spare_path, {path.rpartition("/")[0] for path in written} - {""})
+            index.spare = (Spare(identity_kept, made, static_records, dict(index.generated), copied) if identity_kept
+                           else None)
         elif os.path.lexists(spare_path):
             # The output went missing since the last build (a CI machine keeps the cache, not the output): a copy
             # would not be used, and an old one is of no use now.
@@ -908,6 +912,12 @@ def _folder_times(output: OutputFolder, options: BuildOptions, paths: list[str],
     """The times of the output's folders, which tell a file added to or removed from the output since (see
     OutputFolder.folder_times); none for a preview, whose output folder is its own."""
     return {} if options.preview else output.folder_times(paths, known, touched)
+
+
+def _changed_folders(root: Path, times: Mapping[str, int]) -> bool:
+    """Whether a folder below root (not root itself, whose identity is checked apart) no longer has its time."""
+    folders = [folder for folder in times if folder]
+    return folder_times(root, folders) != {folder: times[folder] for folder in folders}
 
 
 def _identity(folder: Path) -> tuple[int, ...] | None:

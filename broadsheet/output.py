@@ -69,6 +69,24 @@ def find_collisions(claims: Iterable[tuple[str, str]]) -> list[Problem]:
     return problems
 
 
+def folder_times(root: Path, folders: Iterable[str]) -> dict[str, int]:
+    """The modification time of each of the folders, given relative to root ("": root itself; -1: missing)."""
+    try:
+        top = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return dict.fromkeys(folders, -1)
+    times = {}
+    try:
+        for folder in folders:  # looked up from the root: a site has a folder per page
+            try:
+                times[folder] = os.stat(folder or ".", dir_fd=top).st_mtime_ns
+            except OSError:
+                times[folder] = -1
+    finally:
+        os.close(top)
+    return times
+
+
 _verified: tuple[str, set[str]] = ("", set())  # folders of the current staging checked and made, per process
 _written: tuple[str, dict[str, str]] = ("", {})  # case-folded output path -> what wrote it, per process
 
@@ -223,23 +241,8 @@ class OutputFolder:
                 again.add(folder)
                 folder = folder.rpartition("/")[0]
         known = known or {}
-        try:
-            top = os.open(self.final, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            return dict.fromkeys(folders, -1)
-        times = {}
-        try:
-            for folder in folders:  # looked up from the output folder: a site has a folder per page
-                if folder in known and folder not in again:
-                    times[folder] = known[folder]
-                    continue
-                try:
-                    times[folder] = os.stat(folder or ".", dir_fd=top).st_mtime_ns
-                except OSError:
-                    times[folder] = -1
-        finally:
-            os.close(top)
-        return times
+        looked_at = folder_times(self.final, [f for f in folders if f not in known or f in again])
+        return {folder: looked_at[folder] if folder in looked_at else known[folder] for folder in folders}
 
     def check_replaceable(self) -> None:
         """Refuse to replace what is not a previous build: a link, a file, or a folder of other things (a
