@@ -625,7 +625,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     spare_path = cache.spare_path(options.output_dir)
     spare = previous.spare if can_carry and previous.spare and _identity(spare_path) == previous.spare.identity else None
     if spare is not None and _changed_folders(spare_path, spare.folders):
-        spare = None  # a file came into or left it since it was the output: its records no longer tell what it holds
+        spare = None  # a file came into or left it since it was made or was the output: its records do not hold
     static_records = {f.output_path: (str(f.source), *_stat_pair(f.source)) for f in static.values()}
     made: dict[str, PageRecord] = {}
     render: list[int] = []
