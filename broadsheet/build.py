@@ -708,7 +708,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
             # the first edit updates that copy in place instead of linking every page into a new folder while the
             # writer waits.
             identity_kept = _identity(spare_path)
-            copied = folder_times(spare_path, {path.rpartition("/")[0] for path in written} - {""})
+            copied = folder_times(spare_path, {path.rpartition("/")[0] for path in written} | {""})
             index.spare = (Spare(identity_kept, made, static_records, dict(index.generated), copied) if identity_kept
                            else None)
         elif os.path.lexists(spare_path):
@@ -915,9 +915,8 @@ def _folder_times(output: OutputFolder, options: BuildOptions, paths: list[str],
 
 
 def _changed_folders(root: Path, times: Mapping[str, int]) -> bool:
-    """Whether a folder below root (not root itself, whose identity is checked apart) no longer has its time."""
-    folders = [folder for folder in times if folder]
-    return folder_times(root, folders) != {folder: times[folder] for folder in folders}
+    """Whether a folder of root (root itself: "") no longer has its time; moving a folder keeps its time."""
+    return folder_times(root, times) != times
 
 
 def _identity(folder: Path) -> tuple[int, ...] | None:
