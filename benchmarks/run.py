@@ -74,11 +74,14 @@ class Tool:
 
 
 def installation(command: list[str]) -> list[Path]:
-    """The folders a command's program is loaded from: the environment its executable lives in (a virtual
-    environment, node_modules), Python's standard library and Node where they exist."""
+    """The files and folders a command's program is loaded from: the environment its executable lives in (a virtual
+    environment, node_modules; else the executable alone), Python's standard library and site-packages, and Node."""
     executable = Path(shutil.which(command[0]) or command[0]).absolute()  # (a virtual environment's python is a link)
-    folders = [executable.parent.parent, Path(sysconfig.get_paths()["stdlib"])]
-    if "node_modules" in executable.parts:
+    paths = sysconfig.get_paths()
+    folders = [executable, *dict.fromkeys(Path(paths[name]) for name in ("stdlib", "purelib", "platlib"))]
+    if (executable.parent.parent / "pyvenv.cfg").is_file():
+        folders[0] = executable.parent.parent
+    elif "node_modules" in executable.parts:
         folders[0] = Path(*executable.parts[:executable.parts.index("node_modules") + 1])
         node = shutil.which("node")
         if node:
