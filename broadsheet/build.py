@@ -29,7 +29,7 @@ from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, pa
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.model import Article, ParsedArticle, Site
-from broadsheet.output import OutputFolder, find_collisions, folder_times
+from broadsheet.output import OutputFolder, find_collisions, folder_times, folders_of
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
@@ -708,10 +708,10 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
             # the first edit updates that copy in place instead of linking every page into a new folder while the
             # writer waits.
             identity_kept = _identity(spare_path)
-            copied = folder_times(spare_path, {path.rpartition("/")[0] for path in written} | {""})
+            copied = folder_times(spare_path, folders_of(written))
             index.spare = (Spare(identity_kept, made, static_records, dict(index.generated), copied) if identity_kept
                            else None)
-        elif os.path.lexists(spare_path):
+        else:
             # The output went missing since the last build (a CI machine keeps the cache, not the output): a copy
             # would not be used, and an old one is of no use now.
             cache.drop_spare(options.output_dir)

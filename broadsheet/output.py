@@ -69,6 +69,11 @@ def find_collisions(claims: Iterable[tuple[str, str]]) -> list[Problem]:
     return problems
 
 
+def folders_of(output_paths: Iterable[str]) -> set[str]:
+    """The folders holding output_paths, with the top one ("")."""
+    return {path.rpartition("/")[0] for path in output_paths} | {""}
+
+
 def folder_times(root: Path, folders: Iterable[str]) -> dict[str, int]:
     """The modification time of each of the folders, given relative to root ("": root itself; -1: missing)."""
     try:
@@ -233,7 +238,7 @@ class OutputFolder:
         wrote, linked or removed there: only their folders (and those folders' parents, where a folder may have
         been made or removed) are looked at again. A time taken from `known` that is out of date only makes the
         next build's check of the output fail, and that build look at everything."""
-        folders = sorted({path.rpartition("/")[0] for path in output_paths} | {""})
+        folders = sorted(folders_of(output_paths))
         again = {""}
         for path in touched:
             folder = path.rpartition("/")[0]
