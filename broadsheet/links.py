@@ -21,7 +21,10 @@ def rewrite_href(href: str, source: str, base_path: str) -> tuple[str, str | Non
 
     Root-relative links get base_url's path; relative links to .md files become markers for `resolve_links`.
     """
-    parts = urlsplit(href)
+    try:
+        parts = urlsplit(href)
+    except ValueError:  # a malformed address ("https://[example.org"): output as written, like any external link
+        return href, None
     if parts.scheme or parts.netloc:
         return href, None
     if href.startswith("/"):

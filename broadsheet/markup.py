@@ -119,6 +119,17 @@ def _plain(element: etree.Element, stash: Sequence[object] | None = None) -> str
     return _PLACEHOLDER.sub(resolve, "".join(parts))
 
 
+def _heading_id(text: str, used_ids: set[str]) -> str:
+    """A heading's id from its text, made unique with -2, -3... and added to used_ids."""
+    base = slugify(text) or "section"
+    candidate, n = base, 1
+    while candidate in used_ids:
+        n += 1
+        candidate = f"{base}-{n}"
+    used_ids.add(candidate)
+    return candidate
+
+
 class _NewsTreeprocessor(Treeprocessor):
     """Typography, heading ids and safe link targets; records lead paragraphs and word count."""
 
@@ -160,13 +171,7 @@ class _NewsTreeprocessor(Treeprocessor):
                 # The theme lets a wide table scroll in its own box; keyboard users must be able to scroll it too.
                 element.set("tabindex", "0")
             elif element.tag in ("h1", "h2", "h3", "h4", "h5", "h6") and not element.get("id"):
-                base = slugify(_plain(element)) or "section"
-                candidate, n = base, 1
-                while candidate in used_ids:
-                    n += 1
-                    candidate = f"{base}-{n}"
-                used_ids.add(candidate)
-                element.set("id", candidate)
+                element.set("id", _heading_id(_plain(element), used_ids))
         stash = self.md.htmlStash.rawHtmlBlocks
         self.paragraphs = []
         for child in root:
@@ -325,16 +330,23 @@ class MarkdownRenderer:
         self._summary = _markdown(False, all_patterns)
         self._patterns = {id(md): _InlinePatterns(md) for md in (self._body, self._summary)}
         self._all_patterns = all_patterns  # try every pattern and block processor everywhere (for tests)
+        self._trusted = trusted_bodies
 
     def _prepare(self, md: markdown.Markdown, text: str, source: str, base_path: str) -> _NewsTreeprocessor:
         md.reset()
         self._patterns[id(md)].use_for(None if self._all_patterns else text)
         news: _NewsTreeprocessor = md.treeprocessors["broadsheet-news"]  # type: ignore[assignment]
         news.source, news.base_path, news.links = source, base_path, []
+        news.paragraphs, news.word_count = [], 0  # (a blank text skips the treeprocessors)
         return news
 
     def body(self, text: str, source: str = "", base_path: str = "/") -> RenderedBody:
         """Render an article body; links are rewritten relative to `source` (see links.rewrite_href)."""
+        lead = self._body.treeprocessors["broadsheet-news"].lead  # type: ignore[attr-defined]
+        if not self._all_patterns and not lead:
+            direct = subset_body(text, source, base_path, self._trusted)
+            if direct is not None:
+                return direct
         news = self._prepare(self._body, text, source, base_path)
         result = self._body.convert(text)
         return RenderedBody(result, tuple(news.paragraphs), news.word_count, tuple(news.links))
@@ -355,6 +367,247 @@ class MarkdownRenderer:
             return f"<p>{_smarten(text, '')}</p>"  # what Markdown makes of it, without going through its passes
         self._prepare(self._summary, text, source, base_path)
         return self._summary.convert(text)
+
+
+# ---- Bodies written in the common subset of Markdown, converted directly ----
+#
+# Most news bodies are paragraphs, `##` headings, short `-` and `1.` lists and quotes, with emphasis, links and
+# the odd `code`. Such a body is converted here without Python-Markdown's passes (a tree, each block processor's
+# test, each inline pattern's search, serialising, a tenth of the time); anything else in it, or anything the
+# checks below are not sure of, and the whole body goes to Python-Markdown. The result is the same: property tests
+# compare the two on random bodies.
+
+# Anywhere in a body: syntax left to Python-Markdown (escapes, raw HTML, attribute lists, tables, images, footnotes)
+# and space at either end of a line. (Tests for each are quicker than one regular expression.)
+_OUTSIDE_SUBSET = ("\\", "<", "{", "}", "|", "![", "[^", "\n ", " \n")
+# The start of a line that may begin a block, or that the checks below do not read as text.
+_BLOCK_START = re.compile(r"[ #>\-+=:~`_]|\d+\.|\[[^\[\]]*\]:|\*(?:[ \[]|$|\*(?:[ *]|$))")
+_HEADING = re.compile(r"(#{1,6}) ([^#\s][^#]*)")
+_ITEM = {"ul": re.compile(r"- (.+)"), "ol": re.compile(r"\d+\. (.+)")}
+_CODE_SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+_LINK = re.compile(r"\[([^\[\]`*\n]+)\]\(([^\s()<>\"'`\[\]*&]+)\)")
+_STARS = re.compile(r"\*+")
+_INLINE_SYNTAX_IN_SUBSET = re.compile(r"[`\[\]*&_]")
+_LONE_AMPERSAND = re.compile(r"&(?=[ \n]|$)")
+_ENTITY_LIKE = re.compile(r"&(?!(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);)", re.IGNORECASE)  # as Python-Markdown escapes
+
+
+@dataclass(slots=True)
+class _Element:
+    """An inline element of the subset: em, strong, code (text in children[0]) or a (with its href)."""
+
+    tag: str
+    children: list[_Inline]
+    href: str | None = None
+
+
+_Inline = str | _Element
+
+
+def _attribute(value: str) -> str:
+    value = _ENTITY_LIKE.sub("&amp;", value)
+    return value.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _subset_inline(text: str) -> list[_Inline] | None:
+    """The inline content of a block, or None where it holds more than the subset (or what may read otherwise)."""
+    if _INLINE_SYNTAX_IN_SUBSET.search(text) is None:
+        return [text]
+    tokens: list[_Inline] = []  # text and the elements no star can be in: code spans (found first) and links
+    start = 0
+    for code in _CODE_SPAN.finditer(text):
+        content = code.group(1)
+        if content != content.strip() or "&" in content or ">" in content:
+            return None
+        tokens.append(text[start:code.start()])
+        tokens.append(_Element("code", [content]))
+        start = code.end()
+    tokens.append(text[start:])
+    linked: list[_Inline] = []
+    for token in tokens:
+        if isinstance(token, _Element):
+            linked.append(token)
+            continue
+        start = 0
+        for link in _LINK.finditer(token):
+            linked.append(token[start:link.start()])
+            linked.append(_Element("a", [link.group(1)], link.group(2)))
+            start = link.end()
+        linked.append(token[start:])
+    for token in linked:
+        text_of = token if isinstance(token, str) else token.children[0] if token.tag == "a" else ""
+        if "`" in text_of or "[" in text_of or "]" in text_of or "_" in text_of \
+                or text_of.count("&") != len(_LONE_AMPERSAND.findall(text_of)):
+            return None
+    return _emphasis(linked) if "*" in text else linked
+
+
+def _emphasis(tokens: list[_Inline]) -> list[_Inline] | None:
+    """Tokens with their stars made em and strong elements: each opening run of one or two stars before a
+    non-space, closed by the next run, of the same length, after a non-space, on the same line; else None."""
+    nodes: list[_Inline] = []
+    current = nodes
+    opened = 0
+    for index, token in enumerate(tokens):
+        if isinstance(token, _Element):
+            current.append(token)
+            continue
+        start = 0
+        for run in _STARS.finditer(token):
+            length = run.end() - run.start()
+            before = token[start:run.start()]
+            if not opened:
+                following = token[run.end():run.end() + 1] or ("x" if index + 1 < len(tokens) else "")
+                if length > 2 or not following or following.isspace():
+                    return None
+                current.append(before)
+                element = _Element("strong" if length == 2 else "em", [])
+                current.append(element)
+                current, opened = element.children, length
+            else:
+                preceding = token[run.start() - 1] if run.start() else ("x" if index else "")
+                if length != opened or not preceding or preceding.isspace() or "\n" in before:
+                    return None
+                current.append(before)
+                if any(isinstance(node, str) and "\n" in node for node in current):
+                    return None
+                current, opened = nodes, 0
+            start = run.end()
+        current.append(token[start:])
+    return None if opened else nodes
+
+
+class _SubsetWriter:
+    """Serialises subset blocks as Python-Markdown does, with the news treeprocessor's typography, heading ids
+    and link rewriting, and gathers the lead paragraphs, word count and links."""
+
+    def __init__(self, source: str, base_path: str, trusted: bool):
+        self.source, self.base_path, self.trusted = source, base_path, trusted
+        self.links: list[tuple[str, str]] = []
+        self.used_ids: set[str] = set(THEME_IDS)
+        self.words = 0
+        self.last = ""  # the last character of typography's text so far (see _NewsTreeprocessor.run)
+
+    def inline(self, nodes: list[_Inline], html_out: list[str], plain_out: list[str]) -> None:
+        for node in nodes:
+            if isinstance(node, str):
+                if node:
+                    node = _smarten(node, self.last)
+                    self.last = node[-1]
+                    plain_out.append(node)
+                    html_out.append(node.replace("&", "&amp;").replace(">", "&gt;"))
+            elif node.tag == "code":
+                plain_out.append(node.children[0])  # (not typography: `last` stays)
+                html_out.append(f"<code>{node.children[0]}</code>")
+            elif node.tag == "a":
+                href = node.href or ""
+                if not is_safe_url(href, self.trusted):
+                    html_out.append("<a>")
+                else:
+                    rewritten, linked = rewrite_href(href, self.source, self.base_path)
+                    if linked:
+                        self.links.append((href, linked))
+                    html_out.append(f'<a href="{_attribute(rewritten)}">')
+                self.inline(node.children, html_out, plain_out)
+                html_out.append("</a>")
+            else:
+                html_out.append(f"<{node.tag}>")
+                self.inline(node.children, html_out, plain_out)
+                html_out.append(f"</{node.tag}>")
+
+    def leaf(self, tag: str, nodes: list[_Inline]) -> tuple[str, str]:
+        """(html, plain text) of a paragraph, heading or list item."""
+        self.last = "\n"  # Python-Markdown's tree puts a newline between blocks
+        html_out: list[str] = []
+        plain_out: list[str] = []
+        self.inline(nodes, html_out, plain_out)
+        plain = "".join(plain_out)
+        self.words += len(plain.split())
+        attributes = ""
+        if tag[0] == "h":
+            attributes = f' id="{_attribute(_heading_id(plain, self.used_ids))}"'
+        return f"<{tag}{attributes}>{''.join(html_out)}</{tag}>", plain
+
+
+def _subset_blocks(text: str) -> list[tuple[str, list]] | None:
+    """The body's blocks as (tag, content), or None where it holds more than the subset: `p` and `hN` hold inline
+    nodes, `ul` and `ol` a list of items' inline nodes, `blockquote` a list of paragraphs' inline nodes."""
+    blocks: list[tuple[str, list]] = []
+    previous = ""
+    for chunk in re.split(r"\n\n+", text.strip("\n")):
+        lines = chunk.split("\n")
+        first = lines[0]
+        if first[0] == "#":
+            heading = _HEADING.fullmatch(first)
+            if heading is None or len(lines) > 1:
+                return None
+            content = _subset_inline(heading.group(2))
+            block: tuple[str, list] = (f"h{len(heading.group(1))}", content) if content is not None else ("", [])
+        elif first[0] == ">":
+            if previous == "blockquote" or any(line[0] != ">" for line in lines):
+                return None
+            quoted = "\n".join(line[2:] if line.startswith("> ") else line[1:] for line in lines)
+            if quoted != quoted.strip("\n"):  # (Python-Markdown keeps a newline at the end of the last paragraph)
+                return None
+            paragraphs = _subset_blocks(quoted) if quoted else None
+            if not paragraphs or any(tag != "p" for tag, _ in paragraphs):
+                return None
+            block = ("blockquote", [content for _, content in paragraphs])
+        elif first[0] == "-" or first[0].isdigit() and _ITEM["ol"].match(first):
+            kind = "ul" if first[0] == "-" else "ol"
+            # (A list right after one of its kind, past a blank line, continues it with loose items.)
+            if previous == kind or kind == "ol" and not first.startswith("1. "):
+                return None
+            items = []
+            for line in lines:
+                item = _ITEM[kind].fullmatch(line)
+                if item is None or _BLOCK_START.match(item.group(1)):
+                    return None
+                items.append(_subset_inline(item.group(1)))
+            block = (kind, items) if None not in items else ("", [])
+        else:
+            if any(_BLOCK_START.match(line) for line in lines):
+                return None
+            content = _subset_inline(chunk)
+            block = ("p", content) if content is not None else ("", [])
+        if not block[0]:
+            return None
+        blocks.append(block)
+        previous = block[0]
+    return blocks
+
+
+def subset_body(text: str, source: str, base_path: str, trusted: bool) -> RenderedBody | None:
+    """The body rendered as Python-Markdown with the news extension renders it, where it is written in the common
+    subset of Markdown (see above); None otherwise."""
+    if not text.strip() or text[0] == " " or text[-1] == " " or any(s in text for s in _OUTSIDE_SUBSET):
+        return None
+    if not text.replace("\n", "").isprintable():  # other whitespace, control characters
+        return None
+    blocks = _subset_blocks(text)
+    if blocks is None:
+        return None
+    writer = _SubsetWriter(source, base_path, trusted)
+    parts: list[str] = []
+    paragraphs: list[str] = []
+    lead_open = True
+    for tag, content in blocks:
+        if tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6"):
+            html_text, plain = writer.leaf(tag, content)
+            parts.append(html_text)
+            if tag[0] == "h" and any(paragraphs):
+                lead_open = False
+            elif tag == "p" and lead_open:
+                paragraphs.append(plain.strip())
+        elif tag == "blockquote":
+            inner = [writer.leaf("p", paragraph)[0] for paragraph in content]
+            parts.append("<blockquote>\n" + "\n".join(inner) + "\n</blockquote>")
+        else:
+            items = [writer.leaf("li", item) for item in content]
+            parts.append(f"<{tag}>\n" + "\n".join(html_text for html_text, _ in items) + f"\n</{tag}>")
+            if lead_open:
+                paragraphs.extend(plain.strip() for _, plain in items)
+    return RenderedBody("\n".join(parts), tuple(p for p in paragraphs if p), writer.words, tuple(writer.links))
 
 
 # Characters that Markdown may read as syntax anywhere in a line (a line's first character is checked apart).

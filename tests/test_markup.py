@@ -205,3 +205,77 @@ def test_a_summary_of_plain_sentences_skips_markdown_and_comes_out_as_markdown_m
 
     assert _is_plain_line(text)
     assert MarkdownRenderer(False).summary(text) == MarkdownRenderer(False, all_patterns=True).summary(text)
+
+
+NEWS_BODY = """**MALMÖ** — Officials said on Tuesday that the plan -- first drafted in 2019 -- would "take time". It's the
+*second* delay this year; costs rose by 12% to €4bn & counting, with `max_connections` set > 10.
+
+Among the measures announced:
+
+- A pilot scheme in [Kyiv](/world/kyiv/) in the spring
+- A **freeze** on new contracts
+
+1. Consultation
+2. A vote in [parliament](../politics/vote.md)
+
+> “We are not going to rush this.”
+>
+> — A spokesperson, quoted by [the agency](https://example.org/a_b?q=1)
+
+## What happens next
+
+More text... and 'quotes'.
+
+## What happens next
+
+*Read more: [Five things to know](https://example.org/five/)*
+"""
+
+
+def test_a_news_body_in_the_common_subset_is_converted_directly_and_as_python_markdown_does() -> None:
+    from broadsheet.markup import subset_body
+
+    direct = subset_body(NEWS_BODY, "content/world/t.md", "/news/", True)
+    assert direct is not None
+    assert direct == MarkdownRenderer(all_patterns=True).body(NEWS_BODY, "content/world/t.md", "/news/")
+    assert direct == renderer().body(NEWS_BODY, "content/world/t.md", "/news/")
+    assert "<p><strong>MALMÖ</strong> — Officials" in direct.html
+    assert "\u201ctake time\u201d. It\u2019s the\n<em>second</em> delay" in direct.html
+    assert "&amp; counting, with <code>max_connections</code> set &gt; 10." in direct.html
+    assert '<li>A pilot scheme in <a href="/news/world/kyiv/">Kyiv</a> in the spring</li>' in direct.html
+    assert '<ol>\n<li>Consultation</li>' in direct.html
+    assert '<blockquote>\n<p>\u201cWe are not going to rush this.\u201d</p>\n<p>\u2014 A spokesperson' in direct.html
+    assert '<h2 id="what-happens-next">' in direct.html and '<h2 id="what-happens-next-2">' in direct.html
+    assert direct.links == (("../politics/vote.md", "content/politics/vote.md"),)
+    lead = ("MALMÖ \u2014 Officials said on Tuesday that the plan \u2013 first drafted in 2019 \u2013 would \u201ctake "
+            "time\u201d. It\u2019s the\nsecond delay this year; costs rose by 12% to €4bn & counting, with "
+            "max_connections set > 10.")
+    assert direct.paragraphs[:3] == (lead,
+                                     "Among the measures announced:", "A pilot scheme in Kyiv in the spring")
+
+
+@pytest.mark.parametrize("text", [
+    "Text with a \\* star.", "A <b>tag</b>.", "Two spaces at the end  \nof a line.", "Tab\there.",
+    "A * lone star.", "A **bold *nested* word**.", "A [reference][x].\n\n[x]: /y", "An ![image](/i.png).",
+    "A note[^1].\n\n[^1]: Note.", "snake_case", "&copy; 2024", "Term\n: definition", "> a\n\n> b", "- a\n\n- b",
+    "2. starts at two", "## Heading {: #id }", "Line\n===", "```\ncode\n```", "    indented code", "| a | b |",
+    "*a\nb*", "`a``b`", "> a\n>", "##No space", "A\u00a0non-breaking space.", "1. a\n- b",
+])
+def test_a_body_outside_the_subset_goes_to_python_markdown(text: str) -> None:
+    from broadsheet.markup import subset_body
+
+    assert subset_body(text, "content/world/t.md", "/", True) is None
+    assert renderer().body(text) == MarkdownRenderer(all_patterns=True).body(text)
+
+
+def test_a_blank_body_after_another_has_no_words_and_no_lead_of_its_own() -> None:
+    md = MarkdownRenderer()
+    md.body("Some words here.\n\n- And a list\n")
+    md.body("Text with a \\* star, through Python-Markdown.\n")
+    blank = md.body("  \n")
+    assert (blank.html, blank.paragraphs, blank.word_count, blank.links) == ("", (), 0, ())
+
+
+def test_a_malformed_link_address_is_output_as_written() -> None:
+    parsed = article("See [the site](https://[example.org/page) for more.\n")
+    assert '<a href="https://[example.org/page">the site</a>' in parsed.body_html

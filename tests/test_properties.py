@@ -155,6 +155,48 @@ def test_a_summary_rendered_without_markdown_where_it_holds_no_syntax_is_what_ma
         assert fast.summary(text) == every.summary(text)
 
 
+# Bodies made of the blocks news is written in (paragraphs, headings, lists, quotes), of text with the inline
+# Markdown it uses, and of what takes a line or a body out of the subset that is converted without Python-Markdown
+# (markup.subset_body): syntax at the start of a line, stray stars and brackets, code, entities, odd whitespace.
+_IN_SUBSET = st.sampled_from(
+    ["Ab", "zé", "1", "2024", "3.5%", "\u20ac4bn", "'", '"', "\u201c", "\u2019", "(", ")", "-", "--", "---", "...", ",",
+     ".", ":", "!", " ", " ", " ", "& ", ">", "*a*", "**b**", "`c`", "`a*b`", "[a](/x/)", "[b b](https://e.org/a_b?q=1)",
+     "[c](other.md)", "[d](javascript:x)", "\n", "\n", "\n"])
+_OUT_OF_SUBSET = st.sampled_from(
+    ["1.", "  ", "&", "&amp;", "&x", "*", "**", "***", "_", "`", "``", "[", "]", "](", "[e](/y/ 't')", "[f]: /z", "#",
+     "|", "<b>", "\\", "{", "}", "\t", "\u00a0", "![i](/j)", "[^1]", "\n\n"])
+SUBSET_TEXT = st.lists(_IN_SUBSET, min_size=1, max_size=14).map(
+    lambda words: "\n".join(line.strip(" ") for line in "".join(words).split("\n")))
+SUBSET_BLOCK = st.one_of(
+    SUBSET_TEXT,
+    st.tuples(st.sampled_from(["# ", "## ", "## ", "### ", "####### ", "##", "## #"]), SUBSET_TEXT).map("".join),
+    st.lists(st.tuples(st.sampled_from(["- ", "- ", "- ", "-  ", "* "]), SUBSET_TEXT).map("".join),
+             min_size=1, max_size=4).map("\n".join),
+    st.lists(st.tuples(st.sampled_from(["1. ", "2. ", "10. "]), SUBSET_TEXT).map("".join),
+             min_size=1, max_size=4).map(lambda items: "\n".join(["1. " + items[0].split(" ", 1)[1], *items[1:]])),
+    st.lists(st.one_of(st.just(""), SUBSET_TEXT), min_size=1, max_size=4).map(
+        lambda lines: "\n".join(f"> {line}" if line else ">" for line in lines)),
+)
+# ... and, in one body out of two, one piece of what takes it out of the subset, somewhere.
+SUBSET_BODY = st.tuples(
+    st.lists(st.tuples(SUBSET_BLOCK, st.sampled_from(["\n\n", "\n\n", "\n\n", "\n", "\n\n\n"])), max_size=6).map(
+        lambda blocks: "".join(block + separator for block, separator in blocks)),
+    st.one_of(st.none(), st.tuples(st.integers(min_value=0), st.one_of(_OUT_OF_SUBSET, st.sampled_from(
+        [" \n", "\n ", "\n\n ", "\n>\n", "\n- ", "\n1. ", "\n## ", "\n---\n", "\n===\n", "\n: "]))))).map(
+    lambda body: body[0] if body[1] is None else
+    body[0][:body[1][0] % (len(body[0]) + 1)] + body[1][1] + body[0][body[1][0] % (len(body[0]) + 1):])
+_BODIES = {trusted: (MarkdownRenderer(trusted), MarkdownRenderer(trusted, all_patterns=True))
+           for trusted in (True, False)}
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=SUBSET_BODY)
+def test_a_body_converted_without_python_markdown_is_what_python_markdown_makes(text: str) -> None:
+    for fast, every in _BODIES.values():
+        assert fast.body(text, "content/world/story.md", "/news/") == every.body(text, "content/world/story.md",
+                                                                                 "/news/")
+
+
 def _collect(html: str) -> list[tuple[str, dict[str, str | None]]]:
     parser = _Tags()
     parser.feed(html)
