@@ -377,12 +377,15 @@ class MarkdownRenderer:
 # checks below are not sure of, and the whole body goes to Python-Markdown. The result is the same: property tests
 # compare the two on random bodies.
 
-# Anywhere in a body: syntax left to Python-Markdown (escapes, raw HTML, attribute lists, tables, images, footnotes)
-# and space at either end of a line. (Tests for each are quicker than one regular expression.)
-_OUTSIDE_SUBSET = ("\\", "<", "{", "}", "|", "![", "[^", "\n ", " \n")
+# Anywhere in a body: syntax left to Python-Markdown (escapes, raw HTML, attribute lists, images, footnotes) and
+# space at either end of a line. (Tests for each are quicker than one regular expression.)
+_OUTSIDE_SUBSET = ("\\", "<", "{", "}", "![", "[^", "\n ", " \n")
 # The start of a line that may begin a block, or that the checks below do not read as text.
 _BLOCK_START = re.compile(r"[ #>\-+=:~`_]|\d+\.|\[[^\[\]]*\]:|\*(?:[ \[]|$|\*(?:[ *]|$))")
 _HEADING = re.compile(r"(#{1,6}) ([^#\s][^#]*)")
+_TABLE_RULE = re.compile(r":?-+:?")
+_ALIGN = {(True, True): ' style="text-align: center;"', (True, False): ' style="text-align: left;"',
+          (False, True): ' style="text-align: right;"', (False, False): ""}
 _ITEM = {"ul": re.compile(r"- (.+)"), "ol": re.compile(r"\d+\. (.+)")}
 _CODE_SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 _LINK = re.compile(r"\[([^\[\]`*\n]+)\]\(([^\s()<>\"'`\[\]*&]+)\)")
@@ -515,34 +518,53 @@ class _SubsetWriter:
                 self.inline(node.children, html_out, plain_out)
                 html_out.append(f"</{node.tag}>")
 
-    def leaf(self, tag: str, nodes: list[_Inline]) -> tuple[str, str]:
-        """(html, plain text) of a paragraph, heading or list item."""
+    def leaf(self, tag: str, nodes: list[_Inline], attributes: str = "") -> tuple[str, str]:
+        """(html, plain text) of a paragraph, heading, list item or table cell."""
         self.last = "\n"  # Python-Markdown's tree puts a newline between blocks
         html_out: list[str] = []
         plain_out: list[str] = []
         self.inline(nodes, html_out, plain_out)
         plain = "".join(plain_out)
         self.words += len(plain.split())
-        attributes = ""
-        if tag[0] == "h":
+        if tag[0] == "h" and tag != "th":
             attributes = f' id="{_attribute(_heading_id(plain, self.used_ids))}"'
         return f"<{tag}{attributes}>{''.join(html_out)}</{tag}>", plain
 
 
+def _subset_table(lines: list[str]) -> list | None:
+    """A table with a border on both sides, a header, a rule and rows of as many cells, none holding code: [the
+    cells' alignments, the header's cells, the rows' cells], each cell's inline nodes; or None."""
+    if len(lines) < 3 or "`" in "".join(lines) or any(line[0] != "|" or line[-1] != "|" or len(line) < 2
+                                                      for line in lines):
+        return None
+    rows = [[cell.strip(" ") for cell in line[1:-1].split("|")] for line in lines]
+    width = len(rows[0])
+    if width < 2 or any(len(row) != width for row in rows) or not all(_TABLE_RULE.fullmatch(c) for c in rows[1]):
+        return None
+    cells = [[_subset_inline(cell) for cell in row] for row in (rows[0], *rows[2:])]
+    if any(None in row for row in cells):
+        return None
+    return [[_ALIGN[rule[0] == ":", rule[-1] == ":"] for rule in rows[1]], cells[0], cells[1:]]
+
+
 def _subset_blocks(text: str) -> list[tuple[str, list]] | None:
     """The body's blocks as (tag, content), or None where it holds more than the subset: `p` and `hN` hold inline
-    nodes, `ul` and `ol` a list of items' inline nodes, `blockquote` a list of paragraphs' inline nodes."""
+    nodes, `ul` and `ol` a list of items' inline nodes, `blockquote` a list of paragraphs' inline nodes, `table`
+    what _subset_table returns."""
     blocks: list[tuple[str, list]] = []
     previous = ""
     for chunk in re.split(r"\n\n+", text.strip("\n")):
         lines = chunk.split("\n")
         first = lines[0]
-        if first[0] == "#":
+        if "|" in chunk:  # (Python-Markdown tries every block as a table)
+            table = _subset_table(lines) if first[0] == "|" else None
+            block: tuple[str, list] = ("table", table) if table is not None else ("", [])
+        elif first[0] == "#":
             heading = _HEADING.fullmatch(first)
             if heading is None or len(lines) > 1:
                 return None
             content = _subset_inline(heading.group(2))
-            block: tuple[str, list] = (f"h{len(heading.group(1))}", content) if content is not None else ("", [])
+            block = (f"h{len(heading.group(1))}", content) if content is not None else ("", [])
         elif first[0] == ">":
             if previous == "blockquote" or any(line[0] != ">" for line in lines):
                 return None
@@ -599,6 +621,12 @@ def subset_body(text: str, source: str, base_path: str, trusted: bool) -> Render
                 lead_open = False
             elif tag == "p" and lead_open:
                 paragraphs.append(plain.strip())
+        elif tag == "table":
+            aligns, header, rows = content
+            trs = ["<tr>\n" + "\n".join(writer.leaf(cell_tag, cell, align)[0] for cell, align in zip(row, aligns))
+                   + "\n</tr>" for cell_tag, row in (("th", header), *(("td", row) for row in rows))]
+            parts.append(f'<table tabindex="0">\n<thead>\n{trs[0]}\n</thead>\n<tbody>\n' + "\n".join(trs[1:])
+                         + "\n</tbody>\n</table>")
         elif tag == "blockquote":
             inner = [writer.leaf("p", paragraph)[0] for paragraph in content]
             parts.append("<blockquote>\n" + "\n".join(inner) + "\n</blockquote>")

@@ -228,6 +228,11 @@ More text... and 'quotes'.
 
 ## What happens next
 
+| Party | Seats | Share |
+|:------|------:|:-----:|
+| *Centre* | 41 | 30.2% |
+| [Greens](/politics/greens/) & allies | 12 | 9.8% |
+
 *Read more: [Five things to know](https://example.org/five/)*
 """
 
@@ -245,6 +250,9 @@ def test_a_news_body_in_the_common_subset_is_converted_directly_and_as_python_ma
     assert '<li>A pilot scheme in <a href="/news/world/kyiv/">Kyiv</a> in the spring</li>' in direct.html
     assert '<ol>\n<li>Consultation</li>' in direct.html
     assert '<blockquote>\n<p>\u201cWe are not going to rush this.\u201d</p>\n<p>\u2014 A spokesperson' in direct.html
+    assert ('<table tabindex="0">\n<thead>\n<tr>\n<th style="text-align: left;">Party</th>\n'
+            '<th style="text-align: right;">Seats</th>\n<th style="text-align: center;">Share</th>\n</tr>\n</thead>\n'
+            '<tbody>\n<tr>\n<td style="text-align: left;"><em>Centre</em></td>') in direct.html
     assert '<h2 id="what-happens-next">' in direct.html and '<h2 id="what-happens-next-2">' in direct.html
     assert direct.links == (("../politics/vote.md", "content/politics/vote.md"),)
     lead = ("MALMÖ \u2014 Officials said on Tuesday that the plan \u2013 first drafted in 2019 \u2013 would \u201ctake "
@@ -259,6 +267,7 @@ def test_a_news_body_in_the_common_subset_is_converted_directly_and_as_python_ma
     "A * lone star.", "A **bold *nested* word**.", "A [reference][x].\n\n[x]: /y", "An ![image](/i.png).",
     "A note[^1].\n\n[^1]: Note.", "snake_case", "&copy; 2024", "Term\n: definition", "> a\n\n> b", "- a\n\n- b",
     "2. starts at two", "## Heading {: #id }", "Line\n===", "```\ncode\n```", "    indented code", "| a | b |",
+    "| a | b |\n|---|---|", "a | b\n--|--\n1 | 2", "| a | b |\n|---|---|\n| 1 |", "| `a | b` |\n|---|\n| c |",
     "*a\nb*", "`a``b`", "> a\n>", "##No space", "A\u00a0non-breaking space.", "1. a\n- b",
 ])
 def test_a_body_outside_the_subset_goes_to_python_markdown(text: str) -> None:

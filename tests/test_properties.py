@@ -167,6 +167,7 @@ _OUT_OF_SUBSET = st.sampled_from(
      "|", "<b>", "\\", "{", "}", "\t", "\u00a0", "![i](/j)", "[^1]", "\n\n"])
 SUBSET_TEXT = st.lists(_IN_SUBSET, min_size=1, max_size=14).map(
     lambda words: "\n".join(line.strip(" ") for line in "".join(words).split("\n")))
+_CELL_WORD = _IN_SUBSET.filter(lambda word: "\n" not in word and "`" not in word)
 SUBSET_BLOCK = st.one_of(
     SUBSET_TEXT,
     st.tuples(st.sampled_from(["# ", "## ", "## ", "### ", "####### ", "##", "## #"]), SUBSET_TEXT).map("".join),
@@ -176,6 +177,14 @@ SUBSET_BLOCK = st.one_of(
              min_size=1, max_size=4).map(lambda items: "\n".join(["1. " + items[0].split(" ", 1)[1], *items[1:]])),
     st.lists(st.one_of(st.just(""), SUBSET_TEXT), min_size=1, max_size=4).map(
         lambda lines: "\n".join(f"> {line}" if line else ">" for line in lines)),
+    st.integers(min_value=1, max_value=4).flatmap(lambda width: st.tuples(  # (a table: code in cells is left out)
+        st.sampled_from([" | ", "|", " |"]),
+        st.lists(st.lists(_CELL_WORD, max_size=4).map("".join), min_size=width, max_size=width),
+        st.lists(st.sampled_from([":--", "--:", ":-:", "---", "-", ":--", "---", ":", "- -"]), min_size=width, max_size=width),
+        st.lists(st.lists(st.lists(_CELL_WORD, max_size=4).map("".join), min_size=width, max_size=width + 1),
+                 max_size=3),
+    )).map(lambda table: "\n".join(
+        "|" + table[0].join(row).strip(" ") + "|" for row in (table[1], table[2], *table[3]))),
 )
 # ... and, in one body out of two, one piece of what takes it out of the subset, somewhere.
 SUBSET_BODY = st.tuples(
