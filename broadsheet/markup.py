@@ -325,12 +325,13 @@ class MarkdownRenderer:
     summaries never are.
     """
 
-    def __init__(self, trusted_bodies: bool = True, all_patterns: bool = False) -> None:
+    def __init__(self, trusted_bodies: bool = True, all_patterns: bool = False, subset: bool = True) -> None:
         self._body = _markdown(trusted_bodies, all_patterns)
         self._summary = _markdown(False, all_patterns)
         self._patterns = {id(md): _InlinePatterns(md) for md in (self._body, self._summary)}
         self._all_patterns = all_patterns  # try every pattern and block processor everywhere (for tests)
         self._trusted = trusted_bodies
+        self._subset = subset and not all_patterns  # bodies in the common subset converted directly (subset_body)
 
     def _prepare(self, md: markdown.Markdown, text: str, source: str, base_path: str) -> _NewsTreeprocessor:
         md.reset()
@@ -343,7 +344,7 @@ class MarkdownRenderer:
     def body(self, text: str, source: str = "", base_path: str = "/") -> RenderedBody:
         """Render an article body; links are rewritten relative to `source` (see links.rewrite_href)."""
         lead = self._body.treeprocessors["broadsheet-news"].lead  # type: ignore[attr-defined]
-        if not self._all_patterns and not lead:
+        if self._subset and not lead:
             direct = subset_body(text, source, base_path, self._trusted)
             if direct is not None:
                 return direct
@@ -377,9 +378,9 @@ class MarkdownRenderer:
 # checks below are not sure of, and the whole body goes to Python-Markdown. The result is the same: property tests
 # compare the two on random bodies.
 
-# Anywhere in a body: syntax left to Python-Markdown (escapes, raw HTML, attribute lists, images, footnotes) and
-# space at either end of a line. (Tests for each are quicker than one regular expression.)
-_OUTSIDE_SUBSET = ("\\", "<", "{", "}", "![", "[^", "\n ", " \n")
+# Anywhere in a body: syntax left to Python-Markdown (escapes, raw HTML, attribute lists; images and footnotes, by a
+# `[` of their own, see _outside_subset). Space at the start of a line is refused line by line below.
+_OUTSIDE_SUBSET = ("\\", "<", "{", "}")
 # The start of a line that may begin a block, or that the checks below do not read as text.
 _BLOCK_START = re.compile(r"[ #>\-+=:~`_]|\d+\.|\[[^\[\]]*\]:|\*(?:[ \[]|$|\*(?:[ *]|$))")
 _HEADING = re.compile(r"(#{1,6}) ([^#\s][^#]*)")
@@ -599,12 +600,26 @@ def _subset_blocks(text: str) -> list[tuple[str, list]] | None:
     return blocks
 
 
+def _outside_subset(text: str) -> bool:
+    """Whether a body is blank or holds, anywhere, what the subset leaves to Python-Markdown (a test of each
+    character or pair, quicker than one regular expression; a body has few `[`)."""
+    if not text.strip() or text[-1] == " " or " \n" in text:  # (spaces at the end of a line: a line break)
+        return True
+    for character in _OUTSIDE_SUBSET:
+        if character in text:
+            return True
+    bracket = text.find("[")
+    while bracket >= 0:
+        if text[bracket - 1:bracket] == "!" or text[bracket + 1:bracket + 2] == "^":  # an image, a footnote
+            return True
+        bracket = text.find("[", bracket + 1)
+    return not text.replace("\n", "").isprintable()  # other whitespace, control characters
+
+
 def subset_body(text: str, source: str, base_path: str, trusted: bool) -> RenderedBody | None:
     """The body rendered as Python-Markdown with the news extension renders it, where it is written in the common
     subset of Markdown (see above); None otherwise."""
-    if not text.strip() or text[0] == " " or text[-1] == " " or any(s in text for s in _OUTSIDE_SUBSET):
-        return None
-    if not text.replace("\n", "").isprintable():  # other whitespace, control characters
+    if _outside_subset(text):
         return None
     blocks = _subset_blocks(text)
     if blocks is None:

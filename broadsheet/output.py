@@ -107,7 +107,7 @@ class Stage:
     # current output, so a file is always replaced, never written into.
     recycled: bool = False
 
-    def _target(self, output_path: str, writer: str) -> Path:
+    def _target(self, output_path: str, writer: str) -> str:
         """The file to write, its folder made, after the last guards: inside the staging folder, and not yet written
         by this build in this process (compared case-insensitively, as macOS and Windows fold case; the build checks
         all claims before rendering), so that no file silently replaces another."""
@@ -126,7 +126,8 @@ class Stage:
         _written[1][key] = writer if writer != output_path else f"the page /{output_path}"
         # Only this module creates entries in the staging folder, and only real folders and files: a folder
         # checked once stays inside it.
-        return (self.root / parent / name) if parent else (self.root / name)
+        # (A string: a Path per page costs more than writing it.)
+        return f"{self.root}/{parent}/{name}" if parent else f"{self.root}/{name}"
 
     def _make_folder(self, parent: str, output_path: str, writer: str) -> None:
         """Make a folder of the staging folder, one name at a time below folders already checked: each name is a
@@ -137,7 +138,7 @@ class Stage:
         head = parent.rpartition("/")[0]
         if head and head not in _verified[1]:
             self._make_folder(head, output_path, writer)
-        folder = self.root / parent
+        folder = f"{self.root}/{parent}"
         try:
             os.mkdir(folder)
         except FileExistsError:
@@ -149,7 +150,7 @@ class Stage:
                 os.mkdir(folder)
         _verified[1].add(parent)
 
-    def _fresh(self, target: Path) -> Path:
+    def _fresh(self, target: str) -> str:
         """The target, with what an earlier output left there removed (see `recycled`)."""
         if self.recycled:
             try:
@@ -162,7 +163,8 @@ class Stage:
 
     def write(self, output_path: str, data: bytes) -> None:
         """Write one file of the new output."""
-        self._fresh(self._target(output_path, output_path)).write_bytes(data)
+        with open(self._fresh(self._target(output_path, output_path)), "wb") as file:
+            file.write(data)
 
     def copy(self, output_path: str, source: Path, label: str = "") -> None:
         """Copy a file into the new output; `label` names the source in problems (default: its path)."""
