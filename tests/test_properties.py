@@ -155,7 +155,7 @@ def test_a_summary_rendered_without_markdown_where_it_holds_no_syntax_is_what_ma
         assert fast.summary(text) == every.summary(text)
 
 
-# Bodies made of the blocks news is written in (paragraphs, headings, lists, quotes), of text with the inline
+# Bodies made of the blocks news is written in (paragraphs, headings, lists, quotes, tables), of text with the inline
 # Markdown it uses, and of what takes a line or a body out of the subset that is converted without Python-Markdown
 # (markup.subset_body): syntax at the start of a line, stray stars and brackets, code, entities, odd whitespace.
 _IN_SUBSET = st.sampled_from(
@@ -180,7 +180,8 @@ SUBSET_BLOCK = st.one_of(
     st.integers(min_value=1, max_value=4).flatmap(lambda width: st.tuples(  # (a table: code in cells is left out)
         st.sampled_from([" | ", "|", " |"]),
         st.lists(st.lists(_CELL_WORD, max_size=4).map("".join), min_size=width, max_size=width),
-        st.lists(st.sampled_from([":--", "--:", ":-:", "---", "-", ":--", "---", ":", "- -"]), min_size=width, max_size=width),
+        st.lists(st.sampled_from([":--", "--:", ":-:", "---", "-", ":--", "---", ":", "- -"]), min_size=width,
+                 max_size=width),
         st.lists(st.lists(st.lists(_CELL_WORD, max_size=4).map("".join), min_size=width, max_size=width + 1),
                  max_size=3),
     )).map(lambda table: "\n".join(
