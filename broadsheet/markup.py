@@ -470,10 +470,10 @@ def _emphasis(tokens: list[_Inline]) -> list[_Inline] | None:
                 current, opened = element.children, length
             else:
                 preceding = token[run.start() - 1] if run.start() else ("x" if index else "")
-                if length != opened or not preceding or preceding.isspace() or "\n" in before:
+                if length != opened or not preceding or preceding.isspace():
                     return None
                 current.append(before)
-                if any(isinstance(node, str) and "\n" in node for node in current):
+                if any(isinstance(node, str) and "\n" in node for node in current):  # (DOTALL: left to Markdown)
                     return None
                 current, opened = nodes, 0
             start = run.end()
