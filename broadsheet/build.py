@@ -25,7 +25,7 @@ from typing import Any
 from broadsheet import stamp
 from broadsheet.cache import Cache, Manifest, PageRecord, Spare
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
-from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date
+from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date, read_ahead
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.model import Article, ParsedArticle, Site
@@ -65,6 +65,7 @@ PRUNE_AFTER = 1000  # article records written before the cache is pruned (at lea
 _KEY = operator.itemgetter(3)  # of an index entry: the parse key
 _TEMPLATE = operator.attrgetter("template")
 MANY_CHANGES = 500  # more paths than this reported changed: a watched build looks at every file all the same
+READ_AHEAD_FROM = 64  # files to parse: from this many, the system is asked to read them all ahead (see read_ahead)
 STALE_LIMIT = 64  # articles changed since the cache's ordered site was kept: beyond this many, it is kept anew
 
 
@@ -406,6 +407,8 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
                 found[source] = (key, known_articles[key])
                 continue
         items.append(Item(source, render_budget(config, state[0]), ("parse", source)))
+    if len(items) >= READ_AHEAD_FROM:
+        read_ahead(site_dir, [item.label for item in items])
     setup = Setup(site_dir, config, prefix, cache.root)
     for item, result in pool.run(setup, items):
         if isinstance(result, Stalled):

@@ -80,6 +80,27 @@ def discover_sources(site_dir: Path) -> list[str]:
     return sorted(found)
 
 
+def read_ahead(site_dir: Path, sources: list[str]) -> None:
+    """Ask the system to start reading these content files into memory, all at once. From a cold disk, workers that
+    read them one by one would each wait for every file in turn (at 10,000 files, about a second of a build); told
+    of them first, the disk reads them while the workers parse. Where the system cannot be asked, nothing is done."""
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is None:
+        return
+    root = str(site_dir)
+    for source in sources:
+        try:
+            file = os.open(f"{root}/{source}", os.O_RDONLY)
+        except OSError:
+            continue  # (its worker reports it)
+        try:
+            advise(file, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(file)
+
+
 def check_image_reference(image: str) -> str | None:
     """Why an `image:` value is unusable, or None: it is an http(s) URL or a plain path under static/."""
     scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", image)

@@ -11,7 +11,7 @@ from conftest import write_tree
 
 from broadsheet.build import resolve_now
 from broadsheet.config import Config
-from broadsheet.content import discover_sources, parse_article, parse_date
+from broadsheet.content import discover_sources, parse_article, parse_date, read_ahead
 from broadsheet.errors import SiteError
 from broadsheet.slugs import slugify
 
@@ -30,6 +30,15 @@ def problems(text: str, source: str = "content/world/story.md", **config: object
 
 
 # --------------------------------------------------------------------------- front matter
+
+
+def test_read_ahead_changes_nothing_and_passes_over_what_it_cannot_open(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"content/a.md": "---\ntitle: A\n---\nBody.\n", "content/folder/b.md": "b"})
+    before = {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in tmp_path.rglob("*.md")}
+    read_ahead(tmp_path, ["content/a.md", "content/missing.md", "content/folder", "content/folder/b.md"])
+    assert {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in tmp_path.rglob("*.md")} == before
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "content", "content/a.md", "content/folder", "content/folder/b.md"]
 
 
 def test_front_matter_fields() -> None:
