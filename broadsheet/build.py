@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from broadsheet import stamp
-from broadsheet.cache import Cache, Manifest, PageRecord, Spare
+from broadsheet.cache import Cache, Manifest, PageRecord, Spare, read_head
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date, read_ahead
 from broadsheet.errors import Problem, SiteError
@@ -416,7 +416,10 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
         elif isinstance(result, SiteError):
             problems[item.label] = list(result.problems)
         else:
-            found[item.label] = result
+            key, head = result
+            parsed_head = read_head(head)
+            assert parsed_head is not None  # (the worker read it as sound, or made it)
+            found[item.label] = (key, parsed_head)
     # A file that fails stands in the site as it last built: the build fails all the same, but the other pages are
     # rendered (and their problems found) only where they changed, not all because the site lost an article.
     for source in problems:

@@ -344,4 +344,6 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         reading_minutes=max(1, round(rendered.word_count / config.words_per_minute)),
         links=_source_links(body, body_line, rendered.links),
     )
-    return ParsedArticle(article, rendered.html, tuple(warnings), fields.lines)
+    # Of the lines, later stages use the lead image's only, for a missing image's error.
+    lines = {"image": fields.lines["image"]} if "image" in fields.lines else {}
+    return ParsedArticle(article, rendered.html, tuple(warnings), lines)

@@ -77,7 +77,7 @@ class ParsedArticle:
     article: Article
     body_html: str
     warnings: tuple[Problem, ...] = ()  # problems that do not stop the build, e.g. a misspelt key
-    lines: dict[str, int] = field(default_factory=dict)  # file line of each front matter key, for later checks
+    lines: dict[str, int] = field(default_factory=dict)  # file line of the keys later checks name (the image)
 
 
 @dataclass(frozen=True, slots=True)

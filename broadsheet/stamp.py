@@ -245,6 +245,19 @@ def save(cache_dir: Path, output_dir: Path, stamp: Stamp | None) -> None:
     write_atomically(path, seal(_MAGIC, pickle.dumps(stamp, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
+def write_in_place(path: str, data: bytes) -> None:
+    """Write a sealed file of the cache folder (see seal) straight to its path; as write_atomically, a failure is
+    not an error. For the many small records whose checksum tells a reader that meets one half-written."""
+    try:
+        try:
+            _write_new(path, data)
+        except FileNotFoundError:  # (as in write_atomically)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            _write_new(path, data)
+    except OSError:
+        pass
+
+
 def _write_new(path: str, data: bytes) -> None:
     with open(path, "wb") as file:
         file.write(data)

@@ -17,12 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from broadsheet.cache import Cache
+from broadsheet.cache import Cache, read_head
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import FIELD_READ, date_state, fields_getter, listed_fields
 from broadsheet.links import resolve_links
-from broadsheet.model import ArchiveMonth, ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
+from broadsheet.model import ArchiveMonth, ArchiveYear, Article, ListPage, Section, Site, Term
 from broadsheet.output import Stage
 from broadsheet.stamp import CODE_FINGERPRINT
 from broadsheet.theme import StaticFile
@@ -56,8 +56,8 @@ def load_body(cache: Cache, site_dir: Path, config: Config, env_key: str, source
     pruned or removed since the index was made), the file is parsed again, if its bytes are still those of the key."""
     from broadsheet.content import parse_article
 
-    parsed = cache.load_article(key)
-    if parsed is None:
+    body = cache.load_body(key)
+    if body is None:
         try:
             data = (site_dir / source).read_bytes()
         except OSError as error:
@@ -66,7 +66,8 @@ def load_body(cache: Cache, site_dir: Path, config: Config, env_key: str, source
             raise SiteError(Problem(source, None, "changed while the site was being built", "build again"))
         parsed = parse_article(source, data, config)
         cache.store_article(key, parsed)
-    return parsed.body_html
+        body = parsed.body_html
+    return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,20 +363,15 @@ def handle(setup: Setup, payload: tuple[Any, ...]) -> Any:
     raise ValueError(f"unknown task {kind!r}")
 
 
-def _parse(setup: Setup, source: str) -> tuple[str, ParsedArticle]:
-    """Parse a content file, or take its parse from the cache; store new parses. Returns the record without its
-    body (the body stays in the cache until its page is rendered) and without the lines of its front matter but
-    the image's."""
+def _parse(setup: Setup, source: str) -> tuple[str, bytes]:
+    """Parse a content file, or take its parse from the cache; store new parses. Returns its parse key and its
+    record's head (see cache.read_head): the body stays in the cache until its page is rendered."""
     from broadsheet.content import parse_article
 
     data = (setup.site_dir / source).read_bytes()
     key = parse_key(setup.env_key, source, data)
     cache = Cache(setup.cache_root)
-    parsed = cache.load_article(key)
-    if parsed is None or parsed.article.source != source:
-        parsed = parse_article(source, data, setup.config)
-        cache.store_article(key, parsed)
-    # The index keeps what later stages use: the lead image's line, for a missing image's error.
-    return key, dataclasses.replace(parsed, body_html="", lines={k: v for k, v in parsed.lines.items() if k == "image"})
-
-
+    head = cache.load_head(key)  # (the key names the file's path as well as its bytes)
+    if head is None or read_head(head) is None:  # (the parent reads it as sound: a record that is not is replaced)
+        head = cache.store_article(key, parse_article(source, data, setup.config))
+    return key, head

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import os
 import re
@@ -543,6 +544,49 @@ def test_a_damaged_cache_is_ignored(tmp_path: Path, how: str) -> None:
     assert_same_tree(read_tree(site / "public"), expected)
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
     assert build(options(site)).parsed == 0  # the damaged records were replaced
+
+
+def test_an_article_record_keeps_its_body_apart_and_is_read_back_whole(tmp_path: Path) -> None:
+    from broadsheet.cache import Cache, read_head
+    from broadsheet.content import parse_article
+
+    config = load_config(sitegen.write_site(tmp_path / "site", 1), None, None)
+    parsed = parse_article("content/world/a.md", "---\ntitle: Ä\ndate: 2024-05-01\nimage: /a.jpg\nimage_alt: A\nsummry: x\n---\nBody “é”.\n"
+                           .encode(), config)
+    cache = Cache(tmp_path / "cache")
+    head = cache.store_article("ab" * 32, parsed)
+    assert read_head(head) == dataclasses.replace(parsed, body_html="")
+    assert parsed.lines == {"image": 4} and parsed.warnings  # the misspelt key
+    assert cache.load_head("ab" * 32) == head
+    assert cache.load_body("ab" * 32) == parsed.body_html == "<p>Body “é”.</p>"
+    assert cache.load_article("ab" * 32) == parsed
+    assert cache.load_body("cd" * 32) is None and cache.load_article("cd" * 32) is None
+
+
+def test_an_article_record_that_names_a_class_a_record_may_not_hold_is_parsed_again(tmp_path: Path) -> None:
+    """A record with a sound checksum whose head is not a parsed article (written by hand, or planted) is neither
+    read nor trusted: the file is parsed again and the record replaced."""
+    import pickle
+
+    from broadsheet.cache import _BODY_SIZE, _MAGIC, Cache
+    from broadsheet.stamp import seal
+
+    site = sitegen.write_site(tmp_path / "site", 8)
+    build(options(site))
+    records = sorted((site / ".broadsheet-cache/articles").rglob("*"))
+    planted = next(r for r in records if r.is_file())
+    body = b"<p>Planted.</p>"
+    planted.write_bytes(seal(_MAGIC, _BODY_SIZE.pack(len(body)) + body + pickle.dumps(collections.OrderedDict())))
+    cache = Cache(site / ".broadsheet-cache")
+    assert cache.load_article(planted.name) is None
+    for kept in [*(site / ".broadsheet-cache").glob("manifest-*"), *(site / ".broadsheet-cache").glob("stamp-*")]:
+        kept.unlink()  # (a new index: every file is looked at, its record read)
+    others = {r: r.stat().st_mtime_ns for r in records if r.is_file() and r != planted}
+    build(options(site))
+    assert cache.load_article(planted.name) is not None
+    assert {r: r.stat().st_mtime_ns for r in others} == others  # the sound records were read, not written again
+    assert "Planted" not in "".join(map(bytes.decode, read_tree(site / "public").values()))
+    assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
 
 
 @pytest.mark.parametrize("held", [False, True], ids=["new-process", "session"])
