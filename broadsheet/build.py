@@ -29,7 +29,7 @@ from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, pa
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.model import Article, ParsedArticle, Site
-from broadsheet.output import OutputFolder, find_collisions, folder_times, folders_of
+from broadsheet.output import OutputFolder, find_collisions, folder_times, folders_of, link_files
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
@@ -709,7 +709,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                         previous.folders) if identity_kept else None
     written = [*made, *static_records, *makers]  # made: with the new pages
     if not kept and not options.no_cache:
-        if (options.preview or not previous.env_key) and output.keep_copy(spare_path, written):
+        if (options.preview or not previous.env_key) and output.keep_copy(spare_path, written,
+                                                                           partial(_link_files, session.pool, setup)):
             # A preview's first build, and the first build with this cache, keep a linked copy of the output, so that
             # the first edit updates that copy in place instead of linking every page into a new folder while the
             # writer waits.
@@ -994,6 +995,16 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
     for item, result in pool.run(setup, items, inherit=True):
         note(item.payload[1], result)
     return render, list(problems)
+
+
+def _link_files(pool: WorkerPool, setup: Setup, source: str, target: str, paths: list[str]) -> bool:
+    """output.link_files, in the workers for many files."""
+    if len(paths) <= _IN_PROCESS * _CARRY_CHUNK // 16:
+        return link_files(source, target, paths)
+    light_setup = Setup(setup.site_dir, setup.config, setup.env_key, setup.cache_root)
+    items = [Item(target, 600.0, ("link", source, target, paths[i:i + _CARRY_CHUNK]))
+             for i in range(0, len(paths), _CARRY_CHUNK)]
+    return all(result is True for _, result in pool.run(light_setup, items, chunk=1))
 
 
 def check_site_folder(site_dir: Path) -> None:

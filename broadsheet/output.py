@@ -8,7 +8,7 @@ import posixpath
 import shutil
 import stat
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +35,22 @@ def _link_or_copy(source: str | Path, target: str | Path) -> None:
         os.link(source, target, follow_symlinks=False)
     except OSError:
         shutil.copy2(source, target, follow_symlinks=False)
+
+
+def link_files(source: str, target: str, paths: Iterable[str]) -> bool:
+    """Link (or copy) each file at `paths` below the folder `source` to the same path below `target`, making the
+    folders it needs; False if one cannot be. Parts of one output can be linked at once, in several processes."""
+    made: set[str] = set()
+    try:
+        for path in paths:
+            parent = path.rpartition("/")[0]
+            if parent and parent not in made:
+                os.makedirs(f"{target}/{parent}", exist_ok=True)
+                made.add(parent)
+            _link_or_copy(f"{source}/{path}", f"{target}/{path}")
+    except OSError:
+        return False
+    return True
 
 
 def _remove(path: Path) -> None:
@@ -348,20 +364,17 @@ class OutputFolder:
         shutil.rmtree(old)
         return False
 
-    def keep_copy(self, target: Path, output_paths: Iterable[str]) -> bool:
+    def keep_copy(self, target: Path, output_paths: Iterable[str],
+                  link: Callable[[str, str, list[str]], bool] | None = None) -> bool:
         """Make `target` a copy of the output's files at `output_paths`, by hard links (copies where links fail),
-        for the next build to update in place (see commit); False, with nothing left, if it cannot be made whole."""
+        for the next build to update in place (see commit); False, with nothing left, if it cannot be made whole.
+        `link` does the linking (see link_files), in worker processes, say."""
         _remove(target)
         try:
             target.mkdir(parents=True)
-            folders: set[str] = set()
-            for path in output_paths:
-                parent = path.rpartition("/")[0]
-                if parent and parent not in folders:
-                    os.makedirs(target / parent, exist_ok=True)
-                    folders.add(parent)
-                _link_or_copy(self.final / path, target / path)
         except OSError:
+            return False
+        if not (link or link_files)(str(self.final), str(target), list(output_paths)):
             shutil.rmtree(target, ignore_errors=True)
             return False
         return True

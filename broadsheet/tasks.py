@@ -1,4 +1,4 @@
-"""What a worker process does: parse an article, render a page, carry unchanged pages over.
+"""What a worker process does: parse an article, render a page, carry unchanged pages over, link a copy.
 
 The parent sends small values (a file name, a page's number); a worker reads article bodies from the cache
 folder itself and writes pages through the output module's staging handle, so bodies never travel back to
@@ -23,7 +23,7 @@ from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import FIELD_READ, date_state, fields_getter, listed_fields
 from broadsheet.links import resolve_links
 from broadsheet.model import ArchiveMonth, ArchiveYear, Article, ListPage, Section, Site, Term
-from broadsheet.output import Stage
+from broadsheet.output import Stage, link_files
 from broadsheet.stamp import CODE_FINGERPRINT
 from broadsheet.theme import StaticFile
 from broadsheet.views import View, shared_context, view_context
@@ -360,6 +360,8 @@ def handle(setup: Setup, payload: tuple[Any, ...]) -> Any:
     if kind == "carry":
         assert setup.stage is not None
         return [path for path in payload[1] if not setup.stage.carry(path)]
+    if kind == "link":
+        return link_files(*payload[1:])
     raise ValueError(f"unknown task {kind!r}")
 
 

@@ -1160,10 +1160,15 @@ def test_a_preview_keeps_a_linked_copy_of_its_first_build_for_the_first_save_to_
             assert_same_tree(read_tree(site / "public"), read_tree(expected))
 
 
-def test_the_first_build_keeps_a_linked_copy_that_the_first_edit_updates_in_place(tmp_path: Path) -> None:
+@pytest.mark.parametrize("linked_in", ["this process", "workers"])
+def test_the_first_build_keeps_a_linked_copy_that_the_first_edit_updates_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linked_in: str) -> None:
+    import broadsheet.build
     from broadsheet.stamp import output_id
 
     site = sitegen.write_site(tmp_path / "site", 40)
+    if linked_in == "workers":  # (as a site of thousands of pages: the copy is linked in parts, by the workers)
+        monkeypatch.setattr(broadsheet.build, "_IN_PROCESS", 0)
     build(options(site))
     copy = site / ".broadsheet-cache" / f"spare-{output_id(site / 'public')}"
     assert read_tree(copy) == read_tree(site / "public")
