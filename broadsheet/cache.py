@@ -300,6 +300,8 @@ class Cache:
             return None
         view = memoryview(payload)
         end = _BODY_SIZE.size + _BODY_SIZE.unpack_from(view)[0]
+        if end > len(view):
+            return None
         return view[_BODY_SIZE.size:end], view[end:]
 
     def load_article(self, key: str) -> ParsedArticle | None:

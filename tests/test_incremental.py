@@ -547,12 +547,13 @@ def test_a_damaged_cache_is_ignored(tmp_path: Path, how: str) -> None:
 
 
 def test_an_article_record_keeps_its_body_apart_and_is_read_back_whole(tmp_path: Path) -> None:
-    from broadsheet.cache import Cache, read_head
+    from broadsheet.cache import _BODY_SIZE, _MAGIC, Cache, read_head
     from broadsheet.content import parse_article
+    from broadsheet.stamp import seal
 
     config = load_config(sitegen.write_site(tmp_path / "site", 1), None, None)
-    parsed = parse_article("content/world/a.md", "---\ntitle: Ä\ndate: 2024-05-01\nimage: /a.jpg\nimage_alt: A\nsummry: x\n---\nBody “é”.\n"
-                           .encode(), config)
+    text = "---\ntitle: Ä\ndate: 2024-05-01\nimage: /a.jpg\nimage_alt: A\nsummry: x\n---\nBody “é”.\n"
+    parsed = parse_article("content/world/a.md", text.encode(), config)
     cache = Cache(tmp_path / "cache")
     head = cache.store_article("ab" * 32, parsed)
     assert read_head(head) == dataclasses.replace(parsed, body_html="")
@@ -561,6 +562,9 @@ def test_an_article_record_keeps_its_body_apart_and_is_read_back_whole(tmp_path:
     assert cache.load_body("ab" * 32) == parsed.body_html == "<p>Body “é”.</p>"
     assert cache.load_article("ab" * 32) == parsed
     assert cache.load_body("cd" * 32) is None and cache.load_article("cd" * 32) is None
+    record = tmp_path / "cache/articles/ab" / ("ab" * 32)
+    record.write_bytes(seal(_MAGIC, _BODY_SIZE.pack(10**6) + b"<p>Short.</p>" + head))  # a size beyond its end
+    assert cache.load_body("ab" * 32) is None and cache.load_article("ab" * 32) is None
 
 
 def test_an_article_record_that_names_a_class_a_record_may_not_hold_is_parsed_again(tmp_path: Path) -> None:
