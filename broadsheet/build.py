@@ -29,7 +29,7 @@ from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, pa
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.model import Article, ParsedArticle, Site
-from broadsheet.output import OutputFolder, find_collisions, folder_times, folders_of, link_files
+from broadsheet.output import OutputFolder, find_collisions, folder_times, folders_of
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
@@ -59,7 +59,7 @@ from broadsheet.views import (
     views_showing,
 )
 
-_CARRY_CHUNK = 256  # files carried over per work item
+_CARRY_CHUNK = 256  # files carried over, or linked, per work item
 _IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
 PRUNE_AFTER = 1000  # article records written before the cache is pruned (at least the number of articles)
 _KEY = operator.itemgetter(3)  # of an index entry: the parse key
@@ -956,13 +956,7 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
     problems: dict[Problem, None] = {}
     kinds_read: dict[frozenset[str], frozenset[str]] = {}
     views = setup.views
-    # Carrying needs only the staging folder: a light setup, cheap to send where workers cannot be forked.
-    light_setup = Setup(setup.site_dir, setup.config, setup.env_key, setup.cache_root, setup.stage)
-    items = [Item(carry[i], 600.0, ("carry", carry[i:i + _CARRY_CHUNK])) for i in range(0, len(carry), _CARRY_CHUNK)]
-    if len(carry) <= _IN_PROCESS * _CARRY_CHUNK // 16:
-        gone = [path for item in items for path in handle(light_setup, item.payload)]
-    else:
-        gone = [path for _, result in pool.run(light_setup, items, chunk=1) for path in result]
+    gone = [path for result in _in_parts(pool, setup, "carry", carry) for path in result]
     if gone:  # a file gone from the current output since the last build is rendered after all
         numbers = {view.output_path: number for number, view in enumerate(views)}
         render = sorted({*render, *(numbers[path] for path in gone)})
@@ -997,14 +991,21 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
     return render, list(problems)
 
 
+def _in_parts(pool: WorkerPool, setup: Setup, kind: str, paths: list[str], *before: str) -> list[Any]:
+    """The results of a task over output files (see tasks.handle), run on parts of them: in the workers for many
+    files, else in this process. Such tasks need only the staging folder: a light setup, cheap to send where
+    workers cannot be forked."""
+    light_setup = Setup(setup.site_dir, setup.config, setup.env_key, setup.cache_root, setup.stage)
+    items = [Item(paths[i], 600.0, (kind, *before, paths[i:i + _CARRY_CHUNK]))
+             for i in range(0, len(paths), _CARRY_CHUNK)]
+    if len(paths) <= _IN_PROCESS * _CARRY_CHUNK // 16:
+        return [handle(light_setup, item.payload) for item in items]
+    return [result for _, result in pool.run(light_setup, items, chunk=1)]
+
+
 def _link_files(pool: WorkerPool, setup: Setup, source: str, target: str, paths: list[str]) -> bool:
     """output.link_files, in the workers for many files."""
-    if len(paths) <= _IN_PROCESS * _CARRY_CHUNK // 16:
-        return link_files(source, target, paths)
-    light_setup = Setup(setup.site_dir, setup.config, setup.env_key, setup.cache_root)
-    items = [Item(target, 600.0, ("link", source, target, paths[i:i + _CARRY_CHUNK]))
-             for i in range(0, len(paths), _CARRY_CHUNK)]
-    return all(result is True for _, result in pool.run(light_setup, items, chunk=1))
+    return all(result is True for result in _in_parts(pool, setup, "link", paths, source, target))
 
 
 def check_site_folder(site_dir: Path) -> None:

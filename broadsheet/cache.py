@@ -151,6 +151,13 @@ def read_head(head: bytes | memoryview) -> ParsedArticle | None:
     return value if isinstance(value, ParsedArticle) else None
 
 
+def _text(utf8: memoryview) -> str | None:
+    try:
+        return str(utf8, "utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class PageRecord:
     """How a page of the previous build was made: its key, and what it read besides its context."""
@@ -307,24 +314,14 @@ class Cache:
     def load_article(self, key: str) -> ParsedArticle | None:
         """The parsed article stored under key, if a sound record is there."""
         parts = self._article_parts(key)
-        head = read_head(parts[1]) if parts is not None else None
-        if head is None:
-            return None
-        try:
-            body = str(parts[0], "utf-8")  # type: ignore[index]
-        except UnicodeDecodeError:
+        if parts is None or (head := read_head(parts[1])) is None or (body := _text(parts[0])) is None:
             return None
         return ParsedArticle(head.article, body, head.warnings, head.lines)
 
     def load_body(self, key: str) -> str | None:
         """The body HTML of the article stored under key, if a sound record is there (its head is not read)."""
         parts = self._article_parts(key)
-        if parts is None:
-            return None
-        try:
-            return str(parts[0], "utf-8")
-        except UnicodeDecodeError:
-            return None
+        return _text(parts[0]) if parts is not None else None
 
     def load_head(self, key: str) -> bytes | None:
         """The head of the article record stored under key, as stored (see read_head), if a sound record is there."""

@@ -249,18 +249,20 @@ def write_in_place(path: str, data: bytes) -> None:
     """Write a sealed file of the cache folder (see seal) straight to its path; as write_atomically, a failure is
     not an error. For the many small records whose checksum tells a reader that meets one half-written."""
     try:
-        try:
-            _write_new(path, data)
-        except FileNotFoundError:  # (as in write_atomically)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            _write_new(path, data)
+        _write_new(path, data)
     except OSError:
         pass
 
 
 def _write_new(path: str, data: bytes) -> None:
-    with open(path, "wb") as file:
-        file.write(data)
+    """Write a file, making its folder where it is missing (only then: most writes go to a folder made before)."""
+    try:
+        with open(path, "wb") as file:
+            file.write(data)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as file:
+            file.write(data)
 
 
 def write_atomically(path: str | Path, data: bytes) -> None:
@@ -269,11 +271,7 @@ def write_atomically(path: str | Path, data: bytes) -> None:
     folder, name = os.path.split(path)
     temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        try:
-            _write_new(temporary, data)
-        except FileNotFoundError:  # (its folder is made only then: most writes go to a folder made before)
-            os.makedirs(folder, exist_ok=True)
-            _write_new(temporary, data)
+        _write_new(temporary, data)
         os.replace(temporary, path)
     except OSError:
         with contextlib.suppress(OSError):
