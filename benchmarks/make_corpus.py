@@ -245,8 +245,8 @@ TITLE_TEMPLATES = [
 
 SENTENCE_TEMPLATES = [
     "{person}, {role} {org}, said {time} that {topic} remained {adj} despite weeks of negotiation.",
-    "According to figures published by {org}, the cost of {topic} rose by {pct} in the "
-    "three months to {month}, the fastest pace since {year}.",
+    ("According to figures published by {org}, the cost of {topic} rose by {pct} in the "
+    "three months to {month}, the fastest pace since {year}."),
     "“{quote},” {person} told reporters in {place}.",
     "The decision, which follows a {adj} debate in {place}, is expected to affect roughly {number} people.",
     "Critics argue that {topic} has been handled poorly, pointing to {adj} delays and a bill of {money}.",

@@ -43,10 +43,12 @@ def _start(renderer: str) -> None:
         from broadsheet.markup import renderer as broadsheet_renderer
 
         convert = broadsheet_renderer(True)
-        _convert = lambda text: convert.body(text).html
+        def _convert(text):
+            return convert.body(text).html
     else:
         md = markdown.Markdown(extensions=["extra"])
-        _convert = lambda text: md.reset().convert(text)
+        def _convert(text):
+            return md.reset().convert(text)
 
 
 def build_page(path: str) -> tuple[str, str, str]:

@@ -20,8 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from broadsheet.cli import main as broadsheet  # noqa: E402
-from sitegen import write_site  # noqa: E402
+from sitegen import write_site
+
+from broadsheet.cli import main as broadsheet
 
 BUDGET = 30 * 1024
 SEED = "world/russian-interior-minister-cuba-visit/index.html"

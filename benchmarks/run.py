@@ -237,7 +237,7 @@ def report(results: dict[str, list[dict[str, tuple[float, float]]]], articles: i
         cells = [f"{statistics.median(r[kind][0] for r in rounds):.2f} s" for kind in KINDS]
         ratio = "—"
         if hugo and name != "hugo":
-            pairs = [r["cold"][0] / h["cold"][0] for r, h in zip(rounds, hugo)]
+            pairs = [r["cold"][0] / h["cold"][0] for r, h in zip(rounds, hugo, strict=False)]
             ratio = f"{statistics.median(pairs):.2f}×"
         rss = max(r[kind][1] for r in rounds for kind in KINDS)
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio} | {rss:.0f} MB |")

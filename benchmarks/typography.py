@@ -26,14 +26,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import markdown  # noqa: E402
+import markdown
 
-from broadsheet.markup import MarkdownRenderer, NewsExtension  # noqa: E402
+from broadsheet.markup import MarkdownRenderer, NewsExtension
 
 
 def bodies(count: int) -> list[str]:
     """The Markdown bodies of a generated corpus."""
-    import make_corpus  # noqa: PLC0415 (beside this file)
+    import make_corpus
 
     with tempfile.TemporaryDirectory() as folder:
         make_corpus.main(["--articles", str(count), "--out", str(Path(folder) / "corpus")])

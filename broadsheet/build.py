@@ -231,7 +231,7 @@ class BuildSession:
             self._temporary.cleanup()
             self._temporary = None
 
-    def __enter__(self) -> BuildSession:  # noqa: PYI034 (Self needs Python 3.11)
+    def __enter__(self) -> BuildSession:  # Self needs Python 3.11
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -444,7 +444,7 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
     else:
         sources = {source: entries[source] for source in sorted(entries)}
         keys = list(map(_KEY, sources.values()))
-        articles = dict(zip(keys, map(known_articles.get, keys)))  # type: ignore[arg-type]
+        articles = dict(zip(keys, map(known_articles.get, keys), strict=False))  # type: ignore[arg-type]
         articles.update(found.values())
     index = Manifest(env_key=prefix, scanned=scanned, sources=sources, articles=articles)
     return index, len(items), [p for source in sorted(problems) for p in problems[source]]
@@ -453,7 +453,7 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
 def in_source_order(index: Manifest) -> list[tuple[str, ParsedArticle]]:
     """The index's (parse key, record) of every content file, in source order."""
     keys = list(map(_KEY, index.sources.values()))
-    return list(zip(keys, map(index.articles.__getitem__, keys)))
+    return list(zip(keys, map(index.articles.__getitem__, keys), strict=False))
 
 
 def output_claims(views: Iterable[View], static: dict[str, StaticFile],
@@ -639,8 +639,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     for number, view in enumerate(views):
         known = previous.pages.get(view.output_path)
         if can_carry and known and (
-                (number in unchanged or (number in listing_changed and _reads_structure_only(known.reads)))
-                and view.template in same_templates and all(name in same_reads for name in known.reads if name in reads)
+                ((number in unchanged or (number in listing_changed and _reads_structure_only(known.reads)))
+                and view.template in same_templates and all(name in same_reads for name in known.reads if name in reads))
                 or known.key == page_key(commons[view.template], light(number, known.reads), reads, known.reads)):
             made[view.output_path] = known
             carry.append(view.output_path)

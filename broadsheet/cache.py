@@ -78,7 +78,7 @@ def pickle_by_fields(cls: type) -> None:
     # As dataclasses writes __init__: a function for the class, made from source, here with each slot's setter.
     namespace: dict[str, Any] = {"new": object.__new__, "cls": cls,
                                  **{f"set{i}": getattr(cls, name).__set__ for i, name in enumerate(names)}}
-    exec(source, namespace)  # noqa: S102 (source made above, from the field names only)
+    exec(source, namespace)  # source made above, from the field names only
     make = namespace["from_fields"]
     make.__module__, make.__qualname__ = cls.__module__, f"{cls.__qualname__}._from_fields"  # how pickle names it
     cls._from_fields = staticmethod(make)  # type: ignore[attr-defined]
@@ -137,7 +137,7 @@ def decode(data: bytes) -> Any | None:
         return None
     try:
         return _Unpickler(io.BytesIO(payload)).load()
-    except Exception:  # noqa: BLE001 (a checksummed record from this code should always load; if not, it is not trusted)
+    except Exception:  # a checksummed record from this code should always load; if not, it is not trusted
         return None
 
 
@@ -146,7 +146,7 @@ def read_head(head: bytes | memoryview) -> ParsedArticle | None:
     does not read as one."""
     try:
         value = _Unpickler(io.BytesIO(head)).load()
-    except Exception:  # noqa: BLE001 (as in decode)
+    except Exception:  # as in decode
         return None
     return value if isinstance(value, ParsedArticle) else None
 
@@ -388,7 +388,7 @@ class Cache:
             # Every article is named once per list that holds it: a lookup made in C for each.
             unpickler.persistent_load = [record.article for record in made_from.values()].__getitem__
             return keys, made_from, unpickler.load()
-        except Exception:  # noqa: BLE001 (as in decode: not trusted)
+        except Exception:  # as in decode: not trusted
             return None
 
     def forget(self, output_dir: Path) -> None:

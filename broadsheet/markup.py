@@ -576,10 +576,10 @@ def _subset_blocks(text: str) -> list[tuple[str, list]] | None:
             if not paragraphs or any(tag != "p" for tag, _ in paragraphs):
                 return None
             block = ("blockquote", [content for _, content in paragraphs])
-        elif first[0] == "-" or first[0].isdigit() and _ITEM["ol"].match(first):
+        elif first[0] == "-" or (first[0].isdigit() and _ITEM["ol"].match(first)):
             kind = "ul" if first[0] == "-" else "ol"
             # (A list right after one of its kind, past a blank line, continues it with loose items.)
-            if previous == kind or kind == "ol" and not first.startswith("1. "):
+            if previous == kind or (kind == "ol" and not first.startswith("1. ")):
                 return None
             items = []
             for line in lines:
@@ -638,7 +638,7 @@ def subset_body(text: str, source: str, base_path: str, trusted: bool) -> Render
                 paragraphs.append(plain.strip())
         elif tag == "table":
             aligns, header, rows = content
-            trs = ["<tr>\n" + "\n".join(writer.leaf(cell_tag, cell, align)[0] for cell, align in zip(row, aligns))
+            trs = ["<tr>\n" + "\n".join(writer.leaf(cell_tag, cell, align)[0] for cell, align in zip(row, aligns, strict=False))
                    + "\n</tr>" for cell_tag, row in (("th", header), *(("td", row) for row in rows))]
             parts.append(f'<table tabindex="0">\n<thead>\n{trs[0]}\n</thead>\n<tbody>\n' + "\n".join(trs[1:])
                          + "\n</tbody>\n</table>")

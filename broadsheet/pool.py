@@ -76,7 +76,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler
                 results.append(("problems", error.problems))
             except RecursionError:
                 results.append(("recursion", None))
-            except Exception:  # noqa: BLE001 (a bug: the parent re-raises it with this traceback)
+            except Exception:  # a bug: the parent re-raises it with this traceback
                 results.append(("bug", traceback.format_exc()))
         slot[0] = -1
         conn.send(results)
@@ -217,7 +217,7 @@ class WorkerPool:
             yield from self._replace(worker, index if 0 <= index < len(chunk) else 0, "crash", pending)
             return
         worker.chunk = None
-        for item, (status, value) in zip(chunk, results):
+        for item, (status, value) in zip(chunk, results, strict=False):
             if status == "bug":
                 raise RuntimeError(f"a worker failed on {item.label}:\n{value}")
             if status == "problems":

@@ -297,7 +297,7 @@ class PreviewServer(http.server.ThreadingHTTPServer):
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 raise SiteError(Problem("--port", None, f"port {port} on {bind} is already in use",
-                                        "stop the other server, or choose another port (--port 0 picks a free one)"))
+                                        "stop the other server, or choose another port (--port 0 picks a free one)")) from None
             raise SiteError(Problem("--bind", None, f"cannot listen on {bind}:{port}: {error.strerror}")) from None
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -253,7 +253,7 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
     for year in site.archive:
         months = tuple(month if (articles := patched(month.articles)) is month.articles
                        else replace(month, articles=articles) for month in year.months)
-        archive.append(year if all(new is old for new, old in zip(months, year.months)) else replace(year, months=months))
+        archive.append(year if all(new is old for new, old in zip(months, year.months, strict=False)) else replace(year, months=months))
     sections = tuple(groups.get(id(s), s) for s in site.sections)
     # Only articles with links can be warned about, in source order, as order_site checks them.
     linking = sorted((a for a in (*news, *pages) if a.links), key=lambda a: a.source)

@@ -231,7 +231,7 @@ def load(cache_dir: Path, output_dir: Path) -> Stamp | None:
         import io
 
         stamp = _NothingUnpickler(io.BytesIO(payload)).load()
-    except Exception:  # noqa: BLE001 (a checksummed stamp from this code should load; if not, it is not trusted)
+    except Exception:  # a checksummed stamp from this code should load; if not, it is not trusted
         return None
     return stamp if isinstance(stamp, Stamp) else None
 

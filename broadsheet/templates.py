@@ -54,7 +54,7 @@ class _CompiledTemplates(jinja2.BytecodeCache):
         if code is not None:
             try:
                 bucket.bytecode_from_string(code)
-            except Exception:  # noqa: BLE001 (sealed by this code, it should load; if not, the template is compiled)
+            except Exception:  # sealed by this code, it should load; if not, the template is compiled
                 bucket.reset()
                 return
             if path is not None and path not in self._on_disk:  # compiled for another cache folder

@@ -48,7 +48,7 @@ def is_editor_file(name: str) -> bool:
 def is_relevant(relative: str, is_dir: bool = False) -> bool:
     """Whether a change at this site-relative path can change the built site."""
     parts = relative.split("/")
-    if parts == [CONFIG_FILE] or is_dir and parts[0] in WATCHED_DIRS and len(parts) == 1:
+    if parts == [CONFIG_FILE] or (is_dir and parts[0] in WATCHED_DIRS and len(parts) == 1):
         return True
     if len(parts) < 2 or parts[0] not in WATCHED_DIRS or any(is_editor_file(part) for part in parts[1:]):
         return False

@@ -18,8 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from broadsheet.cli import main as broadsheet  # noqa: E402
-from tooling import open_browser, serve_directory  # noqa: E402
+from tooling import open_browser, serve_directory
+
+from broadsheet.cli import main as broadsheet
 
 ARTICLE = "world/russian-interior-minister-cuba-visit/"
 #: (file name, viewport width, height shown, colour scheme, device pixel ratio)

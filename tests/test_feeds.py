@@ -104,8 +104,8 @@ def test_feed_size_counts_and_newest_first_on_a_generated_site(tmp_path: Path, r
     assert 'href="/news/world/feed.xml"' in section
 
 
-HOSTILE = '---\ntitle: "Fish & <Chips> ]]> \\"quoted\\""\ndate: 2024-03-01T10:00:00\n' \
-          'tags: ["R&D", "A/B"]\nsummary: "Less <than> & more"\n---\n\nBody with <em>html</em> & [a link](/x/).\n'
+HOSTILE = ('---\ntitle: "Fish & <Chips> ]]> \\"quoted\\""\ndate: 2024-03-01T10:00:00\n'
+           'tags: ["R&D", "A/B"]\nsummary: "Less <than> & more"\n---\n\nBody with <em>html</em> & [a link](/x/).\n')
 
 
 def test_html_and_special_characters_are_escaped_and_round_trip(tmp_path: Path, run_cli) -> None:

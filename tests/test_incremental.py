@@ -1044,7 +1044,7 @@ def test_a_preview_session_takes_its_pages_and_sitemap_from_the_held_site_only_w
             assert len(listed) == views_made, name
             check()
         _edit(path, r"^image: .*$", "image: images/missing.jpg")
-        with pytest.raises(SiteError, match="missing.jpg"):
+        with pytest.raises(SiteError, match=r"missing\.jpg"):
             build(preview(NOW), session)
         _edit(path, r"^image: .*$", "image: images/b.jpg")
         build(preview(NOW), session)

@@ -136,10 +136,10 @@ def test_renderer_is_reused_without_leaking_state() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("*Read more: [The story](https://example.org/a)*", '<p><em>Read more: <a href="https://example.org/a">The story</a>'
-                                                         "</em></p>"),
-    ("**Bold [link `code`](https://example.org/b)** and `more`", '<p><strong>Bold <a href="https://example.org/b">link '
-                                                                 "<code>code</code></a></strong> and <code>more</code></p>"),
+    ("*Read more: [The story](https://example.org/a)*", ('<p><em>Read more: <a href="https://example.org/a">The story</a>'
+                                                         "</em></p>")),
+    ("**Bold [link `code`](https://example.org/b)** and `more`", ('<p><strong>Bold <a href="https://example.org/b">link '
+                                                                 "<code>code</code></a></strong> and <code>more</code></p>")),
     ("Plain text, then *one* word &amp; [a link][x].\n\n[x]: https://example.org/c",
      '<p>Plain text, then <em>one</em> word &amp; <a href="https://example.org/c">a link</a>.</p>'),
 ])

@@ -24,8 +24,7 @@ CONFIG = Config(base_url="https://example.org/news/")
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Characters that mean something to YAML or Markdown, plus some text.
-SYNTAX = st.sampled_from(list("-:#&*!|>'\"%@`[]{},?\n\t ") + ["---", "\r\n", "\r", "\ufeff", "\x00", "<", ">",
-                                                              "](", "![", "<!--", "-->", "javascript:", "`"])
+SYNTAX = st.sampled_from([*list("-:#&*!|>'\"%@`[]{},?\n\t "), "---", "\r\n", "\r", "\ufeff", "\x00", "<", ">", "](", "![", "<!--", "-->", "javascript:", "`"])
 WORDS = st.sampled_from(["title", "date", "tags", "summary", "draft", "yes", "no", "null", "2024-02-30",
                          "2024-05-01T09:00:00+02:00", "0755", "1.0", "~", "<script>", "&amp;", "é", "🙂", "ｗ"])
 NOISE = st.lists(st.one_of(SYNTAX, WORDS, st.text(max_size=5)), max_size=40).map("".join)

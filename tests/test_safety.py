@@ -224,8 +224,8 @@ def test_summary_markdown_has_no_raw_html_and_only_safe_links(tmp_path: Path, ru
 
 
 def test_body_html_is_trusted_by_default_but_unsafe_links_are_not_links(tmp_path: Path, run_cli) -> None:
-    body = "<div class=\"embed\"><iframe src=\"https://video.example.org/1\"></iframe></div>\n\n" \
-           "[click](javascript:alert(1)) ![img](data:image/png;base64,AAAA)\n"
+    body = ("<div class=\"embed\"><iframe src=\"https://video.example.org/1\"></iframe></div>\n\n"
+            "[click](javascript:alert(1)) ![img](data:image/png;base64,AAAA)\n")
     site = good_site(tmp_path / "site", {"content/world/s.md": article(f"title: T\n{DATE}", body)})
     assert build(run_cli, site).status == 0
     parsed = elements(site / "public/world/s/index.html")
@@ -384,7 +384,7 @@ def test_the_output_guard_refuses_a_second_write_to_one_path(tmp_path: Path) -> 
     output = OutputFolder(tmp_path / "public")
     output.begin()
     output.write("world/a/index.html", b"first")
-    with pytest.raises(SiteError, match="already written for the page /world/a/index.html"):
+    with pytest.raises(SiteError, match=r"already written for the page /world/a/index\.html"):
         output.write("World/A/index.html", b"second")
     output.abort()
 

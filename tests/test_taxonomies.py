@@ -321,8 +321,8 @@ def test_two_different_tags_with_one_url_are_an_error_naming_both_files(tmp_path
     result = run_cli("build", "--site", str(site))
     assert result.status == 1
     lines = [line for line in result.err.splitlines() if "has the URL" in line]
-    assert lines == ["content/world/b.md: tag 'C' has the URL /tags/c/ of the tag 'C++' in content/world/a.md "
-                     "(rename one of the two tags)"], result.err
+    assert lines == [("content/world/b.md: tag 'C' has the URL /tags/c/ of the tag 'C++' in content/world/a.md "
+                     "(rename one of the two tags)")], result.err
     assert not (site / "public").exists()
     write_tree(site, {"content/world/b.md": article("B", "2024-01-02", tags="[C language, climate-change]")})
     out = build(run_cli, site)

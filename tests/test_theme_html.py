@@ -41,9 +41,9 @@ def test_every_page_passes_the_nu_html_checker(theme_site: Path) -> None:
 class _Resources(HTMLParser):
     """Scripts, event-handler attributes and every URL a page would load by itself."""
 
-    DATA_TYPES = {"application/ld+json", "application/json"}  # data blocks, never run
-    LOADING_RELS = {"stylesheet", "icon", "preload", "modulepreload", "prefetch", "preconnect", "manifest",
-                    "apple-touch-icon"}
+    DATA_TYPES = frozenset({"application/ld+json", "application/json"})  # data blocks, never run
+    LOADING_RELS = frozenset({"stylesheet", "icon", "preload", "modulepreload", "prefetch", "preconnect", "manifest",
+                              "apple-touch-icon"})
 
     def __init__(self) -> None:
         super().__init__()

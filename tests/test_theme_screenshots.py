@@ -16,7 +16,7 @@ def test_the_screenshot_script_writes_the_readme_pictures(tmp_path: Path) -> Non
     written = screenshots.take_screenshots(tmp_path)
     assert [p.name for p in written] == [name for name, *_ in screenshots.SHOTS]
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    for path, (name, width, _, _, scale) in zip(written, screenshots.SHOTS):
+    for path, (name, width, _, _, scale) in zip(written, screenshots.SHOTS, strict=False):
         data = path.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(data[16:20], "big") == width * scale
         assert f"docs/{name}" in readme and (REPO_ROOT / "docs" / name).is_file()
