@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from broadsheet import __version__
-from broadsheet.config import BuildOptions, Config
+from broadsheet.config import Config
+from broadsheet.options import BuildOptions
 
 BUILD_INFO_FILE = "build-info.json"
 
