@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -115,21 +115,32 @@ def test_header_lines_over_64_kb_are_a_431_and_not_kept(served: Running) -> None
     assert kept < 2_000_000, f"{kept} bytes kept after 20 requests of 200 KB of headers"
 
 
+def eventually(condition: Callable[[], bool]) -> bool:
+    """Whether the condition holds, waiting for it within the bound (threads take a moment to end)."""
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_slow_clients_cannot_take_every_thread_and_a_real_request_is_served(served: Running) -> None:
     threads_before = threading.active_count()
+    server = served.session.server
+    assert server is not None
     slow = []
     try:
         for n in range(300):  # each sends the start of a request, then nothing
             sock = connect(served.port)
             sock.sendall(b"GET / HTTP/1.1\r\n" + HOST + b"X-Slow: %d\r\n" % n)
             slow.append(sock)
-        deadline = time.monotonic() + WAIT
-        while served.session.server.slots.count() < MAX_CONNECTIONS and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert threading.active_count() <= threads_before + MAX_CONNECTIONS + 2
+        assert eventually(lambda: server.slots.count() == MAX_CONNECTIONS)
+        assert eventually(lambda: threading.active_count() <= threads_before + MAX_CONNECTIONS), \
+            threading.active_count()
         status, _, body = served.get("/world/one/")
         assert status == 200 and "<h1>One</h1>" in body
-        assert threading.active_count() <= threads_before + MAX_CONNECTIONS + 2
+        assert eventually(lambda: threading.active_count() <= threads_before + MAX_CONNECTIONS)
     finally:
         for sock in slow:
             sock.close()
@@ -145,7 +156,9 @@ def test_open_tabs_do_not_take_threads_and_each_hears_of_every_build(served: Run
             tabs.append(sock)
         for sock in tabs:
             assert b"event: hello" in read_until(sock, b"event: hello")
-        assert threading.active_count() <= threads_before + 2
+        streams = served.session.server.streams
+        assert eventually(lambda: streams.count() == len(tabs))
+        assert eventually(lambda: threading.active_count() <= threads_before), threading.active_count()
         status, _, _ = served.get("/world/one/")
         assert status == 200
         served.session.preview.events.publish()
@@ -154,10 +167,7 @@ def test_open_tabs_do_not_take_threads_and_each_hears_of_every_build(served: Run
     finally:
         for sock in tabs:
             sock.close()
-    deadline = time.monotonic() + WAIT
-    while served.session.server.streams.count() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert served.session.server.streams.count() == 0  # closed tabs are noticed without waiting for a heartbeat
+    assert eventually(lambda: streams.count() == 0)  # closed tabs are noticed without waiting for a heartbeat
 
 
 def read_until(sock: socket.socket, wanted: bytes) -> bytes:
@@ -188,3 +198,25 @@ def test_names_too_long_are_not_found_by_resolve_file(tmp_path: Path) -> None:
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
     assert resolve_file(tmp_path, "x" * 256) is None
     assert resolve_file(tmp_path, "loop/index.html") is None
+
+
+def test_a_full_house_makes_room_by_closing_the_longest_waiting_connection_or_refuses() -> None:
+    from broadsheet.connections import ConnectionSlots
+
+    pairs = [socket.socketpair() for _ in range(4)]
+    try:
+        slots = ConnectionSlots(limit=2)
+        first, second, third, fourth = (ours for ours, _ in pairs)
+        assert slots.admit(first) and slots.admit(second)
+        releaser = threading.Timer(0.1, slots.release, [first])  # its thread ends once its read is woken
+        releaser.start()
+        assert slots.admit(third, timeout=WAIT)
+        assert pairs[0][1].recv(1) == b""  # the longest waiting connection was closed to make room
+        assert slots.busy(second) and slots.busy(third)
+        assert not slots.admit(fourth, timeout=0.2)  # every connection is busy answering: refused
+        assert not slots.busy(first)
+    finally:
+        releaser.cancel()
+        for ours, theirs in pairs:
+            ours.close()
+            theirs.close()
