@@ -27,8 +27,9 @@ RSS_FILE = "rss.xml"
 # The attributes of HTML whose values are URLs (srcset: a list of them).
 _URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "poster", "cite", "data", "action", "formaction", "longdesc",
                              "background", "xlink:href"})
-# A comment (left as it is) or a start tag, whose quoted values may hold ">".
-_TAG = re.compile(r"""<!--.*?-->|<[A-Za-z][^\s/>]*(?:\s+[^\s/>"'=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>""",
+# A comment (left as it is; unclosed, it runs to the end) or a start tag, whose quoted values may hold ">". No name
+# holds "<", so that a match attempted at each "<" of a fragment that is not HTML ends at the next: linear time.
+_TAG = re.compile(r"""<!--.*?(?:-->|\Z)|<[A-Za-z][^\s/><]*(?:\s+[^\s/>"'=<]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>""",
                   re.DOTALL)
 _ATTRIBUTE = re.compile(r"""(\s)([^\s/>"'=]+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
 # One candidate of a srcset: separators, its URL, then its descriptors (or the commas that end it).
