@@ -32,8 +32,8 @@ _URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "poster", "cite", "data", 
 _TAG = re.compile(r"""<!--.*?(?:-->|\Z)|<[A-Za-z][^\s/><]*(?:\s+[^\s/>"'=<]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>""",
                   re.DOTALL)
 _ATTRIBUTE = re.compile(r"""(\s)([^\s/>"'=]+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
-# One candidate of a srcset: separators, its URL, then its descriptors (or the commas that end it).
-_SRCSET_CANDIDATE = re.compile(r"([\s,]*)(\S*[^\s,])(,+|[^,]*)")
+_SRCSET_SEPARATORS = re.compile(r"[\s,]*")
+_SRCSET_URL = re.compile(r"\S*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,25 @@ def _absolute(url: str, base: str) -> str:
 
 
 def _absolute_srcset(value: str, base: str) -> str:
-    return _SRCSET_CANDIDATE.sub(lambda m: m[1] + _absolute(m[2], base) + m[3], value)
+    # As HTML parses a srcset: a URL runs to whitespace, and commas at its end end its candidate; else its
+    # descriptors run to the next comma. (A scan, not one pattern: a pattern's backtracking over a run of commas
+    # took minutes.)
+    parts: list[str] = []
+    position = 0
+    while position < len(value):
+        start = _SRCSET_SEPARATORS.match(value, position).end()  # type: ignore[union-attr]
+        if start == len(value):
+            parts.append(value[position:])
+            break
+        end = _SRCSET_URL.match(value, start).end()  # type: ignore[union-attr]
+        url = value[start:end].rstrip(",")
+        parts += [value[position:start], _absolute(url, base), value[start + len(url):end]]
+        position = end
+        if start + len(url) == end:
+            comma = value.find(",", end)
+            position = len(value) if comma < 0 else comma
+            parts.append(value[end:position])
+    return "".join(parts)
 
 
 def _absolute_attributes(tag: str, base: str) -> str:

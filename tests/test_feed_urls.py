@@ -152,14 +152,16 @@ def test_absolute_urls_rewrites_only_url_attributes(html: str, expected: str) ->
     assert absolute_urls(html, "https://example.org/a/b/") == expected
 
 
-# Fragments that are not HTML, as Python expressions: a tag pattern whose names could hold "<" took from 27 s to
-# 5 minutes on each.
+# Fragments that are not HTML (or hardly), as Python expressions: a tag pattern whose names could hold "<" took from
+# 27 s to 5 minutes on each of the first ones, a srcset pattern 2 minutes on the run of commas.
 PATHOLOGICAL = ["'<a ' * 20000", "'<a href=\"x\" ' * 20000", "'<!--' * 20000", "'<a b c d e f g ' * 5000",
-                "'<a\\n' * 20000", "'<a b=' + chr(39) + '<a ' * 20000 + chr(39)", "'<a' + ' b=c' * 50000"]
+                "'<a\\n' * 20000", "'<a b=' + chr(39) + '<a ' * 20000 + chr(39)", "'<a' + ' b=c' * 50000",
+                "'<img srcset=\"' + ',' * 3000 + '\">'", "'<img srcset=\"' + ' ' * 5000 + 'x\">'"]
 
 
 def test_absolute_urls_takes_linear_time_on_text_that_is_not_html() -> None:
     # In a child process, so that a regular expression that backtracks for hours fails the test instead of hanging it.
     code = "from broadsheet.feeds import absolute_urls\n" + "".join(
-        f"text = {expression}\nassert absolute_urls(text, 'https://example.org/') == text\n" for expression in PATHOLOGICAL)
+        f"text = {expression}\nassert len(absolute_urls(text, 'https://example.org/')) >= len(text)\n"
+        for expression in PATHOLOGICAL)
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
