@@ -166,7 +166,7 @@ class EventStreams:
     def adopt(self, connection: socket.socket, seen: int) -> bool:
         """Take over a connection that was sent the stream's headers and hello at build `seen`; False when full."""
         with self._lock:
-            if self._closed or self._count >= self.limit:
+            if self._closed or self.events.closed or self._count >= self.limit:
                 return False
             self._count += 1
             self._arrived.append((connection, seen))
@@ -184,6 +184,10 @@ class EventStreams:
             self._closed = True
         self._wake()
         self._thread.join(timeout=5)
+        with self._lock:  # any that came after the thread ended (the events closed first)
+            for connection, _ in self._arrived:
+                connection.close()
+            self._arrived = []
 
     def _wake(self) -> None:
         try:
