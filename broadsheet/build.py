@@ -46,7 +46,7 @@ from broadsheet.tasks import (
     parse_key,
     prepare,
 )
-from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir
+from broadsheet.theme import TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir, published_static
 from broadsheet.views import (
     STRUCTURAL_FIELDS,
     View,
@@ -465,8 +465,8 @@ def output_claims(views: Iterable[View], static: dict[str, StaticFile],
         yield view.output_path, view.label if view.kind in ("article", "page") else f"{TEMPLATES_DIR}/{view.template}"
     for path in generated:
         yield path, f"Broadsheet's own {path}"
-    for relative, static_file in static.items():
-        yield static_file.output_path, f"{STATIC_DIR}/{relative}"
+    for output_path, _, label in published_static(static):
+        yield output_path, label
 
 
 def build(options: BuildOptions, session: BuildSession | None = None, scan: stamp.Scan | None = None) -> BuildResult:
@@ -562,7 +562,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     sitemap = steady.sitemap if steady and _same_moments(ordered_by, patched) else sitemap_pages(site, config)
     generated = news_files(site, config, options, now, lambda a: load_body(cache, site_dir, config, index.env_key,
                                                                            a.source, entries[a.source][3]), sitemap)
-    if steady and {f.output_path for f in static.values()} == previous.static.keys():
+    if steady and {path for path, _, _ in published_static(static)} == previous.static.keys():
         # The claims on output paths are those the previous build checked; only the edited articles' images are new.
         views = steady.views
         image_problems = check_images([index.articles[entries[source][3]] for source in patched], static)
@@ -632,7 +632,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     spare = previous.spare if can_carry and previous.spare and _identity(spare_path) == previous.spare.identity else None
     if spare is not None and _changed_folders(spare_path, spare.folders):
         spare = None  # a file came into or left it since it was made or was the output: its records do not hold
-    static_records = {f.output_path: (str(f.source), *_stat_pair(f.source)) for f in static.values()}
+    static_records = {path: (str(f.source), *_stat_pair(f.source)) for path, f, _ in published_static(static)}
     made: dict[str, PageRecord] = {}
     render: list[int] = []
     carry: list[str] = []
@@ -687,13 +687,12 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
             touched.append(path)
             if not (can_carry and previous.generated.get(path) == index.generated[path] and output.carry(path)):
                 output.write(path, make())
-        for relative, static_file in static.items():
-            path = static_file.output_path
+        for path, static_file, label in published_static(static):
             if spare is not None and spare.static.get(path) == static_records[path]:
                 continue
             touched.append(path)
             if not (can_carry and previous.static.get(path) == static_records[path] and output.carry(path)):
-                output.copy(path, static_file.source, f"{STATIC_DIR}/{relative}")
+                output.copy(path, static_file.source, label)
         if spare is not None:
             for path in {*spare.pages, *spare.static, *spare.generated} - {*made, *static_records, *makers}:
                 touched.append(path)

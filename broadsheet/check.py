@@ -19,7 +19,7 @@ from broadsheet.options import BuildOptions
 from broadsheet.output import find_collisions
 from broadsheet.site import is_published, order_site
 from broadsheet.templates import make_environment, render_page
-from broadsheet.theme import TEMPLATES_DIR, collect_static
+from broadsheet.theme import TEMPLATES_DIR, collect_static, published_static
 from broadsheet.views import body_html, news_files, shared_context, site_views, view_context
 
 # Attributes that point at another file of the site.
@@ -233,7 +233,7 @@ def check(options: BuildOptions) -> CheckResult:
             problems.extend(p for p in error.problems if p not in problems)
             continue
         rendered.append((output_path, template, html))
-    outputs = {path for path, _, _ in rendered} | {f.output_path for f in static.values()}
+    outputs = {path for path, _, _ in rendered} | {path for path, _, _ in published_static(static)}
     outputs |= set(generated)
     hidden = [a for a in articles if not is_published(a, now, options.drafts, options.future)]
     by_output = {a.output_path: a for a in (*site.articles, *site.pages)}

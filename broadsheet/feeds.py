@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from functools import partial
+from urllib.parse import urljoin, urlsplit
 
 from broadsheet import __version__
 from broadsheet.config import Config
@@ -20,6 +23,17 @@ XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ATOM_FILE = "feed.xml"
 RSS_FILE = "rss.xml"
+
+# The attributes of HTML whose values are URLs (srcset: a list of them).
+_URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "poster", "cite", "data", "action", "formaction", "longdesc",
+                             "background", "xlink:href"})
+# A comment (left as it is; unclosed, it runs to the end) or a start tag, whose quoted values may hold ">". No name
+# holds "<", so that a match attempted at each "<" of a fragment that is not HTML ends at the next: linear time.
+_TAG = re.compile(r"""<!--.*?(?:-->|\Z)|<[A-Za-z][^\s/><]*(?:\s+[^\s/>"'=<]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*/?>""",
+                  re.DOTALL)
+_ATTRIBUTE = re.compile(r"""(\s)([^\s/>"'=]+)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
+_SRCSET_SEPARATORS = re.compile(r"[\s,]*")
+_SRCSET_URL = re.compile(r"\S*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +72,57 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
     return element
 
 
+def _absolute(url: str, base: str) -> str:
+    try:
+        if urlsplit(url).scheme:
+            return url
+        return urljoin(base, url)
+    except ValueError:  # a malformed address: left as written, as the page has it
+        return url
+
+
+def _absolute_srcset(value: str, base: str) -> str:
+    # As HTML parses a srcset: a URL runs to whitespace, and commas at its end end its candidate; else its
+    # descriptors run to the next comma. (A scan, not one pattern: a pattern's backtracking over a run of commas
+    # took minutes.)
+    parts: list[str] = []
+    position = 0
+    while position < len(value):
+        start = _SRCSET_SEPARATORS.match(value, position).end()  # type: ignore[union-attr]
+        if start == len(value):
+            parts.append(value[position:])
+            break
+        end = _SRCSET_URL.match(value, start).end()  # type: ignore[union-attr]
+        url = value[start:end].rstrip(",")
+        parts += [value[position:start], _absolute(url, base), value[start + len(url):end]]
+        position = end
+        if start + len(url) == end:
+            comma = value.find(",", end)
+            position = len(value) if comma < 0 else comma
+            parts.append(value[end:position])
+    return "".join(parts)
+
+
+def _absolute_attributes(tag: str, base: str) -> str:
+    def rewrite(match: re.Match[str]) -> str:
+        space, name, equals, quoted = match.groups()
+        if name.lower() not in _URL_ATTRIBUTES:
+            return match[0]
+        value = html.unescape(quoted[1:-1] if quoted[0] in "\"'" else quoted)
+        value = _absolute_srcset(value, base) if name.lower() == "srcset" else _absolute(value, base)
+        return f'{space}{name}{equals}"{html.escape(value)}"'
+
+    return _ATTRIBUTE.sub(rewrite, tag)
+
+
+def absolute_urls(fragment: str, base: str) -> str:
+    """An HTML fragment with every URL in its tags' attributes made absolute against `base` (the URL of the page
+    it was written for): feed readers resolve relative URLs against the feed, or not at all."""
+    if "<" not in fragment:
+        return fragment
+    return _TAG.sub(lambda m: m[0] if m[0].startswith("<!--") else _absolute_attributes(m[0], base), fragment)
+
+
 def serialise(root: ET.Element) -> bytes:
     """An XML document as indented UTF-8 with its declaration."""
     ET.indent(root)
@@ -91,9 +156,10 @@ def atom_feed(feed: Feed, config: Config, content: Callable[[Article], str]) -> 
         _sub(entry, "category", term=article.section)
         for tag in article.tags:
             _sub(entry, "category", term=tag)
-        _sub(entry, "summary", article.summary_html, type="html")
+        _sub(entry, "summary", absolute_urls(article.summary_html, article.permalink), type="html")
         if config.feed_content == "full":
-            _sub(entry, "content", content(article), type="html", **{XML_BASE: article.permalink})
+            _sub(entry, "content", absolute_urls(content(article), article.permalink), type="html",
+                 **{XML_BASE: article.permalink})
     return serialise(root)
 
 
@@ -122,7 +188,7 @@ def rss_feed(feed: Feed, config: Config, content: Callable[[Article], str]) -> b
         for tag in article.tags:
             _sub(item, "category", tag)
         full = config.feed_content == "full"
-        _sub(item, "description", content(article) if full else article.summary_html)
+        _sub(item, "description", absolute_urls(content(article) if full else article.summary_html, article.permalink))
     return serialise(root)
 
 

@@ -6,13 +6,19 @@ import html
 import json
 import re
 import secrets
+import selectors
+import socket
 import threading
+import time
+from collections.abc import Callable
 
 from broadsheet.errors import Problem
 
 EVENTS_PATH = "/__broadsheet/events"
 RELOAD, CSS = "reload", "css"
 _HISTORY = 64
+MAX_STREAMS = 256  # open tabs listening at once; each costs a socket, not a thread
+HEARTBEAT_SECONDS = 15.0  # a comment line this often finds out when a tab has gone
 
 # Listens for rebuilds; `seen` is the build the page was served from, so a rebuild that happens between serving
 # the page and connecting (or while the server restarts) still reloads it. EventSource reconnects by itself;
@@ -86,7 +92,8 @@ class Broadcaster:
         self.server_id = secrets.token_hex(4)  # a restarted server reloads pages served by the old one
         self.generation = 0
         self._kinds: dict[int, str] = {}
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
         self.closed = False
 
     def tag(self, generation: int | None = None) -> str:
@@ -99,23 +106,162 @@ class Broadcaster:
 
     def publish(self, kind: str = RELOAD) -> None:
         """Announce a build: RELOAD the pages, or only swap their stylesheets (CSS)."""
-        with self._cond:
+        with self._lock:
             self.generation += 1
             self._kinds[self.generation] = kind
             self._kinds.pop(self.generation - _HISTORY, None)
-            self._cond.notify_all()
+        for listener in self._listeners:
+            listener()
 
-    def wait(self, seen: int, timeout: float) -> tuple[int, str] | None:
-        """Block until a build after `seen`; (generation, kind), or None on timeout or close."""
-        with self._cond:
-            self._cond.wait_for(lambda: self.closed or self.generation > seen, timeout)
-            if self.closed or self.generation <= seen:
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call listener after every build is announced, and on close."""
+        self._listeners.append(listener)
+
+    def news(self, seen: int) -> tuple[int, str] | None:
+        """What happened since build `seen`: (the latest build, RELOAD or CSS), or None if nothing did."""
+        with self._lock:
+            if self.generation <= seen:
                 return None
             kinds = {self._kinds.get(g, RELOAD) for g in range(seen + 1, self.generation + 1)}
             return self.generation, CSS if kinds == {CSS} else RELOAD
 
     def close(self) -> None:
         """End every listener's wait, for shutdown."""
-        with self._cond:
+        with self._lock:
             self.closed = True
-            self._cond.notify_all()
+        for listener in self._listeners:
+            listener()
+
+
+def hello(events: Broadcaster, seen: int) -> bytes:
+    """The start of an events stream: how long to wait before reconnecting, and the build the stream starts at."""
+    return f"retry: 1000\nevent: hello\ndata: {events.tag(seen)}\n\n".encode()
+
+
+class EventStreams:
+    """The browsers listening for builds, all written to by one thread: an open tab costs a socket, not a thread.
+
+    After each build every stream gets `reload` or `css` with the build's tag; a comment line every heartbeat, and
+    a look at what each socket reads, find the tabs that have gone.
+    """
+
+    def __init__(self, events: Broadcaster, limit: int = MAX_STREAMS, heartbeat: float = HEARTBEAT_SECONDS):
+        self.events, self.limit, self.heartbeat = events, limit, heartbeat
+        self._lock = threading.Lock()
+        self._arrived: list[tuple[socket.socket, int]] = []
+        self._count = 0
+        self._closed = False
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._wake_reader.setblocking(False)
+        self._wake_writer.setblocking(False)
+        events.subscribe(self._wake)
+        self._thread = threading.Thread(target=self._run, name="broadsheet-events", daemon=True)
+        self._thread.start()
+
+    def full(self) -> bool:
+        """Whether no more streams are taken."""
+        with self._lock:
+            return self._count >= self.limit
+
+    def adopt(self, connection: socket.socket, seen: int) -> bool:
+        """Take over a connection that was sent the stream's headers and hello at build `seen`; False when full."""
+        with self._lock:
+            if self._closed or self.events.closed or self._count >= self.limit:
+                return False
+            self._count += 1
+            self._arrived.append((connection, seen))
+        self._wake()
+        return True
+
+    def count(self) -> int:
+        """How many streams are open."""
+        with self._lock:
+            return self._count
+
+    def close(self) -> None:
+        """Close every stream and end the thread."""
+        with self._lock:
+            self._closed = True
+        self._wake()
+        self._thread.join(timeout=5)
+        with self._lock:  # any that came after the thread ended (the events closed first)
+            for connection, _ in self._arrived:
+                connection.close()
+            self._arrived = []
+
+    def _wake(self) -> None:
+        try:
+            self._wake_writer.send(b"!")
+        except OSError:  # its buffer is full: the thread has wake-ups enough to read
+            pass
+
+    def _run(self) -> None:
+        selector = selectors.DefaultSelector()
+        selector.register(self._wake_reader, selectors.EVENT_READ)
+        seen: dict[socket.socket, int] = {}
+        pinged = time.monotonic()
+        try:
+            while not self._closed and not self.events.closed:
+                for key, _ in selector.select(timeout=self.heartbeat):
+                    if key.fileobj is self._wake_reader:
+                        _read_all(self._wake_reader)
+                    elif not _read_all(key.fileobj):  # type: ignore[arg-type]
+                        self._drop(selector, seen, key.fileobj)  # type: ignore[arg-type]
+                with self._lock:
+                    arrived, self._arrived = self._arrived, []
+                for connection, generation in arrived:
+                    connection.setblocking(False)
+                    selector.register(connection, selectors.EVENT_READ)
+                    seen[connection] = generation
+                for connection in list(seen):
+                    news = self.events.news(seen[connection])
+                    if news is not None:
+                        seen[connection], kind = news
+                        self._send(selector, seen, connection, f"event: {kind}\ndata: {self.events.tag(news[0])}\n\n")
+                if time.monotonic() - pinged >= self.heartbeat:
+                    pinged = time.monotonic()
+                    for connection in list(seen):
+                        self._send(selector, seen, connection, ": ping\n\n")
+        finally:
+            for connection in list(seen):
+                self._drop(selector, seen, connection)
+            with self._lock:
+                for connection, _ in self._arrived:
+                    connection.close()
+                self._arrived, self._count = [], 0
+            selector.close()
+            self._wake_reader.close()
+            self._wake_writer.close()
+
+    def _send(self, selector: selectors.BaseSelector, seen: dict[socket.socket, int], connection: socket.socket,
+              message: str) -> None:
+        data = message.encode()
+        try:
+            sent = connection.send(data)
+        except OSError:
+            sent = 0
+        if sent != len(data):  # gone, or not reading what it was sent: a tab that will reconnect if it can
+            self._drop(selector, seen, connection)
+
+    def _drop(self, selector: selectors.BaseSelector, seen: dict[socket.socket, int],
+              connection: socket.socket) -> None:
+        seen.pop(connection, None)
+        try:
+            selector.unregister(connection)
+        except (KeyError, ValueError):
+            pass
+        connection.close()
+        with self._lock:
+            self._count -= 1
+
+
+def _read_all(connection: socket.socket) -> bool:
+    """Read and drop what a non-blocking socket holds; False when its other end has closed it."""
+    try:
+        while connection.recv(4096):
+            pass
+        return False
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False

@@ -21,8 +21,19 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from broadsheet.build import BuildSession, build
+from broadsheet.connections import IDLE_SECONDS, MAX_REQUEST_LINE, ConnectionSlots, HeaderBudget, drain
 from broadsheet.errors import Problem, SiteError
-from broadsheet.livereload import CSS, EVENTS_PATH, RELOAD, Broadcaster, error_page, inject, overlay
+from broadsheet.livereload import (
+    CSS,
+    EVENTS_PATH,
+    RELOAD,
+    Broadcaster,
+    EventStreams,
+    error_page,
+    hello,
+    inject,
+    overlay,
+)
 from broadsheet.options import BuildOptions
 from broadsheet.theme import STATIC_DIR
 from broadsheet.watch import ChangeQueue, start_watching
@@ -35,7 +46,7 @@ TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".j
          ".woff2": "font/woff2", ".webp": "image/webp", ".avif": "image/avif"}
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/atom+xml", "application/rss+xml",
               "image/svg+xml", "application/manifest+json")
-HEARTBEAT_SECONDS = 15.0
+MAX_NAME_BYTES = 255  # the longest file name most file systems allow
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +94,9 @@ def resolve_file(root: Path, url_path: str) -> Path | str | None:
     """The file a URL path (below the site's base path) names inside root: a Path, a redirect target, or None.
 
     Only files inside root are found: `..` and `.` segments (also percent-encoded), backslashes, NUL bytes and
-    symbolic links that lead out of root all give None. A folder gives its index.html, and its URL without the
-    trailing slash a redirect to the URL with it.
+    symbolic links that lead out of root all give None, and so do names too long for a file system and links that
+    lead round in a loop. A folder gives its index.html, and its URL without the trailing slash a redirect to the
+    URL with it.
     """
     try:
         decoded = unquote(url_path, errors="strict")
@@ -93,8 +105,16 @@ def resolve_file(root: Path, url_path: str) -> Path | str | None:
     segments = decoded.split("/")
     if "\\" in decoded or "\0" in decoded or any(s in (".", "..") for s in segments):
         return None
-    real_root = root.resolve()
-    target = real_root.joinpath(*(s for s in segments if s)).resolve()
+    if any(len(s.encode("utf-8")) > MAX_NAME_BYTES for s in segments):
+        return None
+    try:
+        return _find_inside(root.resolve(), [s for s in segments if s], url_path)
+    except (OSError, RuntimeError):  # a name too long for the file system, a symbolic link loop (RuntimeError
+        return None                  # before Python 3.13)
+
+
+def _find_inside(real_root: Path, segments: list[str], url_path: str) -> Path | str | None:
+    target = real_root.joinpath(*segments).resolve()
     if not target.is_relative_to(real_root):
         return None
     if target.is_dir():
@@ -184,14 +204,62 @@ class Preview:
 
 
 class PreviewHandler(http.server.BaseHTTPRequestHandler):
-    """Answers GET and HEAD from the preview's current output folder, resolved afresh for every request."""
+    """Answers GET and HEAD from the preview's current output folder, resolved afresh for every request.
+
+    A request line over MAX_REQUEST_LINE bytes is answered 414 and header lines over MAX_HEADER_BYTES 431, each
+    before more is read; then the connection is closed.
+    """
 
     server: PreviewServer
     protocol_version = "HTTP/1.1"
-    timeout = 60  # idle keep-alive connections end, so their threads do
+    timeout = IDLE_SECONDS  # idle keep-alive connections and clients that stop sending end, so their threads do
 
     def version_string(self) -> str:
         return "Broadsheet"
+
+    def handle_one_request(self) -> None:
+        """Read one request head within the bounds, then answer it (http.server's own, with the bounds)."""
+        slots = self.server.slots
+        slots.waiting(self.connection)
+        try:
+            self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
+            if len(self.raw_requestline) > MAX_REQUEST_LINE:
+                self.requestline, self.request_version, self.command = "", "", ""
+                self.send_error(414)
+                return self.refused()
+            if not self.raw_requestline:
+                self.close_connection = True
+                return None
+            if not self.parse_request():
+                return self.refused()
+            if not slots.busy(self.connection):  # closed meanwhile, to make room for a new connection
+                self.close_connection = True
+                return None
+            method = getattr(self, "do_" + self.command, None)
+            if method is None:
+                self.send_error(501, f"Unsupported method ({self.command!r})")
+                return None
+            method()
+            self.wfile.flush()
+        except TimeoutError as error:
+            self.log_error("Request timed out: %r", error)
+            self.close_connection = True
+        return None
+
+    def parse_request(self) -> bool:
+        """http.server's parsing, with the header lines read within their budget (431 beyond it)."""
+        stream = self.rfile
+        self.rfile = HeaderBudget(stream)  # type: ignore[assignment]
+        try:
+            return super().parse_request()
+        finally:
+            self.rfile = stream
+
+    def refused(self) -> None:
+        """After an error answer to a request not read whole: close, but so that the client gets the answer."""
+        self.close_connection = True
+        self.wfile.flush()
+        drain(self.connection)
 
     def do_GET(self) -> None:
         self.respond(head=False)
@@ -255,7 +323,11 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
     def stream_events(self) -> None:
-        """Server-Sent Events: `hello` with the current build, then `reload` or `css` after every build."""
+        """Server-Sent Events: `hello` with the current build, then (from the events thread) `reload` or `css`
+        after every build."""
+        streams = self.server.streams
+        if streams.full():
+            return self.send_bytes(503, b"Too many live-reload connections.\n", "text/plain; charset=utf-8", False)
         events = self.server.preview.events
         self.close_connection = True
         self.send_response(200)
@@ -264,34 +336,30 @@ class PreviewHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         seen = events.generation
-        try:
-            self.wfile.write(f"retry: 1000\nevent: hello\ndata: {events.tag(seen)}\n\n".encode())
-            self.wfile.flush()
-            while not events.closed:
-                news = events.wait(seen, HEARTBEAT_SECONDS)
-                if news is None:
-                    message = ": ping\n\n"  # finds out when the browser has gone
-                else:
-                    seen, kind = news
-                    message = f"event: {kind}\ndata: {events.tag(seen)}\n\n"
-                self.wfile.write(message.encode())
-                self.wfile.flush()
-        except OSError:
-            pass
+        self.wfile.write(hello(events, seen))
+        self.wfile.flush()
+        if streams.adopt(self.connection, seen):
+            self.server.handed_off(self.connection)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
 
 class PreviewServer(http.server.ThreadingHTTPServer):
-    """A threaded HTTP server for one Preview."""
+    """A threaded HTTP server for one Preview: at most MAX_CONNECTIONS connections served at once, a thread each;
+    the live-reload streams are handed to one thread of their own (see EventStreams)."""
 
     daemon_threads = True
+    request_queue_size = 128  # connections the system holds until they are accepted
 
     def __init__(self, preview: Preview, bind: str, port: int):
         self.preview = preview
         self.bound = bind
         self.address_family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+        self.slots = ConnectionSlots()
+        self._streaming: set[socket.socket] = set()  # connections handed to the events thread: not to be closed
+        self._streaming_lock = threading.Lock()
+        self.streams = EventStreams(preview.events)  # (closed by server_close, also when listening fails)
         try:
             super().__init__((bind.strip("[]"), port), PreviewHandler)
         except OSError as error:
@@ -300,9 +368,47 @@ class PreviewServer(http.server.ThreadingHTTPServer):
                                         "stop the other server, or choose another port (--port 0 picks a free one)")) from None
             raise SiteError(Problem("--bind", None, f"cannot listen on {bind}:{port}: {error.strerror}")) from None
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection on a thread of its own if a slot is free (or can be freed); else answer 503."""
+        if not self.slots.admit(request):
+            _refuse_busy(request)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def handed_off(self, connection: socket.socket) -> None:
+        """The connection now belongs to the events thread: its handler's end must not close it."""
+        with self._streaming_lock:
+            self._streaming.add(connection)
+
+    def shutdown_request(self, request: Any) -> None:
+        """Free the connection's slot, and close it unless the events thread took it over."""
+        self.slots.release(request)
+        with self._streaming_lock:
+            if request in self._streaming:
+                self._streaming.discard(request)
+                return
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Stop listening and close the live-reload streams."""
+        super().server_close()
+        self.streams.close()
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Browsers drop connections all the time (cancelled loads, closed tabs); anything else is logged."""
         log.debug("request from %s failed", client_address, exc_info=sys.exc_info())
+
+
+def _refuse_busy(connection: socket.socket) -> None:
+    """A 503 to a connection for which no slot could be had (every one busy answering), without waiting on it."""
+    body = b"The preview server is busy; try again.\n"
+    try:
+        connection.setblocking(False)
+        connection.send(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                        b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    except OSError:
+        pass
 
 
 def display_host(bind: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +28,24 @@ def default_theme_dir() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class StaticFile:
-    """A file copied from a static/ folder into the output."""
+    """A file copied from a static/ folder into the output, at its own path and, for CSS and JS, under a
+    fingerprinted name beside it."""
 
     source: Path
-    output_path: str  # may carry a content fingerprint: style.3f2a9c1e04.css
+    own_path: str  # its path under static/, where it is always published (an article body may link it)
+    output_path: str  # what templates link through asset(): for CSS and JS fingerprinted, style.3f2a9c1e04.css
+
+    @property
+    def output_paths(self) -> tuple[str, ...]:
+        """Every path the file is published at: its own, then its fingerprinted name when it has one."""
+        return (self.own_path,) if self.own_path == self.output_path else (self.own_path, self.output_path)
+
+
+def published_static(static: Mapping[str, StaticFile]) -> Iterator[tuple[str, StaticFile, str]]:
+    """(output path, the static file, its label in problems) for every file the static files publish."""
+    for relative, static_file in static.items():
+        for output_path in static_file.output_paths:
+            yield output_path, static_file, f"{STATIC_DIR}/{relative}"
 
 
 def _walk_static(root: Path) -> dict[str, Path]:
@@ -63,5 +78,5 @@ def collect_static(site_dir: Path) -> dict[str, StaticFile]:
             digest = hashlib.sha256(source.read_bytes()).hexdigest()[:10]
             stem, dot, suffix = relative.rpartition(".")
             output_path = f"{stem}.{digest}{dot}{suffix}"
-        result[relative] = StaticFile(source, output_path)
+        result[relative] = StaticFile(source, relative, output_path)
     return result

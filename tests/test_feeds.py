@@ -116,7 +116,7 @@ def test_html_and_special_characters_are_escaped_and_round_trip(tmp_path: Path, 
         entry = check_atom(path).find(f"{A}entry")
         assert entry.findtext(f"{A}title") == 'Fish & <Chips> ]]> "quoted"'
         assert entry.findtext(f"{A}published") == "2024-03-01T10:00:00+01:00"
-        assert "<em>html</em> &amp; <a href=\"/x/\">a link</a>" in entry.findtext(f"{A}content")
+        assert "<em>html</em> &amp; <a href=\"https://example.org/x/\">a link</a>" in entry.findtext(f"{A}content")
         assert entry.find(f"{A}content").get("{http://www.w3.org/XML/1998/namespace}base") == \
             "https://example.org/world/fish/"
         assert "Less &lt;than&gt; &amp; more" in entry.findtext(f"{A}summary")
