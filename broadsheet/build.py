@@ -26,7 +26,7 @@ from broadsheet import stamp
 from broadsheet.cache import Cache, Manifest, PageRecord, Spare, read_head
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date, read_ahead
-from broadsheet.errors import Problem, SiteError
+from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.model import Article, ParsedArticle, Site
 from broadsheet.output import OutputFolder, find_collisions, folder_times, folders_of
@@ -283,8 +283,12 @@ def parse_sources(site_dir: Path, config: Config) -> tuple[list[ParsedArticle], 
             parsed.append(parse_article(source, (site_dir / source).read_bytes(), config))
         except SiteError as error:
             problems.extend(error.problems)
+        except FileNotFoundError:
+            continue  # removed since the folder was listed: gone, as if removed just before (see gather_articles)
         except OSError as error:
             problems.append(Problem(source, None, f"cannot be read: {error.strerror}"))
+        except Exception as error:  # unforeseen: a problem of this file; the others are still checked
+            problems.append(problem_of(source, error))
     return parsed, problems
 
 
@@ -981,6 +985,8 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
                 note(number, renderer.render(number))
             except SiteError as error:
                 note(number, error)
+            except Exception as error:  # unforeseen: a problem of this page, as in a worker (see pool)
+                note(number, SiteError(problem_of(views[number].label, error)))
         renderer.kept.fragments.save()
         return render, list(problems)
     entries = setup.entries
@@ -1000,7 +1006,14 @@ def _in_parts(pool: WorkerPool, setup: Setup, kind: str, paths: list[str], *befo
              for i in range(0, len(paths), _CARRY_CHUNK)]
     if len(paths) <= _IN_PROCESS * _CARRY_CHUNK // 16:
         return [handle(light_setup, item.payload) for item in items]
-    return [result for _, result in pool.run(light_setup, items, chunk=1)]
+    results = []
+    for item, result in pool.run(light_setup, items, chunk=1):
+        if isinstance(result, Stalled):
+            raise SiteError(_stalled_problem(item.label, result))
+        if isinstance(result, SiteError):
+            raise result
+        results.append(result)
+    return results
 
 
 def _link_files(pool: WorkerPool, setup: Setup, source: str, target: str, paths: list[str]) -> bool:

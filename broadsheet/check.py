@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from broadsheet.build import check_images, output_claims, parse_sources, resolve_now
 from broadsheet.config import BuildOptions, Config, load_config
-from broadsheet.errors import Problem, SiteError
+from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.markup import MORE_MARKER
 from broadsheet.model import Article, ParsedArticle
 from broadsheet.output import find_collisions
@@ -230,6 +230,9 @@ def check(options: BuildOptions) -> CheckResult:
             html = render_page(env, template, {**shared, **context}, site_dir).decode("utf-8")
         except SiteError as error:
             problems.extend(p for p in error.problems if p not in problems)
+            continue
+        except Exception as error:  # unforeseen: a problem of this page; the others are still checked
+            problems.append(problem_of(view.label, error))
             continue
         rendered.append((output_path, template, html))
     outputs = {path for path, _, _ in rendered} | {f.output_path for f in static.values()}

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from broadsheet.config import Config
-from broadsheet.errors import Problem, SiteError
+from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, value_text
 from broadsheet.markup import auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle, SourceLink
@@ -319,9 +319,11 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     md = renderer(config.raw_html)
     more = split_more(body)
     base_path = config.base_path
+    converting = 0  # the line of what is being converted, for an unforeseen failure (0: the body)
     try:
         rendered = md.body(more[1] if more else body, source, base_path)
         if summary_text:
+            converting = fields.lines.get("summary", 1)
             summary_html = md.summary(summary_text, source, base_path)
         elif more:
             lead = md.lead(more[0], source, base_path)
@@ -333,6 +335,9 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     except RecursionError:
         raise SiteError([Problem(source, body_line, "the Markdown nests too deeply to render",
                                  "flatten the nested lists or quotes"), *warnings]) from None
+    except Exception as error:  # a library failing on some input: a problem of this file, the rest still built
+        line = converting or body_line + len(body) - len(body.lstrip("\n"))  # (the body's first line of text)
+        raise SiteError([problem_of(source, error, line), *warnings]) from None
     url_path = article_url(config, kind, slug, section_slug, when)
     article = Article(
         source=source, kind=kind, slug=slug, title=title, date=when, updated=updated, authors=authors,

@@ -8,9 +8,11 @@ import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import AtomicString
 
@@ -309,9 +311,25 @@ def _pruned_block_loop(md: markdown.Markdown) -> Callable[[etree.Element, list[s
     return parse_blocks
 
 
+class _FencedCodeAsWritten(FencedBlockPreprocessor):
+    """Python-Markdown's fenced code blocks, keeping the values of a block's attributes as written.
+
+    It reads some of them as options of its code highlighter (`linenums=True` as True, `hl_lines="1 3"` as [1, 3]),
+    which is not enabled here, and then fails to write them back as HTML attributes (`cannot serialize True`)."""
+
+    def handle_attrs(self, attrs: Any) -> tuple[str, list[str], dict[str, Any]]:
+        id_, classes, configs = super().handle_attrs(attrs)
+        written = {key: key if value is None else value for key, value in attrs}
+        # (use_pygments stays parsed: it is never written, and only a parsed false lets the others be written.)
+        return id_, classes, {key: value if key == "use_pygments" else written.get(key, value)
+                              for key, value in configs.items()}
+
+
 def _markdown(trusted: bool, all_patterns: bool = False) -> markdown.Markdown:
     extensions = _TRUSTED_EXTENSIONS if trusted else _UNTRUSTED_EXTENSIONS
     md = markdown.Markdown(extensions=[*extensions, NewsExtension(trusted=trusted)], output_format="html")
+    fenced = md.preprocessors["fenced_code_block"]
+    md.preprocessors.register(_FencedCodeAsWritten(md, fenced.config), "fenced_code_block", 25)  # in its place
     if not all_patterns:
         # (Processors parse nested blocks through md.parser.parseBlocks too: this replaces it for every level.)
         md.parser.parseBlocks = _pruned_block_loop(md)  # type: ignore[method-assign]
