@@ -393,6 +393,8 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
         else:
             try:
                 info = os.stat(f"{root}/{source}")  # (a Path per file costs more than the stat)
+            except FileNotFoundError:
+                continue  # removed since the folder was listed: gone, as if removed just before the build
             except OSError as error:
                 problems[source] = [Problem(source, None, f"cannot be read: {error.strerror}")]
                 continue
@@ -419,6 +421,8 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
             problems[item.label] = [_stalled_problem(item.label, result)]
         elif isinstance(result, SiteError):
             problems[item.label] = list(result.problems)
+        elif result is None:
+            continue  # removed since it was listed: gone (see tasks._parse)
         else:
             key, head = result
             parsed_head = read_head(head)
@@ -672,8 +676,11 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                            config.base_url, warnings, parsed, 0)
 
-    if not output.begin(spare_path if spare else None):
-        spare = None
+    try:
+        if not output.begin(spare_path if spare else None):
+            spare = None
+    except OSError as error:
+        raise _unwritable(options.output_dir, error) from None
     try:
         setup = Setup(site_dir, config, index.env_key, cache.root, output.stage, static, now, options.preview,
                       site, tuple(views), entries, fragments_token)
@@ -704,6 +711,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                 output.stage.remove(path)
         # The output being replaced is kept for the next build to update in place, when its files are known.
         kept = output.commit(spare_path if can_carry and not options.no_cache else None)
+    except OSError as error:
+        output.abort()
+        raise _unwritable(options.output_dir, error) from None
     except BaseException:
         output.abort()
         raise
@@ -732,6 +742,12 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     _keep_stamp(scan, options, cache, index, until, now, len(views), len(site.articles), warnings)
     return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                        config.base_url, warnings, parsed, len(render))
+
+
+def _unwritable(output_dir: Path, error: OSError) -> SiteError:
+    """The output folder (or the staging folder beside it) cannot be written: a full or read-only disk."""
+    where = f" ({error.filename})" if error.filename else ""
+    return SiteError(Problem(str(output_dir), None, f"cannot be written: {error.strerror or error}{where}"))
 
 
 def _unchanged_views(previous: Manifest, index: Manifest, edited: dict[str, Article] | None, retitled: set[str],

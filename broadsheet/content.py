@@ -22,6 +22,7 @@ SOURCE_SUFFIXES = (".md", ".markdown")
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 # Dates outside these years cannot be shown in every time zone.
 MIN_YEAR, MAX_YEAR = 2, 9998
+NAME_MAX = 255  # bytes in a file or folder name, on most file systems
 KNOWN_KEYS = ("title", "date", "updated", "author", "section", "tags", "summary", "sources", "slug",
               "draft", "expires", "image", "image_alt", "type", "aliases")
 
@@ -307,6 +308,9 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
                 or re.search(r"[\x00-\x1f?#\\]", alias):
             fields.problem("aliases", f"alias {alias!r} is not a URL path on this site",
                            "write old URLs like /world/old-slug/, without the domain")
+        elif any(len(part.encode()) > NAME_MAX for part in alias.split("/")):
+            fields.problem("aliases", f"alias {alias[:40]!r}… has a part longer than {NAME_MAX} bytes, which no "
+                           "file system allows in a name", "shorten it")
     stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     slug = slugify(slug_text or stem) or slugify(title)
     if not slug:

@@ -328,8 +328,8 @@ class _FencedCodeAsWritten(FencedBlockPreprocessor):
 def _markdown(trusted: bool, all_patterns: bool = False) -> markdown.Markdown:
     extensions = _TRUSTED_EXTENSIONS if trusted else _UNTRUSTED_EXTENSIONS
     md = markdown.Markdown(extensions=[*extensions, NewsExtension(trusted=trusted)], output_format="html")
-    fenced = md.preprocessors["fenced_code_block"]
-    md.preprocessors.register(_FencedCodeAsWritten(md, fenced.config), "fenced_code_block", 25)  # in its place
+    fenced: dict[str, Any] = md.preprocessors["fenced_code_block"].config  # type: ignore[attr-defined]
+    md.preprocessors.register(_FencedCodeAsWritten(md, fenced), "fenced_code_block", 25)  # in its place
     if not all_patterns:
         # (Processors parse nested blocks through md.parser.parseBlocks too: this replaces it for every level.)
         md.parser.parseBlocks = _pruned_block_loop(md)  # type: ignore[method-assign]

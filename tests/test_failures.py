@@ -4,12 +4,16 @@ written. Each one fails the build (exit 1) with the previous output left as it w
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from badsite import article, fails_cleanly, good_site, problem_lines
+from conftest import read_tree, write_tree
 
 from broadsheet import build as build_module
 from broadsheet import pool
@@ -74,8 +78,6 @@ def test_an_exception_in_the_markdown_is_a_problem_of_its_file_at_its_body(
     if command == "build":
         err = fails_cleanly(site, run_cli, broken)
     else:
-        from conftest import write_tree
-
         write_tree(site, broken)
         result = run_cli("check", "--site", str(site))
         assert result.status == 1 and "Traceback" not in result.out + result.err
@@ -131,3 +133,155 @@ def test_an_unforeseen_exception_while_rendering_is_a_problem_of_that_page(
     assert [line for line in err.splitlines() if "bad.md" in line] == [
         ("content/world/bad.md: failed: OverflowError: a library's bug (an unexpected error, in Broadsheet or a "
         "library it uses: please report it; --debug shows where)")]
+
+
+# --------------------------------------------------------------------------- files removed while a build runs
+
+
+def _remove_before_parsing(monkeypatch: pytest.MonkeyPatch, victim: Path) -> None:
+    """Delete `victim` after the build has listed the content files and before the workers parse them: at the
+    first run of parse tasks (the pool is the build's only way to its workers)."""
+    original = pool.WorkerPool.run
+
+    def run(self: pool.WorkerPool, setup: Any, items: Any, *args: Any, **kwargs: Any) -> Any:
+        if any(item.payload[0] == "parse" for item in items) and victim.exists():
+            victim.unlink()
+        return original(self, setup, items, *args, **kwargs)
+
+    monkeypatch.setattr(pool.WorkerPool, "run", run)
+
+
+def test_an_article_removed_while_the_site_is_built_is_gone(tmp_path: Path, run_cli,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    site = good_site(tmp_path / "site", many_articles(5))
+    victim = site / "content/world/story-3.md"
+    _remove_before_parsing(monkeypatch, victim)
+    result = run_cli("build", "--site", str(site), "--quiet")
+    # As if it had been removed just before the build: the site is built without it, and nothing is said.
+    assert (result.status, result.err) == (0, "")
+    assert not victim.exists()
+    assert not (site / "public/world/story-3").exists()
+    assert (site / "public/world/story-2/index.html").is_file()
+    again = run_cli("build", "--site", str(site), "--quiet")
+    assert (again.status, again.err) == (0, "")
+
+
+def test_an_edited_article_removed_while_the_site_is_rebuilt_is_gone(tmp_path: Path, run_cli,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    site = good_site(tmp_path / "site", many_articles(5))
+    assert run_cli("build", "--site", str(site), "--quiet").status == 0
+    victim = site / "content/world/story-3.md"
+    victim.write_text(article(f"title: Story 3, edited\n{DATE}"), encoding="utf-8")
+    _remove_before_parsing(monkeypatch, victim)
+    result = run_cli("build", "--site", str(site), "--quiet")
+    assert (result.status, result.err) == (0, "")
+    assert not (site / "public/world/story-3").exists()
+
+
+def test_check_takes_a_file_removed_while_it_runs_as_gone(tmp_path: Path, run_cli,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    site = good_site(tmp_path / "site")
+    original = build_module.discover_sources
+    # A file listed, then removed before it is read.
+    monkeypatch.setattr(build_module, "discover_sources",
+                        lambda site_dir: [*original(site_dir), "content/world/removed.md"])
+    result = run_cli("check", "--site", str(site))
+    assert result.status == 0, result.out
+    assert "removed.md" not in result.out + result.err
+
+
+def test_an_article_removed_before_its_page_is_rendered_is_one_line(tmp_path: Path) -> None:
+    from broadsheet.cache import Cache
+    from broadsheet.config import Config
+    from broadsheet.errors import SiteError
+    from broadsheet.tasks import load_body
+
+    # Its body is not in the cache (the cache folder was pruned), and the file is gone.
+    with pytest.raises(SiteError) as raised:
+        load_body(Cache(tmp_path / "cache"), tmp_path, Config(), "env", "content/world/gone.md", "0" * 64)
+    assert [str(p) for p in raised.value.problems] == [
+        "content/world/gone.md: was removed while the site was being built (build again)"]
+
+
+# --------------------------------------------------------------------------- names too long, disks that refuse
+
+
+def test_an_alias_longer_than_a_file_name_may_be_is_an_error_at_its_line(tmp_path: Path, run_cli) -> None:
+    long_alias = "/old/" + "a" * 300 + "/"
+    site = good_site(tmp_path / "site")
+    err = fails_cleanly(site, run_cli, {"content/world/story.md": article(f"title: T\n{DATE}\naliases: ['{long_alias}']")})
+    assert problem_lines(err) == [
+        ("content/world/story.md:4: alias '/old/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'… has a part longer than 255 "
+         "bytes, which no file system allows in a name (shorten it)")]
+
+
+def test_a_static_file_whose_published_name_is_too_long_is_one_line(tmp_path: Path, run_cli) -> None:
+    # 250 characters is a name the site's disk holds; its fingerprint makes the published name longer than 255.
+    name = "s" * 246 + ".css"
+    site = good_site(tmp_path / "site")
+    err = fails_cleanly(site, run_cli, {f"static/css/{name}": "body { color: black }\n"})
+    lines = [line for line in err.splitlines() if name in line]
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"static/css/{name}: cannot write /css/{name[:-4]}.")
+    assert lines[0].endswith(".css: File name too long")
+
+
+def _refuse_writes(monkeypatch: pytest.MonkeyPatch, code: int) -> None:
+    """Make every file the output module opens for writing fail with `code`, as a full (ENOSPC) or read-only
+    (EROFS) disk would. (Tests run as root, whom a folder's permissions do not stop; this fails at the place where
+    the output's files are written, in this process and in the workers forked from it.)"""
+    from broadsheet import output
+
+    def refusing_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "w" in mode:
+            raise OSError(code, os.strerror(code), str(file))
+        return open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(output, "open", refusing_open, raising=False)
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
+@pytest.mark.parametrize("where", ["in-process", "workers"])
+def test_a_disk_that_refuses_the_pages_is_one_line_per_page(tmp_path: Path, run_cli,
+                                                             monkeypatch: pytest.MonkeyPatch, code: int,
+                                                             where: str) -> None:
+    if where == "workers":
+        monkeypatch.setattr(build_module, "_IN_PROCESS", 0)
+    site = good_site(tmp_path / "site", many_articles(3))
+    assert run_cli("build", "--site", str(site), "--quiet").status == 0
+    before = read_tree(site / "public")
+    write_tree(site, {"content/world/new.md": article(f"title: New\n{DATE}")})
+    _refuse_writes(monkeypatch, code)
+    result = run_cli("build", "--site", str(site), "--quiet")
+    assert result.status == 1 and "Traceback" not in result.err
+    assert f"content/world/new.md: cannot write /world/new/index.html: {os.strerror(code)}" in result.err.splitlines()
+    *pages, last = result.err.splitlines()  # one line per page that could not be written, then the summary
+    assert all(re.fullmatch(rf"\S+: cannot write /\S+: {os.strerror(code)}", line) for line in pages), result.err
+    assert last.startswith("Failed:")
+    assert read_tree(site / "public") == before
+    assert not list(site.glob(".public.*"))
+
+
+def test_a_read_only_folder_around_the_output_is_one_line(tmp_path: Path, run_cli,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    site = good_site(tmp_path / "site")
+    assert run_cli("build", "--site", str(site), "--quiet").status == 0
+    before = read_tree(site / "public")
+    write_tree(site, {"content/world/new.md": article(f"title: New\n{DATE}")})
+    # The site's folder, where the new output is made beside the old, refuses new entries as a read-only file
+    # system would (root ignores its permissions).
+    def refusing(original: Any, moves: bool = False) -> Any:
+        def operation(path: Any, *args: Any, **kwargs: Any) -> None:
+            target = Path(args[0] if moves else path)
+            if target.parent == site and target.name.startswith(".public"):
+                raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(target))
+            original(path, *args, **kwargs)
+        return operation
+
+    monkeypatch.setattr(os, "mkdir", refusing(os.mkdir))
+    monkeypatch.setattr(os, "rename", refusing(os.rename, moves=True))
+    result = run_cli("build", "--site", str(site), "--quiet")
+    assert result.status == 1 and "Traceback" not in result.err
+    assert problem_lines(result.err) == [] and result.err.splitlines()[0] == (
+        f"{site / 'public'}: cannot be written: Read-only file system ({site / '.public.broadsheet-new'})")
+    assert read_tree(site / "public") == before
