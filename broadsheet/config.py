@@ -249,6 +249,10 @@ def load_config(site_dir: Path, base_url: str | None = None, origin: str | None 
         data = load_yaml_mapping(CONFIG_FILE, text, what="site.yaml")
     lines = _key_lines(text)
     values, problems = _load_section(data, Config, CONFIG_FILE, lines)
+    if "\\" in text:  # (an escape: the one way YAML makes a character that feeds cannot carry)
+        from broadsheet.frontmatter import non_xml_problems
+
+        problems += non_xml_problems(CONFIG_FILE, data, text, lines)
     config = Config(**values)
     if base_url is not None:
         config = replace(config, base_url=base_url)

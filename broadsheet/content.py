@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError, problem_of
-from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, value_text
+from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, non_xml_problems, value_text
 from broadsheet.markup import auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle, SourceLink
 from broadsheet.slugs import slugify
+from broadsheet.xmltext import NOT_XML, code_points
 
 CONTENT_DIR = "content"
 PAGES_DIR = "pages"
@@ -125,6 +126,29 @@ def decode_source(path: str, data: bytes) -> str:
         line = len(re.split(r"\r\n|\r|\n", text[: text.index("\x00")]))
         raise SiteError(Problem(path, line, "not valid UTF-8 (contains a NUL byte)", "save the file as UTF-8"))
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# The characters of NOT_XML that a decoded file can hold (NUL is refused as not UTF-8, surrogates by the decoder),
+# each tested with `in`: for a body without any, ten times quicker than a search for the class.
+_NOT_XML_IN_FILES = (*map(chr, (*range(1, 9), 11, 12, *range(14, 32))), "\ufffe", "\uffff")
+_WHITESPACE_CONTROLS = str.maketrans("\v\f", "  ")
+
+
+def without_non_xml(path: str, body: str, first_line: int) -> tuple[str, list[Problem]]:
+    """The body without the characters XML does not allow (pasted from a word processor, say: a vertical tab or
+    form feed becomes a space), and a warning naming the line of the first, when it held any: in a feed they would
+    make no reader accept it."""
+    for character in _NOT_XML_IN_FILES:
+        if character in body:
+            break
+    else:
+        return body, []
+    found = NOT_XML.search(body)
+    assert found is not None
+    line = first_line + body.count("\n", 0, found.start())
+    warning = Problem(path, line, f"characters that XML does not allow ({code_points(body)}) were removed from "
+                      "the body", warning=True)
+    return NOT_XML.sub("", body.translate(_WHITESPACE_CONTROLS)), [warning]
 
 
 def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
@@ -268,6 +292,8 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     front, body, body_line = split_front_matter(source, text)
     meta = load_front_matter(source, front)
     fields = _Fields(source, front, meta, config.zone)
+    fields.problems += non_xml_problems(source, meta, front, fields.lines)
+    body, removed = without_non_xml(source, body, body_line)
     in_pages = source.startswith(f"{CONTENT_DIR}/{PAGES_DIR}/")
     kind = fields.string("type") or ("page" if in_pages else "article")
     if kind not in ("article", "page"):
@@ -285,6 +311,9 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     folder = section_from_path(source) if not in_pages else None
     section = display_section(fields.string("section") or folder or config.section, config)
     section_slug = slugify(section)
+    if folder and "section" not in meta and (found := NOT_XML.search(section)):
+        fields.problem("section", f"the folder {folder!r} holds the character U+{ord(found.group()):04X}, which XML "
+                       "(feeds, sitemaps) does not allow", "rename the folder, or give the section in 'section:'")
     if not section_slug:
         fields.problem("section", f"section {section!r} gives an empty URL segment", "use letters or digits")
     tags = fields.strings("tags")
@@ -316,7 +345,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     if not slug:
         fields.problem("slug" if slug_text else "title", "cannot make a URL slug from the file name or title",
                        "add 'slug: some-words' to the front matter")
-    warnings = near_misses(source, meta, KNOWN_KEYS, fields.lines)
+    warnings = near_misses(source, meta, KNOWN_KEYS, fields.lines) + removed
     if fields.problems:
         raise SiteError(fields.problems + warnings)
 
