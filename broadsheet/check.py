@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,11 +12,13 @@ from urllib.parse import unquote, urlsplit
 
 from broadsheet.build import check_images, output_claims, parse_sources, resolve_now
 from broadsheet.config import BuildOptions, Config, load_config
+from broadsheet.content import CONTENT_DIR
 from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.markup import MORE_MARKER
 from broadsheet.model import Article, ParsedArticle
 from broadsheet.output import find_collisions
 from broadsheet.site import is_published, order_site
+from broadsheet.slugs import slugify
 from broadsheet.templates import make_environment, render_page
 from broadsheet.theme import TEMPLATES_DIR, collect_static
 from broadsheet.views import body_html, news_files, shared_context, site_views, view_context
@@ -141,8 +143,11 @@ def _written_link(url: str, page_url: str) -> list[str]:
 
 
 def check_pages(rendered: Iterable[tuple[str, str, str]], outputs: set[str], hidden: list[Article],
-                by_output: dict[str, Article], config: Config, sources: _Sources) -> list[Problem]:
-    """Broken internal links, missing images, missing alt text and unpublished articles named in pages."""
+                by_output: dict[str, Article], config: Config, sources: _Sources,
+                failed: Mapping[str, str] | None = None) -> list[Problem]:
+    """Broken internal links, missing images, missing alt text and unpublished articles named in pages. `failed`:
+    the content files that could not be read, by the slug of their name, to point a broken link at one of them
+    (see _failed_by_slug)."""
     problems: list[Problem] = []
     hidden_urls = {a.url: a for a in hidden}
     hidden_outputs = {a.output_path for a in hidden}
@@ -168,7 +173,7 @@ def check_pages(rendered: Iterable[tuple[str, str, str]], outputs: set[str], hid
                 continue
             message = f"missing image {url}" if tag == "img" else f"broken link to {url}"
             problems.append(Problem(owner, line_of(url), f"{message} (on /{output_path}: not in the site)",
-                                    "check the path; static files are published at their path under static/"))
+                                    _broken_link_hint(target, failed or {})))
         for src in refs.images_without_alt:
             problems.append(Problem(owner, line_of(src), f"image {src} has no alt text (on /{output_path})",
                                     "describe it: ![what the image shows](path)"))
@@ -176,6 +181,21 @@ def check_pages(rendered: Iterable[tuple[str, str, str]], outputs: set[str], hid
             problems.append(Problem(owner, line_of(src), f"image {src} has empty alt text (on /{output_path})",
                                     "describe it unless it is purely decorative", warning=True))
     return problems
+
+
+def _broken_link_hint(target: str, failed: Mapping[str, str]) -> str:
+    """What to do about a link to `target` (an output path) that is not in the site."""
+    source = failed.get(target.removesuffix("index.html").rstrip("/").rpartition("/")[2])
+    if source is not None:
+        return f"{source} has errors, so its page is missing: fix it first"
+    return "check the path; static files are published at their path under static/"
+
+
+def _failed_by_slug(problems: Iterable[Problem]) -> dict[str, str]:
+    """The content files with errors, by the slug their name would give them (a link to one of them is broken
+    because it failed, most likely)."""
+    return {slugify(problem.path.rpartition("/")[2].rpartition(".")[0]): problem.path for problem in problems
+            if not problem.warning and problem.path.startswith(CONTENT_DIR + "/")}
 
 
 def _why_hidden(article: Article) -> str:
@@ -212,8 +232,8 @@ def check(options: BuildOptions) -> CheckResult:
         clashing = {problem.path for problem in error.problems}
         site = order_site([a for a in articles if a.source not in clashing], config, now, options.drafts,
                           options.future)
-    # A link to a file that failed to parse is not broken: that file is.
-    complete = not problems
+    # Links to the pages of files that failed to parse are broken all the same: reported, naming the file.
+    failed = _failed_by_slug(problems)
     static = collect_static(site_dir)
     bodies = {p.article.source: p.body_html for p in parsed}
     generated = [path for path, _, _ in news_files(site, config, options, now, lambda a: bodies[a.source])]
@@ -239,8 +259,7 @@ def check(options: BuildOptions) -> CheckResult:
     outputs |= set(generated)
     hidden = [a for a in articles if not is_published(a, now, options.drafts, options.future)]
     by_output = {a.output_path: a for a in (*site.articles, *site.pages)}
-    problems += [p for p in check_pages(rendered, outputs, hidden, by_output, config, sources)
-                 if complete or "broken link" not in p.message]
+    problems += check_pages(rendered, outputs, hidden, by_output, config, sources, failed)
     for article in hidden:
         if article.output_path in outputs and article.output_path not in by_output:
             problems.append(Problem(article.source, 1, f"is not published but /{article.output_path} is written"))
