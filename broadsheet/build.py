@@ -33,6 +33,7 @@ from broadsheet.output import OutputFolder, find_collisions, folder_times, folde
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
+from broadsheet.slugs import WINDOWS_HINT, reserved_segment
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
 from broadsheet.tasks import (
     KeptRenders,
@@ -301,6 +302,14 @@ def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> 
             problems.append(Problem(item.article.source, item.lines.get("image"), f"image {image!r} is not a file "
                                     "under static/", "paths are relative to static/, like images/photo.jpg"))
     return problems
+
+
+def check_static_names(static: Mapping[str, StaticFile]) -> list[Problem]:
+    """Every static file must be published under a path Windows can hold (see slugs.is_reserved_on_windows)."""
+    return [Problem(f"{STATIC_DIR}/{relative}", None, f"'{segment}' is a name Windows does not allow (a clone of the "
+                    "published site fails there)", f"rename it; {WINDOWS_HINT}")
+            for relative, static_file in static.items()
+            if (segment := reserved_segment(static_file.output_path)) is not None]
 
 
 def scanned_sources(scan: stamp.Scan | None, known: Container[str] = ()) -> dict[str, tuple[int, int, int]] | None:
@@ -576,7 +585,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     else:
         views = site_views(site, config)
         image_problems = check_images([r for _, r in keyed or in_source_order(index)], static) + find_collisions(
-            output_claims(views, static, [path for path, _, _ in generated]))
+            output_claims(views, static, [path for path, _, _ in generated])) + check_static_names(static)
     problems.update(dict.fromkeys(image_problems))
     if image_problems:
         raise SiteError([*problems, *warnings])

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from broadsheet.build import check_images, output_claims, parse_sources, resolve_now
+from broadsheet.build import check_images, check_static_names, output_claims, parse_sources, resolve_now
 from broadsheet.config import BuildOptions, Config, load_config
 from broadsheet.content import CONTENT_DIR
 from broadsheet.errors import Problem, SiteError, problem_of
@@ -239,6 +239,7 @@ def check(options: BuildOptions) -> CheckResult:
     generated = [path for path, _, _ in news_files(site, config, options, now, lambda a: bodies[a.source])]
     views = site_views(site, config)
     problems += check_images(parsed, static) + find_collisions(output_claims(views, static, generated))
+    problems += check_static_names(static)
     env = make_environment(site_dir, config, static, now, preview=options.preview)
     shared = shared_context(site, config)
     warnings += site.warnings

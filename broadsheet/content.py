@@ -14,7 +14,7 @@ from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, non_xml_problems, value_text
 from broadsheet.markup import auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle, SourceLink
-from broadsheet.slugs import slugify
+from broadsheet.slugs import WINDOWS_HINT, is_reserved_on_windows, reserved_segment, slugify
 from broadsheet.xmltext import NOT_XML, code_points
 
 CONTENT_DIR = "content"
@@ -283,6 +283,30 @@ def _source_links(body: str, first_line: int, links: tuple[tuple[str, str], ...]
     return tuple(dict.fromkeys(found))
 
 
+def _refuse_windows_names(fields: _Fields, slug: str, slug_key: str, section_slug: str,
+                          tags: tuple[str, ...], authors: tuple[str, ...], aliases: tuple[str, ...]) -> None:
+    """A problem for each URL folder this article makes (its own, its section's, tags' and authors', its aliases')
+    that Windows refuses as a name (see slugs.is_reserved_on_windows): the published site could not be cloned
+    there. Refused rather than renamed, so that a URL never differs from what the writer asked for. `slug_key`:
+    the front matter key the slug comes from ("" for the file's name)."""
+    if is_reserved_on_windows(slug):
+        fields.problem(slug_key, f"its URL folder would be '{slug}', a name Windows does not allow "
+                       "(a clone of the published site fails there)", f"add 'slug: {slug}-news' or another slug "
+                       "to the front matter; " + WINDOWS_HINT)
+    if is_reserved_on_windows(section_slug):
+        fields.problem("section", f"the section's URL folder would be '{section_slug}', a name Windows does not "
+                       "allow", "name the section otherwise (or set its folder in 'section:'); " + WINDOWS_HINT)
+    for key, names in (("tags", tags), ("author", authors)):
+        for name in names:
+            if is_reserved_on_windows(slugify(name)):
+                fields.problem(key, f"{key.rstrip('s')} {name!r} would have the URL folder '{slugify(name)}', a "
+                               "name Windows does not allow", WINDOWS_HINT)
+    for alias in aliases:
+        if (segment := reserved_segment(alias)) is not None:
+            fields.problem("aliases", f"alias {alias!r} holds '{segment}', a name Windows does not allow",
+                           WINDOWS_HINT)
+
+
 def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     """The per-article stage: a content file's bytes to an Article and its body HTML.
 
@@ -345,6 +369,8 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     if not slug:
         fields.problem("slug" if slug_text else "title", "cannot make a URL slug from the file name or title",
                        "add 'slug: some-words' to the front matter")
+    slug_key = "slug" if slug_text else "" if slugify(stem) else "title"
+    _refuse_windows_names(fields, slug, slug_key, section_slug, tags, authors if "author" in meta else (), aliases)
     warnings = near_misses(source, meta, KNOWN_KEYS, fields.lines) + removed
     if fields.problems:
         raise SiteError(fields.problems + warnings)
