@@ -985,7 +985,7 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
     problems: dict[Problem, None] = {}
     kinds_read: dict[frozenset[str], frozenset[str]] = {}
     views = setup.views
-    gone = [path for result in _in_parts(pool, setup, "carry", carry) for path in result]
+    gone = [path for result in _in_parts(pool, setup, "carry", carry) for path in _carried(result)]
     if gone:  # a file gone from the current output since the last build is rendered after all
         numbers = {view.output_path: number for number, view in enumerate(views)}
         render = sorted({*render, *(numbers[path] for path in gone)})
@@ -1022,6 +1022,15 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
     return render, list(problems)
 
 
+def _carried(result: Any) -> list[str]:
+    """The paths a carry task found gone (see tasks.handle); a task that failed in its worker fails the build."""
+    if isinstance(result, SiteError):
+        raise result
+    if isinstance(result, Stalled):
+        raise SiteError(_stalled_problem("carrying unchanged pages over", result))
+    return list(result)
+
+
 def _in_parts(pool: WorkerPool, setup: Setup, kind: str, paths: list[str], *before: str) -> list[Any]:
     """The results of a task over output files (see tasks.handle), run on parts of them: in the workers for many
     files, else in this process. Such tasks need only the staging folder: a light setup, cheap to send where
@@ -1031,14 +1040,7 @@ def _in_parts(pool: WorkerPool, setup: Setup, kind: str, paths: list[str], *befo
              for i in range(0, len(paths), _CARRY_CHUNK)]
     if len(paths) <= _IN_PROCESS * _CARRY_CHUNK // 16:
         return [handle(light_setup, item.payload) for item in items]
-    results = []
-    for item, result in pool.run(light_setup, items, chunk=1):
-        if isinstance(result, Stalled):
-            raise SiteError(_stalled_problem(item.label, result))
-        if isinstance(result, SiteError):
-            raise result
-        results.append(result)
-    return results
+    return [result for _, result in pool.run(light_setup, items, chunk=1)]
 
 
 def _link_files(pool: WorkerPool, setup: Setup, source: str, target: str, paths: list[str]) -> bool:

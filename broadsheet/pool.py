@@ -79,7 +79,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler
             except RecursionError:
                 results.append(("recursion", None))
             except Exception as error:  # unforeseen: a problem of this item all the same, its traceback for --debug
-                results.append(("error", (describe(error), traceback.format_exc())))
+                results.append(("error", (describe(error), traceback.format_exc(), isinstance(error, OSError))))
         slot[0] = -1
         conn.send(results)
 
@@ -222,9 +222,9 @@ class WorkerPool:
         worker.chunk = None
         for item, (status, value) in zip(chunk, results, strict=False):
             if status == "error":
-                description, trace = value
+                description, trace, by_system = value
                 log.debug("%s failed in a worker:\n%s", item.label, trace)
-                yield item, SiteError(unexpected(item.label, description))
+                yield item, SiteError(unexpected(item.label, description, by_system=by_system))
             elif status == "problems":
                 yield item, SiteError(value)
             elif status == "recursion":

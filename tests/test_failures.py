@@ -285,3 +285,22 @@ def test_a_read_only_folder_around_the_output_is_one_line(tmp_path: Path, run_cl
     assert problem_lines(result.err) == [] and result.err.splitlines()[0] == (
         f"{site / 'public'}: cannot be written: Read-only file system ({site / '.public.broadsheet-new'})")
     assert read_tree(site / "public") == before
+
+
+def test_a_file_operation_the_system_refuses_in_a_worker_names_its_message(tmp_path: Path, run_cli,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from broadsheet import content
+
+    original = content.parse_article
+
+    def parse_article(source: str, data: bytes, config: Any) -> Any:
+        if source.endswith("broken.md"):  # as a library writing a temporary file on a full disk would
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/tmp/library-scratch")
+        return original(source, data, config)
+
+    monkeypatch.setattr(content, "parse_article", parse_article)
+    site = good_site(tmp_path / "site")
+    err = fails_cleanly(site, run_cli, {"content/world/broken.md": BROKEN})
+    # The system's message says what to do: no request for a bug report.
+    assert [line for line in err.splitlines() if "broken.md" in line] == [
+        "content/world/broken.md: failed: No space left on device: /tmp/library-scratch"]
