@@ -706,7 +706,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                 continue
             touched.append(path)
             if not (can_carry and previous.generated.get(path) == index.generated[path] and output.carry(path)):
-                output.write(path, make())
+                output.write(path, _made(path, make))
         for relative, static_file in static.items():
             path = static_file.output_path
             if spare is not None and spare.static.get(path) == static_records[path]:
@@ -1020,6 +1020,17 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
     for item, result in pool.run(setup, items, inherit=True):
         note(item.payload[1], result)
     return render, list(problems)
+
+
+def _made(path: str, make: Callable[[], bytes]) -> bytes:
+    """The bytes of a feed, sitemap or other file Broadsheet makes itself; an unforeseen failure is a problem of that
+    file, as a page's is."""
+    try:
+        return make()
+    except SiteError:
+        raise
+    except Exception as error:
+        raise SiteError(problem_of(path, error)) from None
 
 
 def _carried(result: Any) -> list[str]:

@@ -304,3 +304,22 @@ def test_a_file_operation_the_system_refuses_in_a_worker_names_its_message(tmp_p
     # The system's message says what to do: no request for a bug report.
     assert [line for line in err.splitlines() if "broken.md" in line] == [
         "content/world/broken.md: failed: No space left on device: /tmp/library-scratch"]
+
+
+def test_an_unforeseen_exception_making_a_feed_is_a_problem_of_that_file(tmp_path: Path, run_cli,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from broadsheet import feeds
+
+    def serialise(root: Any) -> bytes:
+        raise ValueError("a library's bug")
+
+    site = good_site(tmp_path / "site")
+    assert run_cli("build", "--site", str(site), "--quiet").status == 0
+    before = read_tree(site / "public")
+    monkeypatch.setattr(feeds, "serialise", serialise)  # (the feeds' own, not the sitemaps')
+    write_tree(site, {"content/world/new.md": article(f"title: New\n{DATE}")})
+    result = run_cli("build", "--site", str(site), "--quiet")
+    assert result.status == 1 and "Traceback" not in result.err
+    assert ("rss.xml: failed: ValueError: a library's bug (an unexpected error, in Broadsheet or a library it uses: "
+            "please report it; --debug shows where)") in result.err.splitlines()
+    assert read_tree(site / "public") == before
