@@ -33,7 +33,7 @@ from broadsheet.output import OutputFolder, find_collisions, folder_times, folde
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
-from broadsheet.slugs import WINDOWS_HINT, reserved_segment
+from broadsheet.slugs import WINDOWS_PATH_HINT, windows_refused_segment
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
 from broadsheet.tasks import (
     KeptRenders,
@@ -307,9 +307,9 @@ def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> 
 def check_static_names(static: Mapping[str, StaticFile]) -> list[Problem]:
     """Every static file must be published under a path Windows can hold (see slugs.is_reserved_on_windows)."""
     return [Problem(f"{STATIC_DIR}/{relative}", None, f"'{segment}' is a name Windows does not allow (a clone of the "
-                    "published site fails there)", f"rename it; {WINDOWS_HINT}")
+                    "published site fails there)", f"rename it; {WINDOWS_PATH_HINT}")
             for relative, static_file in static.items()
-            if (segment := reserved_segment(static_file.output_path)) is not None]
+            if (segment := windows_refused_segment(static_file.output_path)) is not None]
 
 
 def scanned_sources(scan: stamp.Scan | None, known: Container[str] = ()) -> dict[str, tuple[int, int, int]] | None:

@@ -13,7 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadsheet.errors import Problem, SiteError
 from broadsheet.options import BuildOptions  # noqa: F401 (the options of one build, beside the site's)
-from broadsheet.slugs import WINDOWS_HINT, is_reserved_on_windows, reserved_segment, slugify
+from broadsheet.slugs import (
+    WINDOWS_HINT,
+    WINDOWS_PATH_HINT,
+    is_reserved_on_windows,
+    slugify,
+    windows_refused_segment,
+)
 
 CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = frozenset({"section", "slug", "year", "month", "day"})
@@ -228,9 +234,9 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]
             or not re.fullmatch(r"[a-z0-9/_.-]*", literal) or any(s in (".", "..") for s in literal.split("/"))):
         problems.append(Problem(path, lines.get("permalink"), f"bad permalink '{config.permalink}'",
                                 "it starts with '/' and uses {slug} and optionally {section}, {year}, {month}, {day}"))
-    elif (segment := reserved_segment(literal)) is not None:
+    elif (segment := windows_refused_segment(literal)) is not None:
         problems.append(Problem(path, lines.get("permalink"), f"permalink '{config.permalink}' holds '{segment}', "
-                                "a name Windows does not allow", WINDOWS_HINT))
+                                "a name Windows does not allow", WINDOWS_PATH_HINT))
     for name in config.keep:
         if name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in name.split("/")):
             problems.append(Problem(path, lines.get("keep"), f"'keep' entry {name!r} is not a path inside the output "

@@ -14,7 +14,7 @@ from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, non_xml_problems, value_text
 from broadsheet.markup import auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle, SourceLink
-from broadsheet.slugs import WINDOWS_HINT, is_reserved_on_windows, reserved_segment, slugify
+from broadsheet.slugs import WINDOWS_HINT, WINDOWS_PATH_HINT, is_reserved_on_windows, slugify, windows_refused_segment
 from broadsheet.xmltext import NOT_XML, code_points
 
 CONTENT_DIR = "content"
@@ -302,9 +302,9 @@ def _refuse_windows_names(fields: _Fields, slug: str, slug_key: str, section_slu
                 fields.problem(key, f"{key.rstrip('s')} {name!r} would have the URL folder '{slugify(name)}', a "
                                "name Windows does not allow", WINDOWS_HINT)
     for alias in aliases:
-        if (segment := reserved_segment(alias)) is not None:
+        if (segment := windows_refused_segment(alias)) is not None:
             fields.problem("aliases", f"alias {alias!r} holds '{segment}', a name Windows does not allow",
-                           WINDOWS_HINT)
+                           WINDOWS_PATH_HINT)
 
 
 def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:

@@ -45,6 +45,14 @@ def is_reserved_on_windows(name: str) -> bool:
     return name.partition(".")[0].rstrip(" ").upper() in WINDOWS_RESERVED
 
 
-def reserved_segment(path: str) -> str | None:
-    """The first segment of a /-separated path that Windows refuses as a name (see is_reserved_on_windows)."""
-    return next((part for part in path.split("/") if is_reserved_on_windows(part)), None)
+# Besides those names, what Windows refuses in a name: these characters (a backslash is its separator), and a dot or
+# space at the end (which it drops, so that two names become one).
+_WINDOWS_REFUSES = re.compile(r'[<>:"|?*\\]|[. ]$')
+WINDOWS_PATH_HINT = WINDOWS_HINT + ', nor a name holding < > : " | ? * \\ or ending in a dot or a space'
+
+
+def windows_refused_segment(path: str) -> str | None:
+    """The first segment of a /-separated path that Windows refuses as a name: a reserved one (see
+    is_reserved_on_windows), or one holding a character it refuses or ending in a dot or space."""
+    return next((part for part in path.split("/") if is_reserved_on_windows(part) or _WINDOWS_REFUSES.search(part)),
+                None)

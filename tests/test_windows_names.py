@@ -13,6 +13,7 @@ from broadsheet.slugs import is_reserved_on_windows
 
 DATE = "date: 2024-03-02T09:00:00Z"
 HINT = "Windows cannot hold a file or folder named CON, PRN, AUX, NUL, COM0-9 or LPT0-9, with any extension"
+PATH_HINT = HINT + ', nor a name holding < > : " | ? * \\ or ending in a dot or a space'
 
 
 @pytest.mark.parametrize("name", ["CON", "con", "Nul", "aux.md", "prn.tar.gz", "COM1", "lpt9.html", "com0", "nul "])
@@ -51,7 +52,11 @@ def test_an_article_whose_url_folder_windows_refuses_is_an_error(tmp_path: Path,
     ("author: Aux", ("content/world/story.md:4: author 'Aux' would have the URL folder 'aux', a name Windows does "
                     f"not allow ({HINT})")),
     ("aliases: [/old/nul.html]", ("content/world/story.md:4: alias '/old/nul.html' holds 'nul.html', a name Windows "
-                                 f"does not allow ({HINT})")),
+                                 f"does not allow ({PATH_HINT})")),
+    ("aliases: ['/2024/vote:live/']", ("content/world/story.md:4: alias '/2024/vote:live/' holds 'vote:live', a "
+                                       f"name Windows does not allow ({PATH_HINT})")),
+    ("aliases: [/old/v1./]", ("content/world/story.md:4: alias '/old/v1./' holds 'v1.', a name Windows does not "
+                              f"allow ({PATH_HINT})")),
 ])
 def test_a_section_tag_author_or_alias_windows_refuses_is_an_error_at_its_line(tmp_path: Path, run_cli,
                                                                               front: str, expected: str) -> None:
@@ -70,19 +75,22 @@ def test_a_section_folder_windows_refuses_is_an_error(tmp_path: Path, run_cli) -
 
 def test_a_static_file_windows_refuses_is_an_error(tmp_path: Path, run_cli) -> None:
     site = good_site(tmp_path / "site")
-    err = fails_cleanly(site, run_cli, {"static/files/aux.pdf": b"%PDF", "static/Com3/x.txt": "x"})
+    err = fails_cleanly(site, run_cli, {"static/files/aux.pdf": b"%PDF", "static/Com3/x.txt": "x",
+                                        "static/images/map: north.png": b"png"})
     assert [line for line in err.splitlines() if line.startswith("static/")] == [
         (f"static/Com3/x.txt: 'Com3' is a name Windows does not allow (a clone of the published site fails there) "
-        f"(rename it; {HINT})"),
+         f"(rename it; {PATH_HINT})"),
         (f"static/files/aux.pdf: 'aux.pdf' is a name Windows does not allow (a clone of the published site fails "
-        f"there) (rename it; {HINT})")]
+         f"there) (rename it; {PATH_HINT})"),
+        (f"static/images/map: north.png: 'map: north.png' is a name Windows does not allow (a clone of the published "
+         f"site fails there) (rename it; {PATH_HINT})")]
 
 
 @pytest.mark.parametrize("config, expected", [
     ("author: Con\n", (f"site.yaml:2: author 'Con' would have the URL folder 'con', a name Windows does not allow "
                       f"({HINT})")),
     ("permalink: /nul/{slug}/\n", (f"site.yaml:2: permalink '/nul/{{slug}}/' holds 'nul', a name Windows does not "
-                                  f"allow ({HINT})")),
+                                  f"allow ({PATH_HINT})")),
 ])
 def test_site_yaml_names_windows_refuses_are_errors(tmp_path: Path, run_cli, config: str, expected: str) -> None:
     site = good_site(tmp_path / "site")
