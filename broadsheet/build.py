@@ -26,7 +26,7 @@ from broadsheet import stamp
 from broadsheet.cache import Cache, Manifest, PageRecord, Spare, read_head
 from broadsheet.config import CONFIG_FILE, Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date, read_ahead
-from broadsheet.errors import Problem, SiteError
+from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.model import Article, ParsedArticle, Site
 from broadsheet.options import BuildOptions
@@ -34,6 +34,7 @@ from broadsheet.output import OutputFolder, find_collisions, folder_times, folde
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
+from broadsheet.slugs import WINDOWS_PATH_HINT, windows_refused_segment
 from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
 from broadsheet.tasks import (
     KeptRenders,
@@ -284,8 +285,12 @@ def parse_sources(site_dir: Path, config: Config) -> tuple[list[ParsedArticle], 
             parsed.append(parse_article(source, (site_dir / source).read_bytes(), config))
         except SiteError as error:
             problems.extend(error.problems)
+        except FileNotFoundError:
+            continue  # removed since the folder was listed: gone, as if removed just before (see gather_articles)
         except OSError as error:
             problems.append(Problem(source, None, f"cannot be read: {error.strerror}"))
+        except Exception as error:  # unforeseen: a problem of this file; the others are still checked
+            problems.append(problem_of(source, error))
     return parsed, problems
 
 
@@ -298,6 +303,14 @@ def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> 
             problems.append(Problem(item.article.source, item.lines.get("image"), f"image {image!r} is not a file "
                                     "under static/", "paths are relative to static/, like images/photo.jpg"))
     return problems
+
+
+def check_static_names(static: Mapping[str, StaticFile]) -> list[Problem]:
+    """Every static file must be published under a path Windows can hold (see slugs.is_reserved_on_windows)."""
+    return [Problem(label, None, f"'{segment}' is a name Windows does not allow (a clone of the "
+                    "published site fails there)", f"rename it; {WINDOWS_PATH_HINT}")
+            for output_path, _, label in published_static(static)
+            if (segment := windows_refused_segment(output_path)) is not None]
 
 
 def scanned_sources(scan: stamp.Scan | None, known: Container[str] = ()) -> dict[str, tuple[int, int, int]] | None:
@@ -390,6 +403,8 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
         else:
             try:
                 info = os.stat(f"{root}/{source}")  # (a Path per file costs more than the stat)
+            except FileNotFoundError:
+                continue  # removed since the folder was listed: gone, as if removed just before the build
             except OSError as error:
                 problems[source] = [Problem(source, None, f"cannot be read: {error.strerror}")]
                 continue
@@ -416,6 +431,8 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
             problems[item.label] = [_stalled_problem(item.label, result)]
         elif isinstance(result, SiteError):
             problems[item.label] = list(result.problems)
+        elif result is None:
+            continue  # removed since it was listed: gone (see tasks._parse)
         else:
             key, head = result
             parsed_head = read_head(head)
@@ -569,7 +586,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     else:
         views = site_views(site, config)
         image_problems = check_images([r for _, r in keyed or in_source_order(index)], static) + find_collisions(
-            output_claims(views, static, [path for path, _, _ in generated]))
+            output_claims(views, static, [path for path, _, _ in generated])) + check_static_names(static)
     problems.update(dict.fromkeys(image_problems))
     if image_problems:
         raise SiteError([*problems, *warnings])
@@ -668,8 +685,11 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                            config.base_url, warnings, parsed, 0)
 
-    if not output.begin(spare_path if spare else None):
-        spare = None
+    try:
+        if not output.begin(spare_path if spare else None):
+            spare = None
+    except OSError as error:
+        raise _unwritable(options.output_dir, error) from None
     try:
         setup = Setup(site_dir, config, index.env_key, cache.root, output.stage, static, now, options.preview,
                       site, tuple(views), entries, fragments_token)
@@ -686,7 +706,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                 continue
             touched.append(path)
             if not (can_carry and previous.generated.get(path) == index.generated[path] and output.carry(path)):
-                output.write(path, make())
+                output.write(path, _made(path, make))
         for path, static_file, label in published_static(static):
             if spare is not None and spare.static.get(path) == static_records[path]:
                 continue
@@ -699,6 +719,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                 output.stage.remove(path)
         # The output being replaced is kept for the next build to update in place, when its files are known.
         spare_kept = output.commit(spare_path if can_carry and not options.no_cache else None)
+    except OSError as error:
+        output.abort()
+        raise _unwritable(options.output_dir, error) from None
     except BaseException:
         output.abort()
         raise
@@ -727,6 +750,12 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     _keep_stamp(scan, options, cache, index, until, now, len(views), len(site.articles), warnings)
     return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                        config.base_url, warnings, parsed, len(render))
+
+
+def _unwritable(output_dir: Path, error: OSError) -> SiteError:
+    """The output folder (or the staging folder beside it) cannot be written: a full or read-only disk."""
+    where = f" ({error.filename})" if error.filename else ""
+    return SiteError(Problem(str(output_dir), None, f"cannot be written: {error.strerror or error}{where}"))
 
 
 def _unchanged_views(previous: Manifest, index: Manifest, edited: dict[str, Article] | None, retitled: set[str],
@@ -955,7 +984,7 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
     problems: dict[Problem, None] = {}
     kinds_read: dict[frozenset[str], frozenset[str]] = {}
     views = setup.views
-    gone = [path for result in _in_parts(pool, setup, "carry", carry) for path in result]
+    gone = [path for result in _in_parts(pool, setup, "carry", carry) for path in _carried(result)]
     if gone:  # a file gone from the current output since the last build is rendered after all
         numbers = {view.output_path: number for number, view in enumerate(views)}
         render = sorted({*render, *(numbers[path] for path in gone)})
@@ -980,6 +1009,8 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
                 note(number, renderer.render(number))
             except SiteError as error:
                 note(number, error)
+            except Exception as error:  # unforeseen: a problem of this page, as in a worker (see pool)
+                note(number, SiteError(problem_of(views[number].label, error)))
         renderer.kept.fragments.save()
         return render, list(problems)
     entries = setup.entries
@@ -988,6 +1019,26 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
     for item, result in pool.run(setup, items, inherit=True):
         note(item.payload[1], result)
     return render, list(problems)
+
+
+def _made(path: str, make: Callable[[], bytes]) -> bytes:
+    """The bytes of a feed, sitemap or other file Broadsheet makes itself; an unforeseen failure is a problem of that
+    file, as a page's is."""
+    try:
+        return make()
+    except SiteError:
+        raise
+    except Exception as error:
+        raise SiteError(problem_of(path, error)) from None
+
+
+def _carried(result: Any) -> list[str]:
+    """The paths a carry task found gone (see tasks.handle); a task that failed in its worker fails the build."""
+    if isinstance(result, SiteError):
+        raise result
+    if isinstance(result, Stalled):
+        raise SiteError(_stalled_problem("carrying unchanged pages over", result))
+    return list(result)
 
 
 def _in_parts(pool: WorkerPool, setup: Setup, kind: str, paths: list[str], *before: str) -> list[Any]:

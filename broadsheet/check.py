@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from broadsheet.build import check_images, output_claims, parse_sources, resolve_now
+from broadsheet.build import check_images, check_static_names, output_claims, parse_sources, resolve_now
 from broadsheet.config import Config, load_config
-from broadsheet.errors import Problem, SiteError
+from broadsheet.content import CONTENT_DIR
+from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.markup import MORE_MARKER
 from broadsheet.model import Article, ParsedArticle
 from broadsheet.options import BuildOptions
 from broadsheet.output import find_collisions
 from broadsheet.site import is_published, order_site
+from broadsheet.slugs import slugify
 from broadsheet.templates import make_environment, render_page
 from broadsheet.theme import TEMPLATES_DIR, collect_static, published_static
 from broadsheet.views import body_html, news_files, shared_context, site_views, view_context
@@ -142,8 +144,11 @@ def _written_link(url: str, page_url: str) -> list[str]:
 
 
 def check_pages(rendered: Iterable[tuple[str, str, str]], outputs: set[str], hidden: list[Article],
-                by_output: dict[str, Article], config: Config, sources: _Sources) -> list[Problem]:
-    """Broken internal links, missing images, missing alt text and unpublished articles named in pages."""
+                by_output: dict[str, Article], config: Config, sources: _Sources,
+                failed: Mapping[str, str] | None = None) -> list[Problem]:
+    """Broken internal links, missing images, missing alt text and unpublished articles named in pages. `failed`:
+    the content files that could not be read, by the slug of their name, to point a broken link at one of them
+    (see _failed_by_slug)."""
     problems: list[Problem] = []
     hidden_urls = {a.url: a for a in hidden}
     hidden_outputs = {a.output_path for a in hidden}
@@ -169,7 +174,7 @@ def check_pages(rendered: Iterable[tuple[str, str, str]], outputs: set[str], hid
                 continue
             message = f"missing image {url}" if tag == "img" else f"broken link to {url}"
             problems.append(Problem(owner, line_of(url), f"{message} (on /{output_path}: not in the site)",
-                                    "check the path; static files are published at their path under static/"))
+                                    _broken_link_hint(target, failed or {})))
         for src in refs.images_without_alt:
             problems.append(Problem(owner, line_of(src), f"image {src} has no alt text (on /{output_path})",
                                     "describe it: ![what the image shows](path)"))
@@ -177,6 +182,21 @@ def check_pages(rendered: Iterable[tuple[str, str, str]], outputs: set[str], hid
             problems.append(Problem(owner, line_of(src), f"image {src} has empty alt text (on /{output_path})",
                                     "describe it unless it is purely decorative", warning=True))
     return problems
+
+
+def _broken_link_hint(target: str, failed: Mapping[str, str]) -> str:
+    """What to do about a link to `target` (an output path) that is not in the site."""
+    source = failed.get(target.removesuffix("index.html").rstrip("/").rpartition("/")[2])
+    if source is not None:
+        return f"{source} has errors, so its page is missing: fix it first"
+    return "check the path; static files are published at their path under static/"
+
+
+def _failed_by_slug(problems: Iterable[Problem]) -> dict[str, str]:
+    """The content files with errors, by the slug their name would give them (a link to one of them is broken
+    because it failed, most likely)."""
+    return {slugify(problem.path.rpartition("/")[2].rpartition(".")[0]): problem.path for problem in problems
+            if not problem.warning and problem.path.startswith(CONTENT_DIR + "/")}
 
 
 def _why_hidden(article: Article) -> str:
@@ -213,13 +233,14 @@ def check(options: BuildOptions) -> CheckResult:
         clashing = {problem.path for problem in error.problems}
         site = order_site([a for a in articles if a.source not in clashing], config, now, options.drafts,
                           options.future)
-    # A link to a file that failed to parse is not broken: that file is.
-    complete = not problems
+    # Links to the pages of files that failed to parse are broken all the same: reported, naming the file.
+    failed = _failed_by_slug(problems)
     static = collect_static(site_dir)
     bodies = {p.article.source: p.body_html for p in parsed}
     generated = [path for path, _, _ in news_files(site, config, options, now, lambda a: bodies[a.source])]
     views = site_views(site, config)
     problems += check_images(parsed, static) + find_collisions(output_claims(views, static, generated))
+    problems += check_static_names(static)
     env = make_environment(site_dir, config, static, now, preview=options.preview)
     shared = shared_context(site, config)
     warnings += site.warnings
@@ -232,13 +253,15 @@ def check(options: BuildOptions) -> CheckResult:
         except SiteError as error:
             problems.extend(p for p in error.problems if p not in problems)
             continue
+        except Exception as error:  # unforeseen: a problem of this page; the others are still checked
+            problems.append(problem_of(view.label, error))
+            continue
         rendered.append((output_path, template, html))
     outputs = {path for path, _, _ in rendered} | {path for path, _, _ in published_static(static)}
     outputs |= set(generated)
     hidden = [a for a in articles if not is_published(a, now, options.drafts, options.future)]
     by_output = {a.output_path: a for a in (*site.articles, *site.pages)}
-    problems += [p for p in check_pages(rendered, outputs, hidden, by_output, config, sources)
-                 if complete or "broken link" not in p.message]
+    problems += check_pages(rendered, outputs, hidden, by_output, config, sources, failed)
     for article in hidden:
         if article.output_path in outputs and article.output_path not in by_output:
             problems.append(Problem(article.source, 1, f"is not published but /{article.output_path} is written"))

@@ -227,5 +227,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         errors = sum(not p.warning for p in error.problems)
         print(f"Failed: {errors} problem{'s' * (errors != 1)}; nothing was changed in the output.", file=sys.stderr)
         return 1
+    except OSError as error:
+        # The machine's state, not a bug (a full or read-only disk, a folder without permission): one line, as for
+        # a problem of the site; anything else that reaches here is a bug and keeps its traceback.
+        if args.debug:
+            import traceback
+
+            traceback.print_exc()
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"{where}{error.strerror or error}", file=sys.stderr)
+        print("Failed: the system refused a file operation (see above).", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130

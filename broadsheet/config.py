@@ -13,6 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadsheet.errors import Problem, SiteError
 from broadsheet.options import BuildOptions as BuildOptions  # the options of one build, beside the site's
+from broadsheet.slugs import (
+    WINDOWS_HINT,
+    WINDOWS_PATH_HINT,
+    is_reserved_on_windows,
+    slugify,
+    windows_refused_segment,
+)
 
 CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = frozenset({"section", "slug", "year", "month", "day"})
@@ -217,12 +224,19 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]
     if config.cname and not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", config.cname):
         problems.append(Problem(path, lines.get("cname"), f"'cname' must be a bare domain name, not {config.cname!r}",
                                 "write it like news.example.org"))
+    for key in ("author", "section"):
+        if is_reserved_on_windows(slugify(getattr(config, key))):
+            problems.append(Problem(path, lines.get(key), f"{key} {getattr(config, key)!r} would have the URL folder "
+                                    f"'{slugify(getattr(config, key))}', a name Windows does not allow", WINDOWS_HINT))
     names = set(re.findall(r"{(\w*)}", config.permalink))
     literal = re.sub(r"{\w*}", "x", config.permalink)
     if (names - PERMALINK_FIELDS or "slug" not in names or not config.permalink.startswith("/")
             or not re.fullmatch(r"[a-z0-9/_.-]*", literal) or any(s in (".", "..") for s in literal.split("/"))):
         problems.append(Problem(path, lines.get("permalink"), f"bad permalink '{config.permalink}'",
                                 "it starts with '/' and uses {slug} and optionally {section}, {year}, {month}, {day}"))
+    elif (segment := windows_refused_segment(literal)) is not None:
+        problems.append(Problem(path, lines.get("permalink"), f"permalink '{config.permalink}' holds '{segment}', "
+                                "a name Windows does not allow", WINDOWS_PATH_HINT))
     for name in config.keep:
         if name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in name.split("/")):
             problems.append(Problem(path, lines.get("keep"), f"'keep' entry {name!r} is not a path inside the output "
@@ -249,6 +263,10 @@ def load_config(site_dir: Path, base_url: str | None = None, origin: str | None 
         data = load_yaml_mapping(CONFIG_FILE, text, what="site.yaml")
     lines = _key_lines(text)
     values, problems = _load_section(data, Config, CONFIG_FILE, lines)
+    if "\\" in text:  # (an escape: the one way YAML makes a character that feeds cannot carry)
+        from broadsheet.frontmatter import non_xml_problems
+
+        problems += non_xml_problems(CONFIG_FILE, data, text, lines)
     config = Config(**values)
     if base_url is not None:
         config = replace(config, base_url=base_url)

@@ -10,11 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from broadsheet.config import Config
-from broadsheet.errors import Problem, SiteError
-from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, value_text
+from broadsheet.errors import Problem, SiteError, problem_of
+from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, non_xml_problems, value_text
 from broadsheet.markup import auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle, SourceLink
-from broadsheet.slugs import slugify
+from broadsheet.slugs import WINDOWS_HINT, WINDOWS_PATH_HINT, is_reserved_on_windows, slugify, windows_refused_segment
+from broadsheet.xmltext import NOT_XML, code_points
 
 CONTENT_DIR = "content"
 PAGES_DIR = "pages"
@@ -22,6 +23,7 @@ SOURCE_SUFFIXES = (".md", ".markdown")
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 # Dates outside these years cannot be shown in every time zone.
 MIN_YEAR, MAX_YEAR = 2, 9998
+NAME_MAX = 255  # bytes in a file or folder name, on most file systems
 KNOWN_KEYS = ("title", "date", "updated", "author", "section", "tags", "summary", "sources", "slug",
               "draft", "expires", "image", "image_alt", "type", "aliases")
 
@@ -124,6 +126,29 @@ def decode_source(path: str, data: bytes) -> str:
         line = len(re.split(r"\r\n|\r|\n", text[: text.index("\x00")]))
         raise SiteError(Problem(path, line, "not valid UTF-8 (contains a NUL byte)", "save the file as UTF-8"))
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# The characters of NOT_XML that a decoded file can hold (NUL is refused as not UTF-8, surrogates by the decoder),
+# each tested with `in`: for a body without any, ten times quicker than a search for the class.
+_NOT_XML_IN_FILES = (*map(chr, (*range(1, 9), 11, 12, *range(14, 32))), "\ufffe", "\uffff")
+_WHITESPACE_CONTROLS = str.maketrans("\v\f", "  ")
+
+
+def without_non_xml(path: str, body: str, first_line: int) -> tuple[str, list[Problem]]:
+    """The body without the characters XML does not allow (pasted from a word processor, say: a vertical tab or
+    form feed becomes a space), and a warning naming the line of the first, when it held any: in a feed they would
+    make no reader accept it."""
+    for character in _NOT_XML_IN_FILES:
+        if character in body:
+            break
+    else:
+        return body, []
+    found = NOT_XML.search(body)
+    assert found is not None
+    line = first_line + body.count("\n", 0, found.start())
+    warning = Problem(path, line, f"characters that XML does not allow ({code_points(body)}) were removed from "
+                      "the body", warning=True)
+    return NOT_XML.sub("", body.translate(_WHITESPACE_CONTROLS)), [warning]
 
 
 def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
@@ -258,6 +283,30 @@ def _source_links(body: str, first_line: int, links: tuple[tuple[str, str], ...]
     return tuple(dict.fromkeys(found))
 
 
+def _refuse_windows_names(fields: _Fields, slug: str, slug_key: str, section_slug: str,
+                          tags: tuple[str, ...], authors: tuple[str, ...], aliases: tuple[str, ...]) -> None:
+    """A problem for each URL folder this article makes (its own, its section's, tags' and authors', its aliases')
+    that Windows refuses as a name (see slugs.is_reserved_on_windows): the published site could not be cloned
+    there. Refused rather than renamed, so that a URL never differs from what the writer asked for. `slug_key`:
+    the front matter key the slug comes from ("" for the file's name)."""
+    if is_reserved_on_windows(slug):
+        fields.problem(slug_key, f"its URL folder would be '{slug}', a name Windows does not allow "
+                       "(a clone of the published site fails there)", f"add 'slug: {slug}-news' or another slug "
+                       "to the front matter; " + WINDOWS_HINT)
+    if is_reserved_on_windows(section_slug):
+        fields.problem("section", f"the section's URL folder would be '{section_slug}', a name Windows does not "
+                       "allow", "name the section otherwise (or set its folder in 'section:'); " + WINDOWS_HINT)
+    for key, names in (("tags", tags), ("author", authors)):
+        for name in names:
+            if is_reserved_on_windows(slugify(name)):
+                fields.problem(key, f"{key.rstrip('s')} {name!r} would have the URL folder '{slugify(name)}', a "
+                               "name Windows does not allow", WINDOWS_HINT)
+    for alias in aliases:
+        if (segment := windows_refused_segment(alias)) is not None:
+            fields.problem("aliases", f"alias {alias!r} holds '{segment}', a name Windows does not allow",
+                           WINDOWS_PATH_HINT)
+
+
 def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     """The per-article stage: a content file's bytes to an Article and its body HTML.
 
@@ -267,6 +316,8 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     front, body, body_line = split_front_matter(source, text)
     meta = load_front_matter(source, front)
     fields = _Fields(source, front, meta, config.zone)
+    fields.problems += non_xml_problems(source, meta, front, fields.lines)
+    body, removed = without_non_xml(source, body, body_line)
     in_pages = source.startswith(f"{CONTENT_DIR}/{PAGES_DIR}/")
     kind = fields.string("type") or ("page" if in_pages else "article")
     if kind not in ("article", "page"):
@@ -284,6 +335,9 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     folder = section_from_path(source) if not in_pages else None
     section = display_section(fields.string("section") or folder or config.section, config)
     section_slug = slugify(section)
+    if folder and "section" not in meta and (found := NOT_XML.search(section)):
+        fields.problem("section", f"the folder {folder!r} holds the character U+{ord(found.group()):04X}, which XML "
+                       "(feeds, sitemaps) does not allow", "rename the folder, or give the section in 'section:'")
     if not section_slug:
         fields.problem("section", f"section {section!r} gives an empty URL segment", "use letters or digits")
     tags = fields.strings("tags")
@@ -307,21 +361,28 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
                 or re.search(r"[\x00-\x1f?#\\]", alias):
             fields.problem("aliases", f"alias {alias!r} is not a URL path on this site",
                            "write old URLs like /world/old-slug/, without the domain")
+        elif any(len(part.encode()) > NAME_MAX for part in alias.split("/")):
+            fields.problem("aliases", f"alias {alias[:40]!r}… has a part longer than {NAME_MAX} bytes, which no "
+                           "file system allows in a name", "shorten it")
     stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     slug = slugify(slug_text or stem) or slugify(title)
     if not slug:
         fields.problem("slug" if slug_text else "title", "cannot make a URL slug from the file name or title",
                        "add 'slug: some-words' to the front matter")
-    warnings = near_misses(source, meta, KNOWN_KEYS, fields.lines)
+    slug_key = "slug" if slug_text else "" if slugify(stem) else "title"
+    _refuse_windows_names(fields, slug, slug_key, section_slug, tags, authors if "author" in meta else (), aliases)
+    warnings = near_misses(source, meta, KNOWN_KEYS, fields.lines) + removed
     if fields.problems:
         raise SiteError(fields.problems + warnings)
 
     md = renderer(config.raw_html)
     more = split_more(body)
     base_path = config.base_path
+    converting = 0  # the line of what is being converted, for an unforeseen failure (0: the body)
     try:
         rendered = md.body(more[1] if more else body, source, base_path)
         if summary_text:
+            converting = fields.lines.get("summary", 1)
             summary_html = md.summary(summary_text, source, base_path)
         elif more:
             lead = md.lead(more[0], source, base_path)
@@ -333,6 +394,9 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     except RecursionError:
         raise SiteError([Problem(source, body_line, "the Markdown nests too deeply to render",
                                  "flatten the nested lists or quotes"), *warnings]) from None
+    except Exception as error:  # a library failing on some input: a problem of this file, the rest still built
+        line = converting or body_line + len(body) - len(body.lstrip("\n"))  # (the body's first line of text)
+        raise SiteError([problem_of(source, error, line), *warnings]) from None
     url_path = article_url(config, kind, slug, section_slug, when)
     article = Article(
         source=source, kind=kind, slug=slug, title=title, date=when, updated=updated, authors=authors,

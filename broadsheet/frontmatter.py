@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from broadsheet.errors import Problem, SiteError
+from broadsheet.xmltext import NOT_XML
 
 # Front matter is a handful of keys; anything deeper is a mistake or an attack (libyaml's composer
 # recurses in C and crashes the interpreter on ~100,000 nested brackets).
@@ -119,6 +120,33 @@ def _depth(value: Any) -> int:
     if isinstance(value, list):
         return 1 + max(map(_depth, value), default=0)
     return 0
+
+
+def non_xml_character(value: Any) -> str | None:
+    """The first character XML does not allow in a loaded YAML value (its keys and items too), or None."""
+    if isinstance(value, str):
+        found = NOT_XML.search(value)
+        return found.group() if found else None
+    if isinstance(value, dict):
+        return next(filter(None, map(non_xml_character, (*value.keys(), *value.values()))), None)
+    if isinstance(value, list):
+        return next(filter(None, map(non_xml_character, value)), None)
+    return None
+
+
+def non_xml_problems(path: str, data: dict[Any, Any], text: str, lines: dict[str, int]) -> list[Problem]:
+    """A problem at its key's line for each value of a mapping loaded from `text` that holds a character XML does
+    not allow (the site's feeds and sitemaps could not be read)."""
+    if "\\" not in text:  # YAML's reader refuses them written as they are: only a double-quoted escape makes one
+        return []
+    problems = []
+    for key, value in data.items():
+        found = non_xml_character(key) or non_xml_character(value)
+        if found:
+            problems.append(Problem(path, lines.get(str(key), 1), f"'{key}' holds the character "
+                                    f"U+{ord(found):04X}, which XML (feeds, sitemaps) does not allow",
+                                    "remove the escape that makes it, such as \\v, \\f or \\x01"))
+    return problems
 
 
 def load_yaml_mapping(path: str, text: str, first_line: int = 1, what: str = "YAML") -> dict[Any, Any]:

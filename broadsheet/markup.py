@@ -12,11 +12,13 @@ from typing import Any
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import AtomicString
 
 from broadsheet.links import rewrite_href
 from broadsheet.slugs import slugify
+from broadsheet.xmltext import NOT_XML
 
 MORE_MARKER = re.compile(r"^ {0,3}<!--\s*more\s*-->[ \t]*$", re.MULTILINE)  # four spaces would make it code
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -114,7 +116,8 @@ def _plain(element: etree.Element, stash: Sequence[object] | None = None) -> str
         number = inner.rpartition(":")[2]
         if stash is not None and inner.startswith("wzxhzdk:") and number.isdigit() and int(number) < len(stash):
             raw = str(stash[int(number)])
-            return html.unescape(raw) if _ENTITY.fullmatch(raw) else ""
+            # (A reference to a character XML does not allow, `&#12;`, would reach feeds in automatic summaries.)
+            return NOT_XML.sub("", html.unescape(raw)) if _ENTITY.fullmatch(raw) else ""
         return ""
 
     return _PLACEHOLDER.sub(resolve, "".join(parts))
@@ -311,9 +314,25 @@ def _pruned_block_loop(md: markdown.Markdown) -> Callable[[etree.Element, list[s
     return parse_blocks
 
 
+class _FencedCodeAsWritten(FencedBlockPreprocessor):
+    """Python-Markdown's fenced code blocks, keeping the values of a block's attributes as written.
+
+    It reads some of them as options of its code highlighter (`linenums=True` as True, `hl_lines="1 3"` as [1, 3]),
+    which is not enabled here, and then fails to write them back as HTML attributes (`cannot serialize True`)."""
+
+    def handle_attrs(self, attrs: Any) -> tuple[str, list[str], dict[str, Any]]:
+        id_, classes, configs = super().handle_attrs(attrs)
+        written = {key: key if value is None else value for key, value in attrs}
+        # (use_pygments stays parsed: it is never written, and only a parsed false lets the others be written.)
+        return id_, classes, {key: value if key == "use_pygments" else written.get(key, value)
+                              for key, value in configs.items()}
+
+
 def _markdown(trusted: bool, all_patterns: bool = False) -> markdown.Markdown:
     extensions = _TRUSTED_EXTENSIONS if trusted else _UNTRUSTED_EXTENSIONS
     md = markdown.Markdown(extensions=[*extensions, NewsExtension(trusted=trusted)], output_format="html")
+    fenced: dict[str, Any] = md.preprocessors["fenced_code_block"].config  # type: ignore[attr-defined]
+    md.preprocessors.register(_FencedCodeAsWritten(md, fenced), "fenced_code_block", 25)  # in its place
     if not all_patterns:
         # (Processors parse nested blocks through md.parser.parseBlocks too: this replaces it for every level.)
         md.parser.parseBlocks = _pruned_block_loop(md)  # type: ignore[method-assign, assignment]

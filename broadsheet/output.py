@@ -177,14 +177,20 @@ class Stage:
                 shutil.rmtree(target)
         return target
 
-    def write(self, output_path: str, data: bytes) -> None:
-        """Write one file of the new output."""
-        with open(self._fresh(self._target(output_path, output_path)), "wb") as file:
-            file.write(data)
+    def write(self, output_path: str, data: bytes, label: str = "") -> None:
+        """Write one file of the new output; `label` names what it is made from in problems (default: its path)."""
+        try:
+            with open(self._fresh(self._target(output_path, output_path)), "wb") as file:
+                file.write(data)
+        except OSError as error:
+            raise _unwritable(label or output_path, output_path, error) from None
 
     def copy(self, output_path: str, source: Path, label: str = "") -> None:
         """Copy a file into the new output; `label` names the source in problems (default: its path)."""
-        shutil.copyfile(source, self._fresh(self._target(output_path, label or str(source))))
+        try:
+            shutil.copyfile(source, self._fresh(self._target(output_path, label or str(source))))
+        except OSError as error:
+            raise _unwritable(label or str(source), output_path, error) from None
 
     def remove(self, output_path: str) -> None:
         """Remove a file an earlier output had and this one does not, with the folders it leaves empty."""
@@ -215,6 +221,11 @@ class Stage:
         except (OSError, ValueError):
             return False
         return True
+
+
+def _unwritable(writer: str, output_path: str, error: OSError) -> SiteError:
+    """A file of the output that the system would not write (a name too long, a full or read-only disk)."""
+    return SiteError(Problem(writer, None, f"cannot write /{output_path}: {error.strerror or error}"))
 
 
 class OutputFolder:

@@ -7,6 +7,7 @@ notes in shared memory which item it is on and since when, so the parent can tim
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -18,8 +19,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from broadsheet.errors import Problem, SiteError
+from broadsheet.errors import Problem, SiteError, describe, unexpected
 
+log = logging.getLogger(__name__)
 _POLL = 0.25  # seconds between checks of running items' budgets
 
 
@@ -76,8 +78,8 @@ def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler
                 results.append(("problems", error.problems))
             except RecursionError:
                 results.append(("recursion", None))
-            except Exception:  # a bug: the parent re-raises it with this traceback
-                results.append(("bug", traceback.format_exc()))
+            except Exception as error:  # unforeseen: a problem of this item all the same, its traceback for --debug
+                results.append(("error", (describe(error), traceback.format_exc(), isinstance(error, OSError))))
         slot[0] = -1
         conn.send(results)
 
@@ -151,7 +153,8 @@ class WorkerPool:
     def run(self, setup: Any, items: Sequence[Item], chunk: int = 16,
             inherit: bool = False) -> Iterator[tuple[Item, Any]]:
         """Yield (item, result) as items finish, in no fixed order; a result is a Stalled for an item that
-        overran its budget or crashed its worker, and problems raise nothing here: they come back as values.
+        overran its budget or crashed its worker, and problems raise nothing here: they come back as values (a
+        SiteError), an exception the handler did not foresee too.
 
         With `inherit`, where processes are forked, workers are forked anew so that they share the setup with
         this process instead of receiving a copy of it (a large setup, such as the whole site, then costs nothing
@@ -218,9 +221,11 @@ class WorkerPool:
             return
         worker.chunk = None
         for item, (status, value) in zip(chunk, results, strict=False):
-            if status == "bug":
-                raise RuntimeError(f"a worker failed on {item.label}:\n{value}")
-            if status == "problems":
+            if status == "error":
+                description, trace, by_system = value
+                log.debug("%s failed in a worker:\n%s", item.label, trace)
+                yield item, SiteError(unexpected(item.label, description, by_system=by_system))
+            elif status == "problems":
                 yield item, SiteError(value)
             elif status == "recursion":
                 yield item, SiteError(Problem(item.label, None, "is nested too deeply to render",

@@ -32,3 +32,27 @@ def slugify(text: str) -> str:
     if len(slug) > MAX_SLUG_LENGTH:
         slug = slug[:MAX_SLUG_LENGTH].rsplit("-", 1)[0] or slug[:MAX_SLUG_LENGTH]
     return slug
+
+
+# Device names Windows refuses as a file or folder name, in any letter case and with any extension (nul.txt): a
+# clone of a published branch holding one fails on Windows.
+WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"{port}{n}" for port in ("COM", "LPT") for n in range(10))})
+WINDOWS_HINT = "Windows cannot hold a file or folder named CON, PRN, AUX, NUL, COM0-9 or LPT0-9, with any extension"
+
+
+def is_reserved_on_windows(name: str) -> bool:
+    """Whether Windows refuses a file or folder of this name (one segment of a path): CON, nul.txt, Com1.html."""
+    return name.partition(".")[0].rstrip(" ").upper() in WINDOWS_RESERVED
+
+
+# Besides those names, what Windows refuses in a name: these characters (a backslash is its separator), and a dot or
+# space at the end (which it drops, so that two names become one).
+_WINDOWS_REFUSES = re.compile(r'[<>:"|?*\\]|[. ]$')
+WINDOWS_PATH_HINT = WINDOWS_HINT + ', nor a name holding < > : " | ? * \\ or ending in a dot or a space'
+
+
+def windows_refused_segment(path: str) -> str | None:
+    """The first segment of a /-separated path that Windows refuses as a name: a reserved one (see
+    is_reserved_on_windows), or one holding a character it refuses or ending in a dot or space."""
+    return next((part for part in path.split("/") if is_reserved_on_windows(part) or _WINDOWS_REFUSES.search(part)),
+                None)

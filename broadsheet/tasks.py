@@ -60,6 +60,8 @@ def load_body(cache: Cache, site_dir: Path, config: Config, env_key: str, source
     if body is None:
         try:
             data = (site_dir / source).read_bytes()
+        except FileNotFoundError:
+            raise SiteError(Problem(source, None, "was removed while the site was being built", "build again")) from None
         except OSError as error:
             raise SiteError(Problem(source, None, f"cannot be read: {error.strerror}")) from None
         if parse_key(env_key, source, data) != key:
@@ -331,7 +333,7 @@ class Renderer:
         listed = not view.shows_one_article
         full = {**self.shared, **{name: tuple(map(TrackedYear, value)) if name == "all_years"
                                   else _tracked(value, listed, self.kept) for name, value in context.items()}}
-        setup.stage.write(view.output_path, render_page(self.env, view.template, full, setup.site_dir))
+        setup.stage.write(view.output_path, render_page(self.env, view.template, full, setup.site_dir), view.label)
         return frozenset(_Reads.names)
 
 
@@ -366,12 +368,16 @@ def handle(setup: Setup, payload: tuple[Any, ...]) -> Any:
     raise ValueError(f"unknown task {kind!r}")
 
 
-def _parse(setup: Setup, source: str) -> tuple[str, bytes]:
+def _parse(setup: Setup, source: str) -> tuple[str, bytes] | None:
     """Parse a content file, or take its parse from the cache; store new parses. Returns its parse key and its
-    record's head (see cache.read_head): the body stays in the cache until its page is rendered."""
+    record's head (see cache.read_head): the body stays in the cache until its page is rendered. None for a file
+    removed since the build listed it: it is gone, as if removed just before the build."""
     from broadsheet.content import parse_article
 
-    data = (setup.site_dir / source).read_bytes()
+    try:
+        data = (setup.site_dir / source).read_bytes()
+    except FileNotFoundError:
+        return None
     key = parse_key(setup.env_key, source, data)
     cache = Cache(setup.cache_root)
     head = cache.load_head(key)  # (the key names the file's path as well as its bytes)

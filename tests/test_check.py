@@ -58,8 +58,11 @@ def test_front_matter_problems_of_every_file_are_listed(tmp_path: Path, run_cli)
         "(describe it unless it is purely decorative)"),
         ("content/world/c.md:7: missing image /images/missing.png (on /world/c/index.html: not in the site) "
         "(check the path; static files are published at their path under static/)"),
+        # A link to a file with errors is broken all the same; the line says why.
+        ("content/world/good.md:7: broken link to /world/a/ (on /world/good/index.html: not in the site) "
+         "(content/world/a.md has errors, so its page is missing: fix it first)"),
     ]
-    assert result.out.splitlines()[-1] == "Checked 10 pages: 3 errors, 2 warnings."
+    assert result.out.splitlines()[-1] == "Checked 10 pages: 4 errors, 2 warnings."
 
 
 def test_url_collisions_are_errors(tmp_path: Path, run_cli) -> None:
@@ -187,3 +190,19 @@ def test_a_static_file_at_a_page_url_is_a_collision(tmp_path: Path, run_cli) -> 
     assert result.status == 1
     assert lines(result) == [("static/world/good/index.html:1: is published at /world/good/index.html, the same URL as "
                              "content/world/good.md (rename one of them; URLs that differ only in letter case collide)")]
+
+
+def test_broken_links_are_all_reported_when_another_file_has_an_error(tmp_path: Path, run_cli) -> None:
+    # One bad date used to make every broken link of the site go unreported, and the summary said nothing.
+    links = "\n\n".join(f"See [story {n}](/world/nowhere-{n}/)." for n in range(30))
+    site = good_site(tmp_path / "site", {
+        "content/world/links.md": article(f"title: Links\n{DATE}\n{WRITTEN}", links),
+        "content/world/bad-date.md": article(f"title: Bad\ndate: 2024-02-31\n{WRITTEN}"),
+    })
+    result = check(run_cli, site)
+    assert result.status == 1
+    broken = [line for line in lines(result) if "broken link" in line]
+    assert len(broken) == 30
+    assert broken[0] == ("content/world/links.md:7: broken link to /world/nowhere-0/ (on /world/links/index.html: "
+                         "not in the site) (check the path; static files are published at their path under static/)")
+    assert result.out.splitlines()[-1] == "Checked 10 pages: 31 errors, 1 warning."  # (good.md has no summary)
