@@ -307,10 +307,10 @@ def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> 
 
 def check_static_names(static: Mapping[str, StaticFile]) -> list[Problem]:
     """Every static file must be published under a path Windows can hold (see slugs.is_reserved_on_windows)."""
-    return [Problem(label, None, f"'{segment}' is a name Windows does not allow (a clone of the "
-                    "published site fails there)", f"rename it; {WINDOWS_PATH_HINT}")
-            for output_path, _, label in published_static(static)
-            if (segment := windows_refused_segment(output_path)) is not None]
+    refused = {label: segment for output_path, _, label in published_static(static)  # (one line a file)
+               if (segment := windows_refused_segment(output_path)) is not None}
+    return [Problem(label, None, f"'{segment}' is a name Windows does not allow (a clone of the published site "
+                    "fails there)", f"rename it; {WINDOWS_PATH_HINT}") for label, segment in refused.items()]
 
 
 def scanned_sources(scan: stamp.Scan | None, known: Container[str] = ()) -> dict[str, tuple[int, int, int]] | None:
