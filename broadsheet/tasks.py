@@ -8,6 +8,7 @@ folder itself and writes pages through the output module's staging handle, so bo
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import marshal
 import operator
@@ -29,13 +30,17 @@ from broadsheet.theme import StaticFile
 from broadsheet.views import View, shared_context, view_context
 
 
+@functools.cache  # (the versions of packages not imported are read from their metadata, a few ms each)
 def library_versions() -> bytes:
     """The versions of the libraries that parse and render: an upgrade must not reuse what the old ones made."""
+    from importlib.metadata import version
+
     import jinja2
     import markdown
     import yaml
 
-    return f"markdown {markdown.__version__} yaml {yaml.__version__} jinja2 {jinja2.__version__}".encode()
+    return (f"markdown {markdown.__version__} yaml {yaml.__version__} jinja2 {jinja2.__version__} "
+            f"markdown-it-py {version('markdown-it-py')} mdit-py-plugins {version('mdit-py-plugins')}").encode()
 
 
 def env_key(config: Config) -> str:
