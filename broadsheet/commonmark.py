@@ -92,6 +92,11 @@ def _target(md: MarkdownIt, token: Token, name: str, render: _Render) -> None:
     token.attrs[name] = rewritten
 
 
+def _footnote_caption(self: object, tokens: Sequence[Token], idx: int, options: object, env: object) -> str:
+    """A footnote's marker: its number, however often the note is referred to (as on GitHub)."""
+    return str(tokens[idx].meta["id"] + 1)
+
+
 def _news_rule(state: StateCore) -> None:
     """The news features over a document's tokens (see the module's docstring)."""
     render: _Render = state.env["broadsheet"]
@@ -164,6 +169,10 @@ def _markdown(trusted: bool, prune: bool = False, unused: frozenset[str] = froze
     # linked to nothing, as the default engine does (markdown-it alone would leave the Markdown as written).
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.core.ruler.before("text_join", "broadsheet_news", _news_rule)
+    # Footnotes in the markup the theme styles (the default engine's): a numbered marker, a `footnote` block.
+    md.add_render_rule("footnote_caption", _footnote_caption)
+    md.add_render_rule("footnote_block_open", lambda *_: '<div class="footnote">\n<hr />\n<ol>\n')
+    md.add_render_rule("footnote_block_close", lambda *_: "</ol>\n</div>\n")
     if prune:
         md.disable(sorted(unused))
         rules = md.inline.ruler.get_active_rules()
@@ -205,7 +214,7 @@ class CommonMarkRenderer:
 
     def _render(self, parsers: _Parsers, text: str, render: _Render) -> RenderedBody:
         html = parsers.for_text(text).render(text, {"broadsheet": render})
-        return RenderedBody(html.rstrip("\n"), tuple(render.paragraphs), render.words, tuple(render.links))
+        return RenderedBody(html, tuple(render.paragraphs), render.words, tuple(render.links))
 
     def body(self, text: str, source: str = "", base_path: str = "/") -> RenderedBody:
         """Render an article body; links are rewritten relative to `source` (see links.rewrite_href)."""
