@@ -9,6 +9,7 @@ rewritten (base-path aware) and collected, unsafe link targets dropped, the lead
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -224,11 +225,12 @@ class CommonMarkRenderer:
         """Render the part of a body before `<!--more-->` as a summary: no ids, no footnote references
         (their notes are below the marker)."""
         render = _Render(source, base_path, self._trusted, self._news, lead=True)
-        return self._render(self._body, _FOOTNOTE_REFERENCE.sub("", text), render)
+        lead = self._render(self._body, _FOOTNOTE_REFERENCE.sub("", text), render)
+        return dataclasses.replace(lead, html=lead.html.rstrip("\n"))  # (a summary, like the default engine's)
 
     def summary(self, text: str, source: str = "", base_path: str = "/") -> str:
         """Render a summary written in front matter (raw HTML is shown as text)."""
-        return self._render(self._summary, text, _Render(source, base_path, False, self._news)).html
+        return self._render(self._summary, text, _Render(source, base_path, False, self._news)).html.rstrip("\n")
 
 
 _renderers: dict[bool, CommonMarkRenderer] = {}
