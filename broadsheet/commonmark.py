@@ -13,6 +13,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -98,6 +99,15 @@ def _footnote_caption(self: object, tokens: Sequence[Token], idx: int, options: 
     return str(tokens[idx].meta["id"] + 1)
 
 
+def _footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """A reference to a footnote, with the class on the link, as the theme styles it."""
+    name = self.rules["footnote_anchor_name"](tokens, idx, options, env)
+    sub = tokens[idx].meta.get("subId", -1)
+    ref = f"fnref{name}:{sub}" if sub > 0 else f"fnref{name}"
+    caption = _footnote_caption(self, tokens, idx, options, env)
+    return f'<sup id="{ref}"><a class="footnote-ref" href="#fn{name}">{caption}</a></sup>'
+
+
 def _news_rule(state: StateCore) -> None:
     """The news features over a document's tokens (see the module's docstring)."""
     render: _Render = state.env["broadsheet"]
@@ -172,6 +182,7 @@ def _markdown(trusted: bool, prune: bool = False, unused: frozenset[str] = froze
     md.core.ruler.before("text_join", "broadsheet_news", _news_rule)
     # Footnotes in the markup the theme styles (the default engine's): a numbered marker, a `footnote` block.
     md.add_render_rule("footnote_caption", _footnote_caption)
+    md.add_render_rule("footnote_ref", _footnote_ref)
     md.add_render_rule("footnote_block_open", lambda *_: '<div class="footnote">\n<hr />\n<ol>\n')
     md.add_render_rule("footnote_block_close", lambda *_: "</ol>\n</div>\n")
     if prune:

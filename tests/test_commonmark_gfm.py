@@ -75,14 +75,14 @@ GFM_EXAMPLES = [
       '</ul>')),
     ('footnotes: one note referred to twice, an undefined one, an unused one',
      'Text[^1] and again[^1], no note[^none].\n\n[^1]: The note.\n\n[^unused]: Never shown.\n',
-     ('<p>Text<sup class="footnote-ref"><a href="%23fn1" id="fnref1">1</a></sup>'
-      ' and again<sup class="footnote-ref"><a href="%23fn1" id="fnref1:1">1</a></sup>, no note[^none].</p>'
+     ('<p>Text<sup id="fnref1"><a class="footnote-ref" href="%23fn1">1</a></sup>'
+      ' and again<sup id="fnref1:1"><a class="footnote-ref" href="%23fn1">1</a></sup>, no note[^none].</p>'
       '<div class="footnote"><hr><ol><li class="footnote-item" id="fn1"><p>'
       'The note. <a class="footnote-backref" href="%23fnref1">↩︎</a>'
       ' <a class="footnote-backref" href="%23fnref1%3A1">↩︎</a></p></li></ol></div>')),
     ('a footnote of two paragraphs',
      'A claim.[^long]\n\n[^long]: First paragraph.\n\n    Second paragraph of the note.\n',
-     ('<p>A claim.<sup class="footnote-ref"><a href="%23fn1" id="fnref1">1</a></sup></p><div class="footnote">'
+     ('<p>A claim.<sup id="fnref1"><a class="footnote-ref" href="%23fn1">1</a></sup></p><div class="footnote">'
       '<hr><ol><li class="footnote-item" id="fn1"><p>First paragraph.</p><p>'
       'Second paragraph of the note. <a class="footnote-backref" href="%23fnref1">↩︎</a></p></li></ol></div>')),
 ]
