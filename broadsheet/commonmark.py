@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,22 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
 from broadsheet.links import rewrite_href
-from broadsheet.markup import _FOOTNOTE_REFERENCE, THEME_IDS, RenderedBody, _heading_id, _smarten, is_safe_url
+from broadsheet.markup import (
+    _ALIGN,
+    _CODE_SPAN,
+    _FOOTNOTE_REFERENCE,
+    _LINK,
+    _STARS,
+    THEME_IDS,
+    RenderedBody,
+    _heading_id,
+    _Inline,
+    _outside_subset,
+    _smarten,
+    _subset_blocks,
+    _text_of,
+    is_safe_url,
+)
 
 ENGINE = "commonmark"
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -85,13 +101,21 @@ def _target(md: MarkdownIt, token: Token, name: str, render: _Render) -> None:
     url = token.attrs.get(name)
     if not isinstance(url, str):
         return
-    if not is_safe_url(url, render.trusted):
+    rewritten = _rewrite(md, url, render)
+    if rewritten is None:
         del token.attrs[name]
-        return
+    else:
+        token.attrs[name] = rewritten
+
+
+def _rewrite(md: MarkdownIt, url: str, render: _Render) -> str | None:
+    """A link target as output (see _target), or None where it is unsafe; links to content files are collected."""
+    if not is_safe_url(url, render.trusted):
+        return None
     rewritten, linked = rewrite_href(url, render.source, render.base_path)
     if linked:
         render.links.append((md.normalizeLinkText(url), linked))  # (as written, for the line it is on)
-    token.attrs[name] = rewritten
+    return rewritten
 
 
 def _footnote_caption(self: object, tokens: Sequence[Token], idx: int, options: object, env: object) -> str:
@@ -215,14 +239,16 @@ class CommonMarkRenderer:
 
     Bodies are trusted (raw HTML passes as written) unless `trusted_bodies` is False (site.yaml `raw_html: false`);
     summaries never are. `news=False` leaves out what changes CommonMark's output on purpose (typography, heading
-    ids, tables' tabindex), for the spec's examples; `prune=False` tries every rule everywhere (for tests).
+    ids, tables' tabindex), for the spec's examples; `prune=False` tries every rule everywhere and converts no body
+    directly (for tests); `subset=False` converts no body directly.
     """
 
-    def __init__(self, trusted_bodies: bool = True, news: bool = True, prune: bool = True) -> None:
+    def __init__(self, trusted_bodies: bool = True, news: bool = True, prune: bool = True, subset: bool = True) -> None:
         self._body = _Parsers(trusted_bodies, prune)
         self._summary = _Parsers(False, prune) if trusted_bodies else self._body
         self._trusted = trusted_bodies
         self._news = news
+        self._subset = subset and prune  # bodies in the common subset converted directly (subset_body)
 
     def _render(self, parsers: _Parsers, text: str, render: _Render) -> RenderedBody:
         html = parsers.for_text(text).render(text, {"broadsheet": render})
@@ -230,7 +256,12 @@ class CommonMarkRenderer:
 
     def body(self, text: str, source: str = "", base_path: str = "/") -> RenderedBody:
         """Render an article body; links are rewritten relative to `source` (see links.rewrite_href)."""
-        return self._render(self._body, text, _Render(source, base_path, self._trusted, self._news))
+        render = _Render(source, base_path, self._trusted, self._news)
+        if self._subset:
+            direct = subset_body(text, render)
+            if direct is not None:
+                return direct
+        return self._render(self._body, text, render)
 
     def lead(self, text: str, source: str = "", base_path: str = "/") -> RenderedBody:
         """Render the part of a body before `<!--more-->` as a summary: no ids, no footnote references
@@ -252,3 +283,151 @@ def renderer(raw_html: bool = True) -> CommonMarkRenderer:
     if raw_html not in _renderers:
         _renderers[raw_html] = CommonMarkRenderer(raw_html)
     return _renderers[raw_html]
+
+
+# ---- Bodies written in the common subset of Markdown, converted directly ----
+#
+# markup.py converts the news bodies written in a common subset of Markdown (paragraphs, `##` headings, short `-` and
+# `1.` lists, quotes, tables; emphasis, links, `code`) without Python-Markdown. Where CommonMark reads such a body as
+# Python-Markdown does, the same blocks are written here as markdown-it writes them, with the news rule's features:
+# in about a quarter of markdown-it's time. What CommonMark reads otherwise, or may: GitHub's autolinks and
+# strikethrough, `1)` lists, list numbers of ten digits, and stars beside punctuation (CommonMark's flanking rules
+# differ from the subset's there); such a body goes to markdown-it. Property tests compare the two on random bodies.
+
+_OUTSIDE_COMMONMARK_SUBSET = ("~", "@", "www.", "http:", "https:", "mailto:", "xmpp:")
+_PAREN_LIST = re.compile(r"^(?:>\s?|- |\d+\. )*\d+\)|^\d{10}", re.MULTILINE)
+_ALIGN_STYLE = {(True, True): ' style="text-align:center"', (True, False): ' style="text-align:left"',
+                (False, True): ' style="text-align:right"', (False, False): ""}
+_STYLE_OF = {_ALIGN[key]: style for key, style in _ALIGN_STYLE.items()}  # markup.py's table style: markdown-it's
+_LINKS = MarkdownIt("zero")  # (for normalizeLink and normalizeLinkText alone)
+
+
+def _link_text(link: re.Match[str]) -> str:
+    return link.group(1)
+
+
+def _escape(text: str) -> str:
+    """Text or an attribute's value as markdown-it escapes it (str.replace: quicker than str.translate)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _is_punctuation(character: str) -> bool:
+    """CommonMark's punctuation: ASCII punctuation and Unicode's punctuation and symbols."""
+    return unicodedata.category(character)[0] in "PS"
+
+
+def _outside_commonmark_subset(text: str) -> bool:
+    """Whether CommonMark may read a body of markup.py's subset otherwise than Python-Markdown does (see above)."""
+    unlinked = (_LINK.sub(_link_text, text) if "](" in text else text).lower()  # (destinations are not autolinked)
+    for piece in _OUTSIDE_COMMONMARK_SUBSET:  # (a loop: a generator costs more than the test)
+        if piece in unlinked:
+            return True
+    if _PAREN_LIST.search(text):
+        return True
+    if "*" not in text:
+        return False
+    # The subset pairs star runs in turn, each leaf's runs an even number: the first opens, the next closes... As
+    # CommonMark would only if each opening run is left-flanking and each closing one right-flanking.
+    code = [(span.start(), span.end()) for span in _CODE_SPAN.finditer(text)] if "`" in text else []
+    opening = True
+    for run in _STARS.finditer(text):
+        start, end = run.start(), run.end()
+        if any(left <= start < right for left, right in code):
+            continue
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if opening:
+            flanking = not after.isspace() and (not _is_punctuation(after) or before.isspace()
+                                                 or _is_punctuation(before))
+        else:
+            flanking = not before.isspace() and (not _is_punctuation(before) or after.isspace()
+                                                  or _is_punctuation(after))
+        if not flanking:
+            return True
+        opening = not opening
+    return False
+
+
+class _Writer:
+    """Writes subset blocks as markdown-it does, with the news rule's features (see _news_rule)."""
+
+    def __init__(self, render: _Render) -> None:
+        self.render = render
+        self.used_ids = set(THEME_IDS)
+        self.texts: list[str] = []
+        self.last = "\n"
+
+    def inline(self, nodes: Sequence[_Inline], out: list[str], plain: list[str]) -> None:
+        for node in nodes:
+            if isinstance(node, str):
+                if node:
+                    if self.render.news:
+                        node = _smarten(node, self.last)
+                    self.last = node[-1]
+                    plain.append(node)
+                    out.append(_escape(node))
+            elif node.tag == "code":
+                code = _text_of(node)
+                plain.append(code)
+                out.append(f"<code>{_escape(code)}</code>")
+            elif node.tag == "a":
+                href = _rewrite(_LINKS, _LINKS.normalizeLink(node.href or ""), self.render)
+                out.append("<a>" if href is None else f'<a href="{_escape(href)}">')
+                self.inline(node.children, out, plain)
+                out.append("</a>")
+            else:
+                out.append(f"<{node.tag}>")
+                self.inline(node.children, out, plain)
+                out.append(f"</{node.tag}>")
+
+    def leaf(self, tag: str, nodes: Sequence[_Inline], attributes: str = "") -> tuple[str, str]:
+        """(html, plain text) of a paragraph, heading, list item or table cell."""
+        self.last = "\n"
+        out: list[str] = []
+        plain_parts: list[str] = []
+        self.inline(nodes, out, plain_parts)
+        plain = "".join(plain_parts)
+        self.texts.append(plain)
+        if tag[0] == "h" and tag != "th" and self.render.news and not self.render.lead:
+            attributes = f' id="{_escape(_heading_id(plain, self.used_ids))}"'
+        return f"<{tag}{attributes}>{''.join(out)}</{tag}>\n", plain
+
+
+def subset_body(text: str, render: _Render) -> RenderedBody | None:
+    """The body rendered as the engine renders it, where it is written in the common subset (see above); else None."""
+    if _outside_subset(text) or _outside_commonmark_subset(text):
+        return None
+    blocks = _subset_blocks(text)
+    if blocks is None:
+        return None
+    writer = _Writer(render)
+    parts: list[str] = []
+    paragraphs: list[str] = []
+    lead_open = True
+    for tag, content in blocks:
+        if tag == "p" or tag[0] == "h":
+            html, plain = writer.leaf(tag, content)
+            parts.append(html)
+            if tag[0] == "h" and any(paragraphs):
+                lead_open = False
+            elif tag == "p" and lead_open:
+                paragraphs.append(plain.strip())
+        elif tag == "table":
+            aligns, header, rows = content
+            styles = [_STYLE_OF[align] for align in aligns]
+            head = "".join(writer.leaf("th", cell, style)[0] for cell, style in zip(header, styles, strict=True))
+            body = "".join("<tr>\n" + "".join(writer.leaf("td", cell, style)[0]
+                                              for cell, style in zip(row, styles, strict=True)) + "</tr>\n"
+                           for row in rows)
+            opening = '<table tabindex="0">' if render.news else "<table>"
+            parts.append(f"{opening}\n<thead>\n<tr>\n{head}</tr>\n</thead>\n<tbody>\n{body}</tbody>\n</table>\n")
+        elif tag == "blockquote":
+            parts.append("<blockquote>\n" + "".join(writer.leaf("p", paragraph)[0] for paragraph in content)
+                         + "</blockquote>\n")
+        else:
+            items = [writer.leaf("li", item) for item in content]
+            parts.append(f"<{tag}>\n" + "".join(html for html, _ in items) + f"</{tag}>\n")
+            if lead_open:
+                paragraphs.extend(plain.strip() for _, plain in items)
+    words = len(" ".join(writer.texts).split())
+    return RenderedBody("".join(parts), tuple(p for p in paragraphs if p), words, tuple(render.links))
