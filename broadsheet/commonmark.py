@@ -33,6 +33,7 @@ from broadsheet.markup import (
     RenderedBody,
     _heading_id,
     _Inline,
+    _is_plain_line,
     _outside_subset,
     _smarten,
     _subset_blocks,
@@ -272,6 +273,9 @@ class CommonMarkRenderer:
 
     def summary(self, text: str, source: str = "", base_path: str = "/") -> str:
         """Render a summary written in front matter (raw HTML is shown as text)."""
+        if self._subset and _is_plain_line(text) and not _has_autolink(text):
+            # What markdown-it makes of a line without syntax, without going through its passes (as markup.py does).
+            return f"<p>{_escape(_smarten(text, '') if self._news else text)}</p>"
         return self._render(self._summary, text, _Render(source, base_path, False, self._news)).html.rstrip("\n")
 
 
@@ -309,6 +313,15 @@ def _link_text(link: re.Match[str]) -> str:
 def _escape(text: str) -> str:
     """Text or an attribute's value as markdown-it escapes it (str.replace: quicker than str.translate)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _has_autolink(text: str) -> bool:
+    """Whether GitHub's autolinks extension may find a link in text."""
+    lowered = text.lower()
+    for piece in _OUTSIDE_COMMONMARK_SUBSET:
+        if piece != "~" and piece in lowered:
+            return True
+    return False
 
 
 def _is_punctuation(character: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_properties import SUBSET_BODY
+from test_properties import SUBSET_BODY, SUMMARY_LINE
 
 from broadsheet.commonmark import CommonMarkRenderer, _Render, subset_body
 
@@ -57,3 +57,10 @@ def test_a_news_body_in_the_subset_is_converted_directly() -> None:
 def test_what_commonmark_reads_otherwise_goes_to_markdown_it(text: str) -> None:
     assert subset_body(text, _Render("", "/", True, True)) is None
     assert CommonMarkRenderer().body(text) == CommonMarkRenderer(prune=False).body(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.one_of(SUMMARY_LINE, st.tuples(SUMMARY_LINE, _COMMONMARK_PIECES, SUMMARY_LINE).map("".join)))
+def test_a_summary_without_syntax_rendered_without_markdown_it_is_what_markdown_it_makes(text: str) -> None:
+    for fast, whole in _RENDERERS.values():
+        assert fast.summary(text) == whole.summary(text)
