@@ -41,7 +41,6 @@ from broadsheet.markup import (
     is_safe_url,
 )
 
-ENGINE = "commonmark"
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _RAW = "\x01"  # stands for raw inline HTML in plain text: no text of its own, but it parts words (as in markup.py)
 
