@@ -215,6 +215,21 @@ def test_switching_engines_renders_every_article_again(tmp_path: Path, run_cli) 
     assert struck() == [False] * 5
 
 
+def test_another_version_of_markdown_it_parses_everything_again(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import sitegen
+
+    from broadsheet import tasks
+    from broadsheet.build import build
+    from broadsheet.config import BuildOptions
+
+    site = sitegen.write_site(tmp_path / "site", 6, "title: Versions\nmarkdown: commonmark\n")
+    first = build(BuildOptions(site_dir=site, output_dir=site / "public"))
+    monkeypatch.setattr(tasks, "_installed_version", lambda name: "0.0-other")
+    again = build(BuildOptions(site_dir=site, output_dir=site / "public"))
+    assert (first.parsed, again.parsed) == (6, 6)
+
+
 def test_new_sites_use_commonmark_and_the_sample_site_keeps_the_default(tmp_path: Path, run_cli) -> None:
     assert run_cli("init", str(tmp_path / "paper")).status == 0
     written = (tmp_path / "paper/site.yaml").read_text(encoding="utf-8")
