@@ -14,12 +14,13 @@ that a machine whose speed drifts treats them alike; the ratios to Hugo are take
 in its own process; its wall time is time.perf_counter() around it and its peak memory the largest resident set of
 any one process it waited for (resource.getrusage of a fresh measuring process).
 
-Tools: `broadsheet` is this checkout with its default theme (article pages, paginated home and section lists,
-404) and its cache; `broadsheet-lean` is the same corpus with the work the peers do (article pages and one home page
-listing the 20 newest; the section lists are single pages); `minimal`, only when asked for, is the least a Python
-pipeline does with the corpus (minimal_pipeline.py: front matter, Markdown `extra`, a Jinja2 page, two processes, no
-cache: every re-run is a whole build); `hugo`, `pelican` (content cache on) and `eleventy` (`--incremental` on
-re-runs) are found on PATH, or given with --hugo, --pelican, --eleventy.
+Tools: `broadsheet` is this checkout with its default theme (article pages, paginated home and section lists, 404) and
+its cache; `broadsheet-commonmark` is the same with `markdown: commonmark` in site.yaml (the corpus's bodies through
+markdown-it-py rather than Python-Markdown); `broadsheet-lean` is the same corpus with the work the peers do (article
+pages and one home page listing the 20 newest; the section lists are single pages); `minimal`, only when asked for, is
+the least a Python pipeline does with the corpus (minimal_pipeline.py: front matter, Markdown `extra`, a Jinja2 page,
+two processes, no cache: every re-run is a whole build); `hugo`, `pelican` (content cache on) and `eleventy`
+(`--incremental` on re-runs) are found on PATH, or given with --hugo, --pelican, --eleventy.
 
 `--drop-caches` (Linux, as root) starts every build from the same state of the page cache: it writes the file
 system's dirty data, drops the page cache (/proc/sys/vm/drop_caches) and reads back the tool's site folder and its
@@ -49,6 +50,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 KINDS = ("cold", "no change", "one edit", "title edit", "later edit", "template edit")
 LEAN_CONFIG = "title: The Broadsheet (benchmark)\nbase_url: https://news.example.org/\nper_page: 1000000\n"
+COMMONMARK_CONFIG = "markdown: commonmark\n"
 LEAN_LIST = """{% extends "base.html" %}
 {% block main %}
 <h1>{{ listing.title }}</h1>
@@ -139,6 +141,9 @@ def find_tools(args: argparse.Namespace) -> list[Tool]:
     tools = {
         "broadsheet": Tool("broadsheet", "broadsheet", broadsheet, broadsheet, ("public", ".broadsheet-cache"),
                            "templates/article.html", python_path, (REPO / "broadsheet",)),
+        "broadsheet-commonmark": Tool("broadsheet-commonmark", "broadsheet", broadsheet, broadsheet,
+                                      ("public", ".broadsheet-cache"), "templates/article.html", python_path,
+                                      (REPO / "broadsheet",)),
         "broadsheet-lean": Tool("broadsheet-lean", "broadsheet", broadsheet, broadsheet,
                                 ("public", ".broadsheet-cache"), "templates/article.html", python_path,
                                 (REPO / "broadsheet",)),
@@ -173,6 +178,8 @@ def prepare(tool: Tool, articles: int, work: Path) -> Path:
     if not site.is_dir():
         subprocess.run([sys.executable, str(HERE / "make_corpus.py"), "--articles", str(articles), "--out", str(site),
                         "--format", tool.corpus_format], check=True)
+    if tool.name == "broadsheet-commonmark":
+        (site / "site.yaml").write_text(COMMONMARK_CONFIG, encoding="utf-8")
     if tool.name == "broadsheet-lean":
         (site / "site.yaml").write_text(LEAN_CONFIG, encoding="utf-8")
         (site / "templates").mkdir(exist_ok=True)
@@ -253,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/broadsheet-bench"), help="where corpora are kept")
-    parser.add_argument("--tools", help="comma-separated: broadsheet,broadsheet-lean,minimal,hugo,pelican,eleventy")
+    parser.add_argument("--tools", help="comma-separated: broadsheet,broadsheet-commonmark,broadsheet-lean,minimal,hugo,pelican,eleventy")
     parser.add_argument("--jobs", type=int, help="Broadsheet's --jobs (default: one per processor)")
     parser.add_argument("--hugo")
     parser.add_argument("--pelican")

@@ -23,6 +23,7 @@ from broadsheet.slugs import (
 
 CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = frozenset({"section", "slug", "year", "month", "day"})
+MARKDOWN_ENGINES = ("python-markdown", "commonmark")
 
 
 @lru_cache(maxsize=64)  # read for every URL the site makes
@@ -96,6 +97,9 @@ class Config:
     sections: tuple[str, ...] = ()
     # Whether raw HTML in article bodies is output as written (trusted authors) or shown as text.
     raw_html: bool = True
+    # The Markdown dialect of bodies and summaries: python-markdown (Broadsheet's first engine, the default) or
+    # commonmark (CommonMark 0.31 with GitHub's tables, strikethrough, autolinks, task lists, and footnotes).
+    markdown: str = "python-markdown"
     # Entries of the output folder that Broadsheet did not write but must keep across builds (.git, CNAME).
     keep: tuple[str, ...] = ()
     # Seconds one article may take to render, plus 3 s per MB of its source; a file that takes longer fails
@@ -219,6 +223,9 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]
                                 "write it like https://example.org/news/"))
     if config.navigation not in ("site", "section"):
         problems.append(Problem(path, lines.get("navigation"), "'navigation' must be 'site' or 'section'"))
+    if config.markdown not in MARKDOWN_ENGINES:
+        problems.append(Problem(path, lines.get("markdown"), f"'markdown' must be 'python-markdown' or 'commonmark', "
+                                f"not {config.markdown!r}"))
     if config.feed_content not in ("full", "summary"):
         problems.append(Problem(path, lines.get("feed_content"), "'feed_content' must be 'full' or 'summary'"))
     if config.cname and not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", config.cname):

@@ -6,16 +6,19 @@ import os
 import re
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, non_xml_problems, value_text
-from broadsheet.markup import auto_summary, describe, is_balanced, renderer, split_more
+from broadsheet.markup import MarkdownRenderer, auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle, SourceLink
 from broadsheet.slugs import WINDOWS_HINT, WINDOWS_PATH_HINT, is_reserved_on_windows, slugify, windows_refused_segment
 from broadsheet.xmltext import NOT_XML, code_points
+
+if TYPE_CHECKING:
+    from broadsheet.commonmark import CommonMarkRenderer
 
 CONTENT_DIR = "content"
 PAGES_DIR = "pages"
@@ -375,7 +378,12 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     if fields.problems:
         raise SiteError(fields.problems + warnings)
 
-    md = renderer(config.raw_html)
+    if config.markdown == "commonmark":
+        from broadsheet.commonmark import renderer as commonmark_renderer  # (a default site never loads it)
+
+        md: MarkdownRenderer | CommonMarkRenderer = commonmark_renderer(config.raw_html)
+    else:
+        md = renderer(config.raw_html)
     more = split_more(body)
     base_path = config.base_path
     converting = 0  # the line of what is being converted, for an unforeseen failure (0: the body)

@@ -22,6 +22,10 @@ timezone: UTC
 author: Staff
 section: News
 per_page: 10
+# The Markdown dialect: CommonMark with GitHub's tables, ~~strikethrough~~, autolinks, task lists and footnotes,
+# what GitHub, Hugo, Zola, Jekyll and Eleventy read, so Markdown written for them renders here as written. Sites
+# made before this key existed keep Broadsheet's first dialect, python-markdown (the default when the key is absent).
+markdown: commonmark
 """
 
 WELCOME = """\

@@ -8,6 +8,7 @@ folder itself and writes pages through the output module's staging handle, so bo
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import marshal
 import operator
@@ -29,13 +30,22 @@ from broadsheet.theme import StaticFile
 from broadsheet.views import View, shared_context, view_context
 
 
+@functools.cache  # (read from the package's metadata, a few ms: a default site never imports it)
+def _installed_version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
 def library_versions() -> bytes:
     """The versions of the libraries that parse and render: an upgrade must not reuse what the old ones made."""
     import jinja2
     import markdown
     import yaml
 
-    return f"markdown {markdown.__version__} yaml {yaml.__version__} jinja2 {jinja2.__version__}".encode()
+    return (f"markdown {markdown.__version__} yaml {yaml.__version__} jinja2 {jinja2.__version__} "
+            f"markdown-it-py {_installed_version('markdown-it-py')} "
+            f"mdit-py-plugins {_installed_version('mdit-py-plugins')}").encode()
 
 
 def env_key(config: Config) -> str:
