@@ -99,20 +99,22 @@ def run_build(args: argparse.Namespace) -> int:
     import time
 
     from broadsheet import stamp
+    from broadsheet.lock import build_lock
     from broadsheet.theme import default_theme_dir
 
     started = time.perf_counter()
     options = build_options(args)
-    inputs = None if options.no_cache else stamp.scan(options, default_theme_dir())
-    last = stamp.unchanged(options, default_theme_dir(), inputs) if inputs else None
-    if last is not None:
-        warnings: tuple[object, ...] = last.warnings
-        pages, articles = last.pages, last.articles
-    else:
-        from broadsheet.build import build
+    with build_lock(options):  # (before the stamp is trusted: another build may be writing the output)
+        inputs = None if options.no_cache else stamp.scan(options, default_theme_dir())
+        last = stamp.unchanged(options, default_theme_dir(), inputs) if inputs else None
+        if last is not None:
+            warnings: tuple[object, ...] = last.warnings
+            pages, articles = last.pages, last.articles
+        else:
+            from broadsheet.build import build
 
-        result = build(options, scan=inputs)
-        warnings, pages, articles = result.warnings, result.pages, result.articles
+            result = build(options, scan=inputs)
+            warnings, pages, articles = result.warnings, result.pages, result.articles
     for warning in warnings:
         print(warning, file=sys.stderr)
     if not args.quiet:
