@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from broadsheet import __version__
 from broadsheet.config import BuildOptions, Config
@@ -21,3 +22,12 @@ def build_info(options: BuildOptions, config: Config) -> bytes:
         "preview": options.preview,
     }
     return (json.dumps(info, indent=2) + "\n").encode("utf-8")
+
+
+def is_build(folder: Path) -> bool:
+    """Whether a folder is a build of Broadsheet's, as its build-info file says (any version's)."""
+    try:
+        info = json.loads((folder / BUILD_INFO_FILE).read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(info, dict) and str(info.get("generator", "")).startswith("broadsheet ")

@@ -56,6 +56,9 @@ def check_cache_location(options: BuildOptions) -> None:
         return
     output, cache = options.output_dir.resolve(), cache.resolve()
     named = str(options.cache_dir or cache)
+    if cache == output:
+        raise SiteError(Problem(named, None, "the cache folder cannot be the output folder: it would be published",
+                                "keep it outside, such as --cache-dir .broadsheet-cache"))
     if cache.is_relative_to(output) or (cache.parent == output.parent
                                         and cache.name.startswith(f".{output.name}.broadsheet-")):
         raise SiteError(Problem(named, None, f"the cache folder cannot be inside the output folder "
