@@ -66,6 +66,7 @@ _IN_PROCESS = 32  # up to this many pages are rendered in the build's own proces
 PRUNE_AFTER = 1000  # article records written before the cache is pruned (at least the number of articles)
 _KEY = operator.itemgetter(3)  # of an index entry: the parse key
 _TEMPLATE = operator.attrgetter("template")
+_OUTPUT_PATH = operator.attrgetter("output_path")
 MANY_CHANGES = 500  # more paths than this reported changed: a watched build looks at every file all the same
 READ_AHEAD_FROM = 64  # files to parse: from this many, the system is asked to read them all ahead (see read_ahead)
 STALE_LIMIT = 64  # articles changed since the cache's ordered site was kept: beyond this many, it is kept anew
@@ -564,14 +565,17 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         warnings = ()
     entries = index.sources
     sitemap = steady.sitemap if steady and _same_moments(ordered_by, patched) else sitemap_pages(site, config)
+    # The claims on output paths are those the previous build checked when its pages and static files stay.
+    same_claims = steady is not None and {f.output_path for f in static.values()} == previous.static.keys()
+    views = steady.views if steady is not None and same_claims else site_views(site, config)
+    # The build-info file lists every file written, for deploy (a preview is never deployed).
+    published = None if options.preview else [*map(_OUTPUT_PATH, views), *(f.output_path for f in static.values())]
     generated = news_files(site, config, options, now, lambda a: load_body(cache, site_dir, config, index.env_key,
-                                                                           a.source, entries[a.source][3]), sitemap)
-    if steady and {f.output_path for f in static.values()} == previous.static.keys():
-        # The claims on output paths are those the previous build checked; only the edited articles' images are new.
-        views = steady.views
+                                                                           a.source, entries[a.source][3]), sitemap,
+                           published)
+    if same_claims:  # only the edited articles' images are new
         image_problems = check_images([index.articles[entries[source][3]] for source in patched], static)
     else:
-        views = site_views(site, config)
         image_problems = check_images([r for _, r in keyed or in_source_order(index)], static) + find_collisions(
             output_claims(views, static, [path for path, _, _ in generated]))
     problems.update(dict.fromkeys(image_problems))

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from broadsheet import __version__
-from broadsheet.config import BuildOptions, Config
+from broadsheet.config import Config
+from broadsheet.options import BuildOptions
 
 BUILD_INFO_FILE = "build-info.json"
 
 
-def build_info(options: BuildOptions, config: Config) -> bytes:
-    """How a build was made, written into its output; no clock time, so builds stay byte-identical."""
-    info = {
+def build_info(options: BuildOptions, config: Config, files: Sequence[str] | None = None) -> bytes:
+    """How a build was made, written into its output; no clock time, so builds stay byte-identical. With `files`
+    (sorted), the files it writes, for `deploy` to commit those and the `keep:` entries, nothing else."""
+    info: dict[str, object] = {
         "generator": f"broadsheet {__version__}",
         "base_url": config.base_url,
         "drafts": options.drafts,
@@ -21,6 +24,8 @@ def build_info(options: BuildOptions, config: Config) -> bytes:
         "now": str(options.now) if options.now else None,
         "preview": options.preview,
     }
+    if files is not None:
+        info.update(keep=list(config.keep), files=list(files))
     return (json.dumps(info, indent=2) + "\n").encode("utf-8")
 
 

@@ -77,6 +77,8 @@ def make_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--message", "-m", default="", help="the commit message")
     deploy.add_argument("--push", metavar="REMOTE", nargs="?", const="origin",
                         help="push the branch to REMOTE (default: origin) after committing")
+    deploy.add_argument("--adopt", action="store_true",
+                        help="deploy to an existing branch that broadsheet deploy did not make (once)")
 
     init = commands.add_parser("init", help="create a new site that builds at once")
     init.add_argument("directory", type=Path)
@@ -177,7 +179,7 @@ def run_deploy(args: argparse.Namespace) -> int:
     from broadsheet.deploy import deploy_to_branch
 
     output = args.output or args.site / "public"
-    commit = deploy_to_branch(output, args.site, args.branch, args.message, args.push)
+    commit = deploy_to_branch(output, args.site, args.branch, args.message, args.push, args.adopt)
     print(f"Deployed {output} to branch {args.branch} ({commit[:12]})" + (f", pushed to {args.push}" if args.push else ""))
     return 0
 
