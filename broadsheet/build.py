@@ -24,12 +24,13 @@ from typing import Any
 
 from broadsheet import stamp
 from broadsheet.cache import Cache, Manifest, PageRecord, Spare, read_head
-from broadsheet.config import BuildOptions, Config, load_config
+from broadsheet.config import Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date, read_ahead
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.lock import build_lock
 from broadsheet.model import Article, ParsedArticle, Site
+from broadsheet.options import BuildOptions
 from broadsheet.output import OutputFolder, find_collisions, folder_times, folders_of
 from broadsheet.places import check_output_location, check_site_folder
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
@@ -369,21 +370,21 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
     settled = previous.scanned - stamp.RACY_NS  # a file older than this showed its last change to that build
     entries: dict[str, tuple[int, int, int, str]] = {}  # source: size, time, inode, parse key
     in_place = same_env and known_files is not None
-    if in_place and watched is None:
-        # Without a watcher, the files' sizes, times and inodes tell which ones may have changed (and those changed
-        # too close to the previous build's look at them); the others keep their entries.
-        watched = [source for source, state in known_files.items()  # type: ignore[union-attr]
-                   if (known := known_sources.get(source)) is None or known[:3] != state[:3] or known[1] >= settled
-                   or known[3] not in known_articles]
-        watched += known_sources.keys() - known_files.keys()  # type: ignore[union-attr]  # gone
-    if not in_place:
+    if not in_place or known_files is None:
         look_at = sorted(known_files) if known_files is not None else discover_sources(site_dir)
     else:
+        if watched is None:
+            # Without a watcher, the files' sizes, times and inodes tell which ones may have changed (and those
+            # changed too close to the previous build's look at them); the others keep their entries.
+            watched = [source for source, state in known_files.items()
+                       if (known := known_sources.get(source)) is None or known[:3] != state[:3]
+                       or known[1] >= settled or known[3] not in known_articles]
+            watched += known_sources.keys() - known_files.keys()  # gone
         # The files not reported keep their entries, in their places (in source order): no pass over all of them.
         entries = dict(known_sources)
-        look_at = sorted(known_files.keys() & set(watched))  # type: ignore[arg-type]
+        look_at = sorted(known_files.keys() & set(watched))
         for source in watched:
-            if source not in known_files:  # type: ignore[operator]
+            if source not in known_files:
                 entries.pop(source, None)
     for source in look_at:
         state = known_stats.get(source)
@@ -612,8 +613,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                               *(name.encode() + digest for name, digest in sorted(index.templates.items())))
     same_templates = {name for name, digest in index.templates.items() if previous.templates.get(name) == digest}
     reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now),
-             "counts": fingerprints.of([(group.url, group.count) for group in (*site.sections, *site.tags,
-                                                                                 *site.authors)])}
+             "counts": fingerprints.of([(group.url, group.count) for group in site.groups()])}
     index.common, index.read_digests = common, reads
     preview_now = now if options.preview else None
     index.published = tuple(a.source for a in (*site.articles, *site.pages))
@@ -670,9 +670,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
             and static_records == previous.static and index.generated == previous.generated
             and _folder_times(output, options, [*made, *static_records, *makers]) == previous.folders):
         index.output, index.folders, index.spare = identity, previous.folders, previous.spare
-        unchanged = index.sources == previous.sources
-        session.remember(cache, options.output_dir, index if not unchanged else previous,
-                         persist=not options.no_cache and not unchanged, held=held)
+        sources_unchanged = index.sources == previous.sources
+        session.remember(cache, options.output_dir, index if not sources_unchanged else previous,
+                         persist=not options.no_cache and not sources_unchanged, held=held)
         _keep_stamp(scan, options, cache, index, until, now, len(views), len(site.articles), warnings)
         return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
                            config.base_url, warnings, parsed, 0)
@@ -708,16 +708,16 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                 touched.append(path)
                 output.stage.remove(path)
         # The output being replaced is kept for the next build to update in place, when its files are known.
-        kept = output.commit(spare_path if can_carry and not options.no_cache else None)
+        spare_kept = output.commit(spare_path if can_carry and not options.no_cache else None)
     except BaseException:
         output.abort()
         raise
     index.output = output.identity()
-    identity_kept = _identity(spare_path) if kept else None
+    identity_kept = _identity(spare_path) if spare_kept else None
     index.spare = Spare(identity_kept, previous.pages, previous.static, previous.generated,
                         previous.folders) if identity_kept else None
     written = [*made, *static_records, *makers]  # made: with the new pages
-    if not kept and not options.no_cache:
+    if not spare_kept and not options.no_cache:
         if (options.preview or not previous.env_key) and output.keep_copy(spare_path, written,
                                                                            partial(_link_files, session.pool, setup)):
             # A preview's first build, and the first build with this cache, keep a linked copy of the output, so that

@@ -11,10 +11,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from broadsheet.build import check_images, output_claims, parse_sources, resolve_now
-from broadsheet.config import BuildOptions, Config, load_config
+from broadsheet.config import Config, load_config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.markup import MORE_MARKER
 from broadsheet.model import Article, ParsedArticle
+from broadsheet.options import BuildOptions
 from broadsheet.output import find_collisions
 from broadsheet.site import is_published, order_site
 from broadsheet.templates import make_environment, render_page

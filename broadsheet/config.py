@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadsheet.errors import Problem, SiteError
-from broadsheet.options import BuildOptions  # noqa: F401 (the options of one build, beside the site's)
+from broadsheet.options import BuildOptions as BuildOptions  # the options of one build, beside the site's
 
 CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = frozenset({"section", "slug", "year", "month", "day"})

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 import markdown
 from markdown.extensions import Extension
@@ -257,7 +258,8 @@ class _InlinePatterns:
     def __init__(self, md: markdown.Markdown):
         if _PRUNE_RUNS and type(md.treeprocessors["inline"]) is InlineProcessor:
             md.treeprocessors.register(_PrunedInlineProcessor(md), "inline", 20)  # in its place, at its priority
-        self._inline = md.treeprocessors["inline"]
+        # An InlineProcessor, pruned or not (only the pruned one reads `needs`).
+        self._inline: Any = md.treeprocessors["inline"]
         names = {id(md.inlinePatterns[name]): name for name in _PATTERN_NEEDS if name in md.inlinePatterns}
         self._ordered = [(_PATTERN_NEEDS.get(names.get(id(pattern), ""), ()), pattern) for pattern in md.inlinePatterns]
 
@@ -314,7 +316,7 @@ def _markdown(trusted: bool, all_patterns: bool = False) -> markdown.Markdown:
     md = markdown.Markdown(extensions=[*extensions, NewsExtension(trusted=trusted)], output_format="html")
     if not all_patterns:
         # (Processors parse nested blocks through md.parser.parseBlocks too: this replaces it for every level.)
-        md.parser.parseBlocks = _pruned_block_loop(md)  # type: ignore[method-assign]
+        md.parser.parseBlocks = _pruned_block_loop(md)  # type: ignore[method-assign, assignment]
     return md
 
 
@@ -408,6 +410,12 @@ class _Element:
 _Inline = str | _Element
 
 
+def _text_of(element: _Element) -> str:
+    """The text of a code span, or of a link whose text is plain."""
+    text = element.children[0]
+    return text if isinstance(text, str) else ""
+
+
 def _attribute(value: str) -> str:
     value = _ENTITY_LIKE.sub("&amp;", value)
     return value.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
@@ -439,7 +447,7 @@ def _subset_inline(text: str) -> list[_Inline] | None:
             start = link.end()
         linked.append(token[start:])
     for token in linked:
-        text_of = token if isinstance(token, str) else token.children[0] if token.tag == "a" else ""
+        text_of = token if isinstance(token, str) else _text_of(token) if token.tag == "a" else ""
         if "`" in text_of or "[" in text_of or "]" in text_of or "_" in text_of \
                 or text_of.count("&") != len(_LONE_AMPERSAND.findall(text_of)):
             return None
@@ -501,8 +509,9 @@ class _SubsetWriter:
                     plain_out.append(node)
                     html_out.append(node.replace("&", "&amp;").replace(">", "&gt;"))
             elif node.tag == "code":
-                plain_out.append(node.children[0])  # (not typography: `last` stays)
-                html_out.append(f"<code>{node.children[0]}</code>")
+                code = _text_of(node)
+                plain_out.append(code)  # (not typography: `last` stays)
+                html_out.append(f"<code>{code}</code>")
             elif node.tag == "a":
                 href = node.href or ""
                 if not is_safe_url(href, self.trusted):
@@ -532,7 +541,7 @@ class _SubsetWriter:
         return f"<{tag}{attributes}>{''.join(html_out)}</{tag}>", plain
 
 
-def _subset_table(lines: list[str]) -> list | None:
+def _subset_table(lines: list[str]) -> list[Any] | None:
     """A table with a border on both sides, a header, a rule and rows of as many cells, none holding code: [the
     cells' alignments, the header's cells, the rows' cells], each cell's inline nodes; or None."""
     if len(lines) < 3 or "`" in "".join(lines) or any(line[0] != "|" or line[-1] != "|" or len(line) < 2
@@ -548,18 +557,18 @@ def _subset_table(lines: list[str]) -> list | None:
     return [[_ALIGN[rule[0] == ":", rule[-1] == ":"] for rule in rows[1]], cells[0], cells[1:]]
 
 
-def _subset_blocks(text: str) -> list[tuple[str, list]] | None:
+def _subset_blocks(text: str) -> list[tuple[str, list[Any]]] | None:
     """The body's blocks as (tag, content), or None where it holds more than the subset: `p` and `hN` hold inline
     nodes, `ul` and `ol` a list of items' inline nodes, `blockquote` a list of paragraphs' inline nodes, `table`
     what _subset_table returns."""
-    blocks: list[tuple[str, list]] = []
+    blocks: list[tuple[str, list[Any]]] = []
     previous = ""
     for chunk in re.split(r"\n\n+", text.strip("\n")):
         lines = chunk.split("\n")
         first = lines[0]
         if "|" in chunk:  # (Python-Markdown tries every block as a table)
             table = _subset_table(lines) if first[0] == "|" else None
-            block: tuple[str, list] = ("table", table) if table is not None else ("", [])
+            block: tuple[str, list[Any]] = ("table", table) if table is not None else ("", [])
         elif first[0] == "#":
             heading = _HEADING.fullmatch(first)
             if heading is None or len(lines) > 1:

@@ -223,3 +223,7 @@ class Site:
     redirects: tuple[Redirect, ...] = ()
     urls: dict[str, str] = field(default_factory=dict)  # source -> url of every published article and page
     warnings: tuple[Problem, ...] = ()
+
+    def groups(self) -> tuple[Section | Term, ...]:
+        """Every section, tag and author, in that order."""
+        return (*self.sections, *self.tags, *self.authors)

@@ -22,10 +22,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from broadsheet.build import BuildSession, build
-from broadsheet.config import BuildOptions
 from broadsheet.errors import Problem, SiteError
 from broadsheet.livereload import CSS, EVENTS_PATH, RELOAD, Broadcaster, error_page, inject, overlay
 from broadsheet.lock import build_lock
+from broadsheet.options import BuildOptions
 from broadsheet.theme import STATIC_DIR
 from broadsheet.watch import ChangeQueue, start_watching
 

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar, cast
 
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
@@ -35,18 +36,33 @@ def is_published(article: Article, now: datetime, drafts: bool = False, future: 
     return not (article.expires is not None and article.expires <= now)
 
 
+_Group = TypeVar("_Group", Section, Term, Section | None, Term | None)
+
+
+def _patched_group(group: _Group, patched: Mapping[int, Section | Term]) -> _Group:
+    """The group as patched (the same class: a section stays a section), or the group itself."""
+    return cast(_Group, patched.get(id(group), group))
+
+
 def reading_order(articles: Iterable[Article]) -> list[Article]:
     """Oldest first; ties broken by title (ignoring case), then slug, so the order is total and stable."""
     # The date as a timestamp: the same order as comparing the dates, without converting time zones each time.
-    return sorted(articles, key=lambda a: (a.date.timestamp(), a.title.casefold(), a.title, a.slug, a.source))
+    return sorted(articles, key=lambda a: (_timestamp(a), a.title.casefold(), a.title, a.slug, a.source))
+
+
+def _timestamp(article: Article) -> float:
+    if article.date is None:  # parse_article requires a date of every article (only pages may lack one)
+        raise ValueError(f"{article.source} has no date to order it by")
+    return article.date.timestamp()
 
 
 def find_neighbours(ordered: Sequence[Article], links: Mapping[str, Link] | None = None) -> dict[str, Neighbours]:
     """Pair each article with the next older and next newer one in `ordered` (oldest first); `links` are the
     articles' links by source, when already made."""
-    links = [links[a.source] for a in ordered] if links else [a.link() for a in ordered]
+    in_order = [links[a.source] for a in ordered] if links else [a.link() for a in ordered]
     return {
-        article.source: Neighbours(links[i - 1] if i > 0 else None, links[i + 1] if i + 1 < len(links) else None)
+        article.source: Neighbours(in_order[i - 1] if i > 0 else None,
+                                   in_order[i + 1] if i + 1 < len(in_order) else None)
         for i, article in enumerate(ordered)
     }
 
@@ -231,7 +247,7 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
         return tuple(result)
 
     groups: dict[int, Section | Term] = {}
-    for group in (*site.sections, *site.tags, *site.authors):
+    for group in site.groups():
         articles = patched(group.articles)
         if articles is not group.articles:
             groups[id(group)] = replace(group, articles=articles)
@@ -240,26 +256,26 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
     for listing in site.lists:
         # A list pages through its section's, term's or (the home page) the site's articles: where those are the
         # same, so is the list.
-        group = listing.section or listing.term
-        if (id(group) not in groups) if group is not None else news is site.articles:
+        listed: Section | Term | None = listing.section or listing.term
+        if (id(listed) not in groups) if listed is not None else news is site.articles:
             lists.append(listing)
             continue
-        section = groups.get(id(listing.section), listing.section)
-        term = groups.get(id(listing.term), listing.term)
+        section = _patched_group(listing.section, groups)
+        term = _patched_group(listing.term, groups)
         lists.append(ListPage(listing.title, listing.kind, listing.number, listing.total,  # (replace() is slower)
                               patched(listing.articles), listing.url, listing.output_path, listing.page_urls,
-                              section, term))  # type: ignore[arg-type]
+                              section, term))
     archive = []
     for year in site.archive:
         months = tuple(month if (articles := patched(month.articles)) is month.articles
                        else replace(month, articles=articles) for month in year.months)
         archive.append(year if all(new is old for new, old in zip(months, year.months, strict=False)) else replace(year, months=months))
-    sections = tuple(groups.get(id(s), s) for s in site.sections)
+    sections = tuple(_patched_group(s, groups) for s in site.sections)
     # Only articles with links can be warned about, in source order, as order_site checks them.
     linking = sorted((a for a in (*news, *pages) if a.links), key=lambda a: a.source)
     menu, menu_warnings = build_menu(sections, pages, config)
     return replace(site, articles=news, pages=pages, sections=sections, lists=tuple(lists),
-                   tags=tuple(groups.get(id(t), t) for t in site.tags),  # type: ignore[misc]
-                   authors=tuple(groups.get(id(a), a) for a in site.authors),  # type: ignore[misc]
+                   tags=tuple(_patched_group(t, groups) for t in site.tags),
+                   authors=tuple(_patched_group(a, groups) for a in site.authors),
                    archive=tuple(archive), neighbours=neighbours, related=related, redirects=redirects,
                    menu=tuple(menu), warnings=tuple(check_links(linking, urls, sources) + menu_warnings))

@@ -66,7 +66,7 @@ def sitemap(pages: Iterable[tuple[str, datetime | None]], config: Config) -> byt
 
 def recent_articles(site: Site, now: datetime) -> tuple[Article, ...]:
     """What the news sitemap lists: articles published in the two days before `now`, newest first, at most 1,000."""
-    since, recent = now - NEWS_WINDOW, []
+    since, recent = now - NEWS_WINDOW, list[Article]()
     for article in site.articles:  # newest first: the look ends at the first one older than the window
         if article.date is None or article.date > now:
             continue

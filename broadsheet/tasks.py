@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from broadsheet.cache import Cache, read_head
 from broadsheet.config import Config
@@ -195,8 +195,9 @@ for _field in _ARTICLE_FIELDS:  # found by plain lookup: cheaper than __getattr_
     setattr(TrackedArticle, _field, _field_reader(_field))
 
 
-def _listed(articles: tuple[Article, ...]) -> tuple[TrackedArticle, ...]:
-    return tuple(TrackedArticle(article) for article in articles)
+def _listed(articles: tuple[Article, ...]) -> tuple[Article, ...]:
+    """The articles as a list's template sees them: each behind a TrackedArticle, which templates read alike."""
+    return cast(tuple[Article, ...], tuple(TrackedArticle(article) for article in articles))
 
 
 @dataclass

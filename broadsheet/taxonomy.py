@@ -43,7 +43,7 @@ def group_terms(kind: str, newest_first: Sequence[Article], names: Callable[[Art
     problems = []
     for slug, counts in spellings.items():
         if len(counts) > 1 and len({_spelling(name) for name in counts}) > 1:
-            users = {}  # one file per distinct name, the first in source order
+            users: dict[str, tuple[str, str]] = {}  # one file per distinct name, the first in source order
             for article in sorted(by_slug[slug], key=lambda a: a.source):
                 for name in names(article):
                     if slugify(name) == slug:

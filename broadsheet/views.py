@@ -10,12 +10,13 @@ from functools import partial
 from typing import Any
 
 from broadsheet.buildinfo import BUILD_INFO_FILE, build_info
-from broadsheet.config import BuildOptions, Config
+from broadsheet.config import Config
 from broadsheet.feeds import feed_links, feed_makers
 from broadsheet.links import resolve_links
 from broadsheet.markup import describe
 from broadsheet.metadata import article_jsonld, listing_jsonld, page_jsonld
 from broadsheet.model import Article, ListPage, Site
+from broadsheet.options import BuildOptions
 from broadsheet.sitemaps import sitemap_files, sitemap_pages
 from broadsheet.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
 
