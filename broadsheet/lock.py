@@ -13,7 +13,9 @@ Taking both costs two small files opened, locked and removed: a build with nothi
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import sys
 import threading
 import time
@@ -33,7 +35,9 @@ except ImportError:  # Windows has no flock: builds there are not guarded agains
 
 WAIT_SECONDS = 60.0  # how long a build waits for another one to let go (tests make it shorter)
 _POLL = 0.05  # seconds between two tries
-_OPEN = os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+# Never through a link (the file is written: a link planted there would have another file overwritten), and never
+# waiting on a pipe planted there.
+_OPEN = os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 # Lock files this process holds, by path and thread (two threads of one process exclude each other too, as their
 # descriptors differ): [descriptor, how many times taken]. A thread takes a lock it holds again at no cost: the CLI
 # takes them before its check for "nothing changed", then calls build(), which takes them too.
@@ -106,7 +110,9 @@ def _acquire(path: Path, folder: str, relation: str, what: str, deadline: float,
     while True:
         try:
             descriptor = _try_lock(path)
-        except OSError:
+        except SiteError:
+            raise
+        except OSError:  # (a read-only folder, say)
             return None
         if descriptor is not None:
             with contextlib.suppress(OSError):  # (opened read-only: another user's lock file)
@@ -130,6 +136,9 @@ def _try_lock(path: Path) -> int | None:
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)  # (what the build makes anyway: the cache, the output's parent)
         descriptor = _open(path)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise _not_a_lock_file(path)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         # The last holder removes the file as it lets go (see _release): a lock taken on the file it removed would
@@ -143,10 +152,21 @@ def _try_lock(path: Path) -> int | None:
 
 
 def _open(path: Path) -> int:
+    """Open (or make) a lock file: for writing the holder's pid in it where this process may, else for reading."""
     try:
-        return os.open(path, os.O_RDWR | _OPEN, 0o644)
-    except PermissionError:
-        return os.open(path, os.O_RDONLY | _OPEN, 0o644)
+        try:
+            return os.open(path, os.O_RDWR | _OPEN, 0o644)
+        except PermissionError:
+            return os.open(path, os.O_RDONLY | _OPEN, 0o644)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # (O_NOFOLLOW met a link)
+            raise _not_a_lock_file(path) from None
+        raise
+
+
+def _not_a_lock_file(path: Path) -> SiteError:
+    return SiteError(Problem(str(path), None, "is not a lock file Broadsheet made (a link or a special file)",
+                             "remove it, then try again"))
 
 
 def _holder(path: Path) -> tuple[str, str]:
