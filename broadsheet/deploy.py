@@ -69,16 +69,19 @@ def _plain_relative(path: str) -> bool:
 
 
 def _files_at(root: Path, path: str, kept: bool) -> list[str]:
-    """`path` if it is a file or a link below root; with `kept`, also the files and links under it if it is a
-    folder (but .git); nothing if it is gone, or if a folder on the way is a link (git would not follow it)."""
+    """`path` if it is a file below root, not reached through a link; nothing if it is gone. With `kept` (a keep:
+    entry), also a link, or the files and links under a folder (but .git), and nothing past a link on the way."""
     parts = path.split("/")
-    if any((root / "/".join(parts[:end])).is_symlink() for end in range(1, len(parts))):
-        return []
+    if any((root / "/".join(parts[:end])).is_symlink() for end in range(1, len(parts) + (not kept))):
+        if kept:
+            return []
+        raise SiteError(Problem(str(root / path), None, "is reached through a link, but the build wrote a file there",
+                                "run 'broadsheet build' again, then deploy"))
     try:
         mode = os.lstat(root / path).st_mode
     except OSError:
         return []
-    if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+    if stat.S_ISREG(mode) or (kept and stat.S_ISLNK(mode)):
         return [path]
     found = []
     if kept and stat.S_ISDIR(mode):
@@ -129,9 +132,37 @@ def deploy_to_branch(output_dir: Path, repo: Path, branch: str, message: str = "
     """
     if not output_dir.is_dir():
         raise SiteError(Problem(str(output_dir), None, "no such folder", "run 'broadsheet build' first"))
-    ref = f"refs/heads/{branch}"
-    _git(repo, "check-ref-format", ref)
-    git_dir = _git(repo, "rev-parse", "--absolute-git-dir")
+    ref = _branch_ref(repo, branch)
+    env = dict(os.environ)
+    if not _git(repo, "config", "user.email", check=False):
+        env.update(GIT_AUTHOR_NAME="Broadsheet", GIT_AUTHOR_EMAIL="broadsheet@localhost",
+                   GIT_COMMITTER_NAME="Broadsheet", GIT_COMMITTER_EMAIL="broadsheet@localhost")
+    # One deploy of this output at a time, and no build swapping it while its files are read.
+    with output_lock(output_dir, "deploy"):
+        info = check_deployable(output_dir)
+        local, parent = _tip(repo, ref, remote, adopt)
+        tree = _tree(repo, output_dir, files_to_commit(output_dir, info["files"], info.get("keep", [])), env)
+        text = (message or f"Deploy {info.get('base_url', '')}").rstrip()
+        text += f"\n\n{TRAILER}: {info.get('generator', 'broadsheet')}\n"
+        commit = _git(repo, "commit-tree", tree, *(["-p", parent] if parent else []), env=env, stdin=text)
+        # Only from the tip checked: a deploy that moved it meanwhile (from another output) is not overwritten.
+        _git(repo, "update-ref", "-m", "broadsheet deploy", ref, commit, local)
+    if remote:
+        _git(repo, "push", remote, f"{ref}:{ref}")
+    return commit
+
+
+def _branch_ref(repo: Path, branch: str) -> str:
+    """refs/heads/<branch>, for a name git takes as a branch's own (not HEAD, nor @{-1}, which git expands)."""
+    if _git(repo, "check-ref-format", "--branch", branch, check=False) != branch:
+        raise SiteError(Problem(branch, None, "is not a name git takes for a branch", "name one such as gh-pages"))
+    return f"refs/heads/{branch}"
+
+
+def _tip(repo: Path, ref: str, remote: str | None, adopt: bool) -> tuple[str, str]:
+    """The branch's commit here ("" if none), and the one to continue (else the remote's, in a fresh clone), once
+    the branch is known to be one a deploy may move: not checked out, and made by deploys unless `adopt`."""
+    branch = ref.removeprefix("refs/heads/")
     worktree = checked_out_in(repo, ref)
     if worktree is not None:
         raise SiteError(Problem(branch, None, f"is checked out in {worktree}: a deploy would replace its files with "
@@ -145,24 +176,15 @@ def deploy_to_branch(output_dir: Path, repo: Path, branch: str, message: str = "
         raise SiteError(Problem(branch, None, f"its last commit was not made by broadsheet deploy (no {TRAILER}: "
                                 "trailer): a deploy would replace every file on it",
                                 "deploy to another branch, or pass --adopt once to take this branch over"))
-    env = dict(os.environ)
-    if not _git(repo, "config", "user.email", check=False):
-        env.update(GIT_AUTHOR_NAME="Broadsheet", GIT_AUTHOR_EMAIL="broadsheet@localhost",
-                   GIT_COMMITTER_NAME="Broadsheet", GIT_COMMITTER_EMAIL="broadsheet@localhost")
-    with output_lock(output_dir, "deploy"):  # no build swaps the output while its files are read
-        info = check_deployable(output_dir)
-        files = files_to_commit(output_dir, info["files"], info.get("keep", []))
-        with tempfile.TemporaryDirectory() as scratch:
-            index_env = {**env, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
-            out = output_dir.resolve()
-            _git(out, f"--git-dir={git_dir}", f"--work-tree={out}", "update-index", "--add", "-z", "--stdin",
-                 env=index_env, stdin="".join(f"{path}\0" for path in files))
-            tree = _git(out, f"--git-dir={git_dir}", "write-tree", env=index_env)
-    text = (message or f"Deploy {info.get('base_url', '')}").rstrip()
-    text += f"\n\n{TRAILER}: {info.get('generator', 'broadsheet')}\n"
-    commit = _git(repo, "commit-tree", tree, *(["-p", parent] if parent else []), env=env, stdin=text)
-    # Only from the tip checked above: a deploy that ran meanwhile is not overwritten.
-    _git(repo, "update-ref", "-m", "broadsheet deploy", ref, commit, local)
-    if remote:
-        _git(repo, "push", remote, f"{ref}:{ref}")
-    return commit
+    return local, parent
+
+
+def _tree(repo: Path, output_dir: Path, files: list[str], env: dict[str, str]) -> str:
+    """The id of a git tree of these files of output_dir, made with an index of its own."""
+    git_dir = _git(repo, "rev-parse", "--absolute-git-dir")
+    out = output_dir.resolve()
+    with tempfile.TemporaryDirectory() as scratch:
+        index_env = {**env, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        _git(out, f"--git-dir={git_dir}", f"--work-tree={out}", "update-index", "--add", "-z", "--stdin",
+             env=index_env, stdin="".join(f"{path}\0" for path in files))
+        return _git(out, f"--git-dir={git_dir}", "write-tree", env=index_env)

@@ -190,3 +190,25 @@ def test_deploy_refuses_a_build_that_does_not_list_its_files(repo: Path, run_cli
     result = run_cli("deploy", "--site", str(repo))
     assert result.status == 1
     assert result.err.splitlines()[0].startswith(f"{out / 'build-info.json'}: does not list the files the build wrote")
+
+
+def test_deploy_refuses_a_built_file_replaced_by_a_link(repo: Path, tmp_path: Path, run_cli) -> None:
+    assert run_cli("build", "--site", str(repo), "--quiet").status == 0
+    write_tree(tmp_path, {"secret.txt": "the editor's notes"})
+    (repo / "public/index.html").unlink()
+    (repo / "public/index.html").symlink_to(tmp_path / "secret.txt")
+    result = run_cli("deploy", "--site", str(repo))
+    assert result.status == 1
+    assert result.err.splitlines()[0].startswith(f"{repo / 'public/index.html'}: is reached through a link")
+    assert git(repo, "branch", "--list", "gh-pages") == ""
+
+
+@pytest.mark.parametrize("branch", ["HEAD", "@{-1}", "-x", "a..b"])
+def test_deploy_refuses_a_name_that_is_not_a_branch_of_its_own(repo: Path, run_cli, branch: str) -> None:
+    git(repo, "checkout", "-q", "-b", "other")
+    git(repo, "checkout", "-q", "main")  # (@{-1} is now "other")
+    assert run_cli("build", "--site", str(repo), "--quiet").status == 0
+    refs = git(repo, "for-each-ref")
+    result = run_cli("deploy", "--site", str(repo), f"--branch={branch}")
+    assert result.status == 1 and result.err.startswith(f"{branch}: is not a name git takes for a branch")
+    assert git(repo, "for-each-ref") == refs
