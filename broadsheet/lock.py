@@ -17,8 +17,8 @@ import errno
 import os
 import stat
 import sys
-import threading
 import time
+from _thread import get_ident  # (threading itself costs a build with nothing to do a millisecond to import)
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -84,7 +84,7 @@ def _say(line: str) -> None:
 def _locked(path: Path, folder: str, relation: str, what: str, deadline: float, say: Callable[[str], None],
             ) -> Iterator[None]:
     """Hold the lock file at `path`, which guards `folder` (a build "of" an output, "using the cache" …)."""
-    key = (str(path), threading.get_ident())
+    key = (str(path), get_ident())
     if not _CAN_LOCK:
         yield
         return
@@ -115,9 +115,7 @@ def _acquire(path: Path, folder: str, relation: str, what: str, deadline: float,
         except OSError:  # (a read-only folder, say)
             return None
         if descriptor is not None:
-            with contextlib.suppress(OSError):  # (opened read-only: another user's lock file)
-                os.ftruncate(descriptor, 0)
-                os.pwrite(descriptor, f"{os.getpid()} {what}\n".encode(), 0)
+            _sign(descriptor, f"{os.getpid()} {what}\n".encode())
             return descriptor
         pid, holder = _holder(path)
         if time.monotonic() >= deadline:
@@ -167,6 +165,15 @@ def _open(path: Path) -> int:
 def _not_a_lock_file(path: Path) -> SiteError:
     return SiteError(Problem(str(path), None, "is not a lock file Broadsheet made (a link or a special file)",
                              "remove it, then try again"))
+
+
+def _sign(descriptor: int, line: bytes) -> None:
+    """Write who holds a lock file into it, for a build that waits to name. (Cut to length only when an older
+    line was longer: emptying a file first costs a file system such as ext4 milliseconds.)"""
+    with contextlib.suppress(OSError):  # (opened read-only: another user's lock file)
+        os.pwrite(descriptor, line, 0)
+        if os.fstat(descriptor).st_size > len(line):
+            os.ftruncate(descriptor, len(line))
 
 
 def _holder(path: Path) -> tuple[str, str]:
