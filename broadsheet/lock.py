@@ -199,12 +199,11 @@ def _release(key: tuple[str, int]) -> None:
 
 
 def _forget_inherited() -> None:
-    """In a forked child (a worker): close the lock files inherited from the parent without letting go of the
-    locks, so that the parent alone holds them: a worker the preview server keeps between rebuilds, or one
-    outliving a killed build, holds none."""
-    for descriptor, _ in _held.values():
-        with contextlib.suppress(OSError):
-            os.close(descriptor)
+    """In a forked child (a worker): forget the locks the parent holds, so that the child never lets go of them
+    itself. Their descriptors stay open in it: a worker that outlives a killed build (for the moment it takes to
+    end with it) holds the lock until it ends, so the next build cannot begin while it still writes. A worker
+    the preview server keeps between rebuilds holds nothing that matters: the parent removed the lock file as it
+    let go, and the next build locks a new one."""
     _held.clear()
 
 

@@ -26,6 +26,7 @@ markup.MarkdownRenderer.body = body
 if sys.argv.pop(1) == "watch":  # as where the system cannot signal a worker that its parent ended
     from broadsheet import pool
     pool._parent_death_signal = lambda number: False
+    pool._ORPHAN_POLL = 2.0  # (long enough to see that the workers hold the build's lock until they end)
 from broadsheet.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -43,6 +44,13 @@ def children_of(pid: int) -> set[int]:
             if int(stat.rpartition(")")[2].split()[1]) == pid:
                 found.add(int(entry))
     return found
+
+
+def locked(path: Path) -> bool:
+    """Whether a process holds the lock file at `path` (asked from a new process, as another build would)."""
+    probe = ("import fcntl, os, sys\nfd = os.open(sys.argv[1], os.O_RDONLY)\n"
+             "try:\n    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept OSError:\n    sys.exit(3)\n")
+    return path.exists() and subprocess.run([sys.executable, "-c", probe, str(path)], check=False).returncode == 3
 
 
 def running(pid: int) -> bool:
@@ -73,10 +81,13 @@ def test_workers_end_when_the_build_is_killed(tmp_path: Path, how: str) -> None:
         time.sleep(1)  # they are rendering the slow articles now
         os.kill(build.pid, signal.SIGKILL)
         build.wait()
+        if how == "watch":  # until they notice, the workers hold the lock: no build begins while they still write
+            assert any(running(pid) for pid in workers) and locked(site / ".public.broadsheet-lock")
         deadline = time.monotonic() + 5
         while any(running(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert [pid for pid in workers if running(pid)] == []
+        assert not locked(site / ".public.broadsheet-lock") and not locked(site / ".broadsheet-cache/lock")
     finally:
         try:
             os.killpg(build.pid, signal.SIGKILL)  # (what the build left, if it left anything)
