@@ -179,7 +179,7 @@ def _sign(descriptor: int, line: bytes) -> None:
 def _holder(path: Path) -> tuple[str, str]:
     """What holds the lock file at `path`, as it wrote there: (" (pid 123)", "build")."""
     try:
-        pid, _, what = path.read_text(encoding="utf-8").strip().partition(" ")
+        pid, _, what = path.read_text(encoding="utf-8").partition("\n")[0].strip().partition(" ")
     except (OSError, ValueError):
         pid, what = "", ""
     return (f" (pid {pid})" if pid.isdigit() else ""), (what or "build")
