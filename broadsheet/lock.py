@@ -112,7 +112,7 @@ def _acquire(path: Path, folder: str, relation: str, what: str, deadline: float,
             descriptor = _try_lock(path)
         except SiteError:
             raise
-        except OSError:  # (a read-only folder, say)
+        except OSError:  # (a read-only folder, or one whose file system cannot lock)
             return None
         if descriptor is not None:
             _sign(descriptor, f"{os.getpid()} {what}\n".encode())
@@ -139,8 +139,15 @@ def _try_lock(path: Path) -> int | None:
         raise _not_a_lock_file(path)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        # The last holder removes the file as it lets go (see _release): a lock taken on the file it removed would
-        # exclude no one, so the file locked must still be the one at `path`.
+    except BlockingIOError:  # held
+        os.close(descriptor)
+        return None
+    except OSError:  # a file system that cannot lock (some network ones): not a lock another process holds
+        os.close(descriptor)
+        raise
+    # The last holder removes the file as it lets go (see _release): a lock taken on the file it removed would
+    # exclude no one, so the file locked must still be the one at `path`.
+    try:
         if os.fstat(descriptor).st_ino == os.stat(path).st_ino:
             return descriptor
     except OSError:
