@@ -24,9 +24,12 @@ def build_info(options: BuildOptions, config: Config, files: Sequence[str] | Non
         "now": str(options.now) if options.now else None,
         "preview": options.preview,
     }
-    if files is not None:
-        info.update(keep=list(config.keep), files=list(files))
-    return (json.dumps(info, indent=2) + "\n").encode("utf-8")
+    if files is None:
+        return (json.dumps(info, indent=2) + "\n").encode("utf-8")
+    info["keep"] = list(config.keep)
+    # The list on one line: json's indented output is made in Python, 50 ms for a site of 10,000 articles.
+    head = json.dumps(info, indent=2)[:-2]  # (without its closing "\n}")
+    return f'{head},\n  "files": {json.dumps(list(files))}\n}}\n'.encode()
 
 
 def is_build(folder: Path) -> bool:
