@@ -164,13 +164,13 @@ def _open(path: Path) -> int:
         except PermissionError:
             return os.open(path, os.O_RDONLY | _OPEN, 0o644)
     except OSError as error:
-        if error.errno == errno.ELOOP:  # (O_NOFOLLOW met a link)
+        if error.errno in (errno.ELOOP, errno.EISDIR):  # (ELOOP: O_NOFOLLOW met a link)
             raise _not_a_lock_file(path) from None
         raise
 
 
 def _not_a_lock_file(path: Path) -> SiteError:
-    return SiteError(Problem(str(path), None, "is not a lock file Broadsheet made (a link or a special file)",
+    return SiteError(Problem(str(path), None, "is not a lock file Broadsheet made (a link, a folder or a special file)",
                              "remove it, then try again"))
 
 

@@ -182,8 +182,8 @@ def test_the_preview_server_holds_the_lock_only_while_it_rebuilds(tmp_path: Path
         session.close()
 
 
-@pytest.mark.parametrize("planted", ["link", "pipe"])
-def test_a_link_or_pipe_planted_as_a_lock_file_is_refused_and_nothing_is_written_through_it(
+@pytest.mark.parametrize("planted", ["link", "pipe", "folder"])
+def test_a_link_pipe_or_folder_planted_as_a_lock_file_is_refused_and_nothing_is_written_through_it(
         tmp_path: Path, run_cli, planted: str) -> None:
     site = write_tree(tmp_path / "site", {"site.yaml": "title: T\n", "content/world/a.md":
                                           "---\ntitle: A\ndate: 2024-03-01\n---\n\nText.\n"})
@@ -191,10 +191,12 @@ def test_a_link_or_pipe_planted_as_a_lock_file_is_refused_and_nothing_is_written
     lock_file = site / ".public.broadsheet-lock"
     if planted == "link":
         lock_file.symlink_to(victim)
-    else:
+    elif planted == "pipe":
         os.mkfifo(lock_file)
+    else:
+        lock_file.mkdir()
     result = run_cli("build", "--site", str(site), "--quiet")
     assert result.status == 1
-    assert result.err.splitlines()[0] == (f"{lock_file}: is not a lock file Broadsheet made (a link or a special "
-                                          "file) (remove it, then try again)")
+    assert result.err.splitlines()[0] == (f"{lock_file}: is not a lock file Broadsheet made (a link, a folder or "
+                                          "a special file) (remove it, then try again)")
     assert victim.read_text() == "years of notes" and not (site / "public").exists()
