@@ -42,9 +42,9 @@ def fast_tmp(tmp_path: Path) -> Iterator[Path]:
         yield Path(folder)
 
 
-def write_site(root: Path, title: str = "First edition") -> Path:
-    files = {"site.yaml": f"title: {title}\nbase_url: https://example.org/\nper_page: 50\n"}
-    for index in range(ARTICLES):
+def write_site(root: Path, articles: int = ARTICLES) -> Path:
+    files = {"site.yaml": "title: First edition\nbase_url: https://example.org/\nper_page: 50\n"}
+    for index in range(articles):
         section = ("world", "politics", "business", "sport", "culture")[index % 5]
         files[f"content/{section}/story-{index:04d}.md"] = (
             f"---\ntitle: Story number {index}\ndate: 2023-01-01T06:00:00Z\ntags: [tag-{index % 7}]\n---\n\n"
@@ -91,7 +91,7 @@ def test_a_second_build_waits_for_the_first_and_the_output_is_one_whole_build(fa
 
 
 def test_builds_started_together_never_fail_or_mix(fast_tmp: Path) -> None:
-    site = write_site(fast_tmp / "site")
+    site = write_site(fast_tmp / "site", 600)  # (started together, they overlap: each takes more than a second)
     expected = clean_build(site, fast_tmp / "clean")
     for _ in range(2):
         builds = [start_build(site, "--no-cache" if n == 2 else "--jobs=2") for n in range(3)]
