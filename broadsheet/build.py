@@ -24,13 +24,15 @@ from typing import Any
 
 from broadsheet import stamp
 from broadsheet.cache import Cache, Manifest, PageRecord, Spare, read_head
-from broadsheet.config import CONFIG_FILE, Config, load_config
+from broadsheet.config import Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date, read_ahead
 from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
+from broadsheet.lock import build_lock
 from broadsheet.model import Article, ParsedArticle, Site
 from broadsheet.options import BuildOptions
 from broadsheet.output import OutputFolder, find_collisions, folder_times, folders_of
+from broadsheet.places import check_output_location, check_site_folder
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
@@ -66,6 +68,7 @@ _IN_PROCESS = 32  # up to this many pages are rendered in the build's own proces
 PRUNE_AFTER = 1000  # article records written before the cache is pruned (at least the number of articles)
 _KEY = operator.itemgetter(3)  # of an index entry: the parse key
 _TEMPLATE = operator.attrgetter("template")
+_OUTPUT_PATH = operator.attrgetter("output_path")
 MANY_CHANGES = 500  # more paths than this reported changed: a watched build looks at every file all the same
 READ_AHEAD_FROM = 64  # files to parse: from this many, the system is asked to read them all ahead (see read_ahead)
 STALE_LIMIT = 64  # articles changed since the cache's ordered site was kept: beyond this many, it is kept anew
@@ -489,23 +492,25 @@ def output_claims(views: Iterable[View], static: dict[str, StaticFile],
 def build(options: BuildOptions, session: BuildSession | None = None, scan: stamp.Scan | None = None) -> BuildResult:
     """Build the site into options.output_dir, all or nothing; with a session, reuse what the last build knew.
 
-    `scan` is the state of the inputs when the caller already took it (to check the last build's stamp).
+    `scan` is the state of the inputs when the caller already took it (to check the last build's stamp). One build
+    at a time writes an output folder or a cache folder: this one waits for another to finish (see broadsheet.lock).
     """
-    if scan is None and not options.no_cache and not options.preview:
-        scan = stamp.scan(options, default_theme_dir())
-    # The build holds the index of every article for its whole length, and makes few reference cycles: the cycle
-    # collector would walk those objects again and again to free nothing (at 10,000 articles, 40 % of the time
-    # spent ordering the site).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        if session is None:
-            with BuildSession(options.jobs) as own:
-                return _build(options, own, scan)
-        return _build(options, session, scan)
-    finally:
-        if collecting:
-            gc.enable()
+    with build_lock(options):
+        if scan is None and not options.no_cache and not options.preview:
+            scan = stamp.scan(options, default_theme_dir())
+        # The build holds the index of every article for its whole length, and makes few reference cycles: the
+        # cycle collector would walk those objects again and again to free nothing (at 10,000 articles, 40 % of the
+        # time spent ordering the site).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            if session is None:
+                with BuildSession(options.jobs) as own:
+                    return _build(options, own, scan)
+            return _build(options, session, scan)
+        finally:
+            if collecting:
+                gc.enable()
 
 
 def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None) -> BuildResult:
@@ -515,9 +520,10 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     config = load_config(site_dir, options.base_url, options.origin)
     now = resolve_now(options.now, config)
     check_output_location(site_dir, options.output_dir)
+    output = OutputFolder(options.output_dir, config.keep)
+    output.check_replaceable()  # (again before the swap; here, before the cache is written)
     session.pool.start()  # a worker for the files that changed, ready by the time the index is loaded
     cache = session.cache(options)
-    output = OutputFolder(options.output_dir, config.keep)
     previous = session.previous(cache, options.output_dir)
     changes = session.changes(cache, options.output_dir)
     known_files = (watched_sources(site_dir, previous, changes) if changes is not None
@@ -577,14 +583,18 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         warnings = ()
     entries = index.sources
     sitemap = steady.sitemap if steady and _same_moments(ordered_by, patched) else sitemap_pages(site, config)
+    # The claims on output paths are those the previous build checked when its pages and static files stay.
+    static_paths = [path for path, _, _ in published_static(static)]
+    same_claims = steady is not None and set(static_paths) == previous.static.keys()
+    views = steady.views if steady is not None and same_claims else site_views(site, config)
+    # The build-info file lists every file written, for deploy (a preview is never deployed).
+    published = None if options.preview else [*map(_OUTPUT_PATH, views), *static_paths]
     generated = news_files(site, config, options, now, lambda a: load_body(cache, site_dir, config, index.env_key,
-                                                                           a.source, entries[a.source][3]), sitemap)
-    if steady and {path for path, _, _ in published_static(static)} == previous.static.keys():
-        # The claims on output paths are those the previous build checked; only the edited articles' images are new.
-        views = steady.views
+                                                                           a.source, entries[a.source][3]), sitemap,
+                           published)
+    if same_claims:  # only the edited articles' images are new
         image_problems = check_images([index.articles[entries[source][3]] for source in patched], static)
     else:
-        views = site_views(site, config)
         image_problems = check_images([r for _, r in keyed or in_source_order(index)], static) + find_collisions(
             output_claims(views, static, [path for path, _, _ in generated])) + check_static_names(static)
     problems.update(dict.fromkeys(image_problems))
@@ -1056,20 +1066,3 @@ def _in_parts(pool: WorkerPool, setup: Setup, kind: str, paths: list[str], *befo
 def _link_files(pool: WorkerPool, setup: Setup, source: str, target: str, paths: list[str]) -> bool:
     """output.link_files, in the workers for many files."""
     return all(result is True for result in _in_parts(pool, setup, "link", paths, source, target))
-
-
-def check_site_folder(site_dir: Path) -> None:
-    """Refuse to build a folder that is not a site (a mistyped --site), rather than publish an empty one."""
-    if not (site_dir / CONFIG_FILE).is_file() and not (site_dir / CONTENT_DIR).is_dir():
-        what = "does not exist" if not site_dir.exists() else f"is not a site: it has no {CONFIG_FILE} and no {CONTENT_DIR}/"
-        raise SiteError(Problem(str(site_dir), None, what, "pass --site DIR, or create a site with 'broadsheet init DIR'"))
-
-
-def check_output_location(site_dir: Path, output_dir: Path) -> None:
-    """Refuse an output folder that would swallow the site's own sources."""
-    output = output_dir.resolve()
-    site = site_dir.resolve()
-    sources = [site / name for name in ("content", "templates", "static")]
-    if site.is_relative_to(output) or any(output.is_relative_to(folder) for folder in sources):
-        raise SiteError(Problem(str(output_dir), None, "the output folder cannot hold or be the site's own sources",
-                                "choose a folder such as public/"))

@@ -77,6 +77,8 @@ def make_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--message", "-m", default="", help="the commit message")
     deploy.add_argument("--push", metavar="REMOTE", nargs="?", const="origin",
                         help="push the branch to REMOTE (default: origin) after committing")
+    deploy.add_argument("--adopt", action="store_true",
+                        help="deploy to an existing branch that broadsheet deploy did not make (once)")
 
     init = commands.add_parser("init", help="create a new site that builds at once")
     init.add_argument("directory", type=Path)
@@ -99,20 +101,22 @@ def run_build(args: argparse.Namespace) -> int:
     import time
 
     from broadsheet import stamp
+    from broadsheet.lock import build_lock
     from broadsheet.theme import default_theme_dir
 
     started = time.perf_counter()
     options = build_options(args)
-    inputs = None if options.no_cache else stamp.scan(options, default_theme_dir())
-    last = stamp.unchanged(options, default_theme_dir(), inputs) if inputs else None
-    if last is not None:
-        warnings: tuple[object, ...] = last.warnings
-        pages, articles = last.pages, last.articles
-    else:
-        from broadsheet.build import build
+    with build_lock(options):  # (before the stamp is trusted: another build may be writing the output)
+        inputs = None if options.no_cache else stamp.scan(options, default_theme_dir())
+        last = stamp.unchanged(options, default_theme_dir(), inputs) if inputs else None
+        if last is not None:
+            warnings: tuple[object, ...] = last.warnings
+            pages, articles = last.pages, last.articles
+        else:
+            from broadsheet.build import build
 
-        result = build(options, scan=inputs)
-        warnings, pages, articles = result.warnings, result.pages, result.articles
+            result = build(options, scan=inputs)
+            warnings, pages, articles = result.warnings, result.pages, result.articles
     for warning in warnings:
         print(warning, file=sys.stderr)
     if not args.quiet:
@@ -175,7 +179,7 @@ def run_deploy(args: argparse.Namespace) -> int:
     from broadsheet.deploy import deploy_to_branch
 
     output = args.output or args.site / "public"
-    commit = deploy_to_branch(output, args.site, args.branch, args.message, args.push)
+    commit = deploy_to_branch(output, args.site, args.branch, args.message, args.push, args.adopt)
     print(f"Deployed {output} to branch {args.branch} ({commit[:12]})" + (f", pushed to {args.push}" if args.push else ""))
     return 0
 

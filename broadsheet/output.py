@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from broadsheet.buildinfo import is_build
 from broadsheet.errors import Problem, SiteError
 
 _RENAME_EXCHANGE = 2
@@ -279,12 +280,13 @@ class OutputFolder:
         return {folder: looked_at[folder] if folder in looked_at else known[folder] for folder in folders}
 
     def check_replaceable(self) -> None:
-        """Refuse to replace what is not a previous build: a link, a file, or a folder of other things (a
-        mistyped --output), since a build swaps the whole folder."""
+        """Refuse to replace what is not a previous build, since a build swaps the whole folder: a link, a file,
+        or a folder (a mistyped --output) that is neither a build (its build-info file says so) nor empty but for
+        the `keep:` entries (a deploy checkout)."""
         if self.final.is_symlink() or (self.final.exists() and not self.final.is_dir()):
             raise SiteError(Problem(str(self.final), None, "the output must be a plain folder, not a link or a file",
                                     "point --output at the real folder"))
-        if self.final.is_dir() and not (self.final / "index.html").is_file():
+        if self.final.is_dir() and not is_build(self.final):
             others = sorted(p.name for p in self.final.iterdir() if p.name not in self.keep)
             if others:
                 raise SiteError(Problem(str(self.final), None, f"holds files that are not a Broadsheet build "

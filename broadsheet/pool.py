@@ -3,14 +3,19 @@
 A worker that overruns an item's budget, or dies on it, is killed and replaced; the item is reported as
 stalled and the rest of the work goes on. Items travel in small chunks (fewer messages); each worker
 notes in shared memory which item it is on and since when, so the parent can time single items.
+
+A worker ends when its parent does, however the parent ends (`kill -9` included): see _end_with_parent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
+import sys
 import threading
 import time
 import traceback
@@ -23,6 +28,11 @@ from broadsheet.errors import Problem, SiteError, describe, unexpected
 
 log = logging.getLogger(__name__)
 _POLL = 0.25  # seconds between checks of running items' budgets
+_ORPHAN_POLL = 0.5  # seconds between a worker's looks at whether its parent still runs (where Linux cannot tell it)
+_PR_SET_PDEATHSIG = 1
+# This process's ends of its workers' pipes. A worker forked later inherits them: it closes them at once, or the
+# pipes of the workers before it would stay open after the parent died, and those would wait for work forever.
+_parent_ends: set[multiprocessing.connection.Connection] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +62,45 @@ class _Inherited:
 _inherited: Any = None  # the setup workers forked from now on inherit
 
 
+def _end_with_parent(signalled: bool) -> None:
+    """Make this worker end when its parent process ends: at once by a signal from the system where it can send
+    one (Linux; `signalled`: the parent forked this worker from its main thread, whose end the system reports),
+    else within _ORPHAN_POLL seconds by a thread watching for a new parent; and close the inherited ends of the
+    other workers' pipes (see _parent_ends), so that an idle worker reads the end of its own pipe."""
+    parent = os.getppid()
+    for end in _parent_ends:
+        with contextlib.suppress(OSError):
+            end.close()
+    _parent_ends.clear()
+    if signalled and _parent_death_signal(signal.SIGKILL):
+        if os.getppid() != parent:  # the parent ended before the signal was asked for
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_ORPHAN_POLL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="broadsheet-orphan-watch", daemon=True).start()
+
+
+def _parent_death_signal(number: int) -> bool:
+    """Ask Linux to send this process `number` when its parent ends (prctl PR_SET_PDEATHSIG); False elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        return bool(ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, number, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
 def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler: Handler,
-                 prepare: Callable[[], None] | None = None) -> None:
+                 prepare: Callable[[], None] | None = None, signalled: bool = False) -> None:
     """A worker's loop: receive (generation, setup, payloads), answer with one result per payload."""
+    _end_with_parent(signalled)
     if prepare is not None:
         prepare()
     setups: dict[int, Any] = {}
@@ -81,7 +127,10 @@ def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler
             except Exception as error:  # unforeseen: a problem of this item all the same, its traceback for --debug
                 results.append(("error", (describe(error), traceback.format_exc(), isinstance(error, OSError))))
         slot[0] = -1
-        conn.send(results)
+        try:
+            conn.send(results)
+        except OSError:  # the parent is gone
+            return
 
 
 class _Worker:
@@ -89,7 +138,10 @@ class _Worker:
         self.slot = context.RawArray("d", 2)
         self.slot[0] = -1
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, self.slot, handler, prepare), daemon=True)
+        _parent_ends.add(self.conn)  # (before the fork: the worker closes its copy of this end too)
+        signalled = threading.current_thread() is threading.main_thread()
+        self.process = context.Process(target=_worker_main, args=(child, self.slot, handler, prepare, signalled),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.generation = 0  # the last generation whose setup this worker has
@@ -107,6 +159,7 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
+        _parent_ends.discard(self.conn)
         self.conn.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import http.server
 import ipaddress
@@ -34,6 +35,7 @@ from broadsheet.livereload import (
     inject,
     overlay,
 )
+from broadsheet.lock import build_lock
 from broadsheet.options import BuildOptions
 from broadsheet.theme import STATIC_DIR
 from broadsheet.watch import ChangeQueue, start_watching
@@ -183,7 +185,7 @@ class Preview:
             self.problems, self.has_site = (), True
             self.base_path = urlsplit(result.base_url).path or "/"
             self.events.publish(CSS if css_only else RELOAD)
-            self.session.save()  # after the browsers were told: writing the index does not delay the reload
+            self._save()  # after the browsers were told: writing the index does not delay the reload
             return Rebuild(changed, time.perf_counter() - started, summary=result.summary_line(),
                            warnings=result.warnings)
         self.events.publish(RELOAD)
@@ -195,10 +197,18 @@ class Preview:
         if self.session is not None:
             self.session.watch()
 
+    def _save(self) -> None:
+        """Write the last build's index to the cache folder, which builds from the command line share: under the
+        build's lock, or not at all if another build holds it too long (the index is kept here all the same)."""
+        assert self.session is not None
+        with contextlib.suppress(SiteError), build_lock(self.options):
+            self.session.save()
+
     def close(self) -> None:
         """End the build session's worker processes."""
         if self.session is not None:
-            self.session.cache(self.options).forget(self.options.output_dir)
+            with contextlib.suppress(SiteError), build_lock(self.options):
+                self.session.cache(self.options).forget(self.options.output_dir)
             self.session.close()
             self.session = None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -218,9 +218,10 @@ def news_context(site: Site, config: Config, kind: str, index: int) -> dict[str,
 
 def news_files(site: Site, config: Config, options: BuildOptions, now: datetime,
                body: Callable[[Article], str], sitemap: tuple[tuple[str, datetime | None], ...] | None = None,
-               ) -> list[tuple[str, Any, Callable[[], bytes]]]:
-    """Feeds, sitemaps, robots.txt, the build-info file, and GitHub Pages' .nojekyll and CNAME; `sitemap`: the
-    site's sitemap_pages, when the caller has them.
+               published: Iterable[str] | None = None) -> list[tuple[str, Any, Callable[[], bytes]]]:
+    """Feeds, sitemaps, robots.txt, GitHub Pages' .nojekyll and CNAME, and the build-info file; `sitemap`: the
+    site's sitemap_pages, when the caller has them; `published`: the build's other files (pages and static files),
+    for the build-info file to list them with these.
 
     Each as (output path, what its bytes are made from besides the config and the site's URLs, a function making
     them), so that paths can be claimed, and unchanged files kept, before anything is made. Small files made from
@@ -233,8 +234,9 @@ def news_files(site: Site, config: Config, options: BuildOptions, now: datetime,
         (path, (feed, tuple(link_targets(site, a) for a in feed.articles)), partial(make, absolute_body))
         for path, feed, make in feed_makers(site, config)]
     files += sitemap_files(site, config, now, sitemap_pages(site, config) if sitemap is None else sitemap)
-    files.append((BUILD_INFO_FILE, None, partial(build_info, options, config)))
     files.append((".nojekyll", None, bytes))
     if config.cname:
         files.append(("CNAME", None, lambda: (config.cname + "\n").encode("ascii")))
+    listed = None if published is None else sorted({*published, *(path for path, _, _ in files), BUILD_INFO_FILE})
+    files.append((BUILD_INFO_FILE, None, partial(build_info, options, config, listed)))
     return files

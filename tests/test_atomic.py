@@ -113,7 +113,8 @@ def test_kill_9_at_random_moments_never_leaves_a_mixed_output(fast_tmp: Path) ->
 
 
 def test_a_build_killed_between_two_renames_is_restored_first(tmp_path: Path) -> None:
-    previous = {"index.html": b"<p>previous</p>", "world/a/index.html": b"a"}
+    previous = {"index.html": b"<p>previous</p>", "world/a/index.html": b"a",
+                "build-info.json": b'{"generator": "broadsheet 0.1.0"}'}  # (a build: see OutputFolder.check_replaceable)
     output = tmp_path / "public"
     for relative, data in previous.items():
         (tmp_path / ".public.broadsheet-old" / relative).parent.mkdir(parents=True, exist_ok=True)

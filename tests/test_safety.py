@@ -352,6 +352,73 @@ def test_a_folder_that_is_not_a_build_is_never_replaced(tmp_path: Path, run_cli)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["documents", "site"]
 
 
+def test_a_folder_with_an_index_page_that_broadsheet_did_not_build_is_never_replaced(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site")
+    www = write_tree(tmp_path / "www", {"index.html": "<p>my own site</p>", "notes.txt": "notes",
+                                        "photos/cat.jpg": b"\xff\xd8 a cat"})
+    before = read_tree(www)
+    for output in (www, site / "public"):  # also the default output, when someone else's site is there
+        if output != www:
+            write_tree(output, {"index.html": "<p>hand-made</p>", "about.html": "<p>us</p>"})
+            before_public = read_tree(output)
+        result = run_cli("build", "--site", str(site), "--output", str(output), "--quiet")
+        assert result.status == 1 and "Traceback" not in result.err
+        assert result.err.splitlines()[0].startswith(f"{output}: holds files that are not a Broadsheet build (")
+        assert len(result.err.splitlines()) == 2 and result.err.splitlines()[1].startswith("Failed:")
+    assert read_tree(www) == before and read_tree(site / "public") == before_public
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "www"]
+    assert not list(site.glob(".public.*"))
+
+
+@pytest.mark.parametrize("marker", ["{}", "not json", '{"generator": "hugo 0.120"}', '["broadsheet 0.1.0"]'])
+def test_a_build_info_file_broadsheet_did_not_write_is_no_marker(tmp_path: Path, run_cli, marker: str) -> None:
+    site = good_site(tmp_path / "site")
+    out = write_tree(tmp_path / "out", {"index.html": "<p>mine</p>", "build-info.json": marker})
+    result = run_cli("build", "--site", str(site), "--output", str(out), "--quiet")
+    assert result.status == 1 and (out / "index.html").read_text() == "<p>mine</p>"
+
+
+def test_builds_of_the_previous_version_an_empty_folder_and_a_missing_one_are_replaced(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site")
+    # As the version before this one left it: its build-info file, without the list of files written.
+    old = write_tree(tmp_path / "old", {"index.html": "<p>old</p>", "world/old/index.html": "<p>old</p>",
+                                        "build-info.json": '{\n  "generator": "broadsheet 0.1.0",\n  "base_url": '
+                                                           '"https://example.org/",\n  "drafts": false,\n  "future": '
+                                                           'false,\n  "now": null,\n  "preview": false\n}\n'})
+    (tmp_path / "empty").mkdir()
+    for output in (old, tmp_path / "empty", tmp_path / "missing"):
+        result = run_cli("build", "--site", str(site), "--output", str(output), "--quiet")
+        assert (result.status, result.err) == (0, "")
+        assert (output / "world/good/index.html").is_file() and not (output / "world/old").exists()
+
+
+@pytest.mark.parametrize("cache, output, message", [
+    ("public/.cache", "public", "{cache}: the cache folder cannot be inside the output folder {output}"),
+    ("public/a/b", "public", "{cache}: the cache folder cannot be inside the output folder {output}"),
+    (".public.broadsheet-new", "public", "{cache}: the cache folder cannot be inside the output folder {output}"),
+    ("public", "public", "{cache}: the cache folder cannot be the output folder"),
+    ("cache", "cache/public", "{output}: the output folder cannot be inside the cache folder {cache}"),
+])
+def test_a_cache_inside_the_output_or_an_output_inside_the_cache_is_refused(tmp_path: Path, run_cli, cache: str,
+                                                                           output: str, message: str) -> None:
+    site = good_site(tmp_path / "site")
+    assert build(run_cli, site).status == 0
+    before, names = read_tree(site), sorted(site.rglob("*"))
+    result = run_cli("build", "--site", str(site), "--output", str(site / output), "--cache-dir", str(site / cache))
+    assert result.status == 1 and "Traceback" not in result.err
+    assert result.err.splitlines()[0].startswith(message.format(cache=site / cache, output=site / output))
+    assert read_tree(site) == before and sorted(site.rglob("*")) == names  # nothing written, not even a folder
+
+
+def test_a_cache_reached_through_a_link_into_the_output_is_refused(tmp_path: Path, run_cli) -> None:
+    site = good_site(tmp_path / "site")
+    assert build(run_cli, site).status == 0
+    (tmp_path / "cache-link").symlink_to(site / "public", target_is_directory=True)
+    result = run_cli("build", "--site", str(site), "--cache-dir", str(tmp_path / "cache-link/c"))
+    assert result.status == 1 and "the cache folder cannot be inside the output folder" in result.err
+    assert not (site / "public/c").exists()
+
+
 def test_a_deploy_checkout_listed_in_keep_is_a_valid_first_output(tmp_path: Path, run_cli) -> None:
     site = good_site(tmp_path / "site", config="title: T\nbase_url: https://example.org/\nkeep: [.git, CNAME]\n")
     write_tree(site / "public", {".git/HEAD": "ref: refs/heads/gh-pages\n", "CNAME": "news.example.org\n"})
