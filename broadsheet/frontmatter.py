@@ -143,7 +143,7 @@ def non_xml_problems(path: str, data: dict[Any, Any], text: str, lines: dict[str
     for key, value in data.items():
         found = non_xml_character(key) or non_xml_character(value)
         if found:
-            problems.append(Problem(path, lines.get(str(key), 1), f"'{key}' holds the character "
+            problems.append(Problem(path, lines.get(str(key), 1), f"{str(key)!r} holds the character "
                                     f"U+{ord(found):04X}, which XML (feeds, sitemaps) does not allow",
                                     "remove the escape that makes it, such as \\v, \\f or \\x01"))
     return problems
