@@ -417,9 +417,11 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
             problems[item.label] = list(result.problems)
         else:
             key, head = result
-            parsed_head = read_head(head)
-            assert parsed_head is not None  # (the worker read it as sound, or made it)
-            found[item.label] = (key, parsed_head)
+            parsed_head = head if isinstance(head, ParsedArticle) else read_head(head)
+            if parsed_head is None:  # (the worker read it as sound, or made it: it reads as sound here too)
+                problems[item.label] = [Problem(item.label, None, "its cache record could not be read", "build again")]
+            else:
+                found[item.label] = (key, parsed_head)
     # A file that fails stands in the site as it last built: the build fails all the same, but the other pages are
     # rendered (and their problems found) only where they changed, not all because the site lost an article.
     for source in problems:
@@ -847,10 +849,10 @@ def keeps_ordered(options: BuildOptions) -> bool:
     return not options.preview and not options.no_cache
 
 
-def _ordered_header(index: Manifest, drafts: bool, future: bool) -> tuple[Any, ...]:
+def _ordered_header(index: Manifest, drafts: bool, future: bool) -> list[Any]:
     """What an ordered site kept in the cache was made from, besides its articles' parse keys: the code and
-    configuration, the options, and the content files."""
-    return index.env_key, drafts, future, combine(*index.sources)
+    configuration, the options, and the content files (as plain data, see cache.save_ordered)."""
+    return [index.env_key, drafts, future, combine(*index.sources).hex()]
 
 
 def _kept_site(cache: Cache, options: BuildOptions, index: Manifest) -> tuple[HeldSite, Manifest] | None:
