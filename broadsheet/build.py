@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from broadsheet import stamp
-from broadsheet.cache import Cache, Manifest, PageRecord, Spare, read_head
+from broadsheet.cache import Cache, Manifest, PageRecord, Spare, read_head, unwritable
 from broadsheet.config import CONFIG_FILE, BuildOptions, Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date, read_ahead
 from broadsheet.errors import Problem, SiteError
@@ -475,6 +475,13 @@ def build(options: BuildOptions, session: BuildSession | None = None, scan: stam
 
     `scan` is the state of the inputs when the caller already took it (to check the last build's stamp).
     """
+    check_site_folder(options.site_dir)
+    cache_warning = None
+    if not options.no_cache:
+        root = (options.cache_dir or options.site_dir / CACHE_DIR).absolute()
+        if (why := unwritable(root)) is not None:  # (a read-only cache restored by CI, a path that is a file)
+            cache_warning = Problem(str(root), None, f"{why}: building without the cache", warning=True)
+            options, scan = replace(options, no_cache=True), None
     if scan is None and not options.no_cache and not options.preview:
         scan = stamp.scan(options, default_theme_dir())
     # The build holds the index of every article for its whole length, and makes few reference cycles: the cycle
@@ -485,11 +492,17 @@ def build(options: BuildOptions, session: BuildSession | None = None, scan: stam
     try:
         if session is None:
             with BuildSession(options.jobs) as own:
-                return _build(options, own, scan)
-        return _build(options, session, scan)
+                result = _build(options, own, scan)
+        else:
+            result = _build(options, session, scan)
+    except SiteError as error:
+        if cache_warning is None:
+            raise
+        raise SiteError([cache_warning, *error.problems]) from None
     finally:
         if collecting:
             gc.enable()
+    return result if cache_warning is None else replace(result, warnings=(cache_warning, *result.warnings))
 
 
 def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None) -> BuildResult:
@@ -554,7 +567,10 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
             else:
                 noted.pop(source, None)
     else:
-        noted = {r.article.source: r.warnings for r in records if r.warnings}
+        # A file that failed stands in the site as it last built (see gather_articles), but its warnings then are
+        # not this run's: only this run's problems are printed.
+        failed = {problem.path for problem in failures}
+        noted = {r.article.source: r.warnings for r in records if r.warnings and r.article.source not in failed}
     warnings = tuple(w for source in sorted(noted) for w in noted[source]) + site.warnings
     if options.strict:
         problems.update(dict.fromkeys(replace(w, warning=False) for w in warnings))

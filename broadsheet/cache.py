@@ -11,6 +11,7 @@ in it is made from a hex digest.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -317,6 +318,20 @@ def _read_ordered(data: Data, articles: list[Any]) -> OrderedValue:
              for source, problems in _mapping(noted).items()})
 
 
+def unwritable(root: Path) -> str | None:
+    """Why a build cannot keep its cache in the folder root (made if missing), or None when it can."""
+    if root.exists() and not root.is_dir():
+        return "is not a folder"
+    probe = root / f".probe-{os.getpid()}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        return f"cannot be written ({error.strerror or error})"
+    return None
+
+
 class Cache:
     """A cache folder: `articles/<2 hex>/<key>` records, and per output folder a `manifest-<hex>` whose article
     records are kept in `index/<hex>` shards."""
@@ -353,9 +368,10 @@ class Cache:
         return dataclasses.replace(head, body_html=body)
 
     def load_body(self, key: str) -> str | None:
-        """The body HTML of the article stored under key, if a sound record is there (its head is not read)."""
+        """The body HTML of the article stored under key, if a sound record is there (its head is read only to
+        check it: a record is sound whole or not at all)."""
         parts = self._article_parts(key)
-        return _text(parts[0]) if parts is not None else None
+        return _text(parts[0]) if parts is not None and read_head(parts[1]) is not None else None
 
     def load_head(self, key: str) -> bytes | None:
         """The head of the article record stored under key, as stored (see read_head), if a sound record is there."""
@@ -423,8 +439,9 @@ class Cache:
     def forget(self, output_dir: Path) -> None:
         """Remove everything kept for builds into output_dir (a closed preview's): its index, ordered site, stamp
         and spare."""
-        self._manifest_path(output_dir).unlink(missing_ok=True)
-        self._ordered_path(output_dir).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # (a cache that cannot be written only keeps what it had)
+            self._manifest_path(output_dir).unlink(missing_ok=True)
+            self._ordered_path(output_dir).unlink(missing_ok=True)
         stamp.save(self.root, output_dir, None)
         self.drop_spare(output_dir)
 
@@ -432,7 +449,8 @@ class Cache:
         """Remove the output before last kept for output_dir, if there is one."""
         path = self.spare_path(output_dir)
         if path.is_symlink() or path.is_file():
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
         else:
             shutil.rmtree(path, ignore_errors=True)
 
@@ -450,7 +468,8 @@ class Cache:
             path = self._shard_path(name)
             shard = _load(path, _SHARD, name, _read_shard(name))
             if shard is None:
-                path.unlink(missing_ok=True)  # damaged or gone: written again by the next build
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)  # damaged or gone: written again by the next build
                 sound = False
             else:
                 manifest.articles.update(shard)
@@ -497,8 +516,9 @@ class Cache:
                 continue
             other, shards = found
             if other.output and not os.path.isdir(other.output[0]):
-                path.unlink(missing_ok=True)  # an output that is gone, such as a killed preview's
-                (self.root / path.name.replace("manifest-", "ordered-", 1)).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)  # an output that is gone, such as a killed preview's
+                    (self.root / path.name.replace("manifest-", "ordered-", 1)).unlink(missing_ok=True)
                 shutil.rmtree(self.root / path.name.replace("manifest-", "spare-", 1), ignore_errors=True)
             else:
                 used.update(entry[3] for entry in other.sources.values())

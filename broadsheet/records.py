@@ -8,6 +8,7 @@ as a miss). Layouts are lists of field values in a fixed order, not dicts of nam
 from __future__ import annotations
 
 import base64
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -76,16 +77,20 @@ def _optional_int(value: Data) -> int | None:
     return None if value is None else _int(value)
 
 
+_STR = frozenset({str})
+_INT = frozenset({int})
+
+
 def strings(value: Data) -> tuple[str, ...]:
     """A list of strings, as a tuple."""
-    if type(value) is not list or not all(type(item) is str for item in value):
+    if type(value) is not list or not _STR.issuperset(map(type, value)):  # (checked in C: a site has many)
         raise BadRecord("not a list of strings")
     return tuple(value)
 
 
 def ints(value: Data) -> tuple[int, ...]:
     """A list of whole numbers, as a tuple."""
-    if type(value) is not list or not all(type(item) is int for item in value):
+    if type(value) is not list or not _INT.issuperset(map(type, value)):
         raise BadRecord("not a list of whole numbers")
     return tuple(value)
 
@@ -207,6 +212,33 @@ def read_value(data: Data) -> Any:
     raise BadRecord("not a value")
 
 
+def _is_json(value: Any) -> bool:
+    """Whether JSON holds the value as it is: strings, numbers, true/false, null, lists, string-keyed mappings."""
+    kind = type(value)
+    if value is None or kind in (str, int, float, bool):
+        return True
+    if kind is list:
+        return all(map(_is_json, value))
+    if kind is dict:
+        return _STR.issuperset(map(type, value)) and all(map(_is_json, value.values()))
+    return False
+
+
+def meta_data(meta: dict[Any, Any]) -> Data:
+    """An article's front matter as plain data: itself when JSON holds it as it is (nearly always), else as
+    value_data writes it."""
+    return [0, meta] if _is_json(meta) else [1, value_data(meta)]
+
+
+def read_meta(data: Data) -> dict[Any, Any]:
+    """Front matter from meta_data. (Any JSON mapping is front matter YAML could have given.)"""
+    form, value = _list(data, 2)
+    meta = value if form == 0 else read_value(value) if form == 1 else None
+    if type(meta) is not dict:
+        raise BadRecord("front matter that is not a mapping")
+    return meta
+
+
 def problem_data(problem: Problem) -> Data:
     """A problem as plain data."""
     return [problem.path, problem.line, problem.message, problem.hint, problem.warning]
@@ -242,31 +274,36 @@ def article_data(a: Article) -> Data:
     return [a.source, a.kind, a.slug, a.title, _optional_date_data(a.date), _optional_date_data(a.updated),
             list(a.authors), a.section, a.section_slug, list(a.tags), a.summary_html, a.summary_is_written,
             a.description, list(a.sources), a.draft, _optional_date_data(a.expires), a.image, a.image_alt,
-            a.word_count, a.url, a.permalink, a.output_path, value_data(a.meta), _optional_link_data(a.older),
+            a.word_count, a.url, a.permalink, a.output_path, meta_data(a.meta), _optional_link_data(a.older),
             _optional_link_data(a.newer), list(a.aliases), a.reading_minutes,
             [[link.target, link.line] for link in a.links]]
 
 
+_OPTIONAL_DATE = frozenset({list, type(None)})
+_OPTIONAL_STR = frozenset({str, type(None)})
+_OPTIONAL_LINK = frozenset({list, type(None)})
+_ARTICLE_KINDS = tuple(map(frozenset, (
+    {str}, {str}, {str}, {str}, _OPTIONAL_DATE, _OPTIONAL_DATE, {list}, {str}, {str}, {list}, {str}, {bool}, {str},
+    {list}, {bool}, _OPTIONAL_DATE, _OPTIONAL_STR, _OPTIONAL_STR, {int}, {str}, {str}, {str}, {list}, _OPTIONAL_LINK,
+    _OPTIONAL_LINK, {list}, {int}, {list})))
+
+
 def read_article(data: Data) -> Article:
     """An article from article_data."""
+    # The type of every field at once, in C (a build reads thousands of articles); what the lists hold, below.
+    if type(data) is not list or len(data) != 28 or not all(map(operator.contains, _ARTICLE_KINDS, map(type, data))):
+        raise BadRecord("not an article")
     (source, kind, slug, title, when, updated, authors, section, section_slug, tags, summary_html, summary_is_written,
      description, sources, draft, expires, image, image_alt, word_count, url, permalink, output_path, meta, older,
-     newer, aliases, reading_minutes, links) = _list(data, 28)
-    for text in (source, kind, slug, title, section, section_slug, summary_html, description, url, permalink,
-                 output_path):
-        if type(text) is not str:
-            raise BadRecord("not a string")
+     newer, aliases, reading_minutes, links) = data
     if kind not in ("article", "page") or (kind == "article" and when is None):
         raise BadRecord("not an article")
-    read_meta = read_value(meta)
-    if type(read_meta) is not dict:
-        raise BadRecord("front matter that is not a mapping")
     return Article(source, kind, slug, title, _optional_date(when), _optional_date(updated), strings(authors),
-                   section, section_slug, strings(tags), summary_html, _bool(summary_is_written), description,
-                   strings(sources), _bool(draft), _optional_date(expires), _optional_str(image),
-                   _optional_str(image_alt), _int(word_count), url, permalink, output_path, read_meta,
-                   _optional_link(older), _optional_link(newer), strings(aliases), _int(reading_minutes),
-                   tuple(SourceLink(_str(target), _int(line)) for target, line in map(_pair, links)))
+                   section, section_slug, strings(tags), summary_html, summary_is_written, description,
+                   strings(sources), draft, _optional_date(expires), image, image_alt, word_count, url, permalink,
+                   output_path, read_meta(meta), _optional_link(older), _optional_link(newer), strings(aliases),
+                   reading_minutes,
+                   tuple(SourceLink(_str(target), _int(line)) for target, line in map(_pair, links)) if links else ())
 
 
 def _pair(data: Data) -> list[Data]:
@@ -303,6 +340,7 @@ class _Tables:
         self.link_rows: list[Data] = []
         self.url_lists: dict[int, int] = {}
         self.url_rows: list[Data] = []
+        self.by_url: dict[str, Article] = {}
 
     def article(self, article: Article) -> int:
         place = self.articles.get(id(article))
@@ -321,7 +359,10 @@ class _Tables:
         place = self.links.get(id(link))
         if place is None:
             place = self.links[id(link)] = len(self.link_rows)
-            self.link_rows.append(link_data(link))
+            # Nearly every link is its article's own (see Article.link): then its article's place stands for it.
+            article = self.by_url.get(link.url)
+            self.link_rows.append(self.article(article) if article is not None and article.link() == link
+                                  else link_data(link))
         return place
 
     def urls(self, urls: tuple[str, ...]) -> int:
@@ -342,6 +383,7 @@ def _place(value: object, among: Sequence[object]) -> int | None:
 def site_data(site: Site, articles: Mapping[int, int]) -> Data:
     """An ordered site as plain data; `articles`: the places of the articles it was made from, by their ids."""
     tables = _Tables(articles)
+    tables.by_url = {article.url: article for article in site.articles}
     terms = (*site.tags, *site.authors)
 
     def term_data(term: Term) -> Data:
@@ -383,12 +425,19 @@ def _reader(articles: Sequence[Article]) -> Callable[[Data], tuple[Article, ...]
     return listed
 
 
+def _own_link(article: Article) -> Link:
+    if article.date is None:
+        raise BadRecord("a link to a page without a date")
+    return article.link()
+
+
 def read_site(data: Data, articles: Sequence[Article]) -> Site:
     """An ordered site from site_data, its articles named by their places in `articles`."""
     article_rows, link_rows, url_rows, body = _list(data, 4)
-    links = list(map(read_link, _list(link_rows)))
+    every = [*articles, *map(read_article, _list(article_rows))]
+    links = [_own_link(every[row]) if type(row) is int else read_link(row) for row in _list(link_rows)]
     url_lists = list(map(strings, _list(url_rows)))
-    listed = _reader([*articles, *map(read_article, _list(article_rows))])
+    listed = _reader(every)
     (published, pages, neighbours, sections_data, lists_data, tags_data, authors_data, archive_data, related_data,
      menu_data, redirects_data, urls, warnings) = _list(body, 13)
 
@@ -447,7 +496,11 @@ def view_data(view: View) -> Data:
     return [view.output_path, view.template, view.kind, view.index, view.label]
 
 
+_VIEW_KINDS = (str, str, str, int, str)
+
+
 def read_view(data: Data) -> View:
     """A view from view_data."""
-    output_path, template, kind, index, label = _list(data, 5)
-    return View(_str(output_path), _str(template), _str(kind), _int(index), _str(label))
+    if type(data) is not list or tuple(map(type, data)) != _VIEW_KINDS:
+        raise BadRecord("not a view")
+    return View(*data)

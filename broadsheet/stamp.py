@@ -253,7 +253,8 @@ def save(cache_dir: Path, output_dir: Path, stamp: Stamp | None) -> None:
     """Keep the stamp of a finished build, or (None) remove the last one."""
     path = _path(cache_dir, output_dir)
     if stamp is None:
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # (a cache that cannot be written: its stamp stays, and is checked)
+            path.unlink(missing_ok=True)
         return
     write_atomically(path, seal(_MAGIC, path.name, json.dumps(_stamp_data(stamp)).encode()))
 

@@ -193,9 +193,11 @@ class FragmentCache(jinja2.ext.Extension):
             env.fragments_begun = True
             store.begin(token)
         key = (where, *map(id, values))
-        found = store.find(key)
-        if found is None and (found := store.find_stored(where, values)) is not None:
-            store.keep(key, values, *found)
+        found: tuple[str, frozenset[str]] | None = store.find(key)
+        if found is None:
+            found = store.find_stored(where, values)
+            if found is not None:
+                store.keep(key, values, *found)
         if found is not None:
             holder.names.update(found[1])
             return found[0]
