@@ -194,9 +194,8 @@ class BuildSession:
                 showing = held.showing if held.showing is not None else views_showing(held.site, held.views)
                 keys = {source: entry[3] for source, entry in index.sources.items()}
                 header = _ordered_header(index, held.drafts, held.future)
-                cache.save_ordered(output_dir, header, keys, index.articles, (held.site, held.views, held.sitemap,
-                                                                              held.moment, held.until, showing,
-                                                                              held.noted))
+                cache.save_ordered(output_dir, header, keys, index.articles, (held.site, held.sitemap, held.moment,
+                                                                              held.until, showing, held.noted))
             finally:
                 os._exit(0)
         self._keeper = pid
@@ -539,7 +538,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     # previous build's is told from the articles changed since that build all the same.
     ordered_by, since = previous, edited
     if held is None and edited is not None and not failures and keeps_ordered(options):
-        kept = _kept_site(cache, options, index)
+        kept = _kept_site(cache, options, index, config)
         if kept is not None:
             held, ordered_by = kept
             since = _changed_articles(ordered_by, index)[0]
@@ -871,14 +870,17 @@ def _ordered_header(index: Manifest, drafts: bool, future: bool) -> list[Any]:
     return [index.env_key, drafts, future, combine(*index.sources).hex()]
 
 
-def _kept_site(cache: Cache, options: BuildOptions, index: Manifest) -> tuple[HeldSite, Manifest] | None:
+def _kept_site(cache: Cache, options: BuildOptions, index: Manifest, config: Config,
+               ) -> tuple[HeldSite, Manifest] | None:
     """The ordered site the cache kept for builds into the output folder, when it was made with this code and
-    configuration and these options, from the same content files; with the index of what it was made from."""
+    configuration and these options, from the same content files; with the index of what it was made from. (Its
+    pages are listed again: a function of the site and configuration, quicker made than read.)"""
     kept = cache.load_ordered(options.output_dir, _ordered_header(index, options.drafts, options.future),
                               index.articles)
     if kept is None:
         return None
-    keys, records, (site, views, sitemap, moment, until, showing, noted) = kept
+    keys, records, (site, sitemap, moment, until, showing, noted) = kept
+    views = site_views(site, config)
     fingerprints = Fingerprints((key, records[key].article) for key in keys.values())
     made_from = Manifest(env_key=index.env_key, sources={source: (0, 0, 0, key) for source, key in keys.items()},
                          articles=records)

@@ -32,7 +32,6 @@ from broadsheet.fingerprints import TemplateNames
 from broadsheet.model import ParsedArticle, Site
 from broadsheet.records import Data, hex_bytes, ints, read_head_data, strings
 from broadsheet.stamp import output_id, seal, unseal, write_atomically, write_in_place
-from broadsheet.views import View
 
 _ARTICLE = b"BSA2"
 _INDEX = b"BSI2"
@@ -292,26 +291,26 @@ def _remove_unused(entry: os.DirEntry[str], used: set[str], cutoff: float) -> in
     return 0
 
 
-# An ordered site as the build keeps it: the site, its pages, its sitemap's entries, the moment it was ordered for,
-# the moment time alone changes it, the pages showing each article, the warnings of each content file.
-OrderedValue = tuple[Site, list[View], tuple[tuple[str, datetime | None], ...], datetime, datetime | None,
-                     dict[str, list[int]], dict[str, tuple[Problem, ...]]]
+# An ordered site as the build keeps it: the site, its sitemap's entries, the moment it was ordered for, the moment
+# time alone changes it, the pages (by number) showing each article, the warnings of each content file.
+OrderedValue = tuple[Site, tuple[tuple[str, datetime | None], ...], datetime, datetime | None, dict[str, list[int]],
+                     dict[str, tuple[Problem, ...]]]
 
 
 def _ordered_data(value: OrderedValue, places: Mapping[int, int]) -> Data:
-    site, views, sitemap, moment, until, showing, noted = value
-    return [records.site_data(site, places), list(map(records.view_data, views)),
+    site, sitemap, moment, until, showing, noted = value
+    return [records.site_data(site, places),
             [[url, None if when is None else records.date_data(when)] for url, when in sitemap],
             records.date_data(moment), None if until is None else records.date_data(until), showing,
             {source: list(map(records.problem_data, problems)) for source, problems in noted.items()}]
 
 
 def _read_ordered(data: Data, articles: list[Any]) -> OrderedValue:
-    site, views, sitemap, moment, until, showing, noted = records._list(data, 7)
+    site, sitemap, moment, until, showing, noted = records._list(data, 6)
     entries = []
     for url, when in map(records._pair, records._list(sitemap)):
         entries.append((records._str(url), None if when is None else records.read_date(when)))
-    return (records.read_site(site, articles), list(map(records.read_view, records._list(views))), tuple(entries),
+    return (records.read_site(site, articles), tuple(entries),
             records.read_date(moment), None if until is None else records.read_date(until),
             {source: list(ints(numbers)) for source, numbers in _mapping(showing).items()},
             {source: tuple(map(records.read_problem, records._list(problems)))

@@ -30,7 +30,6 @@ from broadsheet.model import (
     SourceLink,
     Term,
 )
-from broadsheet.views import View
 
 Data = Any  # what json.loads returns
 
@@ -489,18 +488,3 @@ def read_site(data: Data, articles: Sequence[Article]) -> Site:
                 tuple(MenuItem(_str(title), _str(url)) for title, url in map(_pair, _list(menu_data))),
                 tuple(Redirect(*strings(item)) for item in _list(redirects_data)), url_map,
                 tuple(map(read_problem, _list(warnings))))
-
-
-def view_data(view: View) -> Data:
-    """A page's view as plain data."""
-    return [view.output_path, view.template, view.kind, view.index, view.label]
-
-
-_VIEW_KINDS = (str, str, str, int, str)
-
-
-def read_view(data: Data) -> View:
-    """A view from view_data."""
-    if type(data) is not list or tuple(map(type, data)) != _VIEW_KINDS:
-        raise BadRecord("not a view")
-    return View(*data)

@@ -266,3 +266,13 @@ def test_a_file_that_fails_prints_this_runs_problems_only(tmp_path: Path, run_cl
     assert second.status == 1
     assert "content/world/story-00000.md:" in second.err and "expires" in second.err
     assert "sumary" not in second.err and "warning" not in second.err
+
+
+def test_the_cache_layer_has_no_way_to_run_what_it_reads() -> None:
+    """The modules that read the cache folder use no reader that can run code (pickle, marshal, a bytecode cache
+    on disk, classes made by exec)."""
+    package = Path(__file__).resolve().parent.parent / "broadsheet"
+    for name in ("cache.py", "records.py", "stamp.py", "templates.py", "tasks.py", "build.py"):
+        source = (package / name).read_text(encoding="utf-8")
+        for forbidden in ("pickle", "marshal.load", "copyreg", "exec(", "eval(", "FileSystemBytecodeCache"):
+            assert forbidden not in source, f"{name} uses {forbidden}"
