@@ -265,7 +265,8 @@ def _shard_name(keys: Iterable[str]) -> str:
 
 def _read_shard(name: str) -> Callable[[Data], dict[str, ParsedArticle]]:
     def read(data: Data) -> dict[str, ParsedArticle]:
-        shard = {key: read_head_data(head) for key, head in _mapping(data).items()}
+        keys, heads = records._list(data, 2)
+        shard = dict(zip(strings(keys), records.read_heads_data(heads), strict=True))
         if _shard_name(shard) != name:
             raise records.BadRecord("a shard holding other records than its name says")
         return shard
@@ -492,7 +493,7 @@ class Cache:
             path = self._shard_path(name)
             state = _file_state(path)
             if state is None or _sound_shards.get(path) != state:
-                _store(path, _SHARD, name, {key: records.head_data(record) for key, record in shard.items()})
+                _store(path, _SHARD, name, [list(shard), records.heads_data(shard.values())])
                 _sound_shards[path] = _file_state(path)
             names.append(name)
         path = self._manifest_path(output_dir)
