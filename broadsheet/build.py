@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from broadsheet import stamp
-from broadsheet.cache import Cache, Manifest, PageRecord, Spare, read_head
+from broadsheet.cache import Cache, Manifest, PageRecord, Spare, read_head, unwritable
 from broadsheet.config import Config, load_config
 from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date, read_ahead
 from broadsheet.errors import Problem, SiteError, problem_of
@@ -32,7 +32,7 @@ from broadsheet.lock import build_lock
 from broadsheet.model import Article, ParsedArticle, Site
 from broadsheet.options import BuildOptions
 from broadsheet.output import OutputFolder, find_collisions, folder_times, folders_of
-from broadsheet.places import check_output_location, check_site_folder
+from broadsheet.places import cache_folder, check_output_location, check_places, check_site_folder
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
@@ -199,9 +199,8 @@ class BuildSession:
                 showing = held.showing if held.showing is not None else views_showing(held.site, held.views)
                 keys = {source: entry[3] for source, entry in index.sources.items()}
                 header = _ordered_header(index, held.drafts, held.future)
-                cache.save_ordered(output_dir, header, keys, index.articles, (held.site, held.views, held.sitemap,
-                                                                              held.moment, held.until, showing,
-                                                                              held.noted))
+                cache.save_ordered(output_dir, header, keys, index.articles, (held.site, held.sitemap, held.moment,
+                                                                              held.until, showing, held.noted))
             finally:
                 os._exit(0)
         self._keeper = pid
@@ -438,9 +437,11 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
             continue  # removed since it was listed: gone (see tasks._parse)
         else:
             key, head = result
-            parsed_head = read_head(head)
-            assert parsed_head is not None  # (the worker read it as sound, or made it)
-            found[item.label] = (key, parsed_head)
+            parsed_head = head if isinstance(head, ParsedArticle) else read_head(head)
+            if parsed_head is None:  # (the worker read it as sound, or made it: it reads as sound here too)
+                problems[item.label] = [Problem(item.label, None, "its cache record could not be read", "build again")]
+            else:
+                found[item.label] = (key, parsed_head)
     # A file that fails stands in the site as it last built: the build fails all the same, but the other pages are
     # rendered (and their problems found) only where they changed, not all because the site lost an article.
     for source in problems:
@@ -495,6 +496,13 @@ def build(options: BuildOptions, session: BuildSession | None = None, scan: stam
     `scan` is the state of the inputs when the caller already took it (to check the last build's stamp). One build
     at a time writes an output folder or a cache folder: this one waits for another to finish (see broadsheet.lock).
     """
+    check_places(options)  # (first: a cache inside the output is refused, not built without)
+    cache_warning = None
+    cache_root = cache_folder(options)
+    if cache_root is not None and (why := unwritable(cache_root)) is not None:
+        # A read-only cache restored by CI, or a path that is a file: the site is built all the same.
+        cache_warning = Problem(str(cache_root), None, f"{why}: building without the cache", warning=True)
+        options, scan = replace(options, no_cache=True), None
     with build_lock(options):
         if scan is None and not options.no_cache and not options.preview:
             scan = stamp.scan(options, default_theme_dir())
@@ -506,11 +514,17 @@ def build(options: BuildOptions, session: BuildSession | None = None, scan: stam
         try:
             if session is None:
                 with BuildSession(options.jobs) as own:
-                    return _build(options, own, scan)
-            return _build(options, session, scan)
+                    result = _build(options, own, scan)
+            else:
+                result = _build(options, session, scan)
+        except SiteError as error:
+            if cache_warning is None:
+                raise
+            raise SiteError([cache_warning, *error.problems]) from None
         finally:
             if collecting:
                 gc.enable()
+    return result if cache_warning is None else replace(result, warnings=(cache_warning, *result.warnings))
 
 
 def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None) -> BuildResult:
@@ -548,7 +562,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     # previous build's is told from the articles changed since that build all the same.
     ordered_by, since = previous, edited
     if held is None and edited is not None and not failures and keeps_ordered(options):
-        kept = _kept_site(cache, options, index)
+        kept = _kept_site(cache, options, index, config)
         if kept is not None:
             held, ordered_by = kept
             since = _changed_articles(ordered_by, index)[0]
@@ -576,7 +590,10 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
             else:
                 noted.pop(source, None)
     else:
-        noted = {r.article.source: r.warnings for r in records if r.warnings}
+        # A file that failed stands in the site as it last built (see gather_articles), but its warnings then are
+        # not this run's: only this run's problems are printed.
+        failed = {problem.path for problem in failures}
+        noted = {r.article.source: r.warnings for r in records if r.warnings and r.article.source not in failed}
     warnings = tuple(w for source in sorted(noted) for w in noted[source]) + site.warnings
     if options.strict:
         problems.update(dict.fromkeys(replace(w, warning=False) for w in warnings))
@@ -885,20 +902,23 @@ def keeps_ordered(options: BuildOptions) -> bool:
     return not options.preview and not options.no_cache
 
 
-def _ordered_header(index: Manifest, drafts: bool, future: bool) -> tuple[Any, ...]:
+def _ordered_header(index: Manifest, drafts: bool, future: bool) -> list[Any]:
     """What an ordered site kept in the cache was made from, besides its articles' parse keys: the code and
-    configuration, the options, and the content files."""
-    return index.env_key, drafts, future, combine(*index.sources)
+    configuration, the options, and the content files (as plain data, see cache.save_ordered)."""
+    return [index.env_key, drafts, future, combine(*index.sources).hex()]
 
 
-def _kept_site(cache: Cache, options: BuildOptions, index: Manifest) -> tuple[HeldSite, Manifest] | None:
+def _kept_site(cache: Cache, options: BuildOptions, index: Manifest, config: Config,
+               ) -> tuple[HeldSite, Manifest] | None:
     """The ordered site the cache kept for builds into the output folder, when it was made with this code and
-    configuration and these options, from the same content files; with the index of what it was made from."""
+    configuration and these options, from the same content files; with the index of what it was made from. (Its
+    pages are listed again: a function of the site and configuration, quicker made than read.)"""
     kept = cache.load_ordered(options.output_dir, _ordered_header(index, options.drafts, options.future),
                               index.articles)
     if kept is None:
         return None
-    keys, records, (site, views, sitemap, moment, until, showing, noted) = kept
+    keys, records, (site, sitemap, moment, until, showing, noted) = kept
+    views = site_views(site, config)
     fingerprints = Fingerprints((key, records[key].article) for key in keys.values())
     made_from = Manifest(env_key=index.env_key, sources={source: (0, 0, 0, key) for source, key in keys.items()},
                          articles=records)

@@ -2,153 +2,65 @@
 folder, the ordered site of the last build that ordered one (see Cache.save_ordered) and the output before last (see
 Spare); the stamps of broadsheet.stamp live in the same folder.
 
-Every record carries a magic number, the code's fingerprint and a checksum of its payload; a record that is
-truncated, corrupt or written by another version of Broadsheet is ignored (and rewritten), never trusted.
-Payloads are pickles read with an unpickler that only knows the few classes a record may hold.
-Nothing is ever written outside the cache folder: every name in it is made from a hex digest.
+Records are plain data (JSON, read back by broadsheet.records, which checks every field's type): nothing read from
+the cache folder is ever run, whatever its bytes. Each record is sealed with its key and the code's fingerprint under
+a checksum (see stamp.seal): a record that is truncated, corrupt, written by another version of Broadsheet or moved
+to another key's file reads as missing, and is rebuilt. Nothing is ever written outside the cache folder: every name
+in it is made from a hex digest.
 """
 
 from __future__ import annotations
 
-import copyreg
+import contextlib
 import dataclasses
 import hashlib
-import io
+import json
 import os
-import pickle
 import re
 import shutil
 import struct
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from broadsheet import stamp
+from broadsheet import records, stamp
 from broadsheet.errors import Problem
-from broadsheet.fingerprints import TemplateNames, fields_getter
-from broadsheet.model import (
-    ArchiveMonth,
-    ArchiveYear,
-    Article,
-    Link,
-    ListPage,
-    MenuItem,
-    Neighbours,
-    ParsedArticle,
-    Redirect,
-    Section,
-    Site,
-    SourceLink,
-    Term,
-)
-from broadsheet.stamp import output_id, seal, shared_zone, unseal, write_atomically, write_in_place
-from broadsheet.views import View
+from broadsheet.fingerprints import TemplateNames
+from broadsheet.model import ParsedArticle, Site
+from broadsheet.records import Data, hex_bytes, ints, read_head_data, strings
+from broadsheet.stamp import output_id, seal, unseal, write_atomically, write_in_place
 
-_MAGIC = b"BSC1"
+_ARTICLE = b"BSA2"
+_INDEX = b"BSI2"
+_SHARD = b"BSH2"
+_ORDERED = b"BSO2"
 _BODY_SIZE = struct.Struct("<I")  # an article record: its body's size, its body (UTF-8), its head (see read_head)
-_ORDERED_MAGIC = b"BSO1"
 T = TypeVar("T")
 PRUNE_GRACE = 3600.0  # seconds a record is kept even when no index uses it
-_ALLOWED = {
-    ("broadsheet.model", "Article"), ("broadsheet.model", "ParsedArticle"), ("broadsheet.model", "Link"),
-    ("broadsheet.model", "SourceLink"), ("broadsheet.cache", "Manifest"), ("broadsheet.cache", "PageRecord"),
-    ("broadsheet.cache", "Spare"), ("broadsheet.errors", "Problem"),
-    ("datetime", "datetime"), ("datetime", "date"), ("datetime", "time"), ("datetime", "timedelta"),
-    ("datetime", "timezone"), ("broadsheet.stamp", "shared_zone"), ("zoneinfo", "ZoneInfo"), ("zoneinfo", "_unpickle"),
-    ("zoneinfo._zoneinfo", "ZoneInfo"), ("copyreg", "_reconstructor"), ("builtins", "object"),
-    ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "getattr"),
-}
-_SITE_CLASSES = (Neighbours, Section, Term, ArchiveMonth, ArchiveYear, MenuItem, Redirect, ListPage, Site)
-# An ordered site (see Cache.save_ordered) holds these too.
-_ORDERED = {*_ALLOWED, *(("broadsheet.model", cls.__name__) for cls in _SITE_CLASSES), ("broadsheet.views", "View")}
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_from_json = json.JSONDecoder().decode
 
 
-def pickle_by_fields(cls: type) -> None:
-    """Pickle a dataclass with slots as its fields, read back by a function made for the class
-    (`cls._from_fields`) that sets its slots one by one. Reading the thousands of records a build loads is then
-    several times faster than with pickle's default (a Python-level __setstate__), and faster than calling the
-    class, whose __init__ sets each field of a frozen class through object.__setattr__ (the class refuses its own)."""
-    names = [f.name for f in dataclasses.fields(cls)]
-    arguments = ", ".join(f"v{i}" for i in range(len(names)))
-    source = "\n    ".join([f"def from_fields({arguments}):", "made = new(cls)",
-                            *(f"set{i}(made, v{i})" for i in range(len(names))), "return made"])
-    # As dataclasses writes __init__: a function for the class, made from source, here with each slot's setter.
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls,
-                                 **{f"set{i}": getattr(cls, name).__set__ for i, name in enumerate(names)}}
-    exec(source, namespace)  # source made above, from the field names only
-    make = namespace["from_fields"]
-    make.__module__, make.__qualname__ = cls.__module__, f"{cls.__qualname__}._from_fields"  # how pickle names it
-    cls._from_fields = staticmethod(make)  # type: ignore[attr-defined]
-    fields = fields_getter(names)
-    copyreg.pickle(cls, lambda value: (make, fields(value)))
+def to_json(value: Data) -> bytes:
+    """Plain data as compact JSON (UTF-8)."""
+    return _to_json(value).encode()
 
 
-for _cls in (Article, Link, SourceLink, ParsedArticle, Problem, View, *_SITE_CLASSES):
-    pickle_by_fields(_cls)
-# Every pickle this process writes (cache records, and results sent by workers) names a fixed-offset zone as one
-# shared object, which the pickle then holds once (see stamp.shared_zone).
-copyreg.pickle(timezone, lambda zone: (shared_zone, zone.__getinitargs__()))  # type: ignore[attr-defined]
-
-
-def _with_makers(allowed: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The allowed classes, and the functions that read back those pickled by their fields (see pickle_by_fields;
-    a class without one has no such attribute, and a record naming it is not read)."""
-    return allowed | {(module, f"{name}._from_fields") for module, name in allowed}
-
-
-class _Unpickler(pickle.Unpickler):
-    allowed = _with_makers(_ALLOWED)
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in self.allowed:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
-        return super().find_class(module, name)
-
-
-class _OrderedUnpickler(_Unpickler):
-    """Reads an ordered site, whose articles are named by their places among its parse keys (see Cache.save_ordered)."""
-
-    allowed = _with_makers(_ORDERED)
-
-
-class _NamingPickler(pickle.Pickler):
-    """Writes the objects `names` names (by their ids) as those names."""
-
-    def __init__(self, file: io.BytesIO, names: dict[int, int]):
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._names = names
-
-    def persistent_id(self, obj: Any) -> str | None:
-        return self._names.get(id(obj))
-
-
-def encode(value: Any) -> bytes:
-    """A record: magic, code fingerprint, checksum, pickled value."""
-    return seal(_MAGIC, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def decode(data: bytes) -> Any | None:
-    """The value of a record, or None when it is damaged or from other code."""
-    payload = unseal(_MAGIC, data)
-    if payload is None:
-        return None
-    try:
-        return _Unpickler(io.BytesIO(payload)).load()
-    except Exception:  # a checksummed record from this code should always load; if not, it is not trusted
-        return None
+def from_json(data: bytes | memoryview) -> Data:
+    """Plain data from JSON (UnicodeDecodeError or ValueError when it is not JSON)."""
+    return _from_json(str(data, "utf-8"))
 
 
 def read_head(head: bytes | memoryview) -> ParsedArticle | None:
     """An article record's head: its parsed article without the body (see Cache.store_article), or None when it
     does not read as one."""
     try:
-        value = _Unpickler(io.BytesIO(head)).load()
-    except Exception:  # as in decode
+        return read_head_data(from_json(head))
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError):  # not a sound head: a miss
         return None
-    return value if isinstance(value, ParsedArticle) else None
 
 
 def _text(utf8: memoryview) -> str | None:
@@ -193,8 +105,6 @@ class Manifest:
     folders: dict[str, int] = field(default_factory=dict)  # output folder: modification time after the last commit
     written: int = 0  # article records written since the cache was last pruned
     spare: Spare | None = None
-    shards: tuple[str, ...] = ()  # on disk only: the files `articles` is kept in (see Cache.save_manifest)
-    spare_changes: tuple[Any, ...] | None = None  # on disk only: `spare`, its pages as they differ (see _as_stored)
     common: bytes = b""  # what every page of the build depended on (see build._build)
     templates: dict[str, bytes] = field(default_factory=dict)  # template name: see fingerprints.template_digests
     template_names: TemplateNames = field(default_factory=dict)  # see fingerprints.template_digests
@@ -202,10 +112,6 @@ class Manifest:
     published: tuple[str, ...] = ()  # the published articles and pages, in order
     scheduled: tuple[str, ...] = ()  # the articles a preview showed as scheduled
     related: dict[bytes, tuple[tuple[int, ...], ...]] = field(default_factory=dict)  # see taxonomy.find_related
-
-
-for _cls in (PageRecord, Spare, Manifest):
-    pickle_by_fields(_cls)
 
 
 _ABSENT = object()
@@ -227,41 +133,144 @@ def _applied(base: Mapping[str, Any], changed: Mapping[str, Any], gone: tuple[st
     return made
 
 
-def _as_stored(manifest: Manifest, shards: tuple[str, ...]) -> Manifest:
-    """The index as its file holds it: without its article records (in shards) and with the output before last's
-    page records (which differ from the index's in the few pages one build renders) as their differences from the
-    index's. (Its folders' times differ from the index's everywhere: they are another folder's.)"""
+# The index as plain data (see records): a list of its fields in a fixed order. Its article records are kept apart,
+# in shards (see Cache.save_manifest); the output before last's page records, which differ from the index's in the
+# few pages one build renders, as their differences from the index's.
+def _pages_data(pages: Mapping[str, PageRecord]) -> Data:
+    return {path: [record.key.hex(), sorted(record.reads)] for path, record in pages.items()}
+
+
+def _read_pages(data: Data) -> dict[str, PageRecord]:
+    reads_seen: dict[tuple[str, ...], frozenset[str]] = {}  # one object for equal sets: a smaller index
+    pages = {}
+    for path, (key, reads) in _mapping(data).items():
+        names = strings(reads)
+        kind = reads_seen.get(names)
+        if kind is None:
+            kind = reads_seen[names] = frozenset(names)
+        pages[path] = PageRecord(hex_bytes(key), kind)
+    return pages
+
+
+def _mapping(data: Data) -> dict[str, Data]:
+    if type(data) is not dict:
+        raise records.BadRecord("not a mapping")
+    return data
+
+
+def _hex_map(data: Data) -> dict[str, bytes]:
+    return {name: hex_bytes(value) for name, value in _mapping(data).items()}
+
+
+def _static_data(static: Mapping[str, tuple[str, int, int]]) -> Data:
+    return {path: list(entry) for path, entry in static.items()}
+
+
+def _read_static(data: Data) -> dict[str, tuple[str, int, int]]:
+    static = {}
+    for path, (source, size, mtime) in _mapping(data).items():
+        if type(source) is not str or type(size) is not int or type(mtime) is not int:
+            raise records.BadRecord("not a static file's entry")
+        static[path] = (source, size, mtime)
+    return static
+
+
+def _read_ints(data: Data) -> dict[str, int]:
+    found = _mapping(data)
+    if not all(type(value) is int for value in found.values()):
+        raise records.BadRecord("not a whole number")
+    return found
+
+
+def _read_sources(data: Data) -> dict[str, tuple[int, int, int, str]]:
+    sources = {}
+    for source, (size, mtime, inode, key) in _mapping(data).items():
+        if type(size) is not int or type(mtime) is not int or type(inode) is not int or type(key) is not str:
+            raise records.BadRecord("not a source's entry")
+        sources[source] = (size, mtime, inode, key)
+    return sources
+
+
+def manifest_data(manifest: Manifest, shards: list[str]) -> Data:
+    """The index as plain data, without its article records (kept in `shards`)."""
     spare = manifest.spare
-    changes = None
+    spare_data = None
     if spare is not None:
-        changes = (spare.identity, *_differences(manifest.pages, spare.pages), spare.static, spare.generated,
-                   spare.folders)
-    return dataclasses.replace(manifest, articles={}, shards=shards, spare=None, spare_changes=changes)
+        changed, gone = _differences(manifest.pages, spare.pages)
+        spare_data = [list(spare.identity), _pages_data(changed), list(gone), _static_data(spare.static),
+                      {path: key.hex() for path, key in spare.generated.items()}, spare.folders]
+    return [manifest.env_key, manifest.scanned, {source: list(entry) for source, entry in manifest.sources.items()},
+            _pages_data(manifest.pages), _static_data(manifest.static),
+            {path: key.hex() for path, key in manifest.generated.items()},
+            None if manifest.output is None else list(manifest.output), manifest.folders, manifest.written, shards,
+            spare_data, manifest.common.hex(), {name: key.hex() for name, key in manifest.templates.items()},
+            [[key.hex(), None if names is None else list(names)] for key, names in manifest.template_names.items()],
+            {name: key.hex() for name, key in manifest.read_digests.items()}, list(manifest.published),
+            list(manifest.scheduled),
+            [[key.hex(), [list(rank) for rank in ranks]] for key, ranks in manifest.related.items()]]
 
 
-def _as_loaded(manifest: Manifest) -> Manifest:
-    """The index read from its file, its output before last made whole again (see _as_stored)."""
-    if manifest.spare_changes is not None:
-        identity, pages, gone, static, generated, folders = manifest.spare_changes
-        manifest.spare = Spare(identity, _applied(manifest.pages, pages, gone), static, generated, folders)
-        manifest.spare_changes = None
-    return manifest
+def read_manifest(data: Data) -> tuple[Manifest, tuple[str, ...]]:
+    """The index from manifest_data (its article records still to be read), and the names of its shards."""
+    (env_key, scanned, sources, pages, static, generated, output, folders, written, shards, spare_data, common,
+     templates, template_names, read_digests, published, scheduled, related) = records._list(data, 18)
+    if type(env_key) is not str or type(scanned) is not int or type(written) is not int:
+        raise records.BadRecord("not an index")
+    if output is not None:
+        path, device, inode = records._list(output, 3)
+        output = (records._str(path), records._int(device), records._int(inode))
+    pages_read = _read_pages(pages)
+    spare = None
+    if spare_data is not None:
+        identity, changed, gone, spare_static, spare_generated, spare_folders = records._list(spare_data, 6)
+        spare = Spare(ints(identity), _applied(pages_read, _read_pages(changed), strings(gone)),
+                      _read_static(spare_static), _hex_map(spare_generated), _read_ints(spare_folders))
+    names: TemplateNames = {}
+    for key, named in map(records._pair, records._list(template_names)):
+        names[hex_bytes(key)] = None if named is None else strings(named)
+    manifest = Manifest(env_key, scanned, _read_sources(sources), {}, pages_read, _read_static(static),
+                        _hex_map(generated), output, _read_ints(folders), written, spare, hex_bytes(common),
+                        _hex_map(templates), names, _hex_map(read_digests), strings(published), strings(scheduled),
+                        {hex_bytes(key): tuple(map(ints, records._list(ranks)))
+                         for key, ranks in map(records._pair, records._list(related))})
+    return manifest, strings(shards)
 
 
-def _load(path: str | Path, kind: type[T]) -> T | None:
-    """The value of the record at path, if it is a sound record of that kind."""
+def _load(path: Path, magic: bytes, key: str, read: Callable[[Data], T]) -> T | None:
+    """The value of the record at path, if it is a sound record of that kind, sealed with that key."""
     try:
         with open(path, "rb") as file:
-            value = decode(file.read())
-    except OSError:
+            payload = unseal(magic, key, file.read())
+        if payload is None:
+            return None
+        return read(from_json(payload))
+    except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError):  # a miss
         return None
-    return value if isinstance(value, kind) else None
+
+
+def _store(path: Path, magic: bytes, key: str, value: Data) -> None:
+    write_atomically(path, seal(magic, key, to_json(value)))
 
 
 _is_key = re.compile(r"[0-9a-f]{8,}").fullmatch
 
 # Index shards this process wrote or read whole, with their size and time then: the others are written anew.
 _sound_shards: dict[Path, tuple[int, int] | None] = {}
+
+
+def _shard_name(keys: Iterable[str]) -> str:
+    """The name of the shard holding the article records of these keys (a record is a function of its key)."""
+    return hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:32]
+
+
+def _read_shard(name: str) -> Callable[[Data], dict[str, ParsedArticle]]:
+    def read(data: Data) -> dict[str, ParsedArticle]:
+        keys, heads = records._list(data, 2)
+        shard = dict(zip(strings(keys), records.read_heads_data(heads), strict=True))
+        if _shard_name(shard) != name:
+            raise records.BadRecord("a shard holding other records than its name says")
+        return shard
+    return read
 
 
 def _file_state(path: Path) -> tuple[int, int] | None:
@@ -283,6 +292,46 @@ def _remove_unused(entry: os.DirEntry[str], used: set[str], cutoff: float) -> in
     return 0
 
 
+# An ordered site as the build keeps it: the site, its sitemap's entries, the moment it was ordered for, the moment
+# time alone changes it, the pages (by number) showing each article, the warnings of each content file.
+OrderedValue = tuple[Site, tuple[tuple[str, datetime | None], ...], datetime, datetime | None, dict[str, list[int]],
+                     dict[str, tuple[Problem, ...]]]
+
+
+def _ordered_data(value: OrderedValue, places: Mapping[int, int]) -> Data:
+    site, sitemap, moment, until, showing, noted = value
+    return [records.site_data(site, places),
+            [[url, None if when is None else records.date_data(when)] for url, when in sitemap],
+            records.date_data(moment), None if until is None else records.date_data(until), showing,
+            {source: list(map(records.problem_data, problems)) for source, problems in noted.items()}]
+
+
+def _read_ordered(data: Data, articles: list[Any]) -> OrderedValue:
+    site, sitemap, moment, until, showing, noted = records._list(data, 6)
+    entries = []
+    for url, when in map(records._pair, records._list(sitemap)):
+        entries.append((records._str(url), None if when is None else records.read_date(when)))
+    return (records.read_site(site, articles), tuple(entries),
+            records.read_date(moment), None if until is None else records.read_date(until),
+            {source: list(ints(numbers)) for source, numbers in _mapping(showing).items()},
+            {source: tuple(map(records.read_problem, records._list(problems)))
+             for source, problems in _mapping(noted).items()})
+
+
+def unwritable(root: Path) -> str | None:
+    """Why a build cannot keep its cache in the folder root (made if missing), or None when it can."""
+    if root.exists() and not root.is_dir():
+        return "is not a folder"
+    probe = root / f".probe-{os.getpid()}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        return f"cannot be written ({error.strerror or error})"
+    return None
+
+
 class Cache:
     """A cache folder: `articles/<2 hex>/<key>` records, and per output folder a `manifest-<hex>` whose article
     records are kept in `index/<hex>` shards."""
@@ -300,7 +349,7 @@ class Cache:
         """The body (UTF-8) and head of the article record stored under key, if a sound record is there."""
         try:
             with open(self._article_path(key), "rb") as file:
-                payload = unseal(_MAGIC, file.read())
+                payload = unseal(_ARTICLE, key, file.read())
         except OSError:
             return None
         if payload is None or len(payload) < _BODY_SIZE.size:
@@ -316,25 +365,30 @@ class Cache:
         parts = self._article_parts(key)
         if parts is None or (head := read_head(parts[1])) is None or (body := _text(parts[0])) is None:
             return None
-        return ParsedArticle(head.article, body, head.warnings, head.lines)
+        return dataclasses.replace(head, body_html=body)
 
     def load_body(self, key: str) -> str | None:
-        """The body HTML of the article stored under key, if a sound record is there (its head is not read)."""
+        """The body HTML of the article stored under key, if a sound record is there (its head is read only to
+        check it: a record is sound whole or not at all)."""
         parts = self._article_parts(key)
-        return _text(parts[0]) if parts is not None else None
+        return _text(parts[0]) if parts is not None and read_head(parts[1]) is not None else None
 
     def load_head(self, key: str) -> bytes | None:
         """The head of the article record stored under key, as stored (see read_head), if a sound record is there."""
         parts = self._article_parts(key)
         return bytes(parts[1]) if parts is not None else None
 
-    def store_article(self, key: str, parsed: ParsedArticle) -> bytes:
+    def store_article(self, key: str, parsed: ParsedArticle) -> bytes | None:
         """Store a parsed article under key; return its head (see read_head). The record is written in place, not
         through a temporary file: its checksum tells a reader that meets it half-written, which then parses the
-        file again, as when no record is there (10,000 renames are a tenth of a second of a cold build)."""
-        body = parsed.body_html.encode()
-        head = pickle.dumps(dataclasses.replace(parsed, body_html=""), protocol=pickle.HIGHEST_PROTOCOL)
-        write_in_place(self._article_path(key), seal(_MAGIC, _BODY_SIZE.pack(len(body)) + body + head))
+        file again, as when no record is there (10,000 renames are a tenth of a second of a cold build). None,
+        and nothing stored, when the article holds a value that plain data cannot hold (a lone surrogate)."""
+        try:
+            body = parsed.body_html.encode()
+            head = to_json(records.head_data(parsed))
+        except (TypeError, ValueError):
+            return None
+        write_in_place(self._article_path(key), seal(_ARTICLE, key, _BODY_SIZE.pack(len(body)) + body + head))
         return head
 
     def _manifest_path(self, output_dir: Path) -> Path:
@@ -348,54 +402,46 @@ class Cache:
     def _ordered_path(self, output_dir: Path) -> Path:
         return self.root / f"ordered-{output_id(output_dir)}"
 
-    def save_ordered(self, output_dir: Path, header: Any, keys: Mapping[str, str],
-                     records: Mapping[str, ParsedArticle], value: Any) -> None:
-        """Keep an ordered site (`value`) of a build into output_dir, after a header that tells what it was made
-        from and the parse key of every content file. The articles of the index's records (by parse key) are
-        written as their places among those keys: the index has them already."""
+    def save_ordered(self, output_dir: Path, header: Data, keys: Mapping[str, str],
+                     articles: Mapping[str, ParsedArticle], value: OrderedValue) -> None:
+        """Keep an ordered site (`value`) of a build into output_dir, after a header (plain data) that tells what it
+        was made from and the parse key of every content file. The articles of the index's records (by parse key)
+        are written as their places among those keys: the index has them already."""
         # (A number rather than the key: the site names its articles 100,000 times at 10,000 articles, in its lists,
         # sections, tags, authors and archive, and a small number is read back without making a string.)
-        names = {id(records[key].article): place for place, key in enumerate(keys.values())}
-        buffer = io.BytesIO()
-        pickler = _NamingPickler(buffer, names)  # (one pickler for all, as one unpickler reads them: one memo)
-        for part in (header, dict(keys), value):
-            pickler.dump(part)
-        write_atomically(self._ordered_path(output_dir), seal(_ORDERED_MAGIC, buffer.getvalue()))
+        places = {id(articles[key].article): place for place, key in enumerate(keys.values())}
+        path = self._ordered_path(output_dir)
+        _store(path, _ORDERED, path.name, [header, dict(keys), _ordered_data(value, places)])
 
-    def load_ordered(self, output_dir: Path, header: Any, records: Mapping[str, ParsedArticle],
-                     ) -> tuple[dict[str, str], dict[str, ParsedArticle], Any] | None:
+    def load_ordered(self, output_dir: Path, header: Data, articles: Mapping[str, ParsedArticle],
+                     ) -> tuple[dict[str, str], dict[str, ParsedArticle], OrderedValue] | None:
         """The ordered site kept for builds into output_dir when its header is `header`: the parse key of every
-        content file it was made from, their records (from `records`, by parse key, or from the cache for those
+        content file it was made from, their records (from `articles`, by parse key, or from the cache for those
         no longer there, edited since) and the site. None when it is missing, damaged, from other code, made from
         something else, or made from a record that is gone."""
-        try:
-            payload = unseal(_ORDERED_MAGIC, self._ordered_path(output_dir).read_bytes())
-        except OSError:
-            return None
-        if payload is None:
-            return None
-        try:
-            unpickler = _OrderedUnpickler(io.BytesIO(payload))
-            if unpickler.load() != header:
+        path = self._ordered_path(output_dir)
+
+        def read(data: Data) -> tuple[dict[str, str], dict[str, ParsedArticle], OrderedValue] | None:
+            kept_header, keys, value = records._list(data, 3)
+            if kept_header != header:
                 return None
-            keys = unpickler.load()
+            keys = _mapping(keys)
             made_from: dict[str, ParsedArticle] = {}
             for key in keys.values():
-                record = records.get(key) or self.load_article(key)
+                record = articles.get(key) or self.load_article(records._str(key))
                 if record is None:
                     return None
                 made_from[key] = record
-            # Every article is named once per list that holds it: a lookup made in C for each.
-            unpickler.persistent_load = [record.article for record in made_from.values()].__getitem__
-            return keys, made_from, unpickler.load()
-        except Exception:  # as in decode: not trusted
-            return None
+            return keys, made_from, _read_ordered(value, [record.article for record in made_from.values()])
+
+        return _load(path, _ORDERED, path.name, read)
 
     def forget(self, output_dir: Path) -> None:
         """Remove everything kept for builds into output_dir (a closed preview's): its index, ordered site, stamp
         and spare."""
-        self._manifest_path(output_dir).unlink(missing_ok=True)
-        self._ordered_path(output_dir).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # (a cache that cannot be written only keeps what it had)
+            self._manifest_path(output_dir).unlink(missing_ok=True)
+            self._ordered_path(output_dir).unlink(missing_ok=True)
         stamp.save(self.root, output_dir, None)
         self.drop_spare(output_dir)
 
@@ -403,26 +449,32 @@ class Cache:
         """Remove the output before last kept for output_dir, if there is one."""
         path = self.spare_path(output_dir)
         if path.is_symlink() or path.is_file():
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
         else:
             shutil.rmtree(path, ignore_errors=True)
 
+    def _read_index(self, path: Path) -> tuple[Manifest, tuple[str, ...]] | None:
+        return _load(path, _INDEX, path.name, read_manifest)
+
     def load_manifest(self, output_dir: Path) -> Manifest | None:
         """The index of the previous build into output_dir, if a sound one is there (with all its shards)."""
-        manifest = _load(self._manifest_path(output_dir), Manifest)
-        if manifest is None:
+        found = self._read_index(self._manifest_path(output_dir))
+        if found is None:
             return None
+        manifest, names = found
         sound = True
-        for name in manifest.shards:
-            shard = _load(self._shard_path(name), dict)
+        for name in names:
+            path = self._shard_path(name)
+            shard = _load(path, _SHARD, name, _read_shard(name))
             if shard is None:
-                self._shard_path(name).unlink(missing_ok=True)  # damaged or gone: written again by the next build
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)  # damaged or gone: written again by the next build
                 sound = False
             else:
                 manifest.articles.update(shard)
-                _sound_shards[self._shard_path(name)] = _file_state(self._shard_path(name))
-        manifest.shards = ()
-        return _as_loaded(manifest) if sound else None
+                _sound_shards[path] = _file_state(path)
+        return manifest if sound else None
 
     def save_manifest(self, output_dir: Path, manifest: Manifest) -> None:
         """Replace the index of builds into output_dir.
@@ -437,14 +489,15 @@ class Cache:
         names = []
         for prefix in sorted(shards):
             shard = shards[prefix]
-            name = hashlib.sha256("\n".join(sorted(shard)).encode()).hexdigest()[:32]
+            name = _shard_name(shard)
             path = self._shard_path(name)
             state = _file_state(path)
             if state is None or _sound_shards.get(path) != state:
-                write_atomically(path, encode(shard))
+                _store(path, _SHARD, name, [list(shard), records.heads_data(shard.values())])
                 _sound_shards[path] = _file_state(path)
             names.append(name)
-        write_atomically(self._manifest_path(output_dir), encode(_as_stored(manifest, tuple(names))))
+        path = self._manifest_path(output_dir)
+        _store(path, _INDEX, path.name, manifest_data(manifest, names))
 
     def _shard_path(self, name: str) -> Path:
         return self.root / "index" / name
@@ -458,17 +511,18 @@ class Cache:
             return 0
         used = set(live)
         for path in self.root.glob("manifest-*"):
-            try:
-                other = decode(path.read_bytes())
-            except OSError:
+            found = self._read_index(path)
+            if found is None:
                 continue
-            if isinstance(other, Manifest) and other.output and not os.path.isdir(other.output[0]):
-                path.unlink(missing_ok=True)  # an output that is gone, such as a killed preview's
-                (self.root / path.name.replace("manifest-", "ordered-", 1)).unlink(missing_ok=True)
+            other, shards = found
+            if other.output and not os.path.isdir(other.output[0]):
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)  # an output that is gone, such as a killed preview's
+                    (self.root / path.name.replace("manifest-", "ordered-", 1)).unlink(missing_ok=True)
                 shutil.rmtree(self.root / path.name.replace("manifest-", "spare-", 1), ignore_errors=True)
-            elif isinstance(other, Manifest):
+            else:
                 used.update(entry[3] for entry in other.sources.values())
-                used.update(other.shards)
+                used.update(shards)
         cutoff = time.time() - PRUNE_GRACE
         deleted = 0
         if (self.root / "index").is_dir():

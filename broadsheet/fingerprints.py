@@ -9,7 +9,7 @@ import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from broadsheet.model import Article, Link, Neighbours, Section, Term
 
@@ -34,7 +34,8 @@ def fields_getter(names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
 def date_state(value: date) -> tuple[str, bytes, str]:
     """A date or datetime as digests take it: its pickled state, the date and time as written in bytes, made in C
     (isoformat costs ten times more); and its time zone by name."""
-    return type(value).__name__, value.__reduce__()[1][0], str(getattr(value, "tzinfo", None))
+    state: bytes = cast("tuple[Any, tuple[bytes, ...]]", value.__reduce__())[1][0]
+    return type(value).__name__, state, str(getattr(value, "tzinfo", None))
 
 
 def combine(*parts: bytes | str | float | None) -> bytes:
@@ -145,9 +146,9 @@ class Fingerprints:
                 self._feed(out, key)
                 self._feed(out, item)
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            memo = self._memo.get(id(value))
-            if memo is not None and memo[0] is value:
-                out.append(memo[1])
+            known = self._memo.get(id(value))
+            if known is not None and known[0] is value:
+                out.append(known[1])
                 return
             parts = [type(value).__qualname__]
             self._feed_all(parts, self._fields_of(value))

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import marshal
 import os
-import pickle
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,7 +27,7 @@ import broadsheet
 from broadsheet.options import BuildOptions
 
 CACHE_DIR = ".broadsheet-cache"
-_MAGIC = b"BSS1"
+_MAGIC = b"BSS2"
 RACY_NS = 2_000_000_000  # a file changed this close to a scan is not trusted: a later change may keep its time
 _LIBRARIES = ("markdown", "jinja2", "yaml", "markupsafe", "markdown_it", "mdit_py_plugins")
 _INPUT_FOLDERS = ("content", "templates", "static")
@@ -68,18 +68,6 @@ class Stamp:
     pages: int
     articles: int
     warnings: tuple[str, ...]  # as printed
-
-
-_ZONES: dict[tuple[object, ...], timezone] = {}
-
-
-def shared_zone(*arguments: object) -> timezone:
-    """The fixed-offset time zone `timezone(*arguments)`, one object for each: the cache's records name it so
-    (see broadsheet.cache), and a pickle of thousands of dates then holds each zone once instead of once a date."""
-    zone = _ZONES.get(arguments)
-    if zone is None:
-        zone = _ZONES[arguments] = timezone(*arguments)  # type: ignore[arg-type]
-    return zone
 
 
 def summary_line(pages: int, articles: int, seconds: float) -> str:
@@ -178,19 +166,32 @@ def output_id(output_dir: Path) -> str:
     return hashlib.sha256(str(output_dir.absolute()).encode()).hexdigest()[:16]
 
 
-def seal(magic: bytes, payload: bytes) -> bytes:
-    """A cache file: magic, code fingerprint, checksum, payload."""
-    return magic + CODE_FINGERPRINT + hashlib.sha256(payload).digest()[:16] + payload
+def _header(key: str) -> bytes:
+    name = key.encode()
+    return CODE_FINGERPRINT + len(name).to_bytes(2, "little") + name
 
 
-def unseal(magic: bytes, data: bytes) -> bytes | None:
-    """The payload of a cache file, or None when it is damaged or written by other code."""
-    head = len(magic) + 32
-    payload = data[head:]
-    if (len(data) < head or not data.startswith(magic) or data[len(magic):len(magic) + 16] != CODE_FINGERPRINT
-            or hashlib.sha256(payload).digest()[:16] != data[len(magic) + 16:head]):
+def seal(magic: bytes, key: str, payload: bytes) -> bytes:
+    """A cache file: magic, checksum, then what the checksum covers: the code's fingerprint, the record's key (the
+    name it is stored under) and the payload. A record read under another key, or written by other code, is not
+    the one asked for (see unseal)."""
+    header = _header(key)
+    digest = hashlib.sha256(header)
+    digest.update(payload)
+    return magic + digest.digest()[:16] + header + payload
+
+
+def unseal(magic: bytes, key: str, data: bytes) -> bytes | None:
+    """The payload of a cache file sealed with this key by this code, or None when it is damaged, written by other
+    code, or another key's record."""
+    header = _header(key)
+    start = len(magic) + 16
+    end = start + len(header)
+    if len(data) < end or not data.startswith(magic) or data[start:end] != header:
         return None
-    return payload
+    if hashlib.sha256(memoryview(data)[start:]).digest()[:16] != data[len(magic):start]:
+        return None
+    return data[end:]
 
 
 def _path(cache_dir: Path, output_dir: Path) -> Path:
@@ -210,39 +211,52 @@ def _folders(output_dir: Path, names: list[str]) -> tuple[tuple[str, int], ...] 
         os.close(folder)
 
 
-class _NothingUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> object:
-        if (module, name) in (("broadsheet.stamp", "Stamp"), ("broadsheet.stamp", "shared_zone"),
-                              ("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")):
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a stamp")
+def _stamp_data(stamp: Stamp) -> list[object]:
+    return [stamp.inputs.hex(), list(stamp.output), [list(entry) for entry in stamp.folders],
+            stamp.valid_from.isoformat(), None if stamp.valid_until is None else stamp.valid_until.isoformat(),
+            stamp.pages, stamp.articles, list(stamp.warnings)]
+
+
+def _read_stamp(data: object) -> Stamp:
+    """A stamp from _stamp_data; ValueError or TypeError when the data is not one."""
+    if type(data) is not list or len(data) != 8:
+        raise ValueError("not a stamp")
+    inputs, output, folders, valid_from, valid_until, pages, articles, warnings = data
+    if (type(output) is not list or len(output) != 2 or not all(type(n) is int for n in output)
+            or type(folders) is not list or type(pages) is not int or type(articles) is not int
+            or type(warnings) is not list or not all(type(w) is str for w in warnings)):
+        raise ValueError("not a stamp")
+    entries = []
+    for entry in folders:
+        if type(entry) is not list or len(entry) != 2 or type(entry[0]) is not str or type(entry[1]) is not int:
+            raise ValueError("not a stamp")
+        entries.append((entry[0], entry[1]))
+    start = datetime.fromisoformat(valid_from)
+    until = None if valid_until is None else datetime.fromisoformat(valid_until)
+    if start.tzinfo is None or (until is not None and until.tzinfo is None):
+        raise ValueError("not a stamp")
+    return Stamp(bytes.fromhex(inputs), (output[0], output[1]), tuple(entries), start, until, pages, articles,
+                 tuple(warnings))
 
 
 def load(cache_dir: Path, output_dir: Path) -> Stamp | None:
     """The stamp of the last build into output_dir, if a sound one is there."""
+    path = _path(cache_dir, output_dir)
     try:
-        data = _path(cache_dir, output_dir).read_bytes()
-    except OSError:
+        payload = unseal(_MAGIC, path.name, path.read_bytes())
+        return None if payload is None else _read_stamp(json.loads(payload))
+    except (OSError, ValueError, TypeError, RecursionError):  # a miss
         return None
-    payload = unseal(_MAGIC, data)
-    if payload is None:
-        return None
-    try:
-        import io
-
-        stamp = _NothingUnpickler(io.BytesIO(payload)).load()
-    except Exception:  # a checksummed stamp from this code should load; if not, it is not trusted
-        return None
-    return stamp if isinstance(stamp, Stamp) else None
 
 
 def save(cache_dir: Path, output_dir: Path, stamp: Stamp | None) -> None:
     """Keep the stamp of a finished build, or (None) remove the last one."""
     path = _path(cache_dir, output_dir)
     if stamp is None:
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # (a cache that cannot be written: its stamp stays, and is checked)
+            path.unlink(missing_ok=True)
         return
-    write_atomically(path, seal(_MAGIC, pickle.dumps(stamp, protocol=pickle.HIGHEST_PROTOCOL)))
+    write_atomically(path, seal(_MAGIC, path.name, json.dumps(_stamp_data(stamp)).encode()))
 
 
 def write_in_place(path: str, data: bytes) -> None:

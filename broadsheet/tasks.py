@@ -23,7 +23,7 @@ from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import FIELD_READ, date_state, fields_getter, listed_fields
 from broadsheet.links import resolve_links
-from broadsheet.model import ArchiveMonth, ArchiveYear, Article, ListPage, Section, Site, Term
+from broadsheet.model import ArchiveMonth, ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
 from broadsheet.output import Stage, link_files
 from broadsheet.stamp import CODE_FINGERPRINT
 from broadsheet.theme import StaticFile
@@ -321,7 +321,7 @@ class Renderer:
         if self.kept.fragments is None:  # (a preview's fragments live in its process, a build's in its cache too)
             self.kept.fragments = Fragments(None if setup.preview else setup.cache_root, self.kept.fragment_digest)
         self.env = make_environment(setup.site_dir, setup.config, setup.static, Moment.of(setup.now), setup.preview,
-                                    setup.cache_root, (self.kept.fragments, _Reads, setup.fragments_token))
+                                    (self.kept.fragments, _Reads, setup.fragments_token))
         self.shared = {name: _tracked(value) for name, value in shared_context(setup.site, setup.config).items()}
         self.preview_now = setup.now if setup.preview else None
 
@@ -378,10 +378,11 @@ def handle(setup: Setup, payload: tuple[Any, ...]) -> Any:
     raise ValueError(f"unknown task {kind!r}")
 
 
-def _parse(setup: Setup, source: str) -> tuple[str, bytes] | None:
+def _parse(setup: Setup, source: str) -> tuple[str, bytes | ParsedArticle] | None:
     """Parse a content file, or take its parse from the cache; store new parses. Returns its parse key and its
-    record's head (see cache.read_head): the body stays in the cache until its page is rendered. None for a file
-    removed since the build listed it: it is gone, as if removed just before the build."""
+    record's head (see cache.read_head): the body stays in the cache until its page is rendered (the head itself,
+    without its body, for an article that the cache cannot hold). None for a file removed since the build listed
+    it: it is gone, as if removed just before the build."""
     from broadsheet.content import parse_article
 
     try:
@@ -392,5 +393,8 @@ def _parse(setup: Setup, source: str) -> tuple[str, bytes] | None:
     cache = Cache(setup.cache_root)
     head = cache.load_head(key)  # (the key names the file's path as well as its bytes)
     if head is None or read_head(head) is None:  # (the parent reads it as sound: a record that is not is replaced)
-        head = cache.store_article(key, parse_article(source, data, setup.config))
+        parsed = parse_article(source, data, setup.config)
+        head = cache.store_article(key, parsed)
+        if head is None:
+            return key, dataclasses.replace(parsed, body_html="")
     return key, head

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import marshal
+import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -28,55 +27,28 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled templates kept for the life of the process (the preview server's rebuilds compile no template
-    again), and in the build cache's folder when there is one (a re-run compiles none either). Jinja checks each
-    entry against the template's source, so an edited template is compiled afresh; a file in the folder is used
-    only when its checksum shows it is whole and written by this code."""
+    """Compiled templates kept for the life of the process, in memory only, as the code objects themselves: the
+    preview server's rebuilds compile no template again. (Never on disk: Jinja2 runs what it loads from a bytecode
+    cache, and nothing read from the cache folder is ever run.) Each is kept with the checksum of its source, so an
+    edited template is compiled afresh."""
 
     def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-        self._on_disk: set[Path] = set()  # files this process read or wrote
-        self.folder: Path | None = None
-
-    def _path(self, key: str) -> Path | None:
-        return self.folder / hashlib.sha256(key.encode()).hexdigest()[:32] if self.folder else None
+        self._code: dict[str, tuple[str, Any]] = {}  # bucket key: source checksum, code object
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self._code.get(bucket.key)
-        path = self._path(bucket.key)
-        if code is None and path is not None:
-            try:
-                code = unseal(_MAGIC, path.read_bytes())
-            except OSError:
-                code = None
-            if code is not None:
-                self._on_disk.add(path)
-        if code is not None:
-            try:
-                bucket.bytecode_from_string(code)
-            except Exception:  # sealed by this code, it should load; if not, the template is compiled
-                bucket.reset()
-                return
-            if path is not None and path not in self._on_disk:  # compiled for another cache folder
-                self._store(path, code)
+        kept = self._code.get(bucket.key)
+        if kept is not None and kept[0] == bucket.checksum:
+            bucket.code = kept[1]
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        code = self._code[bucket.key] = bucket.bytecode_to_string()
-        path = self._path(bucket.key)
-        if path is not None:
-            self._store(path, code)
-
-    def _store(self, path: Path, code: bytes) -> None:
-        write_atomically(path, seal(_MAGIC, code))
-        self._on_disk.add(path)
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
 
 
-_MAGIC = b"BSJ1"
 _COMPILED = _CompiledTemplates()
 
 
 _FRAGMENTS_KEPT = 8192  # at most this many fragments in a generation: far more than an archive's months
-_FRAGMENTS_MAGIC = b"BSF1"
+_FRAGMENTS_MAGIC = b"BSF2"
 # The digest of a fragment's values, given the names of what it read of them (see tasks.fragment_digest); None
 # when the values cannot be told by their contents.
 ValuesDigest = Callable[[tuple[Any, ...], frozenset[str]], "bytes | None"]
@@ -135,7 +107,7 @@ class Fragments:
     def store(self, where: str, values: tuple[Any, ...], html: str, reads: frozenset[str]) -> None:
         """Keep a fragment just made for the next process (see save)."""
         if self._file is not None and self._digest is not None and (digest := self._digest(values, reads)):
-            self._shown[where, reads, digest] = str(html)  # (a plain string: marshal takes no subclass)
+            self._shown[where, reads, digest] = str(html)  # (a plain string, not Markup)
             self._made = True
 
     def save(self) -> None:
@@ -146,20 +118,17 @@ class Fragments:
         kept = {**self._read(), **self._shown}
         if len(kept) > _FRAGMENTS_KEPT:
             kept = dict(self._shown)
-        write_atomically(self._file, seal(_FRAGMENTS_MAGIC, marshal.dumps((self.token, kept))))
+        rows = [[where, sorted(reads), digest.hex(), html] for (where, reads, digest), html in kept.items()]
+        data = json.dumps([self.token.hex(), rows], ensure_ascii=False, separators=(",", ":")).encode()
+        write_atomically(self._file, seal(_FRAGMENTS_MAGIC, self._file.name, data))
         self._stored, self._shown, self._made = kept, {}, False
         self._index()
 
     def _read(self) -> dict[tuple[str, frozenset[str], bytes], str]:
         if self._stored is None:
             self._stored = {}
-            try:
-                payload = unseal(_FRAGMENTS_MAGIC, self._file.read_bytes()) if self._file else None
-                token, stored = marshal.loads(payload) if payload is not None else (None, {})
-            except (OSError, ValueError, EOFError, TypeError):
-                token, stored = None, {}
-            if token == self.token and isinstance(stored, dict):
-                self._stored = stored
+            if self._file is not None:
+                self._stored = _read_fragments(self._file, self.token)
             self._index()
         return self._stored
 
@@ -167,6 +136,26 @@ class Fragments:
         self._reads = {}
         for where, reads, _ in self._stored or ():
             self._reads.setdefault(where, set()).add(reads)
+
+
+def _read_fragments(path: Path, token: bytes) -> dict[tuple[str, frozenset[str], bytes], str]:
+    """The fragments kept in the file at path for this token; none when it is missing, damaged or of another."""
+    try:
+        payload = unseal(_FRAGMENTS_MAGIC, path.name, path.read_bytes())
+        if payload is None:
+            return {}
+        kept_token, rows = json.loads(payload)
+        if kept_token != token.hex() or type(rows) is not list:
+            return {}
+        stored = {}
+        for where, reads, digest, html in rows:
+            if (type(where) is not str or type(reads) is not list or not all(type(r) is str for r in reads)
+                    or type(html) is not str):
+                return {}
+            stored[where, frozenset(reads), bytes.fromhex(digest)] = html
+        return stored
+    except (OSError, ValueError, TypeError, RecursionError):  # a miss
+        return {}
 
 
 class FragmentCache(jinja2.ext.Extension):
@@ -204,9 +193,11 @@ class FragmentCache(jinja2.ext.Extension):
             env.fragments_begun = True
             store.begin(token)
         key = (where, *map(id, values))
-        found = store.find(key)
-        if found is None and (found := store.find_stored(where, values)) is not None:
-            store.keep(key, values, *found)
+        found: tuple[str, frozenset[str]] | None = store.find(key)
+        if found is None:
+            found = store.find_stored(where, values)
+            if found is not None:
+                store.keep(key, values, *found)
         if found is not None:
             holder.names.update(found[1])
             return found[0]
@@ -223,16 +214,14 @@ class FragmentCache(jinja2.ext.Extension):
 
 
 def make_environment(site_dir: Path, config: Config, static: Mapping[str, StaticFile], now: datetime,
-                     preview: bool = False, cache_root: Path | None = None,
-                     fragments: tuple[Fragments, Any, bytes] | None = None) -> jinja2.Environment:
+                     preview: bool = False, fragments: tuple[Fragments, Any, bytes] | None = None) -> jinja2.Environment:
     """A Jinja2 environment: site templates first, then the default theme; strict and autoescaped.
 
-    `now` is the build's moment; `preview` is true in `broadsheet serve` (Draft and Scheduled banners);
-    compiled templates are kept under `cache_root` when given. `fragments` are where `{% cache %}` keeps what it
+    `now` is the build's moment; `preview` is true in `broadsheet serve` (Draft and Scheduled banners).
+    `fragments` are where `{% cache %}` keeps what it
     renders, what notes the reads of the page being rendered (its `names`, see tasks._Reads), and a digest of the
     templates, configuration and static files the kept fragments depend on.
     """
-    _COMPILED.folder = cache_root / "templates" if cache_root else None
     search = [str(site_dir / TEMPLATES_DIR), str(default_theme_dir() / TEMPLATES_DIR)]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
