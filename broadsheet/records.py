@@ -78,6 +78,8 @@ def _optional_int(value: Data) -> int | None:
 
 _STR = frozenset({str})
 _INT = frozenset({int})
+# The whole numbers written as numbers: the cache's reader (orjson, see cache.from_json) reads those beyond as floats.
+_SMALLEST, _LARGEST = -(2**63), 2**64 - 1
 
 
 def strings(value: Data) -> tuple[str, ...]:
@@ -161,6 +163,8 @@ def _optional_date(data: Data) -> datetime | None:
 def value_data(value: Any) -> Data:
     """A front matter value as plain data (TypeError for a kind YAML's safe loader does not make)."""
     kind = type(value)
+    if kind is int and not _SMALLEST <= value <= _LARGEST:
+        return ["i", str(value)]
     if value is None or kind in (str, int, float, bool):
         return value
     if kind is list:
@@ -208,13 +212,17 @@ def read_value(data: Data) -> Any:
         return read_date(items[0])
     if tag == "D" and len(items) == 1:
         return date.fromisoformat(_str(items[0]))
+    if tag == "i" and len(items) == 1:
+        return int(_str(items[0]))
     raise BadRecord("not a value")
 
 
 def _is_json(value: Any) -> bool:
     """Whether JSON holds the value as it is: strings, numbers, true/false, null, lists, string-keyed mappings."""
     kind = type(value)
-    if value is None or kind in (str, int, float, bool):
+    if kind is int:
+        return bool(_SMALLEST <= value <= _LARGEST)
+    if value is None or kind in (str, float, bool):
         return True
     if kind is list:
         return all(map(_is_json, value))
