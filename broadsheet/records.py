@@ -78,6 +78,7 @@ def _optional_int(value: Data) -> int | None:
 
 _STR = frozenset({str})
 _INT = frozenset({int})
+_LIST = frozenset({list})
 # The whole numbers written as numbers: the cache's reader (orjson, see cache.from_json) reads those beyond as floats.
 _SMALLEST, _LARGEST = -(2**63), 2**64 - 1
 
@@ -144,10 +145,14 @@ def date_data(value: datetime) -> Data:
 
 def read_date(data: Data) -> datetime:
     """A datetime from date_data."""
-    text, zone, fold = _list(data, 3)
+    # (Checked and read inline: a site has tens of thousands of dates, its zones nearly always a name seen before.)
+    if type(data) is not list or len(data) != 3:
+        raise BadRecord("not a date")
+    text, zone, fold = data
     if type(text) is not str or fold not in (0, 1):
         raise BadRecord("not a date")
-    return datetime.fromisoformat(text).replace(tzinfo=_zone(zone), fold=fold)
+    found = _ZONES.get(zone) if type(zone) is str else None
+    return datetime.fromisoformat(text).replace(tzinfo=found or _zone(zone), fold=fold)
 
 
 def _optional_date_data(value: datetime | None) -> Data:
@@ -369,7 +374,11 @@ def read_heads_data(data: Data) -> list[ParsedArticle]:
             kind == "article" and date is None for kind, date in zip(kinds_column, when, strict=True)):
         raise BadRecord("not an article")
     for place in (6, 9, 13, 25):  # authors, tags, sources, aliases
-        columns[place] = list(map(strings, columns[place]))
+        column = columns[place]
+        if _LIST.issuperset(map(type, column)) and all(_STR.issuperset(map(type, value)) for value in column):
+            columns[place] = list(map(tuple, column))  # (the whole column checked at once: quicker than by value)
+        else:
+            raise BadRecord("not a list of strings")
     for place in (4, 5, 15):  # date, updated, expires
         columns[place] = _dates(columns[place])
     columns[22] = list(map(read_meta, columns[22]))
