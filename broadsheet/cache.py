@@ -26,6 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
+
 from broadsheet import records, stamp
 from broadsheet.errors import Problem
 from broadsheet.fingerprints import TemplateNames
@@ -50,8 +52,16 @@ def to_json(value: Data) -> bytes:
 
 
 def from_json(data: bytes | memoryview) -> Data:
-    """Plain data from JSON (UnicodeDecodeError or ValueError when it is not JSON)."""
-    return _from_json(str(data, "utf-8"))
+    """Plain data from JSON (UnicodeDecodeError or ValueError when it is not JSON).
+
+    orjson reads it (data only, as json does: dicts, lists, strings, numbers, true/false, null) in about two thirds
+    of json's time; what orjson refuses and json reads (NaN, Infinity, a lone surrogate) is read by json. The one
+    value both read differently, a whole number beyond 64 bits (a float to orjson), is never written as a number
+    (see records.value_data)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return _from_json(str(data, "utf-8"))
 
 
 def read_head(head: bytes | memoryview) -> ParsedArticle | None:

@@ -78,6 +78,9 @@ def _optional_int(value: Data) -> int | None:
 
 _STR = frozenset({str})
 _INT = frozenset({int})
+_LIST = frozenset({list})
+# The whole numbers written as numbers: the cache's reader (orjson, see cache.from_json) reads those beyond as floats.
+_SMALLEST, _LARGEST = -(2**63), 2**64 - 1
 
 
 def strings(value: Data) -> tuple[str, ...]:
@@ -142,10 +145,14 @@ def date_data(value: datetime) -> Data:
 
 def read_date(data: Data) -> datetime:
     """A datetime from date_data."""
-    text, zone, fold = _list(data, 3)
+    # (Checked and read inline: a site has tens of thousands of dates, its zones nearly always a name seen before.)
+    if type(data) is not list or len(data) != 3:
+        raise BadRecord("not a date")
+    text, zone, fold = data
     if type(text) is not str or fold not in (0, 1):
         raise BadRecord("not a date")
-    return datetime.fromisoformat(text).replace(tzinfo=_zone(zone), fold=fold)
+    found = _ZONES.get(zone) if type(zone) is str else None
+    return datetime.fromisoformat(text).replace(tzinfo=found or _zone(zone), fold=fold)
 
 
 def _optional_date_data(value: datetime | None) -> Data:
@@ -161,6 +168,8 @@ def _optional_date(data: Data) -> datetime | None:
 def value_data(value: Any) -> Data:
     """A front matter value as plain data (TypeError for a kind YAML's safe loader does not make)."""
     kind = type(value)
+    if kind is int and not _SMALLEST <= value <= _LARGEST:
+        return ["i", str(value)]
     if value is None or kind in (str, int, float, bool):
         return value
     if kind is list:
@@ -208,13 +217,17 @@ def read_value(data: Data) -> Any:
         return read_date(items[0])
     if tag == "D" and len(items) == 1:
         return date.fromisoformat(_str(items[0]))
+    if tag == "i" and len(items) == 1:
+        return int(_str(items[0]))
     raise BadRecord("not a value")
 
 
 def _is_json(value: Any) -> bool:
     """Whether JSON holds the value as it is: strings, numbers, true/false, null, lists, string-keyed mappings."""
     kind = type(value)
-    if value is None or kind in (str, int, float, bool):
+    if kind is int:
+        return bool(_SMALLEST <= value <= _LARGEST)
+    if value is None or kind in (str, float, bool):
         return True
     if kind is list:
         return all(map(_is_json, value))
@@ -361,7 +374,11 @@ def read_heads_data(data: Data) -> list[ParsedArticle]:
             kind == "article" and date is None for kind, date in zip(kinds_column, when, strict=True)):
         raise BadRecord("not an article")
     for place in (6, 9, 13, 25):  # authors, tags, sources, aliases
-        columns[place] = list(map(strings, columns[place]))
+        column = columns[place]
+        if _LIST.issuperset(map(type, column)) and all(_STR.issuperset(map(type, value)) for value in column):
+            columns[place] = list(map(tuple, column))  # (the whole column checked at once: quicker than by value)
+        else:
+            raise BadRecord("not a list of strings")
     for place in (4, 5, 15):  # date, updated, expires
         columns[place] = _dates(columns[place])
     columns[22] = list(map(read_meta, columns[22]))

@@ -499,6 +499,28 @@ def test_records_read_back_as_written_and_only_in_their_layout() -> None:
             records.read_link(bad)
 
 
+def test_front_matter_values_at_the_readers_edges_read_back_as_written() -> None:
+    """Whole numbers beyond 64 bits (which orjson would read as floats), NaN and infinities (which orjson refuses)
+    read back as the values front matter gave, in plain front matter and in front matter written as value_data."""
+    import math
+
+    from broadsheet import records
+    from broadsheet.cache import from_json, to_json
+
+    def round_trip(meta: dict[object, object]) -> dict[object, object]:
+        return records.read_meta(from_json(to_json(records.meta_data(meta))))
+
+    big = {"id": 2**64, "low": -(2**63) - 1, "edge": 2**64 - 1, "lowest": -(2**63), "list": [10**30, 1]}
+    for meta in (big, {**big, 1: "an int key: written as value_data"}):
+        read = round_trip(meta)
+        assert read == meta and all(type(read[key]) is type(meta[key]) for key in meta)
+    assert records.meta_data(big)[0] == 1 and records.meta_data({"edge": 2**64 - 1})[0] == 0
+    odd = round_trip({"nan": float("nan"), "inf": float("-inf")})
+    assert math.isnan(odd["nan"]) and odd["inf"] == float("-inf")
+    with pytest.raises(ValueError):
+        from_json(b'{"a": 1')
+
+
 def test_an_index_reads_back_with_its_output_before_last_as_written(tmp_path: Path) -> None:
     """The index file holds the output before last as its differences from the index: read back, it is whole."""
     from broadsheet.cache import Cache, Manifest, PageRecord, Spare
