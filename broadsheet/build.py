@@ -32,7 +32,7 @@ from broadsheet.lock import build_lock
 from broadsheet.model import Article, ParsedArticle, Site
 from broadsheet.options import BuildOptions
 from broadsheet.output import OutputFolder, find_collisions, folder_times, folders_of
-from broadsheet.places import cache_folder, check_output_location, check_places, check_site_folder
+from broadsheet.places import cache_folder, check_places
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
@@ -530,10 +530,8 @@ def build(options: BuildOptions, session: BuildSession | None = None, scan: stam
 def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None) -> BuildResult:
     started = time.perf_counter()
     site_dir = options.site_dir
-    check_site_folder(site_dir)
     config = load_config(site_dir, options.base_url, options.origin)
     now = resolve_now(options.now, config)
-    check_output_location(site_dir, options.output_dir)
     output = OutputFolder(options.output_dir, config.keep)
     output.check_replaceable()  # (again before the swap; here, before the cache is written)
     session.pool.start()  # a worker for the files that changed, ready by the time the index is loaded

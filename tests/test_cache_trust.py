@@ -17,6 +17,7 @@ import jinja2.bccache
 import pytest
 import sitegen
 from conftest import read_tree
+from tooling import require_tool
 
 from broadsheet import cache, stamp
 from broadsheet.build import build
@@ -219,8 +220,8 @@ def read_only(folder: Path) -> Iterator[None]:
             for path, mode in modes.items():
                 path.chmod(mode)
         return
-    if subprocess.run(["chattr", "+i", *map(str, folders)], capture_output=True).returncode != 0:
-        pytest.skip("cannot make a folder read-only for root here (chattr +i)")
+    made_immutable = subprocess.run(["chattr", "+i", *map(str, folders)], capture_output=True).returncode == 0
+    require_tool("chattr +i", made_immutable, "making a folder read-only for root (the file system must allow it)")
     try:
         yield
     finally:
