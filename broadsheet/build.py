@@ -631,7 +631,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         session.keep_ordered(cache, options.output_dir, index, held)
     # What every page depends on; a body's links to other content files are in each page's own inputs, the
     # templates a page is made with in the key of its template (see `commons`).
-    common = combine(CODE_FINGERPRINT, library_versions(), repr((config, options.preview)).encode(),
+    common = combine(CODE_FINGERPRINT, library_versions(config.markdown), repr((config, options.preview)).encode(),
                      fingerprints.of(shared_context(site, config)),
                      fingerprints.of({k: v.output_path for k, v in static.items()}))
     index.templates, index.template_names = template_digests(
@@ -642,7 +642,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     # (The libraries too: fragments kept in the cache folder outlive the process, and a new Jinja2 may render
     # the same template otherwise.)
     fragments_token = combine(repr((config, options.preview, sorted(f.output_path for f in static.values()))),
-                              library_versions(),
+                              library_versions(config.markdown),
                               *(name.encode() + digest for name, digest in sorted(index.templates.items())))
     same_templates = {name for name, digest in index.templates.items() if previous.templates.get(name) == digest}
     reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now),
