@@ -31,7 +31,7 @@ import orjson
 from broadsheet import records, stamp
 from broadsheet.errors import Problem
 from broadsheet.fingerprints import TemplateNames
-from broadsheet.model import ParsedArticle, Site
+from broadsheet.model import Article, ParsedArticle, Site
 from broadsheet.records import Data, hex_bytes, ints, read_head_data, strings
 from broadsheet.stamp import output_id, seal, unseal, write_atomically, write_in_place
 
@@ -317,10 +317,14 @@ OrderedValue = tuple[Site, tuple[tuple[str, datetime | None], ...], datetime, da
                      dict[str, tuple[Problem, ...]]]
 
 
-def _ordered_data(value: OrderedValue, places: Mapping[int, int], sources: Mapping[str, int]) -> Data:
+def _ordered_data(value: OrderedValue, made_from: list[Article], sources: Mapping[str, int]) -> Data:
     site, sitemap, moment, until, showing, noted = value
-    return [records.site_data(site, places, sources),
-            [[url, None if when is None else records.date_data(when)] for url, when in sitemap],
+    # A page's last change is nearly always the moment of an article's last change (see sitemaps.sitemap_pages),
+    # that very value: then the place of the article stands for it.
+    changed_at = {id(article.updated or article.date): place for place, article in enumerate(made_from)}
+    return [records.site_data(site, made_from, sources),
+            [[url, changed_at.get(id(when), None if when is None else records.date_data(when))]
+             for url, when in sitemap],
             records.date_data(moment), None if until is None else records.date_data(until),
             records.by_source(showing, sources, list),
             records.by_source(noted, sources, lambda problems: list(map(records.problem_data, problems)))]
@@ -330,9 +334,15 @@ def _read_ordered(data: Data, articles: list[Any], sources: list[str]) -> Ordere
     site, sitemap, moment, until, showing, noted = records._list(data, 6)
     entries = []
     for url, when in map(records._pair, records._list(sitemap)):
-        entries.append((records._str(url), None if when is None else records.read_date(when)))
-    return (records.read_site(site, articles, sources), tuple(entries),
-            records.read_date(moment), None if until is None else records.read_date(until),
+        if type(when) is int:
+            if when < 0:
+                raise records.BadRecord("not a place")
+            article = articles[when]
+            when = article.updated or article.date
+        elif when is not None:
+            when = records.read_date(when)
+        entries.append((records._str(url), when))
+    return (records.read_site(site, articles, sources), tuple(entries), records.read_date(moment), None if until is None else records.read_date(until),
             records.read_by_source(showing, sources, lambda numbers: list(ints(numbers))),
             records.read_by_source(noted, sources,
                                    lambda problems: tuple(map(records.read_problem, records._list(problems)))))
@@ -429,10 +439,10 @@ class Cache:
         are written as their places among those keys: the index has them already."""
         # (A number rather than the key: the site names its articles 100,000 times at 10,000 articles, in its lists,
         # sections, tags, authors and archive, and a small number is read back without making a string.)
-        places = {id(articles[key].article): place for place, key in enumerate(keys.values())}
+        made_from = [articles[key].article for key in keys.values()]
         sources = {source: place for place, source in enumerate(keys)}
         path = self._ordered_path(output_dir)
-        _store(path, _ORDERED, path.name, [header, list(keys), list(keys.values()), _ordered_data(value, places,
+        _store(path, _ORDERED, path.name, [header, list(keys), list(keys.values()), _ordered_data(value, made_from,
                                                                                                   sources)])
 
     def load_ordered(self, output_dir: Path, header: Data, articles: Mapping[str, ParsedArticle],

@@ -431,10 +431,10 @@ def from_columns(cls: type[T], columns: Sequence[Sequence[Any]], size: int) -> l
 class _Tables:
     """The shared values of an ordered site being written, each with its place in its table."""
 
-    def __init__(self, articles: Mapping[int, int]) -> None:
-        self.articles = dict(articles)  # id of an article: its place
+    def __init__(self, made_from: Sequence[Article]) -> None:
+        self.articles = {id(article): place for place, article in enumerate(made_from)}  # id of an article: its place
         self.article_rows: list[Data] = []  # the articles besides those it was made from
-        self.made_from = len(articles)
+        self.made_from = len(made_from)
         self.held: list[Article] = []  # (those articles: while the tables stand, their ids name them)
         self.links: dict[int, int] = {}
         self.link_rows: list[Data] = []
@@ -496,10 +496,10 @@ def read_by_source(data: Data, sources: Sequence[str], read: Callable[[Data], T]
     return found
 
 
-def site_data(site: Site, articles: Mapping[int, int], sources: Mapping[str, int]) -> Data:
-    """An ordered site as plain data; `articles`: the places of the articles it was made from, by their ids;
-    `sources`: the places of the content files' paths (see by_source)."""
-    tables = _Tables(articles)
+def site_data(site: Site, made_from: Sequence[Article], sources: Mapping[str, int]) -> Data:
+    """An ordered site as plain data; `made_from`: the articles it was made from, one for each content file, in the
+    order of `sources`, the places of the files' paths (see by_source)."""
+    tables = _Tables(made_from)
     tables.by_url = {article.url: article for article in site.articles}
     terms = (*site.tags, *site.authors)
 
@@ -525,7 +525,10 @@ def site_data(site: Site, articles: Mapping[int, int], sources: Mapping[str, int
         by_source(site.related, sources, lambda links: list(map(tables.link, links))),
         [[item.title, item.url] for item in site.menu],
         [[r.url, r.output_path, r.source, r.title, r.target_url, r.target_permalink] for r in site.redirects],
-        by_source(site.urls, sources, str), list(map(problem_data, site.warnings)),
+        # The URL of a file's article, nearly always the one the article it was made from has: then its place alone.
+        [place if made_from[place].url == url else [place, url]
+         for place, url in ((sources[source], url) for source, url in site.urls.items())],
+        list(map(problem_data, site.warnings)),
     ]
     return [tables.article_rows, tables.link_rows, tables.url_rows, body]
 
@@ -549,8 +552,9 @@ def _own_link(article: Article) -> Link:
 
 
 def read_site(data: Data, articles: Sequence[Article], sources: Sequence[str]) -> Site:
-    """An ordered site from site_data, its articles named by their places in `articles`, its content files' paths
-    by theirs in `sources`."""
+    """An ordered site from site_data, made from `articles`, one for each of the content files `sources`."""
+    if len(articles) != len(sources):
+        raise BadRecord("not one article for each content file")
     article_rows, link_rows, url_rows, body = _list(data, 4)
     every = [*articles, *map(read_article, _list(article_rows))]
     links = [_own_link(every[row]) if type(row) is int else read_link(row) for row in _list(link_rows)]
@@ -591,6 +595,12 @@ def read_site(data: Data, articles: Sequence[Article], sources: Sequence[str]) -
         number, url, output_path, months = _list(data, 4)
         return ArchiveYear(_int(number), _str(url), _str(output_path), tuple(map(month, _list(months))))
 
+    def url(data: Data) -> tuple[str, str]:
+        place, written = (data, None) if type(data) is int else _pair(data)
+        if type(place) is not int or place < 0:
+            raise BadRecord("not a place")
+        return sources[place], articles[place].url if written is None else _str(written)
+
     def related(data: Data) -> tuple[Link, ...]:
         found = tuple(map(link, _list(data)))
         if None in found:
@@ -601,5 +611,5 @@ def read_site(data: Data, articles: Sequence[Article], sources: Sequence[str]) -
                 tuple(map(listing, _list(lists_data))), tags, authors, tuple(map(year, _list(archive_data))),
                 read_by_source(related_data, sources, related),
                 tuple(MenuItem(_str(title), _str(url)) for title, url in map(_pair, _list(menu_data))),
-                tuple(Redirect(*strings(item)) for item in _list(redirects_data)), read_by_source(urls, sources, _str),
+                tuple(Redirect(*strings(item)) for item in _list(redirects_data)), dict(map(url, _list(urls))),
                 tuple(map(read_problem, _list(warnings))))
