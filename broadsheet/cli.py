@@ -158,6 +158,8 @@ def run_build(args: argparse.Namespace) -> int:
             finally:
                 reporter.finish()
             warnings, pages, articles = result.warnings, result.pages, result.articles
+            if args.verbose and not result.parsed and not result.rendered:
+                print("Nothing changed since the last build: nothing was rebuilt.", file=sys.stderr)
             left = result.left_out
             left_out = (left.drafts, left.scheduled, left.expired, left.next_publication)
     for warning in warnings:
@@ -307,8 +309,8 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]) -> arg
     commands = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
     named = _command_of(argv, commands.choices)
     if named is not None and named not in commands.choices:
-        parser.error(f"unknown command '{named}'{_suggest(named, commands.choices)} "
-                     f"(commands: {', '.join(commands.choices)})")
+        parser.error(f"unknown command '{named}'" + (_suggest(named, commands.choices)
+                                                    or f" (commands: {', '.join(commands.choices)})"))
     args, extras = parser.parse_known_args(argv)
     if extras:
         subparser = commands.choices[args.command] if args.command else parser
