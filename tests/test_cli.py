@@ -108,6 +108,7 @@ def test_new_through_build_py_targets_the_repo_site(tmp_path: Path) -> None:
     assert build_py.site_command([]) == ["build", "--site", str(REPO_ROOT)]
     assert build_py.site_command(["--output", "x"]) == ["build", "--site", str(REPO_ROOT), "--output", "x"]
     assert build_py.site_command(["--version"]) == ["--version"]
+    assert build_py.site_command(["check", "-s", "other"]) == ["check", "-s", "other"]
 
 
 def test_site_yaml_problems_are_reported_without_traceback(tmp_path: Path, run_cli) -> None:
