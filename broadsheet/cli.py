@@ -335,6 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
         if args.debug and not args.verbose:  # (Python-Markdown's "Successfully loaded extension" and the like)
             logging.getLogger("MARKDOWN").setLevel(logging.WARNING)
+        if args.verbose:  # the preview's requests, one line each
+            logging.getLogger("broadsheet.serve").setLevel(logging.DEBUG)
     try:
         if args.command not in MAKES_A_SITE and hasattr(args, "site"):
             from broadsheet.places import check_site_folder

@@ -159,3 +159,35 @@ def test_init_and_new_say_what_they_did_and_keep_quiet_with_q(tmp_path: Path, ru
     quiet = run_cli("new", "Quiet one", "--site", str(tmp_path / "a"), "-q")
     assert (quiet.status, quiet.out, quiet.err) == (0, "", "")
     assert (tmp_path / "a/content/news/quiet-one.md").is_file()
+
+
+def test_serve_verbose_lists_requests_and_quiet_prints_no_rebuild_lines(tmp_path: Path) -> None:
+    import os
+    import re
+    import sys
+    import urllib.request
+
+    from conftest import REPO_ROOT
+
+    site = write_tree(tmp_path / "site", SITE)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    for flag in ("-v", "-q"):
+        process = subprocess.Popen([sys.executable, "-m", "broadsheet", "serve", "-s", str(site), "-p", "0", flag],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            while line and not line.startswith("Serving"):
+                assert flag == "-v", line  # (quiet: the address only)
+                line = process.stdout.readline()
+            url = re.match(r"Serving the preview at (\S+) ", line)
+            assert url, line
+            with urllib.request.urlopen(url.group(1) + "world/out/", timeout=30) as response:
+                assert response.status == 200
+        finally:
+            process.terminate()
+            out, err = process.communicate(timeout=30)
+        if flag == "-v":
+            assert re.search(r"GET /world/out/ HTTP/1\.1\" 200", err), err
+        else:
+            assert out == "" and "GET" not in err
