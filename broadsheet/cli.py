@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -290,9 +290,9 @@ COMMANDS = {"build": run_build, "check": run_check, "serve": run_serve, "new": r
             "deploy": run_deploy}
 
 
-def _command_of(argv: Sequence[str], commands: Collection[str]) -> str | None:
+def _command_of(argv: Sequence[str]) -> str | None:
     """The command named on a command line (its first word that is not an option), or None."""
-    return next((word for word in argv if not word.startswith("-")), None) if argv else None
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 def _suggest(word: str, known: Iterable[str]) -> str:
@@ -307,7 +307,7 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]) -> arg
     """The parsed command line; an unknown command or option ends the program (status 2) with a usage line and
     a "did you mean" where something known is close to it."""
     commands = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
-    named = _command_of(argv, commands.choices)
+    named = _command_of(argv)
     if named is not None and named not in commands.choices:
         parser.error(f"unknown command '{named}'" + (_suggest(named, commands.choices)
                                                     or f" (commands: {', '.join(commands.choices)})"))
@@ -317,6 +317,8 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]) -> arg
         unknown = next((word for word in extras if word.startswith("-")), extras[0])
         options = [option for action in subparser._actions for option in action.option_strings]
         name = unknown.partition("=")[0]
+        if name in options:  # (`broadsheet --quiet build`: known, in the wrong place)
+            subparser.error(f"'{unknown}' goes after the command: broadsheet {args.command} {unknown}")
         what = "option" if unknown.startswith("-") else "argument"
         subparser.error(f"unknown {what} '{unknown}'" + (_suggest(name, options) if what == "option" else ""))
     return args

@@ -54,6 +54,7 @@ def test_serve_and_deploy_take_the_short_flags_too() -> None:
     (["build", "--base-ulr=https://x.org/"], "unknown option '--base-ulr=https://x.org/'; did you mean '--base-url'?"),
     (["serve", "--prot", "80"], "unknown option '--prot'; did you mean '--port'?"),
     (["build", "-Z"], "unknown option '-Z'"),
+    (["--quiet", "build"], "'--quiet' goes after the command: broadsheet build --quiet"),
 ])
 def test_did_you_mean(argv: list[str], expected: str, run_cli) -> None:
     result = run_cli(*argv)
