@@ -80,3 +80,13 @@ def test_the_sample_sites_guides_point_to_the_docs() -> None:
         pages = re.findall(r"/docs/([a-z-]+\.md)", text)
         assert pages, guide.name
         assert all((DOCS / name).is_file() or name in WRITTEN_ELSEWHERE for name in pages), guide.name
+
+
+def test_the_configuration_example_is_a_valid_site_yaml(tmp_path: Path) -> None:
+    from broadsheet.config import load_config
+
+    page = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    (tmp_path / "site.yaml").write_text(page.split("```yaml\n", 1)[1].split("```", 1)[0], encoding="utf-8")
+    config = load_config(tmp_path)
+    assert config.params["social"] == {"mastodon": "@desk@example.social"}
+    assert config.warnings == {"missing_summary": False}
