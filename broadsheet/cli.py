@@ -8,12 +8,15 @@ import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from broadsheet import __version__
 from broadsheet.errors import SiteError
 from broadsheet.options import BuildOptions
 from broadsheet.progress import ConsoleReporter, Reporter, summary_line
+
+MYPY = False
+if MYPY:  # (for the type checker only: a build with nothing to do imports no more than it needs)
+    from broadsheet.serve import Rebuild
 
 # The commands that make a site rather than work in one: every other command refuses a folder that is no site.
 MAKES_A_SITE = frozenset({"init", "import"})
@@ -208,7 +211,7 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _problems_only(rebuild: Any) -> None:
+def _problems_only(rebuild: Rebuild) -> None:
     """The preview's report with --quiet: a rebuild's problems, not its line."""
     for problem in rebuild.problems:
         print(problem, file=sys.stderr)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
-from typing import TextIO
+
+MYPY = False
+if MYPY:  # (for the type checker only: importing typing costs a build with nothing to do a few milliseconds)
+    from typing import TextIO
 
 # The steps a build or check reports, with the words for its progress line.
 STEPS = {"parse": ("parsed", "articles"), "render": ("rendered", "pages"), "check": ("checked", "pages")}
