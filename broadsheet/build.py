@@ -63,6 +63,7 @@ from broadsheet.views import (
     view_inputs,
     views_showing,
 )
+from broadsheet.warning_kinds import switched_on
 
 _CARRY_CHUNK = 256  # files carried over, or linked, per work item
 _IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
@@ -611,7 +612,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         # not this run's: only this run's problems are printed.
         failed = {problem.path for problem in failures}
         noted = {r.article.source: r.warnings for r in records if r.warnings and r.article.source not in failed}
-    warnings = tuple(w for source in sorted(noted) for w in noted[source]) + site.warnings
+    warnings = tuple(switched_on((w for source in sorted(noted) for w in noted[source]), config.warnings)
+                     + switched_on(site.warnings, config.warnings))
     if options.strict:
         problems.update(dict.fromkeys(replace(w, warning=False) for w in warnings))
         warnings = ()

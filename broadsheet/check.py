@@ -25,7 +25,7 @@ from broadsheet.slugs import slugify
 from broadsheet.templates import make_environment, render_page
 from broadsheet.theme import TEMPLATES_DIR, collect_static, published_static
 from broadsheet.views import body_html, news_files, shared_context, site_views, view_context
-from broadsheet.warning_kinds import kind_of
+from broadsheet.warning_kinds import kind_of, switched_on
 
 GROUP_FROM = 4  # this many warnings of one kind or more are printed as one line (all of them with --verbose)
 # How a group of warnings of a kind is told: "3,025 articles have no summary written by a person".
@@ -284,7 +284,7 @@ def check(options: BuildOptions, reporter: Reporter | None = None) -> CheckResul
         if article.output_path in outputs and article.output_path not in by_output:
             problems.append(Problem(article.source, 1, f"is not published but /{article.output_path} is written"))
     found = sorted(dict.fromkeys([*problems, *warnings]), key=lambda p: (p.path, p.line or 0, p.message))
-    shown = [p for p in found if not p.warning or config.warnings.get(kind_of(p.message, True), True)]
+    shown = switched_on(found, config.warnings)
     return CheckResult(tuple(shown), len(rendered), len(found) - len(shown))
 
 

@@ -8,6 +8,12 @@ documents every kind; a new warning gets a kind here and a line there.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+from broadsheet.errors import Problem
+
+_P = TypeVar("_P", bound=Problem)
 
 # Warning kinds: name, what it means (as the docs say), and the pattern its message matches.
 WARNING_KINDS: dict[str, tuple[str, str]] = {
@@ -53,3 +59,8 @@ def kind_of(message: str, warning: bool) -> str:
         if kind in kinds and pattern.search(message):
             return kind
     return "warning" if warning else "error"
+
+
+def switched_on(problems: Iterable[_P], switches: Mapping[str, bool]) -> list[_P]:
+    """The problems but the warnings of kinds site.yaml turns off (`warnings: {missing_summary: false}`)."""
+    return [p for p in problems if not p.warning or switches.get(kind_of(p.message, True), True)]

@@ -269,3 +269,15 @@ def test_every_warning_kind_is_documented() -> None:
     page = (REPO_ROOT / "docs" / "check.md").read_text(encoding="utf-8")
     for kind in (*WARNING_KINDS, *ERROR_KINDS):
         assert f"`{kind}`" in page, kind
+
+
+def test_a_kind_turned_off_is_off_for_build_too(tmp_path: Path, run_cli) -> None:
+    files = {"content/world/links.md": article(f"title: Links\n{DATE}\n{WRITTEN}", "See [the draft](draft.md).\n"),
+             "content/world/draft.md": article(f"title: Draft\n{DATE}\n{WRITTEN}\ndraft: true")}
+    loud = good_site(tmp_path / "loud", files)
+    result = run_cli("build", "--site", str(loud), "-q")
+    assert result.err == ("content/world/links.md:7: warning: links to an unpublished article: content/world/draft.md "
+                          "(fix the link or publish the article)\n")
+    quiet = good_site(tmp_path / "quiet", files, "title: T\nwarnings: {link_to_unpublished: false}\n")
+    result = run_cli("build", "--site", str(quiet), "-q", "--strict")
+    assert (result.status, result.err) == (0, "")
