@@ -20,6 +20,7 @@ from broadsheet.slugs import (
     slugify,
     windows_refused_segment,
 )
+from broadsheet.warning_kinds import WARNING_KINDS
 
 CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = frozenset({"section", "slug", "year", "month", "day"})
@@ -119,6 +120,11 @@ class Config:
     cname: str = ""
     # Header navigation: section names and page slugs in order (default: every section, then every page).
     menu: tuple[str, ...] = ()
+    # The site's own values, any YAML under one mapping, for templates as `site.params` (an analytics ID, a social
+    # handle); Broadsheet itself reads none of them.
+    params: dict[str, Any] = field(default_factory=dict)
+    # Kinds of warning turned off (`missing_summary: false`); see broadsheet.warning_kinds for the names.
+    warnings: dict[str, bool] = field(default_factory=dict)
 
     @property
     def base_path(self) -> str:
@@ -244,6 +250,19 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]
     elif (segment := windows_refused_segment(literal)) is not None:
         problems.append(Problem(path, lines.get("permalink"), f"permalink '{config.permalink}' holds '{segment}', "
                                 "a name Windows does not allow", WINDOWS_PATH_HINT))
+    if not isinstance(config.params, dict):
+        problems.append(Problem(path, lines.get("params"), "'params' must be a mapping of your own keys and values",
+                                "write it like params: {analytics_id: G-12345}"))
+    if not isinstance(config.warnings, dict):
+        problems.append(Problem(path, lines.get("warnings"), "'warnings' must be a mapping of warning kinds to "
+                                "true or false", "write it like warnings: {missing_summary: false}"))
+    else:
+        for kind, on in config.warnings.items():
+            if str(kind) not in WARNING_KINDS:
+                problems.append(_unknown(f"warnings.{kind}", [f"warnings.{k}" for k in WARNING_KINDS], path,
+                                         lines.get(str(kind))))
+            elif not isinstance(on, bool):
+                problems.append(Problem(path, lines.get(str(kind)), f"'warnings.{kind}' must be true or false"))
     for name in config.keep:
         if name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in name.split("/")):
             problems.append(Problem(path, lines.get("keep"), f"'keep' entry {name!r} is not a path inside the output "

@@ -23,6 +23,7 @@ from broadsheet.model import (
     ArchiveMonth,
     ArchiveYear,
     Article,
+    LeftOut,
     Link,
     ListPage,
     MenuItem,
@@ -529,6 +530,8 @@ def site_data(site: Site, made_from: Sequence[Article], sources: Mapping[str, in
         [place if made_from[place].url == url else [place, url]
          for place, url in ((sources[source], url) for source, url in site.urls.items())],
         list(map(problem_data, site.warnings)),
+        [site.left_out.drafts, site.left_out.scheduled, site.left_out.expired,
+         _optional_date_data(site.left_out.next_publication)],
     ]
     return [tables.article_rows, tables.link_rows, tables.url_rows, body]
 
@@ -561,7 +564,7 @@ def read_site(data: Data, articles: Sequence[Article], sources: Sequence[str]) -
     url_lists = list(map(strings, _list(url_rows)))
     listed = _reader(every)
     (published, pages, neighbours, sections_data, lists_data, tags_data, authors_data, archive_data, related_data,
-     menu_data, redirects_data, urls, warnings) = _list(body, 13)
+     menu_data, redirects_data, urls, warnings, left_out_data) = _list(body, 14)
 
     def link(place: Data) -> Link | None:
         return None if place is None else links[_int(place)]
@@ -612,4 +615,9 @@ def read_site(data: Data, articles: Sequence[Article], sources: Sequence[str]) -
                 read_by_source(related_data, sources, related),
                 tuple(MenuItem(_str(title), _str(url)) for title, url in map(_pair, _list(menu_data))),
                 tuple(Redirect(*strings(item)) for item in _list(redirects_data)), dict(map(url, _list(urls))),
-                tuple(map(read_problem, _list(warnings))))
+                tuple(map(read_problem, _list(warnings))), _read_left_out(left_out_data))
+
+
+def _read_left_out(data: Data) -> LeftOut:
+    drafts, scheduled, expired, due = _list(data, 4)
+    return LeftOut(_int(drafts), _int(scheduled), _int(expired), _optional_date(due))
