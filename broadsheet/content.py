@@ -315,17 +315,21 @@ def _refuse_windows_names(fields: _Fields, slug: str, slug_key: str, section_slu
                            WINDOWS_PATH_HINT)
 
 
+@functools.cache
+def _theme_shortcodes() -> tuple[tuple[str, str], ...]:
+    from broadsheet.shortcodes import shortcode_templates
+    from broadsheet.theme import default_theme_dir
+
+    return shortcode_templates(default_theme_dir(), default_theme_dir())
+
+
 def _shortcodes(config: Config, source: str, meta: dict[str, Any], body_of: Callable[[str], RenderedBody],
                 first_line: int) -> ShortcodeContext:
     """What a body's shortcodes are expanded with (see shortcodes.py); inner Markdown is rendered as a body."""
     from broadsheet.shortcodes import Context, render
 
-    templates = config.shortcodes
-    if not templates:  # a configuration made in code rather than by load_config: the default theme's
-        from broadsheet.shortcodes import shortcode_templates
-        from broadsheet.theme import default_theme_dir
-
-        templates = shortcode_templates(default_theme_dir(), default_theme_dir())
+    # (A configuration made in code rather than by load_config: the default theme's.)
+    templates = config.shortcodes or _theme_shortcodes()
     context = Context(templates, source, config.base_path, meta, body_of, config.raw_html)
     context.markdown = functools.partial(render, body_of, context=context, first_line=first_line)
     return context

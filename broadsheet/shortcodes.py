@@ -6,7 +6,7 @@ default theme's) with its arguments, named and positional; the paired forms pass
 `{{</* name */>}}` shows the shortcode itself, as in Hugo.
 
 A body's shortcodes are cut out before its Markdown is converted, each replaced by a placeholder that both engines
-pass through as text (private-use characters: no Markdown syntax, no typography, no word of a slug). After the
+pass through as text (symbols: no Markdown syntax, no typography, no word of a slug). After the
 conversion a placeholder inside code becomes the shortcode as written again (shortcodes are never expanded in code),
 a placeholder alone in its paragraph replaces the paragraph with the template's output (a block: a figure, a video),
 any other the template's output in its place. Shortcodes are thus expanded when the body is parsed, and cached
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from broadsheet.errors import Problem, SiteError
-from broadsheet.links import SOURCE_MARKER, SOURCE_SUFFIXES, rewrite_href
+from broadsheet.links import SOURCE_SUFFIXES, rewrite_href
 
 if TYPE_CHECKING:
     import jinja2
@@ -44,12 +44,16 @@ _TAG = (r"\{\{(?P<open>[<%])\s*(?P<closing>/)?\s*(?P<name>[A-Za-z0-9_][\w.-]*)"
 _SCAN = re.compile(_COMMENT + "|" + _TAG, re.DOTALL)
 _ARG = re.compile(r"([A-Za-z_][\w-]*)\s*=\s*(" + _QUOTED + r"|[^\s\"`]+)|(" + _QUOTED + r"|[^\s\"`]+)")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
-_PLACEHOLDER = re.compile("\ue000([\ue100-\ue1ff]+)\ue001")
+# A placeholder: Tai Xuan Jing symbols, printable (so a body keeps the engines' direct conversion of the common
+# subset), no Markdown syntax, no typography, no letter or digit of a slug; the number in sixteen of them.
+_START, _END, _DIGIT = "\U0001d300", "\U0001d301", 0x1D310
+_PLACEHOLDER = re.compile("\U0001d300([\U0001d310-\U0001d31f]+)\U0001d301")
 _CODE = re.compile(r"(<code\b[^>]*>)(.*?)(</code>)", re.DOTALL)
-_BLOCK = re.compile("<p>\ue000([\ue100-\ue1ff]+)\ue001</p>")
+_BLOCK = re.compile("<p>\U0001d300([\U0001d310-\U0001d31f]+)\U0001d301</p>")
 _HEADING = re.compile(r'<h([1-6]) id="([^"]*)"[^>]*>(.*?)</h\1>', re.DOTALL)
 _TAGS = re.compile(r"<[^>]*>")
-_MARKED_HREF = re.compile(r'href="' + SOURCE_MARKER + r'[^"]*"')
+# Text in which Markdown finds no syntax and typography nothing to change.
+_PLAIN = re.compile(r"[A-Za-z0-9 ,;:!?()\u00c0-\u024f]*[A-Za-z0-9.!?)]?")
 
 
 class ShortcodeError(Exception):
@@ -100,16 +104,16 @@ def placeholder(number: int) -> str:
     """The text standing for the body's shortcode `number` while its Markdown is converted."""
     digits = ""
     while True:
-        number, digit = divmod(number, 256)
-        digits = chr(0xE100 + digit) + digits
+        number, digit = divmod(number, 16)
+        digits = chr(_DIGIT + digit) + digits
         if not number:
-            return f"\ue000{digits}\ue001"
+            return f"{_START}{digits}{_END}"
 
 
 def _number(digits: str) -> int:
     value = 0
     for character in digits:
-        value = value * 256 + ord(character) - 0xE100
+        value = value * 16 + ord(character) - _DIGIT
     return value
 
 
@@ -359,6 +363,8 @@ class _Expander:
 
         def markdownify(text: str) -> Markup:
             """Markdown in an argument (a caption), rendered inline."""
+            if _PLAIN.fullmatch(text):
+                return Markup(html.escape(text, quote=False))  # (what Markdown makes of it, without its passes)
             rendered = context.markdown(text).html.strip()
             if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
                 rendered = rendered[3:-4]
