@@ -376,6 +376,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     summary_text = fields.string("summary")
     slug_text = fields.string("slug")
     draft = fields.boolean("draft")
+    toc = fields.boolean("toc")  # a table of contents at the top of the body (shortcodes.toc)
     image = fields.string("image")
     image_alt = fields.string("image_alt")
     image_problem = check_image_reference(image) if image else None
@@ -414,7 +415,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     converting = 0  # the line of what is being converted, for an unforeseen failure (0: the body)
     body_of = functools.partial(md.body, source=source, base_path=base_path)
     lead_of = functools.partial(md.lead, source=source, base_path=base_path)
-    shortcodes = _shortcodes(config, source, meta, body_of, body_line) if "{{" in body or meta.get("toc") else None
+    shortcodes = _shortcodes(config, source, meta, body_of, body_line) if "{{" in body or toc else None
     try:
         if shortcodes is not None:
             from broadsheet.shortcodes import render as with_shortcodes
@@ -422,10 +423,11 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
             body_of = functools.partial(with_shortcodes, body_of, context=shortcodes, first_line=body_line)
             lead_of = functools.partial(with_shortcodes, lead_of, context=shortcodes, first_line=body_line)
         rendered = body_of(more[1] if more else body)
-        if meta.get("toc") is True and shortcodes is not None:
-            from broadsheet.shortcodes import toc
+        if toc and shortcodes is not None:
+            from broadsheet.shortcodes import toc as contents
 
-            rendered = dataclasses.replace(rendered, html=toc(shortcodes, rendered.html) + "\n" + rendered.html)
+            if table := contents(shortcodes, rendered.html):
+                rendered = dataclasses.replace(rendered, html=table + "\n" + rendered.html)
         if summary_text:
             converting = fields.lines.get("summary", 1)
             summary_html = md.summary(summary_text, source, base_path)

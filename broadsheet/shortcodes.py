@@ -72,6 +72,7 @@ class Call:
     inner: str | None = None  # the text between the tags of a paired shortcode
     markdown: bool = False  # {{% … %}}: the inner text is Markdown
     literal: str | None = None  # {{</* … */>}}: the text shown instead
+    in_code: bool = False  # in fenced code (a literal only)
 
 
 @dataclass(slots=True)
@@ -159,7 +160,8 @@ def find_calls(text: str, source: str, first_line: int) -> list[tuple[int, int, 
     """The top-level shortcodes of text outside fenced code, as (start, end, call); a shortcode inside another's
     inner text is the outer one's business."""
     fenced = _fenced(text) if "```" in text or "~~~" in text else []
-    tags = [m for m in _SCAN.finditer(text) if not any(a <= m.start() < b for a, b in fenced)]
+    # In fenced code only Hugo's comment form is read (it is how a shortcode is shown in code): see cut_out.
+    tags = [m for m in _SCAN.finditer(text) if m.group("c_open") or not any(a <= m.start() < b for a, b in fenced)]
     problems: list[Problem] = []
 
     def line_of(offset: int) -> int:
@@ -190,7 +192,9 @@ def find_calls(text: str, source: str, first_line: int) -> list[tuple[int, int, 
         line = line_of(tag.start())
         if tag.group("c_open"):
             literal = "{{" + tag.group("c_open") + tag.group("c_text") + tag.group("c_end") + "}}"
-            calls.append((tag.start(), tag.end(), Call("", {}, (), tag.group(), line, literal=literal)))
+            in_code = any(a <= tag.start() < b for a, b in fenced)
+            calls.append((tag.start(), tag.end(), Call("", {}, (), tag.group(), line, literal=literal,
+                                                       in_code=in_code)))
             index += 1
             continue
         named, positional = _arguments(tag.group("args"))
@@ -217,7 +221,12 @@ def cut_out(text: str, calls: list[tuple[int, int, Call]]) -> str:
     is set apart by blank lines, so that it is a paragraph of its own."""
     parts = []
     last = 0
-    for number, (start, end, _) in enumerate(calls):
+    for number, (start, end, call) in enumerate(calls):
+        if call.in_code and call.literal is not None:  # (highlighting would cut a placeholder in pieces)
+            parts.append(text[last:start])
+            parts.append(call.literal)
+            last = end
+            continue
         line_start = text.rfind("\n", 0, start) + 1
         line_end = text.find("\n", end)
         line_end = len(text) if line_end < 0 else line_end

@@ -301,3 +301,9 @@ def test_a_related_card_to_a_missing_article_warns(tmp_path: Path, run_cli: Any)
     result = run_cli("build", "--site", str(site))
     assert result.status == 0
     assert f"{ARTICLE}:8: warning: links to a file that does not exist: content/world/gone.md" in result.err
+
+
+@BOTH
+def test_hugos_comment_form_shows_the_shortcode_in_fenced_code_too(engine: str) -> None:
+    html = body_of('```go\n{{</* figure src="a.jpg" */>}}\n```\n', engine).body_html
+    assert parse_html(html).find("pre").text() == '{{< figure src="a.jpg" >}}'
