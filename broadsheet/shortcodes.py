@@ -353,7 +353,7 @@ class _Expander:
             if target.endswith(SOURCE_SUFFIXES) and (target.startswith(("/", CONTENT_PREFIX))):
                 site_path = target if target.startswith(CONTENT_PREFIX) else CONTENT_PREFIX + target.lstrip("/")
                 target = posixpath.relpath(site_path, posixpath.dirname(context.source) or ".")
-            if not is_safe_url(target):
+            if not is_safe_url(target, context.trusted):
                 raise ShortcodeError(f"shortcode '{call.name}': {path!r} is not an address it can link to")
             href, linked = rewrite_href(target, context.source, context.base_path)
             if linked:
@@ -448,10 +448,40 @@ def expand(context: Context, calls: list[Call], rendered: RenderedBody) -> Rende
     return replace(rendered, html=body, paragraphs=paragraphs, word_count=max(words, 0), links=tuple(links))
 
 
+# Hugo's ref and relref: the address of another content file, as a link's target (`[text]({{< ref "other.md" >}})`).
+_REFERENCE = re.compile(r'\{\{([<%])\s*(?:rel)?ref\s+(?:"([^"]*)"|([^\s">%]+))\s*(?:>|%)\}\}')
+
+
+def _references(text: str, source: str) -> str:
+    """text with Hugo's ref and relref shortcodes outside code replaced by the relative path of the content file they
+    name (`post.md` beside the article, `/world/post.md` from content/; `.md` added where missing), which the
+    engines then link like any link to a .md file: resolved at render time, base-path aware, checked."""
+    fenced = _fenced(text) if "```" in text or "~~~" in text else []
+
+    def replace(match: re.Match[str]) -> str:
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if any(a <= match.start() < b for a, b in fenced) or text.count("`", line_start, match.start()) % 2:
+            return match.group()  # (in code: shown as written, see find_calls)
+        path, _, fragment = (match.group(2) or match.group(3) or "").partition("#")
+        if not path:
+            return "#" + fragment if fragment else match.group()
+        if not path.endswith(SOURCE_SUFFIXES):
+            path = path.rstrip("/") + ".md"
+        folder = posixpath.dirname(source) or "."
+        target = CONTENT_PREFIX + path.lstrip("/") if path.startswith("/") else posixpath.join(folder, path)
+        return posixpath.relpath(target, folder) + ("#" + fragment if fragment else "")
+
+    return _REFERENCE.sub(replace, text)
+
+
 def render(convert: Callable[[str], RenderedBody], text: str, context: Context, first_line: int) -> RenderedBody:
     """Render a body with shortcodes: cut them out, convert the rest with `convert`, put them back."""
     if OPEN not in text:
         return convert(text)
+    if "ref" in text:
+        text = _references(text, context.source)
+        if OPEN not in text:
+            return convert(text)
     found = find_calls(text, context.source, first_line)
     if not found:
         return convert(text)

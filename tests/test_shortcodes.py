@@ -307,3 +307,30 @@ def test_a_related_card_to_a_missing_article_warns(tmp_path: Path, run_cli: Any)
 def test_hugos_comment_form_shows_the_shortcode_in_fenced_code_too(engine: str) -> None:
     html = body_of('```go\n{{</* figure src="a.jpg" */>}}\n```\n', engine).body_html
     assert parse_html(html).find("pre").text() == '{{< figure src="a.jpg" >}}'
+
+
+@BOTH
+def test_under_raw_html_false_inner_text_is_escaped_and_links_only_go_to_safe_addresses(engine: str) -> None:
+    text = ("---\ntitle: T\ndate: 2024-01-01\n---\n\n{{< x user=\"a\" id=\"1\" >}}<b>bold</b>{{< /x >}}\n\n"
+            "{{< figure src=\"/a.jpg\" alt=\"A\" link=\"ftp://example.org/a\" >}}\n")
+    with pytest.raises(SiteError) as caught:
+        parse_article("content/world/t.md", text.encode(), Config(markdown=engine, raw_html=False))
+    assert [str(p) for p in caught.value.problems] == [
+        "content/world/t.md:8: shortcode 'figure': 'ftp://example.org/a' is not an address it can link to"]
+    parsed = parse_article("content/world/t.md", text.replace(' link="ftp://example.org/a"', "").encode(),
+                           Config(markdown=engine, raw_html=False))
+    quote = parse_html(parsed.body_html).find("blockquote")
+    assert quote.text() == "<b>bold</b>" and not quote.find_all("b")
+
+
+def test_hugos_ref_and_relref_link_content_files_resolved_at_render_time(tmp_path: Path, run_cli: Any) -> None:
+    site = write_tree(tmp_path / "site", {
+        "site.yaml": "base_url: https://example.org/news/\nmarkdown: commonmark\n",
+        ARTICLE: ("---\ntitle: T\ndate: 2024-01-02\n---\n\nSee [the match]({{< ref \"/sport/match.md#score\" >}}), "
+                  "[the quay]({{< relref quay >}}) and `{{< ref \"x.md\" >}}`.\n"),
+        "content/world/quay.md": "---\ntitle: Quay\ndate: 2024-01-01\n---\n\nText.\n",
+        "content/sport/match.md": "---\ntitle: Match\ndate: 2024-01-01\n---\n\nText.\n"})
+    assert run_cli("build", "--site", str(site), "--quiet").status == 0
+    body = article_body(site / "public")
+    assert [a.attrs["href"] for a in body.find_all("a")] == ["/news/sport/match/#score", "/news/world/quay/"]
+    assert body.find("code").text() == '{{< ref "x.md" >}}'
