@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +22,8 @@ from broadsheet.xmltext import NOT_XML, code_points
 
 if TYPE_CHECKING:
     from broadsheet.commonmark import CommonMarkRenderer
+    from broadsheet.markup import RenderedBody
+    from broadsheet.shortcodes import Context as ShortcodeContext
 
 CONTENT_DIR = "content"
 PAGES_DIR = "pages"
@@ -28,7 +33,7 @@ IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 MIN_YEAR, MAX_YEAR = 2, 9998
 NAME_MAX = 255  # bytes in a file or folder name, on most file systems
 KNOWN_KEYS = ("title", "date", "updated", "author", "section", "tags", "summary", "sources", "slug",
-              "draft", "expires", "image", "image_alt", "type", "aliases")
+              "draft", "expires", "image", "image_alt", "type", "aliases", "toc")
 
 
 def is_ignored_name(name: str) -> bool:
@@ -310,6 +315,26 @@ def _refuse_windows_names(fields: _Fields, slug: str, slug_key: str, section_slu
                            WINDOWS_PATH_HINT)
 
 
+@functools.cache
+def _theme_shortcodes() -> tuple[tuple[str, str], ...]:
+    from broadsheet.shortcodes import shortcode_templates
+    from broadsheet.theme import default_theme_dir
+
+    return shortcode_templates(default_theme_dir(), default_theme_dir())
+
+
+def _shortcodes(config: Config, source: str, meta: dict[str, Any], body_of: Callable[[str], RenderedBody],
+                first_line: int) -> ShortcodeContext:
+    """What a body's shortcodes are expanded with (see shortcodes.py); inner Markdown is rendered as a body."""
+    from broadsheet.shortcodes import Context, render
+
+    # (A configuration made in code rather than by load_config: the default theme's.)
+    templates = config.shortcodes or _theme_shortcodes()
+    context = Context(templates, source, config.base_path, meta, body_of, config.raw_html)
+    context.markdown = functools.partial(render, body_of, context=context, first_line=first_line)
+    return context
+
+
 def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     """The per-article stage: a content file's bytes to an Article and its body HTML.
 
@@ -351,6 +376,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     summary_text = fields.string("summary")
     slug_text = fields.string("slug")
     draft = fields.boolean("draft")
+    toc = fields.boolean("toc")  # a table of contents at the top of the body (shortcodes.toc)
     image = fields.string("image")
     image_alt = fields.string("image_alt")
     image_problem = check_image_reference(image) if image else None
@@ -381,30 +407,51 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     if config.markdown == "commonmark":
         from broadsheet.commonmark import renderer as commonmark_renderer  # (a default site never loads it)
 
-        md: MarkdownRenderer | CommonMarkRenderer = commonmark_renderer(config.raw_html)
+        md: MarkdownRenderer | CommonMarkRenderer = commonmark_renderer(config.raw_html, config.highlight)
     else:
-        md = renderer(config.raw_html)
+        md = renderer(config.raw_html, config.highlight)
     more = split_more(body)
     base_path = config.base_path
     converting = 0  # the line of what is being converted, for an unforeseen failure (0: the body)
+    body_of = functools.partial(md.body, source=source, base_path=base_path)
+    lead_of = functools.partial(md.lead, source=source, base_path=base_path)
+    shortcodes = _shortcodes(config, source, meta, body_of, body_line) if "{{" in body or toc else None
     try:
-        rendered = md.body(more[1] if more else body, source, base_path)
+        if shortcodes is not None:
+            from broadsheet.shortcodes import render as with_shortcodes
+
+            body_of = functools.partial(with_shortcodes, body_of, context=shortcodes, first_line=body_line)
+            lead_of = functools.partial(with_shortcodes, lead_of, context=shortcodes, first_line=body_line)
+        rendered = body_of(more[1] if more else body)
+        if toc and shortcodes is not None:
+            from broadsheet.shortcodes import toc as contents
+
+            if table := contents(shortcodes, rendered.html):
+                rendered = dataclasses.replace(rendered, html=table + "\n" + rendered.html)
         if summary_text:
             converting = fields.lines.get("summary", 1)
             summary_html = md.summary(summary_text, source, base_path)
         elif more:
-            lead = md.lead(more[0], source, base_path)
+            lead = lead_of(more[0])
             # Raw HTML that the marker cuts in two would break the page around the summary: summarise automatically.
             summary_html = lead.html if is_balanced(lead.html) else auto_summary(rendered.paragraphs,
                                                                                  config.summary_words)
         else:
             summary_html = auto_summary(rendered.paragraphs, config.summary_words)
+    except SiteError as error:  # a shortcode used wrongly
+        raise SiteError([*error.problems, *shortcodes.warnings, *warnings] if shortcodes else
+                        [*error.problems, *warnings]) from None
     except RecursionError:
         raise SiteError([Problem(source, body_line, "the Markdown nests too deeply to render",
                                  "flatten the nested lists or quotes"), *warnings]) from None
     except Exception as error:  # a library failing on some input: a problem of this file, the rest still built
         line = converting or body_line + len(body) - len(body.lstrip("\n"))  # (the body's first line of text)
         raise SiteError([problem_of(source, error, line), *warnings]) from None
+    if shortcodes is not None:
+        warnings += shortcodes.warnings
+        for corrected in shortcodes.corrections:  # a correction notice is a modification of the article
+            corrected = corrected if corrected.tzinfo else corrected.replace(tzinfo=config.zone)
+            updated = corrected if updated is None or corrected > updated else updated
     url_path = article_url(config, kind, slug, section_slug, when)
     article = Article(
         source=source, kind=kind, slug=slug, title=title, date=when, updated=updated, authors=authors,

@@ -34,9 +34,11 @@ def library_versions(engine: str) -> bytes:
     upgrade must not reuse what the old ones made."""
     import jinja2
     import markdown
+    import pygments  # type: ignore[import-untyped]  # (the package alone: code blocks import the lexers they need)
     import yaml
 
-    versions = f"markdown {markdown.__version__} yaml {yaml.__version__} jinja2 {jinja2.__version__}"
+    versions = (f"markdown {markdown.__version__} yaml {yaml.__version__} jinja2 {jinja2.__version__} "
+                f"pygments {pygments.__version__}")
     if engine == "commonmark":  # (imported only here: a site with the default engine never loads them)
         import markdown_it
         import mdit_py_plugins
