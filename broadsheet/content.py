@@ -10,8 +10,16 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from broadsheet.config import Config
+from broadsheet.dates import date_in_name, iso_form, parse_when
 from broadsheet.errors import Problem, SiteError, problem_of
-from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, non_xml_problems, value_text
+from broadsheet.frontmatter import (
+    key_lines,
+    load_front_matter,
+    load_toml_front_matter,
+    near_misses,
+    non_xml_problems,
+    value_text,
+)
 from broadsheet.markup import MarkdownRenderer, auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle, SourceLink
 from broadsheet.slugs import WINDOWS_HINT, WINDOWS_PATH_HINT, is_reserved_on_windows, slugify, windows_refused_segment
@@ -154,24 +162,34 @@ def without_non_xml(path: str, body: str, first_line: int) -> tuple[str, list[Pr
     return NOT_XML.sub("", body.translate(_WHITESPACE_CONTROLS)), [warning]
 
 
-def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
-    """Return (front matter, body, line number of the body's first line)."""
+def split_front_matter(path: str, text: str) -> tuple[str, str, int, int, bool]:
+    """Return (front matter, body, line number of the body's first line, line of the front matter's first line,
+    whether it is TOML). YAML is written between '---' lines, TOML (Hugo's and Zola's default) between '+++'
+    lines; blank lines before the opening line are passed over (Hugo accepts them)."""
     lines = text.split("\n")
-    if lines[0].rstrip() != "---":
-        raise SiteError(Problem(path, 1, "no front matter", "start the file with a '---' line, then title: and date:, then '---'"))
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
-    raise SiteError(Problem(path, 1, "front matter is not closed", "end it with a '---' line"))
+    start = 0
+    if not lines[0].strip():  # (a blank first line: rare, so the common case pays one test)
+        while start < len(lines) and not lines[start].strip():
+            start += 1
+        if start == len(lines):
+            start = 0
+    opening = lines[start].rstrip()
+    if opening not in ("---", "+++"):
+        raise SiteError(Problem(path, start + 1, "no front matter",
+                                "start the file with a '---' line, then title: and date:, then '---'"))
+    closing = ("---", "...") if opening == "---" else ("+++",)
+    for index in range(start + 1, len(lines)):
+        if lines[index].rstrip() in closing:
+            return "\n".join(lines[start + 1:index]), "\n".join(lines[index + 1:]), index + 2, start + 2, \
+                opening == "+++"
+    raise SiteError(Problem(path, start + 1, "front matter is not closed", f"end it with a '{opening}' line"))
 
 
 def parse_date(value: Any, zone: ZoneInfo) -> datetime:
-    """A front matter date or datetime as an aware datetime; naive values are in the site's zone."""
+    """A front matter date or datetime as an aware datetime; naive values are in the site's zone (see
+    dates.parse_when for the forms read)."""
     if isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        value = datetime.fromisoformat(text) if ("T" in text or " " in text or ":" in text) else date.fromisoformat(text)
+        return parse_when(value, zone)
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=zone)
     if isinstance(value, date):
@@ -182,10 +200,12 @@ def parse_date(value: Any, zone: ZoneInfo) -> datetime:
 class _Fields:
     """Reads typed values out of front matter, collecting problems with their lines."""
 
-    def __init__(self, path: str, front: str, data: dict[str, Any], zone: ZoneInfo):
+    def __init__(self, path: str, front: str, data: dict[str, Any], zone: ZoneInfo, first_line: int = 2,
+                 toml: bool = False):
         self.path, self.front, self.data, self.zone = path, front, data, zone
+        self.first_line = first_line
         self.problems: list[Problem] = []
-        self.lines = key_lines(front)
+        self.lines = key_lines(front, first_line, toml)
 
     def problem(self, key: str, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.path, self.lines.get(key, 1), message, hint))
@@ -197,7 +217,7 @@ class _Fields:
                 self.problem(key, f"missing '{key}'", f"add a line '{key}: …' to the front matter")
             return None
         if not isinstance(value, str):
-            written = value_text(self.front, self.lines.get(key, 0)) or repr(value)
+            written = value_text(self.front, self.lines.get(key, 0), self.first_line) or repr(value)
             hint = f"quote the {key}: YAML reads `{written}` as {_reads_as(value)}"
             self.problem(key, f"'{key}' must be text, not {_reads_as(value)}", hint)
             return None
@@ -226,19 +246,33 @@ class _Fields:
             return False
         return value
 
-    def when(self, key: str, required: bool = False) -> datetime | None:
+    def when(self, key: str, required: bool = False, named: str | None = None) -> datetime | None:
+        """The date of `key`; without one, the date of a file name in Jekyll's form (`named`), if given."""
         value = self.data.get(key)
+        if value is None and named is not None:
+            try:
+                return datetime.combine(date.fromisoformat(named), time(0, 0), tzinfo=self.zone)
+            except ValueError:
+                self.problem(key, f"the file name's date {named} is not a valid date",
+                             f"rename the file, or add a line '{key}: …' to the front matter")
+                return None
         if value is None:
             if required:
-                self.problem(key, f"missing '{key}'", f"add a line like '{key}: 2024-05-01T09:00:00+00:00'")
+                self.problem(key, f"missing '{key}'", f"add a line like '{key}: 2024-05-01' (or "
+                             "'2024-05-01T09:00:00+02:00') to the front matter, or begin the file's name with the "
+                             "date, as in 2024-05-01-" + self.path.rsplit("/", 1)[-1])
             return None
         try:
-            when = parse_date(value, self.zone)
+            when = parse_date(str(value) if isinstance(value, (int, float)) and not isinstance(value, bool)
+                              else value, self.zone)
             if not MIN_YEAR <= when.year <= MAX_YEAR:
                 raise ValueError("out of range")
             return when
         except (ValueError, TypeError, OverflowError):
-            self.problem(key, f"'{key}' is not a valid date: {value!r}", "write it as 2024-05-01 or 2024-05-01T09:00:00+02:00")
+            iso = iso_form(value) if isinstance(value, str) else iso_form(str(value)) if isinstance(value, int) \
+                else None
+            hint = f"write it as {iso}" if iso else "write it as 2024-05-01 or 2024-05-01T09:00:00+02:00"
+            self.problem(key, f"'{key}' is not a valid date: {value!r}", hint)
             return None
 
 
@@ -316,9 +350,9 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     A pure function of the file, its site-relative path and the configuration.
     """
     text = decode_source(source, data)
-    front, body, body_line = split_front_matter(source, text)
-    meta = load_front_matter(source, front)
-    fields = _Fields(source, front, meta, config.zone)
+    front, body, body_line, front_line, toml = split_front_matter(source, text)
+    meta = load_toml_front_matter(source, front, front_line) if toml else load_front_matter(source, front, front_line)
+    fields = _Fields(source, front, meta, config.zone, front_line, toml)
     fields.problems += non_xml_problems(source, meta, front, fields.lines)
     body, removed = without_non_xml(source, body, body_line)
     in_pages = source.startswith(f"{CONTENT_DIR}/{PAGES_DIR}/")
@@ -326,7 +360,12 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     if kind not in ("article", "page"):
         fields.problem("type", f"'type' must be 'article' or 'page', not {kind!r}")
     title = fields.string("title", required=True) or ""
-    when = fields.when("date", required=kind == "article")
+    stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    # A name in Jekyll's and Zola's form, 2014-09-15-rust.md, gives the date and slug when the front matter has none.
+    named = date_in_name(stem) if "date" not in meta and stem[:1].isdigit() else None
+    if named:
+        stem = named[1]
+    when = fields.when("date", required=kind == "article", named=named[0] if named else None)
     updated = fields.when("updated")
     expires = fields.when("expires")
     if when and updated and updated < when:
@@ -367,7 +406,6 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         elif any(len(part.encode()) > NAME_MAX for part in alias.split("/")):
             fields.problem("aliases", f"alias {alias[:40]!r}… has a part longer than {NAME_MAX} bytes, which no "
                            "file system allows in a name", "shorten it")
-    stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     slug = slugify(slug_text or stem) or slugify(title)
     if not slug:
         fields.problem("slug" if slug_text else "title", "cannot make a URL slug from the file name or title",
