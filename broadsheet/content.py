@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 CONTENT_DIR = "content"
 PAGES_DIR = "pages"
-SOURCE_SUFFIXES = (".md", ".markdown")
+SOURCE_SUFFIXES = (".md", ".markdown", ".html")  # .html: a body written in HTML (see htmlbody)
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 # Dates outside these years cannot be shown in every time zone.
 MIN_YEAR, MAX_YEAR = 2, 9998
@@ -426,12 +426,18 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     base_path = config.base_path
     converting = 0  # the line of what is being converted, for an unforeseen failure (0: the body)
     try:
-        rendered = md.body(more[1] if more else body, source, base_path)
+        if source.endswith(".html"):
+            from broadsheet.htmlbody import render_html_body  # (a site of Markdown files never loads it)
+
+            rendered = render_html_body(more[1] if more else body, source, base_path, config.raw_html)
+        else:
+            rendered = md.body(more[1] if more else body, source, base_path)
         if summary_text:
             converting = fields.lines.get("summary", 1)
             summary_html = md.summary(summary_text, source, base_path)
         elif more:
-            lead = md.lead(more[0], source, base_path)
+            lead = render_html_body(more[0], source, base_path, config.raw_html, lead=True) \
+                if source.endswith(".html") else md.lead(more[0], source, base_path)
             # Raw HTML that the marker cuts in two would break the page around the summary: summarise automatically.
             summary_html = lead.html if is_balanced(lead.html) else auto_summary(rendered.paragraphs,
                                                                                  config.summary_words)

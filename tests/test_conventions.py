@@ -170,3 +170,63 @@ def test_missing_date_points_at_the_file_name_convention(tmp_path: Path, build) 
             "'2024-05-01T09:00:00+02:00') to the front matter, or begin the file's name with the date, as in "
             "2024-05-01-story.md)") in result.err
     assert "content/world/2014-02-30-odd.md:1: the file name's date 2014-02-30 is not a valid date" in result.err
+
+
+# --------------------------------------------------------------------------- bodies written in HTML
+
+HTML_BODY = """WordPress keeps paragraphs as <em>blank lines</em>.
+
+A second one, with a <a href="other.md">link to an article</a>, a <a href="javascript:alert(1)">bad link</a>
+and a <a href="https://example.com/" onclick="steal()">good one</a>.
+<!--more-->
+<h2>What happened</h2>
+<p>It <strong>rained<p>And then it stopped.
+<ul><li>one<li>two</ul>
+<script>document.title = "owned"</script>
+<div style="color: red" onmouseover="x()">A box <img src="/images/lead.jpg" alt="Lead" onerror="y()"></div>
+<iframe src="https://video.example/embed"></iframe>
+"""
+
+
+@pytest.mark.parametrize("raw_html", [True, False])
+def test_html_bodies(tmp_path: Path, build, raw_html: bool) -> None:
+    site = site_of(tmp_path, {
+        "content/world/jekyll-post.html": "---\ntitle: A Jekyll post\ndate: 2024-03-06\n---\n" + HTML_BODY,
+        "content/world/other.md": "---\ntitle: Other\ndate: 2024-03-05\n---\nText.\n",
+        "static/images/lead.jpg": b"\xff\xd8\xff",
+    }, f"raw_html: {'true' if raw_html else 'false'}\n")
+    result, out = build(site)
+    assert result.status == 0, result.err
+    page = parse_file(out / "world/jekyll-post/index.html")
+    body = page.find("div", class_="article-body") or page.find("article")
+    paragraphs = [p.text() for p in body.find_all("p")]
+    assert "WordPress keeps paragraphs as blank lines." in paragraphs
+    assert "It rained" in paragraphs and "And then it stopped." in paragraphs
+    assert [li.text() for li in body.find_all("li")][:2] == ["one", "two"]
+    assert body.find("h2").attrs["id"] == "what-happened"
+    links = {a.text(): a.attrs.get("href") for a in body.find_all("a")}
+    assert links["link to an article"] == "/world/other/"
+    assert links["bad link"] is None  # javascript: never passes
+    assert links["good one"] == "https://example.com/"
+    # The summary toggle shows the part before <!--more-->, without the heading ids of the body.
+    summary = page.find("details")
+    assert "WordPress keeps paragraphs as blank lines." in summary.text()
+    html = (out / "world/jekyll-post/index.html").read_text()
+    if raw_html:  # trusted bodies pass as written, as Markdown bodies' raw HTML does
+        assert "<script>document.title" in html and 'onclick="steal()"' in html and "<iframe" in html
+    else:  # as in Markdown bodies under raw_html: false, nothing that runs, no frames, no styles
+        for unsafe in ("<script", "steal()", "onmouseover", "onerror", "style=", "<iframe", "owned"):
+            assert unsafe not in html.split("</header>", 1)[1], unsafe
+        assert body.find("img").attrs["src"] == "/images/lead.jpg"
+    no_broken_links(out)
+
+
+def test_html_body_is_balanced_whatever_it_leaves_open(tmp_path: Path, build) -> None:
+    from htmlcheck import balance_problems
+
+    site = site_of(tmp_path, {"content/world/open.html": "---\ntitle: Open\ndate: 2024-03-06\n---\n"
+                                                         "<div><p>Unclosed <em>emphasis</div></span>\n<table><tr><td>a"})
+    result, out = build(site)
+    assert result.status == 0, result.err
+    html = (out / "world/open/index.html").read_text()
+    assert not balance_problems(html.split("<main", 1)[1].split("</main>", 1)[0].split(">", 1)[1])
