@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from broadsheet.config import Config
@@ -54,6 +55,40 @@ def is_source_path(relative: str) -> bool:
             and not _IGNORED_PART.search(relative))
 
 
+BUNDLE_INDEXES = tuple("/index" + suffix for suffix in SOURCE_SUFFIXES)
+_TypeOfPaths = TypeVar("_TypeOfPaths", list[str], dict[str, Any])
+
+
+def bundle_folder(source: str) -> str | None:
+    """The folder of the page bundle whose page `source` is, or None: a folder in a section folder or in pages/ whose
+    file index.md (or index.html) is its page, as Hugo lays them out (content/news/slug/index.md: content/news/slug/).
+    An index.md directly in a section folder is an article of that section, as it always was."""
+    if source.endswith(BUNDLE_INDEXES) and source.count("/") >= 3:
+        return source.rsplit("/", 1)[0] + "/"
+    return None
+
+
+def without_bundled(paths: _TypeOfPaths) -> _TypeOfPaths:
+    """The content files of `paths` (a list, or a dict by path) less those inside a page bundle: a bundle's other
+    files, Markdown too, are its resources, published beside its page (see theme.bundle_static)."""
+    folders = {folder for path in paths if (folder := bundle_folder(path)) is not None}
+    if not folders:
+        return paths
+
+    def bundled(path: str) -> bool:
+        at = path.find("/", len(CONTENT_DIR) + 1)
+        while at != -1:
+            folder = path[:at + 1]
+            if folder in folders and not (path.startswith(folder) and bundle_folder(path) == folder):
+                return True
+            at = path.find("/", at + 1)
+        return False
+
+    if isinstance(paths, dict):
+        return {path: value for path, value in paths.items() if not bundled(path)}
+    return [path for path in paths if not bundled(path)]
+
+
 def discover_sources(site_dir: Path) -> list[str]:
     """Content files below site_dir/content, as sorted site-relative paths.
 
@@ -90,7 +125,7 @@ def discover_sources(site_dir: Path) -> list[str]:
                                             "(or to nothing)", "copy the file in instead"))
     if problems:
         raise SiteError(sorted(problems, key=lambda p: p.path))
-    return sorted(found)
+    return without_bundled(sorted(found))
 
 
 def read_ahead(site_dir: Path, sources: list[str]) -> None:
@@ -311,6 +346,21 @@ def article_url(config: Config, kind: str, slug: str, section_slug: str, when: d
                                    month=f"{local.month:02d}", day=f"{local.day:02d}")
 
 
+_RELATIVE_REFERENCE = re.compile(r' (href|src)="(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#|\?)([^"]+)"')
+
+
+def _rooted(html: str, folder_url: str) -> str:
+    """HTML with its relative links and images (a bundle's photo.jpg) made root-relative to `folder_url`."""
+    if ' href="' not in html and ' src="' not in html:
+        return html
+
+    def root(match: re.Match[str]) -> str:
+        target = posixpath.normpath(posixpath.join(folder_url, match.group(2)))
+        return f' {match.group(1)}="{target}{"/" if match.group(2).endswith("/") and target != "/" else ""}"'
+
+    return _RELATIVE_REFERENCE.sub(root, html)
+
+
 def _source_links(body: str, first_line: int, links: tuple[tuple[str, str], ...]) -> tuple[SourceLink, ...]:
     """Links to content files with the line each is written on (the first line mentioning its href)."""
     found = []
@@ -360,7 +410,9 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     if kind not in ("article", "page"):
         fields.problem("type", f"'type' must be 'article' or 'page', not {kind!r}")
     title = fields.string("title", required=True) or ""
-    stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    bundle = bundle_folder(source)
+    # A bundle's page takes its slug (and date) from its folder's name, its section from the folder above it.
+    stem = bundle[:-1].rsplit("/", 1)[-1] if bundle else source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     # A name in Jekyll's and Zola's form, 2014-09-15-rust.md, gives the date and slug when the front matter has none.
     named = date_in_name(stem) if "date" not in meta and stem[:1].isdigit() else None
     if named:
@@ -374,7 +426,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     for name in authors:
         if not slugify(name):
             fields.problem("author", f"author {name!r} gives an empty URL segment", "use letters or digits")
-    folder = section_from_path(source) if not in_pages else None
+    folder = section_from_path(bundle[:-1] if bundle else source) if not in_pages else None
     section = display_section(fields.string("section") or folder or config.section, config)
     section_slug = slugify(section)
     if folder and "section" not in meta and (found := NOT_XML.search(section)):
@@ -450,6 +502,12 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         line = converting or body_line + len(body) - len(body.lstrip("\n"))  # (the body's first line of text)
         raise SiteError([problem_of(source, error, line), *warnings]) from None
     url_path = article_url(config, kind, slug, section_slug, when)
+    body_html = rendered.html
+    if bundle:  # its files' relative links, made to work wherever the summary is shown (lists, feeds)
+        folder_url = config.base_path + url_path.lstrip("/")
+        body_html, summary_html = _rooted(body_html, folder_url), _rooted(summary_html, folder_url)
+        if image and not image.startswith("/") and "://" not in image:
+            image = url_path.strip("/") + "/" + image  # a file of the bundle (one under static/ begins with /)
     article = Article(
         source=source, kind=kind, slug=slug, title=title, date=when, updated=updated, authors=authors,
         section=section, section_slug=section_slug, tags=tags, summary_html=summary_html,
@@ -462,4 +520,4 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     )
     # Of the lines, later stages use the lead image's only, for a missing image's error.
     lines = {"image": fields.lines["image"]} if "image" in fields.lines else {}
-    return ParsedArticle(article, rendered.html, tuple(warnings), lines)
+    return ParsedArticle(article, body_html, tuple(warnings), lines)

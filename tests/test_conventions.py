@@ -230,3 +230,68 @@ def test_html_body_is_balanced_whatever_it_leaves_open(tmp_path: Path, build) ->
     assert result.status == 0, result.err
     html = (out / "world/open/index.html").read_text()
     assert not balance_problems(html.split("<main", 1)[1].split("</main>", 1)[0].split(">", 1)[1])
+
+
+# --------------------------------------------------------------------------- page bundles
+
+
+def test_page_bundles(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {
+        "content/news/0.26-relnotes/index.md": "---\ntitle: Release notes\ndate: 2024-03-06\nimage: cover.jpg\n"
+                                               "image_alt: The cover\n---\nSee ![the chart](chart.png) and "
+                                               "[the data](data/table.csv).\n\nMore text.\n",
+        "content/news/0.26-relnotes/cover.jpg": b"\xff\xd8\xffcover",
+        "content/news/0.26-relnotes/chart.png": b"\x89PNGchart",
+        "content/news/0.26-relnotes/data/table.csv": "a,b\n1,2\n",
+        "content/news/0.26-relnotes/notes.md": "Not an article: a file of the bundle.\n",
+        "content/news/2024-03-07-dated/index.html": "---\ntitle: Dated bundle\n---\n<p>Body <img src=\"pic.png\" "
+                                                    "alt=\"A picture\"></p>\n",
+        "content/news/2024-03-07-dated/pic.png": b"\x89PNGpic",
+        "content/news/0.27-relnotes/index.md": "---\ntitle: Next notes\ndate: 2024-03-08\n---\nText.\n",
+        "content/pages/about/index.md": "---\ntitle: About us\n---\n![Our office](office.jpg)\n",
+        "content/pages/about/office.jpg": b"\xff\xd8\xffoffice",
+        "content/news/index.md": "---\ntitle: An article named index\ndate: 2024-03-01\n---\nText.\n",
+    })
+    result, out = build(site)
+    assert result.status == 0, result.err
+    # The slug is the folder's name (no collision between bundles), the section the folder above it.
+    page = parse_file(out / "news/0-26-relnotes/index.html")
+    assert page.find("h1").text() == "Release notes"
+    assert (out / "news/0-27-relnotes/index.html").is_file()
+    assert (out / "news/0-26-relnotes/chart.png").read_bytes() == b"\x89PNGchart"
+    assert (out / "news/0-26-relnotes/data/table.csv").read_text() == "a,b\n1,2\n"
+    assert (out / "news/0-26-relnotes/notes.md").is_file() and not (out / "news/notes").exists()
+    body = page.find("div", class_="article-body")
+    assert body.find("img").attrs["src"] == "/news/0-26-relnotes/chart.png"
+    assert body.find("a").attrs["href"] == "/news/0-26-relnotes/data/table.csv"
+    assert page.find("meta", property="og:image").attrs["content"] == "https://example.org/news/0-26-relnotes/cover.jpg"
+    dated = parse_file(out / "news/dated/index.html")
+    assert dated.find("time").attrs["datetime"].startswith("2024-03-07T00:00")
+    assert dated.find("div", class_="article-body").find("img").attrs["src"] == "/news/dated/pic.png"
+    assert (out / "news/dated/pic.png").is_file()
+    about = parse_file(out / "about/index.html")
+    assert about.find("img").attrs["src"] == "/about/office.jpg" and (out / "about/office.jpg").is_file()
+    assert (out / "news/index/index.html").is_file()  # an index.md in a section folder is an article as before
+    # The home page lists the summaries: their images work there too.
+    home_images = [img.attrs["src"] for img in parse_file(out / "index.html").find_all("img")]
+    assert all(src.startswith("/") for src in home_images)
+    no_broken_links(out)
+
+
+def test_a_bundle_file_that_takes_a_page_url_is_a_collision(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {
+        "content/news/story/index.md": "---\ntitle: Story\ndate: 2024-03-06\n---\nText.\n",
+        "content/news/story/old/index.html": "<p>a stray page</p>",
+        "content/news/other.md": "---\ntitle: Other\ndate: 2024-03-06\naliases: [/news/story/old/]\n---\nText.\n",
+    })
+    result, out = build(site)
+    assert result.status == 1
+    assert "content/news/story/old/index.html" in result.err, result.err
+    assert not out.exists()
+    site = site_of(tmp_path / "b", {
+        "content/news/story/index.md": "---\ntitle: Story\ndate: 2024-03-06\n---\nText.\n",
+        "content/news/story/index.html": "---\ntitle: Story again\ndate: 2024-03-06\n---\n<p>Text.</p>\n",
+    })
+    result, _ = build(site)
+    assert result.status == 1
+    assert "content/news/story/index.md" in result.err and "same URL" in result.err
