@@ -23,7 +23,15 @@ from broadsheet.frontmatter import (
 )
 from broadsheet.markup import MarkdownRenderer, auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle, SourceLink
-from broadsheet.slugs import WINDOWS_HINT, WINDOWS_PATH_HINT, is_reserved_on_windows, slugify, windows_refused_segment
+from broadsheet.slugs import (
+    NO_SLUG_HINT,
+    WINDOWS_HINT,
+    WINDOWS_PATH_HINT,
+    is_reserved_on_windows,
+    quote_path,
+    slugify,
+    windows_refused_segment,
+)
 from broadsheet.xmltext import NOT_XML, code_points
 
 if TYPE_CHECKING:
@@ -425,7 +433,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     authors = fields.strings("author") or (config.author,)
     for name in authors:
         if not slugify(name):
-            fields.problem("author", f"author {name!r} gives an empty URL segment", "use letters or digits")
+            fields.problem("author", f"author {name!r} gives an empty URL segment", NO_SLUG_HINT)
     folder = section_from_path(bundle[:-1] if bundle else source) if not in_pages else None
     section = display_section(fields.string("section") or folder or config.section, config)
     section_slug = slugify(section)
@@ -433,11 +441,11 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         fields.problem("section", f"the folder {folder!r} holds the character U+{ord(found.group()):04X}, which XML "
                        "(feeds, sitemaps) does not allow", "rename the folder, or give the section in 'section:'")
     if not section_slug:
-        fields.problem("section", f"section {section!r} gives an empty URL segment", "use letters or digits")
+        fields.problem("section", f"section {section!r} gives an empty URL segment", NO_SLUG_HINT)
     tags = fields.strings("tags")
     for tag in tags:
         if not slugify(tag):
-            fields.problem("tags", f"tag {tag!r} gives an empty URL segment", "use letters or digits")
+            fields.problem("tags", f"tag {tag!r} gives an empty URL segment", NO_SLUG_HINT)
     sources = fields.strings("sources")
     summary_text = fields.string("summary")
     slug_text = fields.string("slug")
@@ -504,7 +512,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     url_path = article_url(config, kind, slug, section_slug, when)
     body_html = rendered.html
     if bundle:  # its files' relative links, made to work wherever the summary is shown (lists, feeds)
-        folder_url = config.base_path + url_path.lstrip("/")
+        folder_url = quote_path(config.base_path + url_path.lstrip("/"))
         body_html, summary_html = _rooted(body_html, folder_url), _rooted(summary_html, folder_url)
         if image and not image.startswith("/") and "://" not in image:
             image = url_path.strip("/") + "/" + image  # a file of the bundle (one under static/ begins with /)
@@ -513,7 +521,8 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         section=section, section_slug=section_slug, tags=tags, summary_html=summary_html,
         summary_is_written=bool(summary_text), description=describe(summary_html), sources=sources,
         draft=draft, expires=expires, image=image, image_alt=image_alt, word_count=rendered.word_count,
-        url=config.base_path + url_path.lstrip("/"), permalink=config.origin + config.base_path + url_path.lstrip("/"),
+        url=quote_path(config.base_path + url_path.lstrip("/")),
+        permalink=config.origin + quote_path(config.base_path + url_path.lstrip("/")),
         output_path=url_path.strip("/") + "/index.html", meta=meta, aliases=aliases,
         reading_minutes=max(1, round(rendered.word_count / config.words_per_minute)),
         links=_source_links(body, body_line, rendered.links),

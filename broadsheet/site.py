@@ -13,7 +13,7 @@ from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.links import SOURCE_MARKER, check_links, resolve_links
 from broadsheet.model import Article, Link, ListPage, Neighbours, Section, Site, Term
-from broadsheet.slugs import slugify
+from broadsheet.slugs import quote_path, slugify
 from broadsheet.taxonomy import (
     ARCHIVE_PATH,
     AUTHORS_PATH,
@@ -93,7 +93,7 @@ def paginate(title: str, kind: str, articles: Sequence[Article], base: str, conf
     per_page = config.per_page
     total = max(1, math.ceil(len(articles) / per_page))
     paths = [base] + [f"{base}page/{n}/" for n in range(2, total + 1)]
-    urls = tuple(config.base_path + path for path in paths)
+    urls = tuple(quote_path(config.base_path + path) for path in paths)
     return [
         ListPage(title, kind, n, total, tuple(articles[(n - 1) * per_page: n * per_page]), urls[n - 1],
                  path + "index.html", urls, section, term)
@@ -111,7 +111,7 @@ def group_sections(newest_first: Sequence[Article], config: Config) -> list[Sect
     names = {slug: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for slug, c in spellings.items()}
     order = {slugify(name): i for i, name in enumerate(config.sections)}
     slugs = sorted(by_slug, key=lambda s: (order.get(s, len(order)), names[s].lower(), s))
-    return [Section(names[s], s, config.base_path + s + "/", tuple(by_slug[s])) for s in slugs]
+    return [Section(names[s], s, quote_path(config.base_path + s + "/"), tuple(by_slug[s])) for s in slugs]
 
 
 def check_output_paths(site: Site) -> None:

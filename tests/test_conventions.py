@@ -295,3 +295,97 @@ def test_a_bundle_file_that_takes_a_page_url_is_a_collision(tmp_path: Path, buil
     result, _ = build(site)
     assert result.status == 1
     assert "content/news/story/index.md" in result.err and "same URL" in result.err
+
+
+# --------------------------------------------------------------------------- Unicode URLs
+
+# (file name, title, tag, author, slug): the slug is what the URL holds, unencoded.
+SCRIPTS = [
+    ("東京で選挙.md", "東京で選挙", "日本", "山田太郎", "東京で選挙"),  # Japanese
+    ("北京新闻.md", "北京新闻", "中国", "王小明", "北京新闻"),  # Chinese
+    ("أخبار-القاهرة.md", "أخبار القاهرة", "مصر", "أحمد علي", "أخبار-القاهرة"),  # Arabic
+    ("दिल्ली-समाचार.md", "दिल्ली समाचार", "भारत", "राहुल शर्मा", "दिल्ली-समाचार"),  # Hindi (with vowel signs)
+    ("서울-뉴스.md", "서울 뉴스", "한국", "김민수", "서울-뉴스"),  # Korean
+    ("Новости-Москвы.md", "Новости Москвы", "Россия", "Иван Петров", "novosti-moskvy"),  # Cyrillic: as today
+    ("Ειδήσεις.md", "Ειδήσεις", "Ελλάδα", "Γιώργος", "eidiseis"),  # Greek: as today
+]
+
+
+def unicode_site(tmp_path: Path) -> Path:
+    files: dict[str, str | bytes] = {}
+    for day, (name, title, tag, author, _) in enumerate(SCRIPTS, start=1):
+        files[f"content/world/{name}"] = (f"---\ntitle: {title}\ndate: 2024-03-{day:02d}\ntags: [{tag}]\n"
+                                          f"author: {author}\nsummary: {title}.\n---\n{title}: [{tag}](../../tags/)\n")
+    files["content/ニュース/記事.md"] = ("---\ntitle: セクションの記事\ndate: 2024-03-20\nsummary: 記事\n---\n"
+                                     "[東京](../world/東京で選挙.md)\n")
+    return site_of(tmp_path, files)
+
+
+def test_urls_in_any_script(tmp_path: Path, build, run_cli) -> None:
+    from urllib.parse import quote, unquote
+
+    from broadsheet.slugs import slugify
+
+    site = unicode_site(tmp_path)
+    result, out = build(site)
+    assert result.status == 0, result.err
+    home = parse_file(out / "index.html")
+    hrefs = {a.attrs["href"] for a in home.find_all("a")}
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    feed = (out / "feed.xml").read_text(encoding="utf-8")
+    for _, title, tag, author, slug in SCRIPTS:
+        # The output's file names are the Unicode form; links, sitemaps and feeds percent-encode it.
+        page = parse_file(out / "world" / slug / "index.html")
+        assert page.find("h1").text() == title
+        url = "/world/" + quote(slug) + "/"
+        assert url.isascii() and url in hrefs
+        assert f"<loc>https://example.org{url}</loc>" in sitemap
+        assert f"https://example.org{url}" in feed
+        page_links = {a.attrs["href"] for a in page.find_all("a")}
+        assert "/tags/" + quote(slugify(tag)) + "/" in page_links
+        assert "/authors/" + quote(slugify(author)) + "/" in page_links
+        assert (out / "tags" / slugify(tag) / "index.html").is_file()
+        assert (out / "authors" / slugify(author) / "index.html").is_file()
+        assert all(unquote(href).isascii() or not href.isascii() or "%" in href for href in page_links)
+    assert slugify("Новости Москвы") == "novosti-moskvy" and slugify("Ειδήσεις") == "eidiseis"  # unchanged
+    section = parse_file(out / "ニュース" / "index.html")
+    assert section.find("h1").text() == "ニュース"
+    assert "/" + quote("ニュース") + "/" + quote("記事") + "/" in hrefs
+    no_broken_links(out)
+    checked = run_cli("check", "--site", str(site), "--now", NOW)
+    assert checked.status == 0 and " 0 errors, 0 warnings" in checked.out, checked.out + checked.err
+
+
+def test_the_preview_server_serves_unicode_urls(tmp_path: Path) -> None:
+    from urllib.parse import quote
+
+    from test_serve import Running
+
+    site = unicode_site(tmp_path)
+    running = Running(site)
+    try:
+        for _, title, _, _, slug in SCRIPTS:
+            status, _, body = running.get("/world/" + quote(slug) + "/")
+            assert status == 200 and title in body, (slug, status)
+        status, headers, _ = running.get("/world/" + quote("東京で選挙"))
+        assert status in (301, 302, 307, 308) and headers["location"].endswith(quote("東京で選挙") + "/")
+    finally:
+        running.close()
+
+
+def test_new_accepts_any_headline(tmp_path: Path, run_cli, build) -> None:
+    site = site_of(tmp_path, {})
+    result = run_cli("new", "東京で選挙", "--site", str(site))
+    assert result.status == 0, result.err
+    path = site / "content" / "news" / "東京で選挙.md"
+    assert path.is_file() and result.out.strip().endswith("東京で選挙.md")
+    refused = run_cli("new", "🎉🎉", "--site", str(site))
+    assert refused.status == 1 and "letter or digit" in refused.err
+
+
+def test_a_name_without_letters_or_digits_says_so(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {"content/world/a.md": "---\ntitle: A\ndate: 2024-03-06\ntags: ['🎉']\n---\nText.\n"})
+    result, _ = build(site)
+    assert result.status == 1
+    assert ("content/world/a.md:4: tag '🎉' gives an empty URL segment (give it a name with at least one letter or "
+            "digit)") in result.err
