@@ -46,6 +46,11 @@ MIN_YEAR, MAX_YEAR = 2, 9998
 NAME_MAX = 255  # bytes in a file or folder name, on most file systems
 KNOWN_KEYS = ("title", "date", "updated", "author", "section", "tags", "summary", "sources", "slug",
               "draft", "expires", "image", "image_alt", "type", "aliases")
+# Other generators' keys for the same things (Jekyll, Hugo, Zola), read where Broadsheet's own key is not given.
+OTHER_KEYS = {"author": ("authors",), "summary": ("excerpt",), "updated": ("lastmod",),
+              "expires": ("expiryDate", "expirydate"), "publish": ("publishDate", "publishdate"),
+              "categories": ("categories", "category"), "published": ("published",), "images": ("images",)}
+_ALL_KEYS = (*KNOWN_KEYS, *(key for keys in OTHER_KEYS.values() for key in keys))
 
 
 def is_ignored_name(name: str) -> bool:
@@ -248,10 +253,14 @@ class _Fields:
         self.path, self.front, self.data, self.zone = path, front, data, zone
         self.first_line = first_line
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.lines = key_lines(front, first_line, toml)
 
     def problem(self, key: str, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.path, self.lines.get(key, 1), message, hint))
+
+    def warn(self, key: str, message: str, hint: str = "") -> None:
+        self.warnings.append(Problem(self.path, self.lines.get(key, 1), message, hint, warning=True))
 
     def string(self, key: str, required: bool = False) -> str | None:
         value = self.data.get(key)
@@ -270,11 +279,14 @@ class _Fields:
             return None
         return value.strip()
 
-    def strings(self, key: str) -> tuple[str, ...]:
+    def strings(self, key: str, split: str | None = None) -> tuple[str, ...]:
+        """A list of strings, or one string (split into several at `split`, a character or None)."""
         value = self.data.get(key)
         if value is None:
             return ()
         items = [value] if isinstance(value, str) else value
+        if split is not None and isinstance(value, str) and split in value:
+            items = [part for part in value.split(split) if part.strip()]
         if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
             odd = next((v for v in items if not isinstance(v, str)), None) if isinstance(items, list) else None
             hint = f"quote {odd!r}: YAML reads it as {_reads_as(odd)}" if odd is not None else ""
@@ -282,8 +294,8 @@ class _Fields:
             return ()
         return tuple(dict.fromkeys(v.strip() for v in items))
 
-    def boolean(self, key: str) -> bool:
-        value = self.data.get(key, False)
+    def boolean(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key, default)
         if not isinstance(value, bool):
             self.problem(key, f"'{key}' must be true or false, not {value!r}")
             return False
@@ -425,37 +437,66 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     named = date_in_name(stem) if "date" not in meta and stem[:1].isdigit() else None
     if named:
         stem = named[1]
-    when = fields.when("date", required=kind == "article", named=named[0] if named else None)
-    updated = fields.when("updated")
-    expires = fields.when("expires")
+    def given(key: str) -> str:
+        """Broadsheet's key, or the first of other generators' keys for it that the front matter has."""
+        return key if key in meta else next((other for other in OTHER_KEYS.get(key, ()) if other in meta), key)
+
+    publish = fields.when(given("publish"))  # Hugo's publishDate: published then, not before
+    when = fields.when("date", required=kind == "article" and publish is None, named=named[0] if named else None)
+    if publish is not None and (when is None or publish > when):
+        when = publish
+    updated = fields.when(given("updated"))
+    expires = fields.when(given("expires"))
     if when and updated and updated < when:
         fields.problem("updated", "'updated' is before 'date'")
-    authors = fields.strings("author") or (config.author,)
+    authors = fields.strings(given("author")) or (config.author,)
     for name in authors:
         if not slugify(name):
-            fields.problem("author", f"author {name!r} gives an empty URL segment", NO_SLUG_HINT)
+            fields.problem(given("author"), f"author {name!r} gives an empty URL segment", NO_SLUG_HINT)
     folder = section_from_path(bundle[:-1] if bundle else source) if not in_pages else None
-    section = display_section(fields.string("section") or folder or config.section, config)
+    # Jekyll's categories: the first is the section (unless 'section:' is given), the others are tags; a text is
+    # split at spaces, as Jekyll splits it (but a single 'category:' is one name).
+    category_key = given("categories")
+    categories = fields.strings(category_key, split=" " if category_key == "categories" else None)
+    named_section = fields.string("section")
+    section = display_section(named_section or (categories[0] if categories else None) or folder or config.section,
+                              config)
     section_slug = slugify(section)
     if folder and "section" not in meta and (found := NOT_XML.search(section)):
         fields.problem("section", f"the folder {folder!r} holds the character U+{ord(found.group()):04X}, which XML "
                        "(feeds, sitemaps) does not allow", "rename the folder, or give the section in 'section:'")
     if not section_slug:
         fields.problem("section", f"section {section!r} gives an empty URL segment", NO_SLUG_HINT)
-    tags = fields.strings("tags")
+    tags = fields.strings("tags", split=",")
+    if isinstance(meta.get("tags"), str) and "," in meta["tags"]:
+        fields.warn("tags", f"'tags' is one text holding commas: read as the tags {', '.join(map(repr, tags))}",
+                    f"write a list: tags: [{', '.join(tags)}]")
+    if categories:
+        tags = tuple(dict.fromkeys((*tags, *categories[0 if named_section else 1:])))
     for tag in tags:
         if not slugify(tag):
             fields.problem("tags", f"tag {tag!r} gives an empty URL segment", NO_SLUG_HINT)
     sources = fields.strings("sources")
-    summary_text = fields.string("summary")
+    summary_key = given("summary")
+    summary_text = fields.string(summary_key)
+    if summary_text and "<" in summary_text:
+        from broadsheet.htmlbody import summary_markdown
+
+        summary_text = summary_markdown(summary_text)
     slug_text = fields.string("slug")
-    draft = fields.boolean("draft")
+    draft = fields.boolean("draft") or not fields.boolean("published", default=True)  # Jekyll's published: false
     image = fields.string("image")
     image_alt = fields.string("image_alt")
+    if image is None and "images" in meta:  # Hugo's images: the first is the lead image
+        image = next(iter(fields.strings("images")), None)
+        if image and not image_alt:
+            image_alt = ""
+            fields.warn("images", "the lead image has no 'image_alt' text describing it for readers who cannot "
+                        "see it: it is shown as decoration until then", "add 'image_alt: …' to the front matter")
     image_problem = check_image_reference(image) if image else None
     if image_problem:
         fields.problem("image", f"image {image!r} {image_problem}")
-    if image and not image_alt:
+    if image and image_alt is None:
         fields.problem("image", "an image needs 'image_alt' text describing it for readers who cannot see it")
     aliases = fields.strings("aliases")
     for alias in aliases:
@@ -471,8 +512,9 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         fields.problem("slug" if slug_text else "title", "cannot make a URL slug from the file name or title",
                        "add 'slug: some-words' to the front matter")
     slug_key = "slug" if slug_text else "" if slugify(stem) else "title"
-    _refuse_windows_names(fields, slug, slug_key, section_slug, tags, authors if "author" in meta else (), aliases)
-    warnings = near_misses(source, meta, KNOWN_KEYS, fields.lines) + removed
+    _refuse_windows_names(fields, slug, slug_key, section_slug, tags,
+                          authors if given("author") in meta else (), aliases)
+    warnings = near_misses(source, meta, _ALL_KEYS, fields.lines) + fields.warnings + removed
     if fields.problems:
         raise SiteError(fields.problems + warnings)
 
@@ -493,7 +535,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         else:
             rendered = md.body(more[1] if more else body, source, base_path)
         if summary_text:
-            converting = fields.lines.get("summary", 1)
+            converting = fields.lines.get(summary_key, 1)
             summary_html = md.summary(summary_text, source, base_path)
         elif more:
             lead = render_html_body(more[0], source, base_path, config.raw_html, lead=True) \

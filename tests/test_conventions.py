@@ -389,3 +389,57 @@ def test_a_name_without_letters_or_digits_says_so(tmp_path: Path, build) -> None
     assert result.status == 1
     assert ("content/world/a.md:4: tag '🎉' gives an empty URL segment (give it a name with at least one letter or "
             "digit)") in result.err
+
+
+# --------------------------------------------------------------------------- other generators' keys
+
+
+def test_other_generators_keys(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {
+        "content/news/jekyll.md": "---\ntitle: Jekyll post\ndate: 2024-03-06 10:00\nauthors: [Ann Lee, Bo Chen]\n"
+                                  "categories: Politics Europe\nexcerpt: 'Read <a href=\"https://example.com/x\">the "
+                                  "report</a> and <a href=\"javascript:alert(1)\">this</a>, <b>now</b>.'\n---\nBody.\n",
+        "content/news/hugo.md": "---\ntitle: Hugo post\ndate: 2024-03-01\nlastmod: 2024-03-04T12:00:00+01:00\n"
+                                "publishDate: 2024-03-02\nexpiryDate: 2030-01-01\nimages: [/images/card.jpg]\n"
+                                "image_alt: A card\ncategory: Sport\n---\nBody.\n",
+        "content/news/later.md": "---\ntitle: Scheduled\ndate: 2024-03-01\npublishDate: 2031-01-01\n---\nBody.\n",
+        "content/news/gone.md": "---\ntitle: Expired\ndate: 2024-03-01\nexpiryDate: 2024-06-01\n---\nBody.\n",
+        "content/news/hidden.md": "---\ntitle: Unpublished\ndate: 2024-03-01\npublished: false\n---\nBody.\n",
+        "content/news/shown.md": "---\ntitle: Published\ndate: 2024-03-01\npublished: true\nsection: World\n"
+                                 "categories: [Economy, Trade]\ntags: Politics, Europe\n---\nBody.\n",
+        "static/images/card.jpg": b"\xff\xd8\xffcard",
+    })
+    result, out = build(site)
+    assert result.status == 0, result.err
+    jekyll = parse_file(out / "politics/jekyll/index.html")  # the first category is the section
+    assert {a.text() for a in jekyll.find_all("a") if a.attrs.get("href", "").startswith("/authors/")} >= {
+        "Ann Lee", "Bo Chen"}
+    assert (out / "tags/europe/index.html").is_file()  # the other categories are tags
+    summary = jekyll.find("details")
+    links = {a.text(): a.attrs.get("href") for a in summary.find_all("a")}
+    assert links == {"the report": "https://example.com/x"}  # safe link kept, unsafe one left as its text
+    assert "Read the report and this, now." in summary.text()
+    html = (out / "politics/jekyll/index.html").read_text()
+    assert "&lt;a" not in html and "&lt;b" not in html and "javascript:" not in html
+    hugo = parse_file(out / "sport/hugo/index.html")
+    assert hugo.find("time").attrs["datetime"].startswith("2024-03-02")  # publishDate, later than date
+    assert '"dateModified":"2024-03-04T12:00:00+01:00"' in (out / "sport/hugo/index.html").read_text()
+    assert hugo.find("figure", class_="lead-image").find("img").attrs["src"] == "/images/card.jpg"
+    assert not (out / "news/later").exists() and not (out / "news/gone").exists()
+    assert not (out / "news/hidden").exists()
+    shown = parse_file(out / "world/shown/index.html")  # section: given, so every category is a tag
+    tag_links = {a.text() for a in shown.find_all("a") if a.attrs.get("href", "").startswith("/tags/")}
+    assert {"Politics", "Europe", "Economy", "Trade"} <= tag_links
+    assert ("content/news/shown.md:7: warning: 'tags' is one text holding commas: read as the tags 'Politics', "
+            "'Europe' (write a list: tags: [Politics, Europe])") in result.err
+    assert "did you mean" not in result.err  # authors, excerpt... are known keys
+    no_broken_links(out)
+
+
+def test_images_without_alt_text_is_a_warning_not_a_failure(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {"content/news/a.md": "---\ntitle: A\ndate: 2024-03-01\nimages: [/images/c.jpg]\n---\nB.\n",
+                              "static/images/c.jpg": b"\xff\xd8\xff"})
+    result, out = build(site)
+    assert result.status == 0, result.err
+    assert "content/news/a.md:4: warning: the lead image has no 'image_alt'" in result.err
+    assert parse_file(out / "news/a/index.html").find("figure").find("img").attrs["alt"] == ""
