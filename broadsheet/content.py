@@ -569,6 +569,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         reading_minutes=max(1, round(rendered.word_count / config.words_per_minute)),
         links=_source_links(body, body_line, rendered.links),
     )
-    # Of the lines, later stages use the lead image's only, for a missing image's error.
-    lines = {"image": fields.lines["image"]} if "image" in fields.lines else {}
+    # Of the lines, later stages use the lead image's (a missing image's error), the aliases' and the slug's (URL
+    # clashes).
+    lines: dict[str, int] = {key: fields.lines[key] for key in ("image", "aliases", "slug") if key in fields.lines}
     return ParsedArticle(article, body_html, tuple(warnings), lines)

@@ -235,7 +235,7 @@ def test_html_body_is_balanced_whatever_it_leaves_open(tmp_path: Path, build) ->
 # --------------------------------------------------------------------------- page bundles
 
 
-def test_page_bundles(tmp_path: Path, build) -> None:
+def test_page_bundles(tmp_path: Path, build, run_cli) -> None:
     site = site_of(tmp_path, {
         "content/news/0.26-relnotes/index.md": "---\ntitle: Release notes\ndate: 2024-03-06\nimage: cover.jpg\n"
                                                "image_alt: The cover\n---\nSee ![the chart](chart.png) and "
@@ -276,6 +276,8 @@ def test_page_bundles(tmp_path: Path, build) -> None:
     home_images = [img.attrs["src"] for img in parse_file(out / "index.html").find_all("img")]
     assert all(src.startswith("/") for src in home_images)
     no_broken_links(out)
+    checked = run_cli("check", "--site", str(site), "--now", NOW)
+    assert checked.status == 0 and " 0 errors" in checked.out, checked.out + checked.err
 
 
 def test_a_bundle_file_that_takes_a_page_url_is_a_collision(tmp_path: Path, build) -> None:
@@ -443,3 +445,31 @@ def test_images_without_alt_text_is_a_warning_not_a_failure(tmp_path: Path, buil
     assert result.status == 0, result.err
     assert "content/news/a.md:4: warning: the lead image has no 'image_alt'" in result.err
     assert parse_file(out / "news/a/index.html").find("figure").find("img").attrs["alt"] == ""
+
+
+# --------------------------------------------------------------------------- letter case
+
+
+def test_letter_case_clashes_name_the_line_and_the_cause(tmp_path: Path, build, run_cli) -> None:
+    site = site_of(tmp_path, {
+        "content/world/story.md": "---\ntitle: Story\ndate: 2024-03-06\naliases: [/World/Story/]\n---\nText.\n",
+    })
+    result, out = build(site)
+    assert result.status == 1
+    assert ("content/world/story.md:4: content/world/story.md (alias /World/Story/) would be written to "
+            "World/Story/index.html: it and world/story/index.html (content/world/story.md) differ only in letter "
+            "case") in result.err, result.err
+    assert "remove the alias (a host's redirect rules can send it on)" in result.err
+    assert not out.exists()
+    checked = run_cli("check", "--site", str(site), "--now", NOW)
+    assert checked.status == 1 and "content/world/story.md:4:" in checked.out and "only in letter case" in checked.out
+
+
+def test_a_url_clash_names_the_slug_line(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {
+        "content/world/story.md": "---\ntitle: Story\ndate: 2024-03-06\n---\nText.\n",
+        "content/world/zz.md": "---\ntitle: Other\ndate: 2024-03-06\nslug: Story\n---\nText.\n",
+    })
+    result, _ = build(site)
+    assert result.status == 1
+    assert "content/world/zz.md:4: has the same URL /world/story/ as content/world/story.md" in result.err
