@@ -62,10 +62,20 @@ def is_ignored_name(name: str) -> bool:
 _IGNORED_PART = re.compile(r"/(?:[._][^/]*|4913|[^/]*(?:" + "|".join(map(re.escape, IGNORED_SUFFIXES)) + r"))(?=/|$)")
 
 
+SECTION_INDEXES = tuple("_index" + suffix for suffix in SOURCE_SUFFIXES)
+
+
+def is_section_index(relative: str) -> bool:
+    """Whether a site-relative path names a section's _index.md (its title and intro, as in Hugo and Zola):
+    content/<section>/_index.md; other names beginning with '_' are never content."""
+    return (relative.count("/") == 2 and relative.endswith(SECTION_INDEXES) and relative.startswith(CONTENT_DIR + "/")
+            and relative.rsplit("/", 1)[1] in SECTION_INDEXES and not is_ignored_name(relative.split("/")[1]))
+
+
 def is_source_path(relative: str) -> bool:
     """Whether a site-relative path of a plain file names a content file (see discover_sources)."""
     return (relative.startswith(CONTENT_DIR + "/") and relative.endswith(SOURCE_SUFFIXES)
-            and not _IGNORED_PART.search(relative))
+            and (not _IGNORED_PART.search(relative) or is_section_index(relative)))
 
 
 BUNDLE_INDEXES = tuple("/index" + suffix for suffix in SOURCE_SUFFIXES)
@@ -119,7 +129,7 @@ def discover_sources(site_dir: Path) -> list[str]:
         except (FileNotFoundError, NotADirectoryError):
             continue
         for entry in entries:
-            if is_ignored_name(entry.name):
+            if is_ignored_name(entry.name) and not (entry.name in SECTION_INDEXES and relative.count("/") == 2):
                 continue
             if entry.is_dir(follow_symlinks=False):
                 folders.append((entry.path, relative + entry.name + "/"))
@@ -426,8 +436,10 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     fields.problems += non_xml_problems(source, meta, front, fields.lines)
     body, removed = without_non_xml(source, body, body_line)
     in_pages = source.startswith(f"{CONTENT_DIR}/{PAGES_DIR}/")
-    kind = fields.string("type") or ("page" if in_pages else "article")
-    if kind not in ("article", "page"):
+    # A section's _index.md: its title and intro text on the section's page (kind "section", never a page itself).
+    section_index = source.rsplit("/", 1)[-1] in SECTION_INDEXES
+    kind = "section" if section_index else fields.string("type") or ("page" if in_pages else "article")
+    if kind not in ("article", "page", "section"):
         fields.problem("type", f"'type' must be 'article' or 'page', not {kind!r}")
     title = fields.string("title", required=True) or ""
     bundle = bundle_folder(source)
@@ -507,7 +519,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         elif any(len(part.encode()) > NAME_MAX for part in alias.split("/")):
             fields.problem("aliases", f"alias {alias[:40]!r}… has a part longer than {NAME_MAX} bytes, which no "
                            "file system allows in a name", "shorten it")
-    slug = slugify(slug_text or stem) or slugify(title)
+    slug = section_slug if section_index else slugify(slug_text or stem) or slugify(title)
     if not slug:
         fields.problem("slug" if slug_text else "title", "cannot make a URL slug from the file name or title",
                        "add 'slug: some-words' to the front matter")
@@ -551,7 +563,9 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     except Exception as error:  # a library failing on some input: a problem of this file, the rest still built
         line = converting or body_line + len(body) - len(body.lstrip("\n"))  # (the body's first line of text)
         raise SiteError([problem_of(source, error, line), *warnings]) from None
-    url_path = article_url(config, kind, slug, section_slug, when)
+    url_path = f"/{section_slug}/" if section_index else article_url(config, kind, slug, section_slug, when)
+    if section_index:
+        summary_html = rendered.html  # the intro, shown whole on the section's page
     body_html = rendered.html
     if bundle:  # its files' relative links, made to work wherever the summary is shown (lists, feeds)
         folder_url = quote_path(config.base_path + url_path.lstrip("/"))

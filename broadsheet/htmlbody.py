@@ -234,7 +234,11 @@ def render_html_body(text: str, source: str = "", base_path: str = "/", trusted:
 _ANCHOR = re.compile(r"""<a\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>(.*?)</a\s*>""",
                      re.IGNORECASE | re.DOTALL)
 _HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# The tags of HTML elements a summary is written with (and the blocks around them): `a <b> c` is a tag, `Less <than>`
+# is text, as it always was.
+_TAG = re.compile(r"</?(?:a|abbr|b|bdi|bdo|big|blockquote|br|center|cite|code|del|dfn|div|em|font|h[1-6]|hr|i|img|ins|"
+                  r"kbd|li|mark|ol|p|pre|q|s|samp|small|span|strike|strong|sub|sup|time|tt|u|ul|var|wbr)"
+                  r"(?=[\s/>])[^>]*>", re.IGNORECASE)
 
 
 def summary_markdown(text: str) -> str:

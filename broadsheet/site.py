@@ -111,17 +111,22 @@ def paginate(title: str, kind: str, articles: Sequence[Article], base: str, conf
     ]
 
 
-def group_sections(newest_first: Sequence[Article], config: Config) -> list[Section]:
-    """Sections in the configured order, then alphabetically; one spelling per slug (the most frequent)."""
+def group_sections(newest_first: Sequence[Article], config: Config,
+                   intros: Mapping[str, Article] | None = None) -> list[Section]:
+    """Sections in the configured order, then alphabetically; one spelling per slug (the most frequent), or the
+    title of the section's _index.md (`intros`, by section slug), which also gives the text above its list."""
     by_slug: dict[str, list[Article]] = {}
     spellings: dict[str, Counter[str]] = {}
     for article in newest_first:
         by_slug.setdefault(article.section_slug, []).append(article)
         spellings.setdefault(article.section_slug, Counter())[article.section] += 1
     names = {slug: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for slug, c in spellings.items()}
+    intros = intros or {}
+    names.update({slug: intro.title for slug, intro in intros.items() if slug in names})
     order = {slugify(name): i for i, name in enumerate(config.sections)}
     slugs = sorted(by_slug, key=lambda s: (order.get(s, len(order)), names[s].lower(), s))
-    return [Section(names[s], s, quote_path(config.base_path + s + "/"), tuple(by_slug[s])) for s in slugs]
+    return [Section(names[s], s, quote_path(config.base_path + s + "/"), tuple(by_slug[s]),
+                    intros[s].summary_html if s in intros else "") for s in slugs]
 
 
 def check_output_paths(site: Site, lines: Mapping[str, Mapping[str, int]] | None = None) -> None:
@@ -181,6 +186,9 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
     (see taxonomy.find_related).
     """
     articles = list(all_articles)
+    intros = {a.section_slug: a for a in articles if a.kind == "section"}  # the sections' _index.md
+    if intros:
+        articles = [a for a in articles if a.kind != "section"]
     visible = [a for a in articles if is_published(a, now, drafts, future)]
     urls = {a.source: a.url for a in visible}
     warnings = check_links(visible, urls, (a.source for a in articles))
@@ -189,7 +197,7 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
     pages = tuple(sorted((a for a in visible if a.kind == "page"), key=lambda a: a.source))
     newest_first = news[::-1]
     links = {a.source: a.link() for a in news}  # one each, shared by neighbours and related articles
-    sections = group_sections(newest_first, config)
+    sections = group_sections(newest_first, config, intros)
     if config.navigation == "section":
         neighbours: dict[str, Neighbours] = {}
         for section in sections:

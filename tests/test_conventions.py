@@ -473,3 +473,38 @@ def test_a_url_clash_names_the_slug_line(tmp_path: Path, build) -> None:
     result, _ = build(site)
     assert result.status == 1
     assert "content/world/zz.md:4: has the same URL /world/story/ as content/world/story.md" in result.err
+
+
+# --------------------------------------------------------------------------- sections' _index.md
+
+
+def test_a_sections_index_gives_its_title_and_intro(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {
+        "content/world/_index.md": "---\ntitle: World News\n---\nReports from *every* continent.\n",
+        "content/world/a.md": "---\ntitle: A\ndate: 2024-03-06\n---\nText.\n",
+        "content/sport/_index.md": '+++\ntitle = "Sport"\n+++\nResults.\n',
+        "content/sport/b.md": "---\ntitle: B\ndate: 2024-03-07\n---\nText.\n",
+        "content/world/_notes.md": "---\ntitle: Private\ndate: 2024-03-06\n---\nNot content.\n",
+        "content/_index.md": "---\ntitle: Not read\n---\nText.\n",
+    }, "per_page: 1\n")
+    result, out = build(site)
+    assert result.status == 0, result.err
+    world = parse_file(out / "world/index.html")
+    assert world.find("h1").text() == "World News"
+    assert world.find("div", class_="section-intro").text().strip() == "Reports from every continent."
+    assert world.find("div", class_="section-intro").find("em").text() == "every"
+    assert parse_file(out / "sport/index.html").find("div", class_="section-intro").text().strip() == "Results."
+    assert "World News" in {a.text() for a in parse_file(out / "index.html").find_all("a")}  # the menu
+    assert not (out / "world/notes").exists() and not (out / "world/_notes").exists()
+    assert not (out / "world/index/index.html").exists()
+    # An edit of the intro is seen by the next build (from the cache).
+    (site / "content/world/_index.md").write_text("---\ntitle: The World\n---\nNew intro.\n", encoding="utf-8")
+    result, out = build(site)
+    assert result.status == 0, result.err
+    world = parse_file(out / "world/index.html")
+    assert world.find("h1").text() == "The World"
+    assert world.find("div", class_="section-intro").text().strip() == "New intro."
+    (site / "content/world/_index.md").unlink()
+    result, out = build(site)
+    assert not parse_file(out / "world/index.html").find_all("div", class_="section-intro")
+    no_broken_links(out)
