@@ -491,7 +491,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     sources = fields.strings("sources")
     summary_key = given("summary")
     summary_text = fields.string(summary_key)
-    if summary_text and "<" in summary_text:
+    if summary_text and summary_key == "excerpt" and "<" in summary_text:
         from broadsheet.htmlbody import summary_markdown
 
         summary_text = summary_markdown(summary_text)

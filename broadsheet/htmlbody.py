@@ -242,8 +242,8 @@ _TAG = re.compile(r"</?(?:a|abbr|b|bdi|bdo|big|blockquote|br|center|cite|code|de
 
 
 def summary_markdown(text: str) -> str:
-    """A summary written with HTML in it (Jekyll's `excerpt`, a WordPress export's) as the Markdown summaries are
-    written in: a link with a safe URL becomes a Markdown link, any other tag leaves its text (a script, a style or
+    """A summary written with HTML in it (Jekyll's `excerpt`, as WordPress exports write it too) as the Markdown
+    summaries are written in: a link with a safe URL becomes a Markdown link, any other tag leaves its text (a script, a style or
     a comment nothing), so the summary never shows tags as text nor runs anything."""
     if "<" not in text or not _TAG.search(text):
         return text
