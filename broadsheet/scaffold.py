@@ -11,7 +11,7 @@ import yaml
 from broadsheet.config import CONFIG_FILE, Config
 from broadsheet.content import CONTENT_DIR
 from broadsheet.errors import Problem, SiteError
-from broadsheet.slugs import slugify
+from broadsheet.slugs import NO_SLUG_HINT, slugify
 
 # Where Broadsheet's source is published: a placeholder until the project has its public home (README, Install).
 # Installed, the package's own metadata (pyproject.toml's project URLs) says it instead.
@@ -128,7 +128,7 @@ def new_article(site_dir: Path, config: Config, title: str, section: str | None,
     section = section or config.section
     slug, section_slug = slugify(title), slugify(section)
     if not slug or not section_slug:
-        raise SiteError(Problem(title, None, "cannot make a file name from this headline or section", "use some letters or digits"))
+        raise SiteError(Problem(title, None, "cannot make a file name from this headline or section", NO_SLUG_HINT))
     path = site_dir / CONTENT_DIR / section_slug / f"{slug}.md"
     if path.exists():
         raise SiteError(Problem(str(path), None, "already exists; not overwriting it", "choose another headline"))
