@@ -117,21 +117,24 @@ def group_sections(newest_first: Sequence[Article], config: Config) -> list[Sect
 def check_output_paths(site: Site) -> None:
     """No two pages of any kind (articles, lists, redirects, archive) may be written to one file."""
     claims: list[tuple[str, str, str]] = [(a.output_path, a.source, a.source) for a in (*site.articles, *site.pages)]
-    claims += [(r.output_path, r.source, f"{r.source} (alias {r.url})") for r in site.redirects]
+    claims += [(r.output_path, r.source, f"{r.source} (alias {r.url})") for r in site.redirects if r.output_path]
     claims += [(listing.output_path, "site.yaml", f"the {listing.kind} list {listing.url}") for listing in site.lists]
     claims += [(year.output_path, "site.yaml", f"the archive of {year.year}") for year in site.archive]
     claims += [(f"{TAGS_PATH}index.html", "site.yaml", "the tags index"),
                (f"{AUTHORS_PATH}index.html", "site.yaml", "the authors index"),
                (f"{ARCHIVE_PATH}index.html", "site.yaml", "the archive")]
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}
     problems = []
     for path, where, owner in claims:
         key = path.lower()
         if key in seen:
-            problems.append(Problem(where, None, f"{owner} would be written to {path}, like {seen[key]}",
+            first, first_path = seen[key]
+            case = f" (as {first_path}: they differ only in letter case, one file on macOS and Windows)" \
+                if first_path != path else ""
+            problems.append(Problem(where, None, f"{owner} would be written to {path}, like {first}{case}",
                                     "change a slug, an alias, a section or a tag"))
         else:
-            seen[key] = owner
+            seen[key] = owner, path
     if problems:
         raise SiteError(problems)
 
