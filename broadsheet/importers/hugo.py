@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from broadsheet.importers.dates import read_date
-from broadsheet.importers.newsite import Entry, OldSite, broadsheet_permalink, link_to, tally
+from broadsheet.importers.newsite import Entry, OldSite, broadsheet_permalink, link_to, section_name, tally
 from broadsheet.importers.sources import (
     as_list,
     front_and_body,
@@ -24,6 +24,7 @@ CONFIG_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 _CONTENT = {".md": "md", ".markdown": "md", ".mdown": "md", ".html": "html", ".htm": "html"}
 _FILE_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})-(.+)")
 _REF = re.compile(r"""\{\{[<%]\s*(?:rel)?ref\s+(?:"([^"]*)"|'([^']*)'|([^\s>%]+))\s*[>%]\}\}""")
+_PARAM = re.compile(r"""\{\{[<%]\s*param\s+(?:"([^"]*)"|'([^']*)'|([^\s>%]+))\s*[>%]\}\}""")
 _HIGHLIGHT = re.compile(r"\{\{[<%]\s*highlight\s+(\w[\w+#.-]*)[^>%]*[>%]\}\}\n?(.*?)\n?\{\{[<%]\s*/highlight\s*[>%]\}\}",
                         re.DOTALL)
 # Hugo's permalink tokens that Broadsheet's permalink has a field for.
@@ -65,7 +66,7 @@ def read_hugo(source: Path) -> OldSite:
             continue
         if (name == "index" and len(parts) > 1 and not (content_dir / PurePosixPath(relative).parent / "_index.md").exists()) \
                 or name != "index":
-            entry = _entry(path, relative, origin, permalinks, lower)
+            entry = _entry(path, relative, origin, permalinks, lower, mapping(config.get("params")))
             if entry is not None:
                 old.entries.append(entry)
             else:
@@ -141,7 +142,8 @@ def _settings(config: dict[str, Any], language: str, permalinks: dict[str, str],
     main = tally(sections)
     if main:
         settings["section"] = main
-    settings["permalink"] = broadsheet_permalink(permalinks.get(main) or permalinks.get(slugify(main)) or "", _TOKENS)
+    pattern = next((p for s, p in permalinks.items() if slugify(s) == slugify(main)), "") if main else ""
+    settings["permalink"] = broadsheet_permalink(pattern, _TOKENS)
     pager = mapping(config.get("pagination")).get("pagerSize") or config.get("pagerSize") or config.get("paginate")
     if isinstance(pager, int) and pager > 0:
         settings["per_page"] = pager
@@ -158,7 +160,8 @@ def _in_bundle(content_dir: Path, relative: str) -> bool:
     return False
 
 
-def _entry(path: Path, relative: str, origin: str, permalinks: dict[str, str], lower: bool) -> Entry | None:
+def _entry(path: Path, relative: str, origin: str, permalinks: dict[str, str], lower: bool,
+           params: dict[str, Any]) -> Entry | None:
     front, body, _ = front_and_body(path)
     build = front.get("_build") or front.get("build") or {}
     if front.get("headless") or (isinstance(build, dict) and str(build.get("render")).lower() in ("never", "false")):
@@ -169,7 +172,7 @@ def _entry(path: Path, relative: str, origin: str, permalinks: dict[str, str], l
     filename = inner.parent.name if bundle else inner.stem
     dated = _FILE_DATE.match(filename)
     sections = folder.parts if not bundle else folder.parts[:-1]
-    section = sections[0] if sections else ""
+    section = section_name(sections[0]) if sections else ""
     title = str(front.get("title") or filename.replace("-", " ").capitalize())
     when = read_date(front.get("publishDate") or front.get("pubdate") or front.get("published")
                      or front.get("date"))
@@ -181,7 +184,7 @@ def _entry(path: Path, relative: str, origin: str, permalinks: dict[str, str], l
             notes.append((0, f"{key} {front[key]!r} could not be read"))
     slug = str(front.get("slug") or filename)
     markup = _CONTENT[inner.suffix]
-    text, body_notes = _convert_shortcodes(body)
+    text, body_notes = _convert_shortcodes(body, {**params, **front})
     entry = Entry(origin, title, text, markup=markup, kind="article" if section and when else "page", date=when,
                   section=section, slug=slug, draft=bool(front.get("draft")))
     entry.notes = notes + body_notes
@@ -239,9 +242,22 @@ def _old_url(pattern: str | None, sections: tuple[str, ...], filename: str, slug
     return url.lower() if lower else url
 
 
-def _convert_shortcodes(body: str) -> tuple[str, list[tuple[int, str]]]:
-    """`ref`/`relref` as links Broadsheet resolves, `highlight` as fenced code; other shortcodes stay as written."""
+def _convert_shortcodes(body: str, params: dict[str, Any]) -> tuple[str, list[tuple[int, str]]]:
+    """`ref`/`relref` as links Broadsheet resolves, `highlight` as fenced code, `param` as the parameter's value (the
+    page's, else the site's); other shortcodes stay as written."""
     notes: list[tuple[int, str]] = []
+
+    def param(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2) or match.group(3) or ""
+        value: Any = params
+        for part in name.split("."):
+            value = mapping(value).get(part, mapping(value).get(part.lower()))
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return str(value)
+        notes.append((body.count("\n", 0, match.start()) + 1, f"param {name!r} has no value to show: left out"))
+        return ""
+
     text = _HIGHLIGHT.sub(lambda m: f"```{m.group(1)}\n{m.group(2)}\n```", body)
     text = _REF.sub(lambda m: link_to((m.group(1) or m.group(2) or m.group(3) or "").lstrip("/")), text)
+    text = _PARAM.sub(param, text)
     return text, notes

@@ -11,7 +11,7 @@ import yaml
 
 from broadsheet.importers.dates import read_date
 from broadsheet.importers.liquid import convert_liquid
-from broadsheet.importers.newsite import Entry, OldSite, broadsheet_permalink
+from broadsheet.importers.newsite import Entry, OldSite, broadsheet_permalink, section_name
 from broadsheet.importers.sources import (
     as_list,
     front_and_body,
@@ -161,7 +161,7 @@ def _post(path: Path, relative: str, pattern: str, draft: bool, values: dict[str
     markup = _MARKUP.get(path.suffix, "md")
     converted = convert_liquid(body, {**values, "page.title": title})
     entry = Entry(relative, title, converted.text, markup=markup, date=when, slug=slug,
-                  section=categories[0] if categories else "", draft=draft or front.get("published") is False)
+                  section=section_name(categories[0]) if categories else "", draft=draft or front.get("published") is False)
     entry.notes = notes + converted.notes
     entry.front.update(_common_front(front, tags + categories[1:]))
     old = str(front["permalink"]) if front.get("permalink") else _expand(pattern, when, categories, slug, markup)

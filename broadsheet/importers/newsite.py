@@ -39,6 +39,11 @@ def broadsheet_permalink(pattern: str, tokens: dict[str, str]) -> str:
     return result
 
 
+def section_name(name: str) -> str:
+    """A section's name from a folder or category name: `news` is shown as `News`, `iOS` as written."""
+    return name[:1].upper() + name[1:] if name == name.lower() else name
+
+
 def link_to(key: str) -> str:
     """The stand-in for a link to the entry known by `key`, resolved when every entry's new place is known."""
     return LINK_OPEN + key + LINK_CLOSE
@@ -284,8 +289,8 @@ def _old_url_index(placed: list[Placed]) -> dict[str, str]:
         entry = item.entry
         entry.keys.insert(0, f"entry:{number}")
         for url in entry.old_urls:
+            index.setdefault(url if "?" in url else _normal(url), entry.keys[0])
             if "?" not in url:
-                index.setdefault(_normal(url), entry.keys[0])
                 if url.endswith(".html"):
                     index.setdefault(_normal(url.removesuffix(".html")), entry.keys[0])
     return index
@@ -309,14 +314,15 @@ def _relink(entry: Entry, old_index: dict[str, str], static_paths: set[str], ori
         elif re.match(r"[a-z][a-z0-9+.-]*:|//|#", lowered):
             return match.group()
         path, _, fragment = url.partition("#")
-        path = path.split("?")[0]
+        path, _, query = path.partition("?")
         absolute = urljoin(base, path) if path else base
-        key = old_index.get(_normal(absolute))
+        key = old_index.get(f"{absolute}?{query}") if query else None
+        key = key or old_index.get(_normal(absolute))
         if key is not None:
             return match.group(1) + link_to(key + (f"#{fragment}" if fragment else ""))
         if absolute in static_paths and not path.startswith("/"):
             return match.group(1) + absolute + (f"#{fragment}" if fragment else "")
-        return match.group(1) + url if url != match.group(2) else match.group()
+        return match.group()
 
     return _HREF.sub(replace, entry.body)
 
@@ -353,6 +359,9 @@ def _front_matter(entry: Entry, item: Placed, aliases: list[str], config: Config
         front["updated"] = extra.pop("updated")
     if entry.kind == "article" and entry.section and display_section(item.section_slug, config) != entry.section:
         front["section"] = entry.section
+    if extra.get("image") and not extra.get("image_alt"):
+        extra["image_alt"] = entry.title
+        entry.notes.append((0, "the lead image's alt text is the title: describe the image in 'image_alt'"))
     for key in ("author", "tags", "summary", "image", "image_alt", "expires"):
         if key in extra:
             front[key] = extra.pop(key)

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 _TAGS = re.compile(r"<[^>]+>")
+_BLOCK_TAGS = re.compile(r"</?(?:p|br|div|li|ul|ol|h[1-6]|blockquote|tr|td|th)\b[^>]*>", re.IGNORECASE)
 
 
 def load_toml(text: str) -> dict[str, Any]:
@@ -85,7 +86,8 @@ def summary_of(value: Any) -> str:
     """A summary from an excerpt or description (HTML tags dropped, entities read, one line)."""
     if not isinstance(value, str):
         return ""
-    return " ".join(html.unescape(_TAGS.sub(" ", value)).split())
+    text = _BLOCK_TAGS.sub(" ", value)
+    return " ".join(html.unescape(_TAGS.sub("", text)).split())
 
 
 def image_of(value: Any) -> tuple[str, str] | None:
@@ -101,7 +103,7 @@ def image_of(value: Any) -> tuple[str, str] | None:
     value = value.strip()
     if not re.match(r"https?://", value):
         value = value.lstrip("/")
-    return value, alt or "Image"
+    return value, alt
 
 
 def walk_files(root: Path, include: Collection[str] = ()) -> Iterator[tuple[Path, str]]:

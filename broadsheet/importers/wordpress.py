@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from broadsheet.errors import Problem, SiteError
 from broadsheet.importers.newsite import Entry, OldSite, tally
@@ -113,7 +113,7 @@ def _entry(item: ET.Element, kind: str, status: str, origin: str, authors: dict[
     names = [name for domain, nice, name in categories if domain == "category" and nice != "uncategorized"]
     tags = [name for domain, _, name in categories if domain == "post_tag"]
     entry = Entry(origin, title, body, markup="html", kind="article" if kind == "post" else "page", date=when,
-                  section=names[0] if names and kind == "post" else "", slug=_text(item, "post_name") or title,
+                  section=names[0] if names and kind == "post" else "", slug=unquote(_text(item, "post_name")) or title,
                   draft=status in ("draft", "pending", "private"))
     entry.notes = notes
     if status == "private":
@@ -140,7 +140,7 @@ def _entry(item: ET.Element, kind: str, status: str, origin: str, authors: dict[
     link = _text(item, "link")
     path = urlsplit(link).path
     if path and not urlsplit(link).query and status in ("publish", "future"):
-        path = path.removeprefix(base_path) or "/"
+        path = unquote(path.removeprefix(base_path)) or "/"
         if path != "/":
             entry.old_urls.append(path)
     if kind == "page" and not entry.old_urls:
@@ -157,7 +157,7 @@ def _page_path(item: ET.Element, pages: dict[str, ET.Element]) -> str:
     names, seen = [], set()
     while item is not None and _text(item, "post_id") not in seen:
         seen.add(_text(item, "post_id"))
-        names.append(_text(item, "post_name") or slugify(_text(item, "title")))
+        names.append(unquote(_text(item, "post_name")) or slugify(_text(item, "title")))
         item = pages.get(_text(item, "post_parent"))  # type: ignore[assignment]
     return "/" + "/".join(reversed(names)) + "/"
 
@@ -193,9 +193,9 @@ def convert_body(content: str) -> tuple[str, list[tuple[int, str]]]:
         opening = "{{< " + " ".join(filter(None, [name, arguments])) + " >}}"
         return opening + (f"{inner}{{{{< /{name} >}}}}" if inner is not None else "")
 
+    if not blocks:  # (WordPress makes paragraphs before it expands shortcodes, and unwraps a shortcode alone)
+        text = re.sub(r"<p>(\[(\w+)\b[^\]]*\](?:.*?\[/\2\])?)</p>", r"\1", wpautop(text), flags=re.DOTALL)
     text = _SHORTCODE.sub(shortcode, text)
-    if not blocks:
-        text = wpautop(text)
     return text.strip("\n") + "\n", notes
 
 
