@@ -25,7 +25,15 @@ from typing import Any
 from broadsheet import stamp
 from broadsheet.cache import Cache, Manifest, PageRecord, Spare, read_head, unwritable
 from broadsheet.config import Config, load_config
-from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date, read_ahead
+from broadsheet.content import (
+    CONTENT_DIR,
+    discover_sources,
+    is_source_path,
+    parse_article,
+    parse_date,
+    read_ahead,
+    without_bundled,
+)
 from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.lock import build_lock
@@ -49,7 +57,14 @@ from broadsheet.tasks import (
     parse_key,
     prepare,
 )
-from broadsheet.theme import TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir, published_static
+from broadsheet.theme import (
+    TEMPLATES_DIR,
+    StaticFile,
+    bundle_static,
+    collect_static,
+    default_theme_dir,
+    published_static,
+)
 from broadsheet.views import (
     STRUCTURAL_FIELDS,
     View,
@@ -321,7 +336,8 @@ def scanned_sources(scan: stamp.Scan | None, known: Container[str] = ()) -> dict
     files (those of the previous build's index): only the others are tested."""
     if scan is None or not scan.content_whole:
         return None
-    return {path: state for path, state in scan.content.items() if path in known or is_source_path(path)}
+    return without_bundled({path: state for path, state in scan.content.items()
+                            if path in known or is_source_path(path)})
 
 
 def watched_sources(site_dir: Path, previous: Manifest, changed: Collection[str]) -> dict[str, tuple[Any, ...]] | None:
@@ -350,7 +366,7 @@ def watched_sources(site_dir: Path, previous: Manifest, changed: Collection[str]
         if not stat.S_ISREG(info.st_mode):
             return None  # a folder or a link: discover_sources decides
         files[path] = (info.st_size, info.st_mtime_ns, info.st_ino)
-    return files
+    return without_bundled(files)
 
 
 def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: WorkerPool, cache: Cache,
@@ -580,6 +596,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
             site = order_site((r.article for r in records if r.article.source not in clashing), config, now,
                               options.drafts, options.future, index.related)
     static = collect_static(site_dir)
+    static.update(bundle_static(site_dir, (*site.articles, *site.pages)))
     if steady:
         noted = dict(steady.noted)
         for source in patched:

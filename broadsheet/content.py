@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from broadsheet.config import Config
+from broadsheet.dates import date_in_name, iso_form, parse_when
 from broadsheet.errors import Problem, SiteError, problem_of
-from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, non_xml_problems, value_text
+from broadsheet.frontmatter import (
+    key_lines,
+    load_front_matter,
+    load_toml_front_matter,
+    near_misses,
+    non_xml_problems,
+    value_text,
+)
 from broadsheet.markup import MarkdownRenderer, auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle, SourceLink
 from broadsheet.slugs import WINDOWS_HINT, WINDOWS_PATH_HINT, is_reserved_on_windows, slugify, windows_refused_segment
@@ -22,7 +31,7 @@ if TYPE_CHECKING:
 
 CONTENT_DIR = "content"
 PAGES_DIR = "pages"
-SOURCE_SUFFIXES = (".md", ".markdown")
+SOURCE_SUFFIXES = (".md", ".markdown", ".html")  # .html: a body written in HTML (see htmlbody)
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 # Dates outside these years cannot be shown in every time zone.
 MIN_YEAR, MAX_YEAR = 2, 9998
@@ -48,6 +57,40 @@ def is_source_path(relative: str) -> bool:
     """Whether a site-relative path of a plain file names a content file (see discover_sources)."""
     return (relative.startswith(CONTENT_DIR + "/") and relative.endswith(SOURCE_SUFFIXES)
             and not _IGNORED_PART.search(relative))
+
+
+BUNDLE_INDEXES = tuple("/index" + suffix for suffix in SOURCE_SUFFIXES)
+_TypeOfPaths = TypeVar("_TypeOfPaths", list[str], dict[str, Any])
+
+
+def bundle_folder(source: str) -> str | None:
+    """The folder of the page bundle whose page `source` is, or None: a folder in a section folder or in pages/ whose
+    file index.md (or index.html) is its page, as Hugo lays them out (content/news/slug/index.md: content/news/slug/).
+    An index.md directly in a section folder is an article of that section, as it always was."""
+    if source.endswith(BUNDLE_INDEXES) and source.count("/") >= 3:
+        return source.rsplit("/", 1)[0] + "/"
+    return None
+
+
+def without_bundled(paths: _TypeOfPaths) -> _TypeOfPaths:
+    """The content files of `paths` (a list, or a dict by path) less those inside a page bundle: a bundle's other
+    files, Markdown too, are its resources, published beside its page (see theme.bundle_static)."""
+    folders = {folder for path in paths if (folder := bundle_folder(path)) is not None}
+    if not folders:
+        return paths
+
+    def bundled(path: str) -> bool:
+        at = path.find("/", len(CONTENT_DIR) + 1)
+        while at != -1:
+            folder = path[:at + 1]
+            if folder in folders and not (path.startswith(folder) and bundle_folder(path) == folder):
+                return True
+            at = path.find("/", at + 1)
+        return False
+
+    if isinstance(paths, dict):
+        return {path: value for path, value in paths.items() if not bundled(path)}
+    return [path for path in paths if not bundled(path)]
 
 
 def discover_sources(site_dir: Path) -> list[str]:
@@ -86,7 +129,7 @@ def discover_sources(site_dir: Path) -> list[str]:
                                             "(or to nothing)", "copy the file in instead"))
     if problems:
         raise SiteError(sorted(problems, key=lambda p: p.path))
-    return sorted(found)
+    return without_bundled(sorted(found))
 
 
 def read_ahead(site_dir: Path, sources: list[str]) -> None:
@@ -158,24 +201,34 @@ def without_non_xml(path: str, body: str, first_line: int) -> tuple[str, list[Pr
     return NOT_XML.sub("", body.translate(_WHITESPACE_CONTROLS)), [warning]
 
 
-def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
-    """Return (front matter, body, line number of the body's first line)."""
+def split_front_matter(path: str, text: str) -> tuple[str, str, int, int, bool]:
+    """Return (front matter, body, line number of the body's first line, line of the front matter's first line,
+    whether it is TOML). YAML is written between '---' lines, TOML (Hugo's and Zola's default) between '+++'
+    lines; blank lines before the opening line are passed over (Hugo accepts them)."""
     lines = text.split("\n")
-    if lines[0].rstrip() != "---":
-        raise SiteError(Problem(path, 1, "no front matter", "start the file with a '---' line, then title: and date:, then '---'"))
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
-    raise SiteError(Problem(path, 1, "front matter is not closed", "end it with a '---' line"))
+    start = 0
+    if not lines[0].strip():  # (a blank first line: rare, so the common case pays one test)
+        while start < len(lines) and not lines[start].strip():
+            start += 1
+        if start == len(lines):
+            start = 0
+    opening = lines[start].rstrip()
+    if opening not in ("---", "+++"):
+        raise SiteError(Problem(path, start + 1, "no front matter",
+                                "start the file with a '---' line, then title: and date:, then '---'"))
+    closing = ("---", "...") if opening == "---" else ("+++",)
+    for index in range(start + 1, len(lines)):
+        if lines[index].rstrip() in closing:
+            return "\n".join(lines[start + 1:index]), "\n".join(lines[index + 1:]), index + 2, start + 2, \
+                opening == "+++"
+    raise SiteError(Problem(path, start + 1, "front matter is not closed", f"end it with a '{opening}' line"))
 
 
 def parse_date(value: Any, zone: ZoneInfo) -> datetime:
-    """A front matter date or datetime as an aware datetime; naive values are in the site's zone."""
+    """A front matter date or datetime as an aware datetime; naive values are in the site's zone (see
+    dates.parse_when for the forms read)."""
     if isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        value = datetime.fromisoformat(text) if ("T" in text or " " in text or ":" in text) else date.fromisoformat(text)
+        return parse_when(value, zone)
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=zone)
     if isinstance(value, date):
@@ -186,10 +239,12 @@ def parse_date(value: Any, zone: ZoneInfo) -> datetime:
 class _Fields:
     """Reads typed values out of front matter, collecting problems with their lines."""
 
-    def __init__(self, path: str, front: str, data: dict[str, Any], zone: ZoneInfo):
+    def __init__(self, path: str, front: str, data: dict[str, Any], zone: ZoneInfo, first_line: int = 2,
+                 toml: bool = False):
         self.path, self.front, self.data, self.zone = path, front, data, zone
+        self.first_line = first_line
         self.problems: list[Problem] = []
-        self.lines = key_lines(front)
+        self.lines = key_lines(front, first_line, toml)
 
     def problem(self, key: str, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.path, self.lines.get(key, 1), message, hint))
@@ -201,7 +256,7 @@ class _Fields:
                 self.problem(key, f"missing '{key}'", f"add a line '{key}: …' to the front matter")
             return None
         if not isinstance(value, str):
-            written = value_text(self.front, self.lines.get(key, 0)) or repr(value)
+            written = value_text(self.front, self.lines.get(key, 0), self.first_line) or repr(value)
             hint = f"quote the {key}: YAML reads `{written}` as {_reads_as(value)}"
             self.problem(key, f"'{key}' must be text, not {_reads_as(value)}", hint)
             return None
@@ -230,19 +285,33 @@ class _Fields:
             return False
         return value
 
-    def when(self, key: str, required: bool = False) -> datetime | None:
+    def when(self, key: str, required: bool = False, named: str | None = None) -> datetime | None:
+        """The date of `key`; without one, the date of a file name in Jekyll's form (`named`), if given."""
         value = self.data.get(key)
+        if value is None and named is not None:
+            try:
+                return datetime.combine(date.fromisoformat(named), time(0, 0), tzinfo=self.zone)
+            except ValueError:
+                self.problem(key, f"the file name's date {named} is not a valid date",
+                             f"rename the file, or add a line '{key}: …' to the front matter")
+                return None
         if value is None:
             if required:
-                self.problem(key, f"missing '{key}'", f"add a line like '{key}: 2024-05-01T09:00:00+00:00'")
+                self.problem(key, f"missing '{key}'", f"add a line like '{key}: 2024-05-01' (or "
+                             "'2024-05-01T09:00:00+02:00') to the front matter, or begin the file's name with the "
+                             "date, as in 2024-05-01-" + self.path.rsplit("/", 1)[-1])
             return None
         try:
-            when = parse_date(value, self.zone)
+            when = parse_date(str(value) if isinstance(value, (int, float)) and not isinstance(value, bool)
+                              else value, self.zone)
             if not MIN_YEAR <= when.year <= MAX_YEAR:
                 raise ValueError("out of range")
             return when
         except (ValueError, TypeError, OverflowError):
-            self.problem(key, f"'{key}' is not a valid date: {value!r}", "write it as 2024-05-01 or 2024-05-01T09:00:00+02:00")
+            iso = iso_form(value) if isinstance(value, str) else iso_form(str(value)) if isinstance(value, int) \
+                else None
+            hint = f"write it as {iso}" if iso else "write it as 2024-05-01 or 2024-05-01T09:00:00+02:00"
+            self.problem(key, f"'{key}' is not a valid date: {value!r}", hint)
             return None
 
 
@@ -279,6 +348,21 @@ def article_url(config: Config, kind: str, slug: str, section_slug: str, when: d
     local = when.astimezone(config.zone)
     return config.permalink.format(section=section_slug, slug=slug, year=f"{local.year:04d}",
                                    month=f"{local.month:02d}", day=f"{local.day:02d}")
+
+
+_RELATIVE_REFERENCE = re.compile(r' (href|src)="(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#|\?)([^"]+)"')
+
+
+def _rooted(html: str, folder_url: str) -> str:
+    """HTML with its relative links and images (a bundle's photo.jpg) made root-relative to `folder_url`."""
+    if ' href="' not in html and ' src="' not in html:
+        return html
+
+    def root(match: re.Match[str]) -> str:
+        target = posixpath.normpath(posixpath.join(folder_url, match.group(2)))
+        return f' {match.group(1)}="{target}{"/" if match.group(2).endswith("/") and target != "/" else ""}"'
+
+    return _RELATIVE_REFERENCE.sub(root, html)
 
 
 def _source_links(body: str, first_line: int, links: tuple[tuple[str, str], ...]) -> tuple[SourceLink, ...]:
@@ -320,9 +404,9 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     A pure function of the file, its site-relative path and the configuration.
     """
     text = decode_source(source, data)
-    front, body, body_line = split_front_matter(source, text)
-    meta = load_front_matter(source, front)
-    fields = _Fields(source, front, meta, config.zone)
+    front, body, body_line, front_line, toml = split_front_matter(source, text)
+    meta = load_toml_front_matter(source, front, front_line) if toml else load_front_matter(source, front, front_line)
+    fields = _Fields(source, front, meta, config.zone, front_line, toml)
     fields.problems += non_xml_problems(source, meta, front, fields.lines)
     body, removed = without_non_xml(source, body, body_line)
     in_pages = source.startswith(f"{CONTENT_DIR}/{PAGES_DIR}/")
@@ -330,7 +414,14 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     if kind not in ("article", "page"):
         fields.problem("type", f"'type' must be 'article' or 'page', not {kind!r}")
     title = fields.string("title", required=True) or ""
-    when = fields.when("date", required=kind == "article")
+    bundle = bundle_folder(source)
+    # A bundle's page takes its slug (and date) from its folder's name, its section from the folder above it.
+    stem = bundle[:-1].rsplit("/", 1)[-1] if bundle else source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    # A name in Jekyll's and Zola's form, 2014-09-15-rust.md, gives the date and slug when the front matter has none.
+    named = date_in_name(stem) if "date" not in meta and stem[:1].isdigit() else None
+    if named:
+        stem = named[1]
+    when = fields.when("date", required=kind == "article", named=named[0] if named else None)
     updated = fields.when("updated")
     expires = fields.when("expires")
     if when and updated and updated < when:
@@ -339,7 +430,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     for name in authors:
         if not slugify(name):
             fields.problem("author", f"author {name!r} gives an empty URL segment", "use letters or digits")
-    folder = section_from_path(source) if not in_pages else None
+    folder = section_from_path(bundle[:-1] if bundle else source) if not in_pages else None
     section = display_section(fields.string("section") or folder or config.section, config)
     section_slug = slugify(section)
     if folder and "section" not in meta and (found := NOT_XML.search(section)):
@@ -372,7 +463,6 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         elif any(len(part.encode()) > NAME_MAX for part in path.split("/")):
             fields.problem("aliases", f"alias {alias[:40]!r}… has a part longer than {NAME_MAX} bytes, which no "
                            "file system allows in a name", "shorten it")
-    stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     slug = slugify(slug_text or stem) or slugify(title)
     if not slug:
         fields.problem("slug" if slug_text else "title", "cannot make a URL slug from the file name or title",
@@ -393,12 +483,18 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     base_path = config.base_path
     converting = 0  # the line of what is being converted, for an unforeseen failure (0: the body)
     try:
-        rendered = md.body(more[1] if more else body, source, base_path)
+        if source.endswith(".html"):
+            from broadsheet.htmlbody import render_html_body  # (a site of Markdown files never loads it)
+
+            rendered = render_html_body(more[1] if more else body, source, base_path, config.raw_html)
+        else:
+            rendered = md.body(more[1] if more else body, source, base_path)
         if summary_text:
             converting = fields.lines.get("summary", 1)
             summary_html = md.summary(summary_text, source, base_path)
         elif more:
-            lead = md.lead(more[0], source, base_path)
+            lead = render_html_body(more[0], source, base_path, config.raw_html, lead=True) \
+                if source.endswith(".html") else md.lead(more[0], source, base_path)
             # Raw HTML that the marker cuts in two would break the page around the summary: summarise automatically.
             summary_html = lead.html if is_balanced(lead.html) else auto_summary(rendered.paragraphs,
                                                                                  config.summary_words)
@@ -411,6 +507,12 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         line = converting or body_line + len(body) - len(body.lstrip("\n"))  # (the body's first line of text)
         raise SiteError([problem_of(source, error, line), *warnings]) from None
     url_path = article_url(config, kind, slug, section_slug, when)
+    body_html = rendered.html
+    if bundle:  # its files' relative links, made to work wherever the summary is shown (lists, feeds)
+        folder_url = config.base_path + url_path.lstrip("/")
+        body_html, summary_html = _rooted(body_html, folder_url), _rooted(summary_html, folder_url)
+        if image and not image.startswith("/") and "://" not in image:
+            image = url_path.strip("/") + "/" + image  # a file of the bundle (one under static/ begins with /)
     article = Article(
         source=source, kind=kind, slug=slug, title=title, date=when, updated=updated, authors=authors,
         section=section, section_slug=section_slug, tags=tags, summary_html=summary_html,
@@ -423,4 +525,4 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     )
     # Of the lines, later stages use the lead image's only, for a missing image's error.
     lines = {"image": fields.lines["image"]} if "image" in fields.lines else {}
-    return ParsedArticle(article, rendered.html, tuple(warnings), lines)
+    return ParsedArticle(article, body_html, tuple(warnings), lines)
