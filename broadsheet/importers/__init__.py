@@ -13,20 +13,28 @@ from broadsheet.errors import Problem, SiteError
 SOURCES = ("jekyll", "hugo", "wordpress")
 
 
-def import_site(kind: str, source: Path, dest: Path) -> int:
+def import_site(kind: str, source: Path, dest: Path, uploads: Path | None = None) -> int:
     """Import SOURCE into the new site folder DEST, print the report; 0 when the new site builds without errors."""
     from broadsheet.importers.newsite import check_new_site, prepare_dest, write_site
 
     if not source.exists():
         raise SiteError(Problem(str(source), None, "does not exist", f"give the {kind} site's folder or export file"))
     prepare_dest(source, dest)
+    if uploads is not None and (kind != "wordpress" or not uploads.is_dir()):
+        raise SiteError(Problem(str(uploads), None, "--uploads takes a folder (a copy of a WordPress site's "
+                                "wp-content/uploads)", "leave it out for Jekyll and Hugo sites"))
     if kind == "jekyll":
-        from broadsheet.importers.jekyll import read_jekyll as read
+        from broadsheet.importers.jekyll import read_jekyll
+
+        old = read_jekyll(source)
     elif kind == "hugo":
-        from broadsheet.importers.hugo import read_hugo as read
+        from broadsheet.importers.hugo import read_hugo
+
+        old = read_hugo(source)
     else:
-        from broadsheet.importers.wordpress import read_wordpress as read
-    old = read(source)
+        from broadsheet.importers.wordpress import read_wordpress
+
+        old = read_wordpress(source, uploads)
     report = write_site(old, dest)
     errors = check_new_site(dest, report)
     print(report.text())

@@ -213,7 +213,7 @@ def _entry(path: Path, relative: str, origin: str, permalinks: dict[str, str], l
                 entry.resources.append((file, file.relative_to(path.parent).as_posix()))
         if image and not re.match(r"https?://", image[0]) and (path.parent / image[0]).is_file():
             entry.front["image_resource"] = entry.front.pop("image")  # made a static path once the URL is known
-    old = str(front["url"]) if front.get("url") else _old_url(permalinks.get(section), sections, filename, slug,
+    old = str(front["url"]) if front.get("url") else _old_url(permalinks.get(sections[0] if sections else ""), sections, filename, slug,
                                                                title, when, lower)
     old = old if old.startswith("/") else "/" + old
     here = old if old.endswith("/") else old.rsplit("/", 1)[0] + "/"

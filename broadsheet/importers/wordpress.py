@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from broadsheet.errors import Problem, SiteError
 from broadsheet.importers.newsite import Entry, OldSite, tally
-from broadsheet.importers.sources import summary_of
+from broadsheet.importers.sources import summary_of, walk_files
 from broadsheet.slugs import slugify
 
 # WordPress's block-level elements (wpautop's $allblocks): never wrapped in a paragraph.
@@ -23,11 +23,13 @@ _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:[^>]*?-->\n?")
 _SHORTCODE = re.compile(r"\[(caption|wp_caption|gallery|audio|video|playlist|embed|youtube|vimeo|gist|tweet|"
                         r"googlemaps|soundcloud|wpvideo|code|sourcecode)\b([^\]]*)\](?:(.*?)\[/\1\])?", re.DOTALL)
 _ATTRIBUTE = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
+UPLOADS = "wp-content/uploads"
 _NAMESPACE = re.compile(r"\{([^}]*)\}")
 
 
-def read_wordpress(source: Path) -> OldSite:
-    """Everything of a WordPress export the new site needs."""
+def read_wordpress(source: Path, uploads: Path | None = None) -> OldSite:
+    """Everything of a WordPress export the new site needs; `uploads`: a copy of the site's wp-content/uploads
+    folder, whose files are published at their old paths and linked there."""
     try:
         channel = ET.parse(source).getroot().find("channel")
     except (ET.ParseError, IsADirectoryError) as error:
@@ -59,11 +61,30 @@ def read_wordpress(source: Path) -> OldSite:
     if skipped:
         old.notes.append((source.name, None, (f"{skipped} items of other types (blocks, custom post types) were not "
                                              "imported")))
-    if attachments:
+    if uploads is not None:
+        _use_uploads(old, uploads, link)
+    elif attachments:
         old.notes.append((source.name, None, (f"{len(attachments)} media files stay at their WordPress addresses "
-                                             "(wp-content/uploads): copy them into static/ and change the links")))
+                                              "(wp-content/uploads): import again with --uploads and a copy of that "
+                                              "folder")))
     old.config = _settings(channel, link, offsets, old.entries)
     return old
+
+
+def _use_uploads(old: OldSite, uploads: Path, link: str) -> None:
+    """Copy the uploads folder to static/wp-content/uploads/ and point the links to its files there."""
+    files = {relative: path for path, relative in walk_files(uploads)}
+    old.static += [(path, f"{UPLOADS}/{relative}") for relative, path in files.items()]
+    address = re.compile(r"(?:https?:)?//" + re.escape(urlsplit(link).netloc) + "/" + UPLOADS + r"/([^\s\"'<>)]+)")
+
+    def local(match: re.Match[str]) -> str:
+        return f"/{UPLOADS}/{match.group(1)}" if unquote(match.group(1)) in files else match.group()
+
+    for entry in old.entries:
+        entry.body = address.sub(local, entry.body)
+        image = address.fullmatch(str(entry.front.get("image", "")))
+        if image is not None and local(image) != image.group():
+            entry.front["image"] = local(image).lstrip("/")
 
 
 def _text(element: ET.Element, name: str) -> str:
