@@ -100,6 +100,8 @@ class Config:
     # The Markdown dialect of bodies and summaries: python-markdown (Broadsheet's first engine, the default) or
     # commonmark (CommonMark 0.31 with GitHub's tables, strikethrough, autolinks, task lists, and footnotes).
     markdown: str = "python-markdown"
+    # Code highlighting of fenced code blocks with a language (Pygments, CSS classes the theme styles).
+    highlight: bool = True
     # Entries of the output folder that Broadsheet did not write but must keep across builds (.git, CNAME).
     keep: tuple[str, ...] = ()
     # Seconds one article may take to render, plus 3 s per MB of its source; a file that takes longer fails
@@ -122,6 +124,9 @@ class Config:
     # Site-wide permanent redirects, old path (optionally with a query, /?p=12) → new path or URL, written to the
     # host's `_redirects` file with every article's aliases.
     redirects: tuple[tuple[str, str], ...] = ()
+    # Not a site.yaml key: the shortcode templates (name, source), the site's templates/shortcodes/ over the default
+    # theme's, read by load_config. Part of the configuration so that every parse's cache key holds them.
+    shortcodes: tuple[tuple[str, str], ...] = ()
 
     @property
     def base_path(self) -> str:
@@ -147,6 +152,8 @@ class Config:
 
 # Whole-number keys for which 0 makes sense (it switches the feature off).
 ZERO_ALLOWED = frozenset({"related"})
+# Fields that are not site.yaml keys (load_config fills them).
+DERIVED = frozenset({"shortcodes"})
 # Keys whose values are mappings checked against their own dataclass.
 NESTED: dict[str, type] = {"labels": Labels, "publisher": Publisher}
 
@@ -186,7 +193,7 @@ def _unknown(key: str, known: list[str], path: str, line: int | None) -> Problem
 
 def _load_section(data: dict[str, Any], cls: type, path: str, lines: dict[str, int], prefix: str = "") -> tuple[dict[str, Any], list[Problem]]:
     """Check a mapping against a dataclass's fields; return the accepted values and the problems."""
-    defaults = {f.name: f for f in fields(cls)}
+    defaults = {f.name: f for f in fields(cls) if f.name not in DERIVED}
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for key, value in data.items():
@@ -315,7 +322,10 @@ def load_config(site_dir: Path, base_url: str | None = None, origin: str | None 
         from broadsheet.frontmatter import non_xml_problems
 
         problems += non_xml_problems(CONFIG_FILE, data, text, lines)
-    config = Config(**values)
+    from broadsheet.shortcodes import shortcode_templates
+    from broadsheet.theme import default_theme_dir
+
+    config = Config(**values, shortcodes=shortcode_templates(site_dir, default_theme_dir()))
     if base_url is not None:
         config = replace(config, base_url=base_url)
     if origin is not None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 import posixpath
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -28,6 +31,8 @@ from broadsheet.xmltext import NOT_XML, code_points
 
 if TYPE_CHECKING:
     from broadsheet.commonmark import CommonMarkRenderer
+    from broadsheet.markup import RenderedBody
+    from broadsheet.shortcodes import Context as ShortcodeContext
 
 CONTENT_DIR = "content"
 PAGES_DIR = "pages"
@@ -37,7 +42,7 @@ IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 MIN_YEAR, MAX_YEAR = 2, 9998
 NAME_MAX = 255  # bytes in a file or folder name, on most file systems
 KNOWN_KEYS = ("title", "date", "updated", "author", "section", "tags", "summary", "sources", "slug",
-              "draft", "expires", "image", "image_alt", "type", "aliases")
+              "draft", "expires", "image", "image_alt", "type", "aliases", "toc")
 
 
 # The query of an alias: name=value pairs, as host redirect rules match them.
@@ -398,6 +403,22 @@ def _refuse_windows_names(fields: _Fields, slug: str, slug_key: str, section_slu
                            WINDOWS_PATH_HINT)
 
 
+def _shortcodes(config: Config, source: str, meta: dict[str, Any], body_of: Callable[[str], RenderedBody],
+                first_line: int) -> ShortcodeContext:
+    """What a body's shortcodes are expanded with (see shortcodes.py); inner Markdown is rendered as a body."""
+    from broadsheet.shortcodes import Context, render
+
+    templates = config.shortcodes
+    if not templates:  # a configuration made in code rather than by load_config: the default theme's
+        from broadsheet.shortcodes import shortcode_templates
+        from broadsheet.theme import default_theme_dir
+
+        templates = shortcode_templates(default_theme_dir(), default_theme_dir())
+    context = Context(templates, source, config.base_path, meta, body_of, config.raw_html)
+    context.markdown = functools.partial(render, body_of, context=context, first_line=first_line)
+    return context
+
+
 def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     """The per-article stage: a content file's bytes to an Article and its body HTML.
 
@@ -476,36 +497,58 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     if config.markdown == "commonmark":
         from broadsheet.commonmark import renderer as commonmark_renderer  # (a default site never loads it)
 
-        md: MarkdownRenderer | CommonMarkRenderer = commonmark_renderer(config.raw_html)
+        md: MarkdownRenderer | CommonMarkRenderer = commonmark_renderer(config.raw_html, config.highlight)
     else:
-        md = renderer(config.raw_html)
+        md = renderer(config.raw_html, config.highlight)
     more = split_more(body)
     base_path = config.base_path
     converting = 0  # the line of what is being converted, for an unforeseen failure (0: the body)
-    try:
-        if source.endswith(".html"):
-            from broadsheet.htmlbody import render_html_body  # (a site of Markdown files never loads it)
+    if source.endswith(".html"):
+        from broadsheet.htmlbody import render_html_body  # (a site of Markdown files never loads it)
 
-            rendered = render_html_body(more[1] if more else body, source, base_path, config.raw_html)
-        else:
-            rendered = md.body(more[1] if more else body, source, base_path)
+        body_of: Callable[[str], Any] = functools.partial(render_html_body, source=source, base_path=base_path,
+                                                          trusted=config.raw_html)
+        lead_of: Callable[[str], Any] = functools.partial(render_html_body, source=source, base_path=base_path,
+                                                          trusted=config.raw_html, lead=True)
+    else:
+        body_of = functools.partial(md.body, source=source, base_path=base_path)
+        lead_of = functools.partial(md.lead, source=source, base_path=base_path)
+    shortcodes = _shortcodes(config, source, meta, body_of, body_line) if "{{" in body or meta.get("toc") else None
+    try:
+        if shortcodes is not None:
+            from broadsheet.shortcodes import render as with_shortcodes
+
+            body_of = functools.partial(with_shortcodes, body_of, context=shortcodes, first_line=body_line)
+            lead_of = functools.partial(with_shortcodes, lead_of, context=shortcodes, first_line=body_line)
+        rendered = body_of(more[1] if more else body)
+        if meta.get("toc") is True and shortcodes is not None:
+            from broadsheet.shortcodes import toc
+
+            rendered = dataclasses.replace(rendered, html=toc(shortcodes, rendered.html) + "\n" + rendered.html)
         if summary_text:
             converting = fields.lines.get("summary", 1)
             summary_html = md.summary(summary_text, source, base_path)
         elif more:
-            lead = render_html_body(more[0], source, base_path, config.raw_html, lead=True) \
-                if source.endswith(".html") else md.lead(more[0], source, base_path)
+            lead = lead_of(more[0])
             # Raw HTML that the marker cuts in two would break the page around the summary: summarise automatically.
             summary_html = lead.html if is_balanced(lead.html) else auto_summary(rendered.paragraphs,
                                                                                  config.summary_words)
         else:
             summary_html = auto_summary(rendered.paragraphs, config.summary_words)
+    except SiteError as error:  # a shortcode used wrongly
+        raise SiteError([*error.problems, *shortcodes.warnings, *warnings] if shortcodes else
+                        [*error.problems, *warnings]) from None
     except RecursionError:
         raise SiteError([Problem(source, body_line, "the Markdown nests too deeply to render",
                                  "flatten the nested lists or quotes"), *warnings]) from None
     except Exception as error:  # a library failing on some input: a problem of this file, the rest still built
         line = converting or body_line + len(body) - len(body.lstrip("\n"))  # (the body's first line of text)
         raise SiteError([problem_of(source, error, line), *warnings]) from None
+    if shortcodes is not None:
+        warnings += shortcodes.warnings
+        for corrected in shortcodes.corrections:  # a correction notice is a modification of the article
+            corrected = corrected if corrected.tzinfo else corrected.replace(tzinfo=config.zone)
+            updated = corrected if updated is None or corrected > updated else updated
     url_path = article_url(config, kind, slug, section_slug, when)
     body_html = rendered.html
     if bundle:  # its files' relative links, made to work wherever the summary is shown (lists, feeds)

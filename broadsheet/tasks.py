@@ -45,7 +45,7 @@ def library_versions() -> bytes:
 
     return (f"markdown {markdown.__version__} yaml {yaml.__version__} jinja2 {jinja2.__version__} "
             f"markdown-it-py {_installed_version('markdown-it-py')} "
-            f"mdit-py-plugins {_installed_version('mdit-py-plugins')}").encode()
+            f"mdit-py-plugins {_installed_version('mdit-py-plugins')} pygments {_installed_version('pygments')}").encode()
 
 
 def env_key(config: Config) -> str:

@@ -72,7 +72,7 @@ def _run(args: list[str]) -> tuple[int, str]:
 
 
 def test_each_import_builds_and_checks_clean(imported: tuple[str, Path, str]) -> None:
-    kind, site, report = imported
+    _, site, report = imported
     assert "The new site builds" in report
     result = check(BuildOptions(site_dir=site, output_dir=site / "public", no_cache=True))
     assert [str(p) for p in result.problems if not p.warning] == []
@@ -218,15 +218,22 @@ def test_no_liquid_or_shortcode_text_outside_code(imported: tuple[str, Path, str
         assert found is None, f"{page.relative_to(site)}: {text[max(0, found.start() - 40):found.end() + 40]!r}"
 
 
+def _text(page: Path) -> str:
+    """A page's text with its tags dropped (highlighted code is split into spans)."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+
+
 def test_code_keeps_what_looks_like_liquid(imported: tuple[str, Path, str]) -> None:
     kind, site, _ = imported
     if kind == "jekyll":
-        html = (site / "public" / "news/2024/05/01/moving-day/index.html").read_text(encoding="utf-8")
-        assert "{{ page.title }} stays as written in code." in html
-        assert "This comment is not published" not in html
+        text = _text(site / "public" / "news/2024/05/01/moving-day/index.html")
+        assert "{{ page.title }} stays as written in code." in text
+        assert "This comment is not published" not in text
     elif kind == "hugo":
-        html = (site / "public" / "2024/05/02/bundled-story/index.html").read_text(encoding="utf-8")
-        assert "{{&lt; not a shortcode in code &gt;}}" in html or "{{< not a shortcode in code >}}" in html
+        text = _text(site / "public" / "2024/05/02/bundled-story/index.html")
+        assert 'fmt.Println("{{< not a shortcode in code >}}")' in text
 
 
 def _tree_digest(root: Path) -> dict[str, tuple[str, int]]:
