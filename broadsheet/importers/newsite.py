@@ -323,7 +323,7 @@ def _relink(entry: Entry, old_index: dict[str, str], static_paths: set[str], ori
         path, _, query = path.partition("?")
         absolute = urljoin(base, path) if path else base
         key = old_index.get(f"{absolute}?{query}") if query else None
-        key = key or old_index.get(_normal(absolute))
+        key = key or old_index.get(_normal(absolute)) or old_index.get(_normal(absolute.removesuffix(".html")))
         if key is not None:
             return match.group(1) + link_to(key + (f"#{fragment}" if fragment else ""))
         if absolute in static_paths and not path.startswith("/"):
@@ -346,7 +346,7 @@ def _resolve_links(entry: Entry, item: Placed, by_key: dict[str, Placed], config
             entry.notes.append((line, f"link to {path!r}: no such post or page in the old site"))
             return path + fragment
         before = entry.body[max(0, match.start() - 2):match.start()]
-        if (entry.markup == "md" and before in ("](", ": ")) or before.endswith("<"):
+        if entry.markup == "md" and target.entry.markup == "md" and (before in ("](", ": ") or before.endswith("<")):
             return os.path.relpath(target.path, PurePosixPath(item.path).parent).replace(os.sep, "/") + fragment
         return config.base_path + target.url.lstrip("/") + fragment
 
@@ -392,8 +392,25 @@ def _site_yaml(settings: dict[str, Any], redirects: dict[str, str]) -> str:
     return text
 
 
-def _shortcodes(body: str) -> list[tuple[int, str]]:
-    """(line, name) of every opening shortcode outside fenced code."""
+def _shortcodes(body: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """(line, name) of every shortcode the build will expand, those in other shortcodes' inner text too."""
+    from broadsheet.shortcodes import find_calls
+
+    try:
+        calls = find_calls(body, "", first_line)
+    except SiteError:  # (a shortcode the build will refuse: reported by the check; its name still needs a template)
+        return _shortcodes_written(body)
+    found = []
+    for _, _, call in calls:
+        if call.name:
+            found.append((call.line, call.name))
+        if call.inner and "{{" in call.inner:
+            found += _shortcodes(call.inner, call.line)
+    return found
+
+
+def _shortcodes_written(body: str) -> list[tuple[int, str]]:
+    """(line, name) of every opening shortcode outside fenced code, as written."""
     fenced = _fenced_spans(body)
     found = []
     for match in _SHORTCODE.finditer(body):
