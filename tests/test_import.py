@@ -347,3 +347,21 @@ def test_tags_as_each_generator_reads_them(tmp_path: Path) -> None:
     hugo_front = (tmp_path / "new-hugo/content/posts/a.md").read_text(encoding="utf-8")
     assert yaml.safe_load(jekyll_front.split("---\n")[1])["tags"] == ["one", "two"]
     assert yaml.safe_load(hugo_front.split("---\n")[1])["tags"] == ["one two"]
+
+
+def test_the_old_sites_own_redirects_file_is_carried_over(tmp_path: Path) -> None:
+    hugo = tmp_path / "hugo"
+    (hugo / "content" / "posts").mkdir(parents=True)
+    (hugo / "static").mkdir()
+    (hugo / "hugo.toml").write_text('title = "H"\nbaseURL = "https://h.example/"\n', encoding="utf-8")
+    (hugo / "content" / "posts" / "a.md").write_text('+++\ntitle = "A"\ndate = 2024-01-02\n+++\nText.\n',
+                                                     encoding="utf-8")
+    (hugo / "static" / "_redirects").write_text("# old rules\n/old-feed /index.xml 301\n/blog/* /posts/:splat 301\n",
+                                                encoding="utf-8")
+    status, report = _run(["import", "hugo", str(hugo), str(tmp_path / "new")])
+    assert status == 0, report
+    config = yaml.safe_load((tmp_path / "new" / "site.yaml").read_text(encoding="utf-8"))
+    assert config["redirects"] == {"/old-feed": "/index.xml"}
+    assert "_redirects:3: a host rule Broadsheet does not write (a wildcard, a placeholder, a condition): set it up " \
+           "on the host: /blog/* /posts/:splat 301" in report
+    assert not (tmp_path / "new" / "static" / "_redirects").exists()

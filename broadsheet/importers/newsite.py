@@ -127,6 +127,7 @@ def prepare_dest(source: Path, dest: Path) -> None:
 def write_site(old: OldSite, dest: Path) -> Report:
     """Write the new site: site.yaml, content/, static/, placeholder shortcodes; return the report."""
     report = Report(old.kind, dest)
+    _host_rules(old)
     settings = {"markdown": "commonmark", **old.config}
     (dest / CONFIG_FILE).write_text(_site_yaml(settings, old.redirects), encoding="utf-8")
     config = load_config(dest)  # (a value the reader mapped wrongly fails here, in one line, not in every article)
@@ -195,6 +196,25 @@ def write_site(old: OldSite, dest: Path) -> Report:
     report.notes += [f"{where}:{line or 1}: {message}" for where, line, message in old.notes]
     (dest / ".gitignore").write_text("public/\n.broadsheet-cache/\n", encoding="utf-8")
     return report
+
+
+def _host_rules(old: OldSite) -> None:
+    """The old site's own `_redirects` file (Netlify, Cloudflare Pages) as site.yaml's `redirects:`: plain 30x rules
+    are kept; rules with wildcards, placeholders, other statuses or conditions are listed for a person."""
+    for file, path in [item for item in old.static if PurePosixPath(item[1]).name == "_redirects"]:
+        old.static.remove((file, path))
+        for number, line in enumerate(file.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+            fields = line.split("#", 1)[0].split()
+            if not fields:
+                continue
+            plain = (len(fields) == 2 or (len(fields) == 3 and fields[2] in ("301", "302", "308"))) \
+                and re.fullmatch(r"/[^*:\s]*", fields[0]) and re.fullmatch(r"(?:/|https?://)[^*\s]*", fields[1]) \
+                and "/:" not in fields[1]
+            if plain:
+                old.redirects.setdefault(fields[0], fields[1])
+            else:
+                old.notes.append((path, number, ("a host rule Broadsheet does not write (a wildcard, a placeholder, a "
+                                                f"condition): set it up on the host: {' '.join(fields)}")))
 
 
 def check_new_site(dest: Path, report: Report) -> int:
