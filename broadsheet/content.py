@@ -403,17 +403,21 @@ def _refuse_windows_names(fields: _Fields, slug: str, slug_key: str, section_slu
                            WINDOWS_PATH_HINT)
 
 
+@functools.cache
+def _theme_shortcodes() -> tuple[tuple[str, str], ...]:
+    from broadsheet.shortcodes import shortcode_templates
+    from broadsheet.theme import default_theme_dir
+
+    return shortcode_templates(default_theme_dir(), default_theme_dir())
+
+
 def _shortcodes(config: Config, source: str, meta: dict[str, Any], body_of: Callable[[str], RenderedBody],
                 first_line: int) -> ShortcodeContext:
     """What a body's shortcodes are expanded with (see shortcodes.py); inner Markdown is rendered as a body."""
     from broadsheet.shortcodes import Context, render
 
-    templates = config.shortcodes
-    if not templates:  # a configuration made in code rather than by load_config: the default theme's
-        from broadsheet.shortcodes import shortcode_templates
-        from broadsheet.theme import default_theme_dir
-
-        templates = shortcode_templates(default_theme_dir(), default_theme_dir())
+    # (A configuration made in code rather than by load_config: the default theme's.)
+    templates = config.shortcodes or _theme_shortcodes()
     context = Context(templates, source, config.base_path, meta, body_of, config.raw_html)
     context.markdown = functools.partial(render, body_of, context=context, first_line=first_line)
     return context
@@ -467,6 +471,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     summary_text = fields.string("summary")
     slug_text = fields.string("slug")
     draft = fields.boolean("draft")
+    toc = fields.boolean("toc")  # a table of contents at the top of the body (shortcodes.toc)
     image = fields.string("image")
     image_alt = fields.string("image_alt")
     image_problem = check_image_reference(image) if image else None
@@ -513,7 +518,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     else:
         body_of = functools.partial(md.body, source=source, base_path=base_path)
         lead_of = functools.partial(md.lead, source=source, base_path=base_path)
-    shortcodes = _shortcodes(config, source, meta, body_of, body_line) if "{{" in body or meta.get("toc") else None
+    shortcodes = _shortcodes(config, source, meta, body_of, body_line) if "{{" in body or toc else None
     try:
         if shortcodes is not None:
             from broadsheet.shortcodes import render as with_shortcodes
@@ -521,10 +526,11 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
             body_of = functools.partial(with_shortcodes, body_of, context=shortcodes, first_line=body_line)
             lead_of = functools.partial(with_shortcodes, lead_of, context=shortcodes, first_line=body_line)
         rendered = body_of(more[1] if more else body)
-        if meta.get("toc") is True and shortcodes is not None:
-            from broadsheet.shortcodes import toc
+        if toc and shortcodes is not None:
+            from broadsheet.shortcodes import toc as contents
 
-            rendered = dataclasses.replace(rendered, html=toc(shortcodes, rendered.html) + "\n" + rendered.html)
+            if table := contents(shortcodes, rendered.html):
+                rendered = dataclasses.replace(rendered, html=table + "\n" + rendered.html)
         if summary_text:
             converting = fields.lines.get("summary", 1)
             summary_html = md.summary(summary_text, source, base_path)

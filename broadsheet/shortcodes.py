@@ -6,7 +6,7 @@ default theme's) with its arguments, named and positional; the paired forms pass
 `{{</* name */>}}` shows the shortcode itself, as in Hugo.
 
 A body's shortcodes are cut out before its Markdown is converted, each replaced by a placeholder that both engines
-pass through as text (private-use characters: no Markdown syntax, no typography, no word of a slug). After the
+pass through as text (symbols: no Markdown syntax, no typography, no word of a slug). After the
 conversion a placeholder inside code becomes the shortcode as written again (shortcodes are never expanded in code),
 a placeholder alone in its paragraph replaces the paragraph with the template's output (a block: a figure, a video),
 any other the template's output in its place. Shortcodes are thus expanded when the body is parsed, and cached
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from broadsheet.errors import Problem, SiteError
-from broadsheet.links import SOURCE_MARKER, SOURCE_SUFFIXES, rewrite_href
+from broadsheet.links import SOURCE_SUFFIXES, rewrite_href
 
 if TYPE_CHECKING:
     import jinja2
@@ -44,12 +44,16 @@ _TAG = (r"\{\{(?P<open>[<%])\s*(?P<closing>/)?\s*(?P<name>[A-Za-z0-9_][\w.-]*)"
 _SCAN = re.compile(_COMMENT + "|" + _TAG, re.DOTALL)
 _ARG = re.compile(r"([A-Za-z_][\w-]*)\s*=\s*(" + _QUOTED + r"|[^\s\"`]+)|(" + _QUOTED + r"|[^\s\"`]+)")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
-_PLACEHOLDER = re.compile("\ue000([\ue100-\ue1ff]+)\ue001")
+# A placeholder: Tai Xuan Jing symbols, printable (so a body keeps the engines' direct conversion of the common
+# subset), no Markdown syntax, no typography, no letter or digit of a slug; the number in sixteen of them.
+_START, _END, _DIGIT = "\U0001d300", "\U0001d301", 0x1D310
+_PLACEHOLDER = re.compile("\U0001d300([\U0001d310-\U0001d31f]+)\U0001d301")
 _CODE = re.compile(r"(<code\b[^>]*>)(.*?)(</code>)", re.DOTALL)
-_BLOCK = re.compile("<p>\ue000([\ue100-\ue1ff]+)\ue001</p>")
+_BLOCK = re.compile("<p>\U0001d300([\U0001d310-\U0001d31f]+)\U0001d301</p>")
 _HEADING = re.compile(r'<h([1-6]) id="([^"]*)"[^>]*>(.*?)</h\1>', re.DOTALL)
 _TAGS = re.compile(r"<[^>]*>")
-_MARKED_HREF = re.compile(r'href="' + SOURCE_MARKER + r'[^"]*"')
+# Text in which Markdown finds no syntax and typography nothing to change.
+_PLAIN = re.compile(r"[A-Za-z0-9 ,;:!?()\u00c0-\u024f]*[A-Za-z0-9.!?)]?")
 
 
 class ShortcodeError(Exception):
@@ -68,6 +72,7 @@ class Call:
     inner: str | None = None  # the text between the tags of a paired shortcode
     markdown: bool = False  # {{% … %}}: the inner text is Markdown
     literal: str | None = None  # {{</* … */>}}: the text shown instead
+    in_code: bool = False  # in fenced code (a literal only)
 
 
 @dataclass(slots=True)
@@ -100,16 +105,16 @@ def placeholder(number: int) -> str:
     """The text standing for the body's shortcode `number` while its Markdown is converted."""
     digits = ""
     while True:
-        number, digit = divmod(number, 256)
-        digits = chr(0xE100 + digit) + digits
+        number, digit = divmod(number, 16)
+        digits = chr(_DIGIT + digit) + digits
         if not number:
-            return f"\ue000{digits}\ue001"
+            return f"{_START}{digits}{_END}"
 
 
 def _number(digits: str) -> int:
     value = 0
     for character in digits:
-        value = value * 256 + ord(character) - 0xE100
+        value = value * 16 + ord(character) - _DIGIT
     return value
 
 
@@ -155,7 +160,8 @@ def find_calls(text: str, source: str, first_line: int) -> list[tuple[int, int, 
     """The top-level shortcodes of text outside fenced code, as (start, end, call); a shortcode inside another's
     inner text is the outer one's business."""
     fenced = _fenced(text) if "```" in text or "~~~" in text else []
-    tags = [m for m in _SCAN.finditer(text) if not any(a <= m.start() < b for a, b in fenced)]
+    # In fenced code only Hugo's comment form is read (it is how a shortcode is shown in code): see cut_out.
+    tags = [m for m in _SCAN.finditer(text) if m.group("c_open") or not any(a <= m.start() < b for a, b in fenced)]
     problems: list[Problem] = []
 
     def line_of(offset: int) -> int:
@@ -186,7 +192,9 @@ def find_calls(text: str, source: str, first_line: int) -> list[tuple[int, int, 
         line = line_of(tag.start())
         if tag.group("c_open"):
             literal = "{{" + tag.group("c_open") + tag.group("c_text") + tag.group("c_end") + "}}"
-            calls.append((tag.start(), tag.end(), Call("", {}, (), tag.group(), line, literal=literal)))
+            in_code = any(a <= tag.start() < b for a, b in fenced)
+            calls.append((tag.start(), tag.end(), Call("", {}, (), tag.group(), line, literal=literal,
+                                                       in_code=in_code)))
             index += 1
             continue
         named, positional = _arguments(tag.group("args"))
@@ -213,7 +221,12 @@ def cut_out(text: str, calls: list[tuple[int, int, Call]]) -> str:
     is set apart by blank lines, so that it is a paragraph of its own."""
     parts = []
     last = 0
-    for number, (start, end, _) in enumerate(calls):
+    for number, (start, end, call) in enumerate(calls):
+        if call.in_code and call.literal is not None:  # (highlighting would cut a placeholder in pieces)
+            parts.append(text[last:start])
+            parts.append(call.literal)
+            last = end
+            continue
         line_start = text.rfind("\n", 0, start) + 1
         line_end = text.find("\n", end)
         line_end = len(text) if line_end < 0 else line_end
@@ -340,7 +353,7 @@ class _Expander:
             if target.endswith(SOURCE_SUFFIXES) and (target.startswith(("/", CONTENT_PREFIX))):
                 site_path = target if target.startswith(CONTENT_PREFIX) else CONTENT_PREFIX + target.lstrip("/")
                 target = posixpath.relpath(site_path, posixpath.dirname(context.source) or ".")
-            if not is_safe_url(target):
+            if not is_safe_url(target, context.trusted):
                 raise ShortcodeError(f"shortcode '{call.name}': {path!r} is not an address it can link to")
             href, linked = rewrite_href(target, context.source, context.base_path)
             if linked:
@@ -359,6 +372,8 @@ class _Expander:
 
         def markdownify(text: str) -> Markup:
             """Markdown in an argument (a caption), rendered inline."""
+            if _PLAIN.fullmatch(text):
+                return Markup(html.escape(text, quote=False))  # (what Markdown makes of it, without its passes)
             rendered = context.markdown(text).html.strip()
             if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
                 rendered = rendered[3:-4]
@@ -433,10 +448,40 @@ def expand(context: Context, calls: list[Call], rendered: RenderedBody) -> Rende
     return replace(rendered, html=body, paragraphs=paragraphs, word_count=max(words, 0), links=tuple(links))
 
 
+# Hugo's ref and relref: the address of another content file, as a link's target (`[text]({{< ref "other.md" >}})`).
+_REFERENCE = re.compile(r'\{\{([<%])\s*(?:rel)?ref\s+(?:"([^"]*)"|([^\s">%]+))\s*(?:>|%)\}\}')
+
+
+def _references(text: str, source: str) -> str:
+    """text with Hugo's ref and relref shortcodes outside code replaced by the relative path of the content file they
+    name (`post.md` beside the article, `/world/post.md` from content/; `.md` added where missing), which the
+    engines then link like any link to a .md file: resolved at render time, base-path aware, checked."""
+    fenced = _fenced(text) if "```" in text or "~~~" in text else []
+
+    def replace(match: re.Match[str]) -> str:
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if any(a <= match.start() < b for a, b in fenced) or text.count("`", line_start, match.start()) % 2:
+            return match.group()  # (in code: shown as written, see find_calls)
+        path, _, fragment = (match.group(2) or match.group(3) or "").partition("#")
+        if not path:
+            return "#" + fragment if fragment else match.group()
+        if not path.endswith(SOURCE_SUFFIXES):
+            path = path.rstrip("/") + ".md"
+        folder = posixpath.dirname(source) or "."
+        target = CONTENT_PREFIX + path.lstrip("/") if path.startswith("/") else posixpath.join(folder, path)
+        return posixpath.relpath(target, folder) + ("#" + fragment if fragment else "")
+
+    return _REFERENCE.sub(replace, text)
+
+
 def render(convert: Callable[[str], RenderedBody], text: str, context: Context, first_line: int) -> RenderedBody:
     """Render a body with shortcodes: cut them out, convert the rest with `convert`, put them back."""
     if OPEN not in text:
         return convert(text)
+    if "ref" in text:
+        text = _references(text, context.source)
+        if OPEN not in text:
+            return convert(text)
     found = find_calls(text, context.source, first_line)
     if not found:
         return convert(text)
