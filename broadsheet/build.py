@@ -589,7 +589,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     if site is None:
         try:
             site = order_site((r.article for r in records), config, now, options.drafts, options.future,
-                              index.related)
+                              index.related, {r.article.source: r.lines for r in records if r.lines})
         except SiteError as error:  # URL collisions: render without the files that claimed a taken URL
             problems.update(dict.fromkeys(error.problems))
             clashing = {problem.path for problem in error.problems}

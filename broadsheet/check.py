@@ -21,7 +21,7 @@ from broadsheet.output import find_collisions
 from broadsheet.site import is_published, order_site
 from broadsheet.slugs import slugify
 from broadsheet.templates import make_environment, render_page
-from broadsheet.theme import TEMPLATES_DIR, collect_static, published_static
+from broadsheet.theme import TEMPLATES_DIR, bundle_static, collect_static, published_static
 from broadsheet.views import body_html, news_files, shared_context, site_views, view_context
 
 # Attributes that point at another file of the site.
@@ -227,7 +227,8 @@ def check(options: BuildOptions) -> CheckResult:
     warnings: list[Problem] = [w for p in parsed for w in p.warnings] + summary_warnings(parsed, sources)
     articles = [p.article for p in parsed]
     try:
-        site = order_site(articles, config, now, options.drafts, options.future)
+        site = order_site(articles, config, now, options.drafts, options.future,
+                          lines={p.article.source: p.lines for p in parsed if p.lines})
     except SiteError as error:
         problems += error.problems
         clashing = {problem.path for problem in error.problems}
@@ -236,6 +237,7 @@ def check(options: BuildOptions) -> CheckResult:
     # Links to the pages of files that failed to parse are broken all the same: reported, naming the file.
     failed = _failed_by_slug(problems)
     static = collect_static(site_dir)
+    static.update(bundle_static(site_dir, (*site.articles, *site.pages)))
     bodies = {p.article.source: p.body_html for p in parsed}
     generated = [path for path, _, _ in news_files(site, config, options, now, lambda a: bodies[a.source])]
     views = site_views(site, config)

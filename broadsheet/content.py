@@ -26,7 +26,15 @@ from broadsheet.frontmatter import (
 )
 from broadsheet.markup import MarkdownRenderer, auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle, SourceLink
-from broadsheet.slugs import WINDOWS_HINT, WINDOWS_PATH_HINT, is_reserved_on_windows, slugify, windows_refused_segment
+from broadsheet.slugs import (
+    NO_SLUG_HINT,
+    WINDOWS_HINT,
+    WINDOWS_PATH_HINT,
+    is_reserved_on_windows,
+    quote_path,
+    slugify,
+    windows_refused_segment,
+)
 from broadsheet.xmltext import NOT_XML, code_points
 
 if TYPE_CHECKING:
@@ -43,8 +51,11 @@ MIN_YEAR, MAX_YEAR = 2, 9998
 NAME_MAX = 255  # bytes in a file or folder name, on most file systems
 KNOWN_KEYS = ("title", "date", "updated", "author", "section", "tags", "summary", "sources", "slug",
               "draft", "expires", "image", "image_alt", "type", "aliases", "toc")
-
-
+# Other generators' keys for the same things (Jekyll, Hugo, Zola), read where Broadsheet's own key is not given.
+OTHER_KEYS = {"author": ("authors",), "summary": ("excerpt",), "updated": ("lastmod",),
+              "expires": ("expiryDate", "expirydate"), "publish": ("publishDate", "publishdate"),
+              "categories": ("categories", "category"), "published": ("published",), "images": ("images",)}
+_ALL_KEYS = (*KNOWN_KEYS, *(key for keys in OTHER_KEYS.values() for key in keys))
 # The query of an alias: name=value pairs, as host redirect rules match them.
 _QUERY = re.compile(r"[\w.~%-]+=[\w.~%-]*(?:&[\w.~%-]+=[\w.~%-]*)*")
 
@@ -58,10 +69,20 @@ def is_ignored_name(name: str) -> bool:
 _IGNORED_PART = re.compile(r"/(?:[._][^/]*|4913|[^/]*(?:" + "|".join(map(re.escape, IGNORED_SUFFIXES)) + r"))(?=/|$)")
 
 
+SECTION_INDEXES = tuple("_index" + suffix for suffix in SOURCE_SUFFIXES)
+
+
+def is_section_index(relative: str) -> bool:
+    """Whether a site-relative path names a section's _index.md (its title and intro, as in Hugo and Zola):
+    content/<section>/_index.md; other names beginning with '_' are never content."""
+    return (relative.count("/") == 2 and relative.endswith(SECTION_INDEXES) and relative.startswith(CONTENT_DIR + "/")
+            and relative.rsplit("/", 1)[1] in SECTION_INDEXES and not is_ignored_name(relative.split("/")[1]))
+
+
 def is_source_path(relative: str) -> bool:
     """Whether a site-relative path of a plain file names a content file (see discover_sources)."""
     return (relative.startswith(CONTENT_DIR + "/") and relative.endswith(SOURCE_SUFFIXES)
-            and not _IGNORED_PART.search(relative))
+            and (not _IGNORED_PART.search(relative) or is_section_index(relative)))
 
 
 BUNDLE_INDEXES = tuple("/index" + suffix for suffix in SOURCE_SUFFIXES)
@@ -115,7 +136,7 @@ def discover_sources(site_dir: Path) -> list[str]:
         except (FileNotFoundError, NotADirectoryError):
             continue
         for entry in entries:
-            if is_ignored_name(entry.name):
+            if is_ignored_name(entry.name) and not (entry.name in SECTION_INDEXES and relative.count("/") == 2):
                 continue
             if entry.is_dir(follow_symlinks=False):
                 folders.append((entry.path, relative + entry.name + "/"))
@@ -249,10 +270,14 @@ class _Fields:
         self.path, self.front, self.data, self.zone = path, front, data, zone
         self.first_line = first_line
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.lines = key_lines(front, first_line, toml)
 
     def problem(self, key: str, message: str, hint: str = "") -> None:
         self.problems.append(Problem(self.path, self.lines.get(key, 1), message, hint))
+
+    def warn(self, key: str, message: str, hint: str = "") -> None:
+        self.warnings.append(Problem(self.path, self.lines.get(key, 1), message, hint, warning=True))
 
     def string(self, key: str, required: bool = False) -> str | None:
         value = self.data.get(key)
@@ -271,11 +296,14 @@ class _Fields:
             return None
         return value.strip()
 
-    def strings(self, key: str) -> tuple[str, ...]:
+    def strings(self, key: str, split: str | None = None) -> tuple[str, ...]:
+        """A list of strings, or one string (split into several at `split`, a character or None)."""
         value = self.data.get(key)
         if value is None:
             return ()
         items = [value] if isinstance(value, str) else value
+        if split is not None and isinstance(value, str) and split in value:
+            items = [part for part in value.split(split) if part.strip()]
         if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
             odd = next((v for v in items if not isinstance(v, str)), None) if isinstance(items, list) else None
             hint = f"quote {odd!r}: YAML reads it as {_reads_as(odd)}" if odd is not None else ""
@@ -283,8 +311,8 @@ class _Fields:
             return ()
         return tuple(dict.fromkeys(v.strip() for v in items))
 
-    def boolean(self, key: str) -> bool:
-        value = self.data.get(key, False)
+    def boolean(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key, default)
         if not isinstance(value, bool):
             self.problem(key, f"'{key}' must be true or false, not {value!r}")
             return False
@@ -435,8 +463,10 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     fields.problems += non_xml_problems(source, meta, front, fields.lines)
     body, removed = without_non_xml(source, body, body_line)
     in_pages = source.startswith(f"{CONTENT_DIR}/{PAGES_DIR}/")
-    kind = fields.string("type") or ("page" if in_pages else "article")
-    if kind not in ("article", "page"):
+    # A section's _index.md: its title and intro text on the section's page (kind "section", never a page itself).
+    section_index = source.rsplit("/", 1)[-1] in SECTION_INDEXES
+    kind = "section" if section_index else fields.string("type") or ("page" if in_pages else "article")
+    if kind not in ("article", "page", "section"):
         fields.problem("type", f"'type' must be 'article' or 'page', not {kind!r}")
     title = fields.string("title", required=True) or ""
     bundle = bundle_folder(source)
@@ -446,38 +476,67 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     named = date_in_name(stem) if "date" not in meta and stem[:1].isdigit() else None
     if named:
         stem = named[1]
-    when = fields.when("date", required=kind == "article", named=named[0] if named else None)
-    updated = fields.when("updated")
-    expires = fields.when("expires")
+    def given(key: str) -> str:
+        """Broadsheet's key, or the first of other generators' keys for it that the front matter has."""
+        return key if key in meta else next((other for other in OTHER_KEYS.get(key, ()) if other in meta), key)
+
+    publish = fields.when(given("publish"))  # Hugo's publishDate: published then, not before
+    when = fields.when("date", required=kind == "article" and publish is None, named=named[0] if named else None)
+    if publish is not None and (when is None or publish > when):
+        when = publish
+    updated = fields.when(given("updated"))
+    expires = fields.when(given("expires"))
     if when and updated and updated < when:
         fields.problem("updated", "'updated' is before 'date'")
-    authors = fields.strings("author") or (config.author,)
+    authors = fields.strings(given("author")) or (config.author,)
     for name in authors:
         if not slugify(name):
-            fields.problem("author", f"author {name!r} gives an empty URL segment", "use letters or digits")
+            fields.problem(given("author"), f"author {name!r} gives an empty URL segment", NO_SLUG_HINT)
     folder = section_from_path(bundle[:-1] if bundle else source) if not in_pages else None
-    section = display_section(fields.string("section") or folder or config.section, config)
+    # Jekyll's categories: the first is the section (unless 'section:' is given), the others are tags; a text is
+    # split at spaces, as Jekyll splits it (but a single 'category:' is one name).
+    category_key = given("categories")
+    categories = fields.strings(category_key, split=" " if category_key == "categories" else None)
+    named_section = fields.string("section")
+    section = display_section(named_section or (categories[0] if categories else None) or folder or config.section,
+                              config)
     section_slug = slugify(section)
     if folder and "section" not in meta and (found := NOT_XML.search(section)):
         fields.problem("section", f"the folder {folder!r} holds the character U+{ord(found.group()):04X}, which XML "
                        "(feeds, sitemaps) does not allow", "rename the folder, or give the section in 'section:'")
     if not section_slug:
-        fields.problem("section", f"section {section!r} gives an empty URL segment", "use letters or digits")
-    tags = fields.strings("tags")
+        fields.problem("section", f"section {section!r} gives an empty URL segment", NO_SLUG_HINT)
+    tags = fields.strings("tags", split=",")
+    if isinstance(meta.get("tags"), str) and "," in meta["tags"]:
+        fields.warn("tags", f"'tags' is one text holding commas: read as the tags {', '.join(map(repr, tags))}",
+                    f"write a list: tags: [{', '.join(tags)}]")
+    if categories:
+        tags = tuple(dict.fromkeys((*tags, *categories[0 if named_section else 1:])))
     for tag in tags:
         if not slugify(tag):
-            fields.problem("tags", f"tag {tag!r} gives an empty URL segment", "use letters or digits")
+            fields.problem("tags", f"tag {tag!r} gives an empty URL segment", NO_SLUG_HINT)
     sources = fields.strings("sources")
-    summary_text = fields.string("summary")
+    summary_key = given("summary")
+    summary_text = fields.string(summary_key)
+    if summary_text and summary_key == "excerpt" and "<" in summary_text:
+        from broadsheet.htmlbody import summary_markdown
+
+        summary_text = summary_markdown(summary_text)
     slug_text = fields.string("slug")
-    draft = fields.boolean("draft")
+    draft = fields.boolean("draft") or not fields.boolean("published", default=True)  # Jekyll's published: false
     toc = fields.boolean("toc")  # a table of contents at the top of the body (shortcodes.toc)
     image = fields.string("image")
     image_alt = fields.string("image_alt")
+    if image is None and "images" in meta:  # Hugo's images: the first is the lead image
+        image = next(iter(fields.strings("images")), None)
+        if image and not image_alt:
+            image_alt = ""
+            fields.warn("images", "the lead image has no 'image_alt' text describing it for readers who cannot "
+                        "see it: it is shown as decoration until then", "add 'image_alt: …' to the front matter")
     image_problem = check_image_reference(image) if image else None
     if image_problem:
         fields.problem("image", f"image {image!r} {image_problem}")
-    if image and not image_alt:
+    if image and image_alt is None:
         fields.problem("image", "an image needs 'image_alt' text describing it for readers who cannot see it")
     aliases = fields.strings("aliases")
     for alias in aliases:
@@ -489,13 +548,14 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         elif any(len(part.encode()) > NAME_MAX for part in path.split("/")):
             fields.problem("aliases", f"alias {alias[:40]!r}… has a part longer than {NAME_MAX} bytes, which no "
                            "file system allows in a name", "shorten it")
-    slug = slugify(slug_text or stem) or slugify(title)
+    slug = section_slug if section_index else slugify(slug_text or stem) or slugify(title)
     if not slug:
         fields.problem("slug" if slug_text else "title", "cannot make a URL slug from the file name or title",
                        "add 'slug: some-words' to the front matter")
     slug_key = "slug" if slug_text else "" if slugify(stem) else "title"
-    _refuse_windows_names(fields, slug, slug_key, section_slug, tags, authors if "author" in meta else (), aliases)
-    warnings = near_misses(source, meta, KNOWN_KEYS, fields.lines) + removed
+    _refuse_windows_names(fields, slug, slug_key, section_slug, tags,
+                          authors if given("author") in meta else (), aliases)
+    warnings = near_misses(source, meta, _ALL_KEYS, fields.lines) + fields.warnings + removed
     if fields.problems:
         raise SiteError(fields.problems + warnings)
 
@@ -532,7 +592,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
             if table := contents(shortcodes, rendered.html):
                 rendered = dataclasses.replace(rendered, html=table + "\n" + rendered.html)
         if summary_text:
-            converting = fields.lines.get("summary", 1)
+            converting = fields.lines.get(summary_key, 1)
             summary_html = md.summary(summary_text, source, base_path)
         elif more:
             lead = lead_of(more[0])
@@ -555,10 +615,12 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         for corrected in shortcodes.corrections:  # a correction notice is a modification of the article
             corrected = corrected if corrected.tzinfo else corrected.replace(tzinfo=config.zone)
             updated = corrected if updated is None or corrected > updated else updated
-    url_path = article_url(config, kind, slug, section_slug, when)
+    url_path = f"/{section_slug}/" if section_index else article_url(config, kind, slug, section_slug, when)
+    if section_index:
+        summary_html = rendered.html  # the intro, shown whole on the section's page
     body_html = rendered.html
     if bundle:  # its files' relative links, made to work wherever the summary is shown (lists, feeds)
-        folder_url = config.base_path + url_path.lstrip("/")
+        folder_url = quote_path(config.base_path + url_path.lstrip("/"))
         body_html, summary_html = _rooted(body_html, folder_url), _rooted(summary_html, folder_url)
         if image and not image.startswith("/") and "://" not in image:
             image = url_path.strip("/") + "/" + image  # a file of the bundle (one under static/ begins with /)
@@ -567,11 +629,13 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         section=section, section_slug=section_slug, tags=tags, summary_html=summary_html,
         summary_is_written=bool(summary_text), description=describe(summary_html), sources=sources,
         draft=draft, expires=expires, image=image, image_alt=image_alt, word_count=rendered.word_count,
-        url=config.base_path + url_path.lstrip("/"), permalink=config.origin + config.base_path + url_path.lstrip("/"),
+        url=quote_path(config.base_path + url_path.lstrip("/")),
+        permalink=config.origin + quote_path(config.base_path + url_path.lstrip("/")),
         output_path=url_path.strip("/") + "/index.html", meta=meta, aliases=aliases,
         reading_minutes=max(1, round(rendered.word_count / config.words_per_minute)),
         links=_source_links(body, body_line, rendered.links),
     )
-    # Of the lines, later stages use the lead image's only, for a missing image's error.
-    lines = {"image": fields.lines["image"]} if "image" in fields.lines else {}
+    # Of the lines, later stages use the lead image's (a missing image's error), the aliases' and the slug's (URL
+    # clashes).
+    lines: dict[str, int] = {key: fields.lines[key] for key in ("image", "aliases", "slug") if key in fields.lines}
     return ParsedArticle(article, body_html, tuple(warnings), lines)

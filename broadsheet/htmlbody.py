@@ -229,3 +229,31 @@ def render_html_body(text: str, source: str = "", base_path: str = "/", trusted:
     writer = _Writer(source, base_path, trusted, lead)
     writer.feed(text)
     return writer.finish()
+
+
+_ANCHOR = re.compile(r"""<a\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>(.*?)</a\s*>""",
+                     re.IGNORECASE | re.DOTALL)
+_HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+# The tags of HTML elements a summary is written with (and the blocks around them): `a <b> c` is a tag, `Less <than>`
+# is text, as it always was.
+_TAG = re.compile(r"</?(?:a|abbr|b|bdi|bdo|big|blockquote|br|center|cite|code|del|dfn|div|em|font|h[1-6]|hr|i|img|ins|"
+                  r"kbd|li|mark|ol|p|pre|q|s|samp|small|span|strike|strong|sub|sup|time|tt|u|ul|var|wbr)"
+                  r"(?=[\s/>])[^>]*>", re.IGNORECASE)
+
+
+def summary_markdown(text: str) -> str:
+    """A summary written with HTML in it (Jekyll's `excerpt`, as WordPress exports write it too) as the Markdown
+    summaries are written in: a link with a safe URL becomes a Markdown link, any other tag leaves its text (a script, a style or
+    a comment nothing), so the summary never shows tags as text nor runs anything."""
+    if "<" not in text or not _TAG.search(text):
+        return text
+    text = _HIDDEN.sub("", text)
+
+    def link(match: re.Match[str]) -> str:
+        url = html.unescape(next(group for group in match.groups()[:3] if group is not None)).strip()
+        inner = _TAG.sub("", match.group(4)).replace("[", "\\[").replace("]", "\\]")
+        if not inner.strip() or not is_safe_url(url, trusted=False):
+            return inner
+        return f"[{inner}]({url.replace(' ', '%20').replace('(', '%28').replace(')', '%29')})"
+
+    return _TAG.sub("", _ANCHOR.sub(link, text))

@@ -96,6 +96,7 @@ class Section:
     slug: str
     url: str
     articles: tuple[Article, ...]
+    intro_html: str = ""  # the body of its _index.md, shown on its page above the list
 
     @property
     def feed_url(self) -> str:

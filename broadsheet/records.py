@@ -308,7 +308,7 @@ def read_article(data: Data) -> Article:
     (source, kind, slug, title, when, updated, authors, section, section_slug, tags, summary_html, summary_is_written,
      description, sources, draft, expires, image, image_alt, word_count, url, permalink, output_path, meta, older,
      newer, aliases, reading_minutes, links) = data
-    if kind not in ("article", "page") or (kind == "article" and when is None):
+    if kind not in ("article", "page", "section") or (kind == "article" and when is None):
         raise BadRecord("not an article")
     return Article(source, kind, slug, title, _optional_date(when), _optional_date(updated), strings(authors),
                    section, section_slug, strings(tags), summary_html, summary_is_written, description,
@@ -370,7 +370,7 @@ def read_heads_data(data: Data) -> list[ParsedArticle]:
         if not kinds.issuperset(map(type, column)):
             raise BadRecord("not an article")
     kinds_column, when = columns[1], columns[4]
-    if not {"article", "page"}.issuperset(kinds_column) or any(
+    if not {"article", "page", "section"}.issuperset(kinds_column) or any(
             kind == "article" and date is None for kind, date in zip(kinds_column, when, strict=True)):
         raise BadRecord("not an article")
     for place in (6, 9, 13, 25):  # authors, tags, sources, aliases
@@ -471,7 +471,7 @@ def site_data(site: Site, articles: Mapping[int, int]) -> Data:
     body = [
         tables.listed(site.articles), tables.listed(site.pages),
         {source: [tables.link(pair.older), tables.link(pair.newer)] for source, pair in site.neighbours.items()},
-        [[s.name, s.slug, s.url, tables.listed(s.articles)] for s in site.sections],
+        [[s.name, s.slug, s.url, tables.listed(s.articles), s.intro_html] for s in site.sections],
         list(map(list_data, site.lists)), list(map(term_data, site.tags)), list(map(term_data, site.authors)),
         [[year.year, year.url, year.output_path,
           [[month.year, month.month, tables.listed(month.articles)] for month in year.months]]
@@ -523,8 +523,8 @@ def read_site(data: Data, articles: Sequence[Article]) -> Site:
         kind, name, slug, url, items = _list(data, 5)
         return Term(_str(kind), _str(name), _str(slug), _str(url), listed(items))
 
-    sections = tuple(Section(_str(name), _str(slug), _str(url), listed(items))
-                     for name, slug, url, items in (_list(s, 4) for s in _list(sections_data)))
+    sections = tuple(Section(_str(name), _str(slug), _str(url), listed(items), _str(intro))
+                     for name, slug, url, items, intro in (_list(s, 5) for s in _list(sections_data)))
     tags = tuple(map(term, _list(tags_data)))
     authors = tuple(map(term, _list(authors_data)))
     terms = (*tags, *authors)

@@ -11,7 +11,7 @@ import yaml
 from broadsheet.config import CONFIG_FILE, Config
 from broadsheet.content import CONTENT_DIR
 from broadsheet.errors import Problem, SiteError
-from broadsheet.slugs import slugify
+from broadsheet.slugs import NO_SLUG_HINT, slugify
 
 SITE_YAML = """\
 # Broadsheet site configuration: every key is optional; see the README for all of them.
@@ -46,7 +46,7 @@ def new_article(site_dir: Path, config: Config, title: str, section: str | None,
     section = section or config.section
     slug, section_slug = slugify(title), slugify(section)
     if not slug or not section_slug:
-        raise SiteError(Problem(title, None, "cannot make a file name from this headline or section", "use some letters or digits"))
+        raise SiteError(Problem(title, None, "cannot make a file name from this headline or section", NO_SLUG_HINT))
     path = site_dir / CONTENT_DIR / section_slug / f"{slug}.md"
     if path.exists():
         raise SiteError(Problem(str(path), None, "already exists; not overwriting it", "choose another headline"))

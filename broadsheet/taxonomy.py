@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.model import ArchiveMonth, ArchiveYear, Article, Link, MenuItem, Redirect, Section, Term
-from broadsheet.slugs import slugify
+from broadsheet.slugs import quote_path, slugify
 
 TAGS_PATH = "tags/"
 AUTHORS_PATH = "authors/"
@@ -57,7 +57,7 @@ def group_terms(kind: str, newest_first: Sequence[Article], names: Callable[[Art
     terms = []
     for slug, articles in by_slug.items():
         name = min(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        terms.append(Term(kind, name, slug, f"{config.base_path}{base}{slug}/", tuple(articles)))
+        terms.append(Term(kind, name, slug, quote_path(f"{config.base_path}{base}{slug}/"), tuple(articles)))
     return sorted(terms, key=lambda t: (t.name.casefold(), t.slug))
 
 

@@ -19,6 +19,7 @@ from broadsheet.model import Article, ListPage, Site
 from broadsheet.options import BuildOptions
 from broadsheet.redirects import REDIRECTS_FILE, redirect_rules, redirects_file
 from broadsheet.sitemaps import sitemap_files, sitemap_pages
+from broadsheet.slugs import quote_path
 from broadsheet.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
 
 
@@ -168,7 +169,7 @@ def article_context(site: Site, article: Article, config: Config) -> dict[str, A
     """What an article page adds to the core's context: related articles, its feeds, structured data."""
     if article.kind == "page":
         return {"jsonld": page_jsonld(article, config), "related": ()}
-    section_feed = config.base_path + article.section_slug + "/feed.xml"
+    section_feed = quote_path(config.base_path + article.section_slug + "/feed.xml")
     return {"related": site.related.get(article.source, ()), "jsonld": article_jsonld(article, config),
             "feeds": feed_links(config, [(article.section, section_feed)])}
 

@@ -436,7 +436,7 @@ def test_one_failed_build_lists_problems_of_every_stage(tmp_path: Path, build) -
         "templates/list.html": '{% extends "base.html" %}\n{% block main %}{{ listing.titel }}{% endblock %}\n',
     })
     result, out = build(site)
-    assert_failed(result, "content/world/no-title.md:1: missing 'title'", "content/world/two.md:1: ",
+    assert_failed(result, "content/world/no-title.md:1: missing 'title'", "content/world/two.md:4: ",
                   "templates/list.html:2: ")
     assert not out.exists()
 

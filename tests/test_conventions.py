@@ -235,7 +235,7 @@ def test_html_body_is_balanced_whatever_it_leaves_open(tmp_path: Path, build) ->
 # --------------------------------------------------------------------------- page bundles
 
 
-def test_page_bundles(tmp_path: Path, build) -> None:
+def test_page_bundles(tmp_path: Path, build, run_cli) -> None:
     site = site_of(tmp_path, {
         "content/news/0.26-relnotes/index.md": "---\ntitle: Release notes\ndate: 2024-03-06\nimage: cover.jpg\n"
                                                "image_alt: The cover\n---\nSee ![the chart](chart.png) and "
@@ -276,6 +276,8 @@ def test_page_bundles(tmp_path: Path, build) -> None:
     home_images = [img.attrs["src"] for img in parse_file(out / "index.html").find_all("img")]
     assert all(src.startswith("/") for src in home_images)
     no_broken_links(out)
+    checked = run_cli("check", "--site", str(site), "--now", NOW)
+    assert checked.status == 0 and " 0 errors" in checked.out, checked.out + checked.err
 
 
 def test_a_bundle_file_that_takes_a_page_url_is_a_collision(tmp_path: Path, build) -> None:
@@ -295,3 +297,214 @@ def test_a_bundle_file_that_takes_a_page_url_is_a_collision(tmp_path: Path, buil
     result, _ = build(site)
     assert result.status == 1
     assert "content/news/story/index.md" in result.err and "same URL" in result.err
+
+
+# --------------------------------------------------------------------------- Unicode URLs
+
+# (file name, title, tag, author, slug): the slug is what the URL holds, unencoded.
+SCRIPTS = [
+    ("東京で選挙.md", "東京で選挙", "日本", "山田太郎", "東京で選挙"),  # Japanese
+    ("北京新闻.md", "北京新闻", "中国", "王小明", "北京新闻"),  # Chinese
+    ("أخبار-القاهرة.md", "أخبار القاهرة", "مصر", "أحمد علي", "أخبار-القاهرة"),  # Arabic
+    ("दिल्ली-समाचार.md", "दिल्ली समाचार", "भारत", "राहुल शर्मा", "दिल्ली-समाचार"),  # Hindi (with vowel signs)
+    ("서울-뉴스.md", "서울 뉴스", "한국", "김민수", "서울-뉴스"),  # Korean
+    ("Новости-Москвы.md", "Новости Москвы", "Россия", "Иван Петров", "novosti-moskvy"),  # Cyrillic: as today
+    ("Ειδήσεις.md", "Ειδήσεις", "Ελλάδα", "Γιώργος", "eidiseis"),  # Greek: as today
+]
+
+
+def unicode_site(tmp_path: Path) -> Path:
+    files: dict[str, str | bytes] = {}
+    for day, (name, title, tag, author, _) in enumerate(SCRIPTS, start=1):
+        files[f"content/world/{name}"] = (f"---\ntitle: {title}\ndate: 2024-03-{day:02d}\ntags: [{tag}]\n"
+                                          f"author: {author}\nsummary: {title}.\n---\n{title}: [{tag}](../../tags/)\n")
+    files["content/ニュース/記事.md"] = ("---\ntitle: セクションの記事\ndate: 2024-03-20\nsummary: 記事\n---\n"
+                                     "[東京](../world/東京で選挙.md)\n")
+    return site_of(tmp_path, files)
+
+
+def test_urls_in_any_script(tmp_path: Path, build, run_cli) -> None:
+    from urllib.parse import quote, unquote
+
+    from broadsheet.slugs import slugify
+
+    site = unicode_site(tmp_path)
+    result, out = build(site)
+    assert result.status == 0, result.err
+    home = parse_file(out / "index.html")
+    hrefs = {a.attrs["href"] for a in home.find_all("a")}
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    feed = (out / "feed.xml").read_text(encoding="utf-8")
+    for _, title, tag, author, slug in SCRIPTS:
+        # The output's file names are the Unicode form; links, sitemaps and feeds percent-encode it.
+        page = parse_file(out / "world" / slug / "index.html")
+        assert page.find("h1").text() == title
+        url = "/world/" + quote(slug) + "/"
+        assert url.isascii() and url in hrefs
+        assert f"<loc>https://example.org{url}</loc>" in sitemap
+        assert f"https://example.org{url}" in feed
+        page_links = {a.attrs["href"] for a in page.find_all("a")}
+        assert "/tags/" + quote(slugify(tag)) + "/" in page_links
+        assert "/authors/" + quote(slugify(author)) + "/" in page_links
+        assert (out / "tags" / slugify(tag) / "index.html").is_file()
+        assert (out / "authors" / slugify(author) / "index.html").is_file()
+        assert all(unquote(href).isascii() or not href.isascii() or "%" in href for href in page_links)
+    assert slugify("Новости Москвы") == "novosti-moskvy" and slugify("Ειδήσεις") == "eidiseis"  # unchanged
+    section = parse_file(out / "ニュース" / "index.html")
+    assert section.find("h1").text() == "ニュース"
+    assert "/" + quote("ニュース") + "/" + quote("記事") + "/" in hrefs
+    no_broken_links(out)
+    checked = run_cli("check", "--site", str(site), "--now", NOW)
+    assert checked.status == 0 and " 0 errors, 0 warnings" in checked.out, checked.out + checked.err
+
+
+def test_the_preview_server_serves_unicode_urls(tmp_path: Path) -> None:
+    from urllib.parse import quote
+
+    from test_serve import Running
+
+    site = unicode_site(tmp_path)
+    running = Running(site)
+    try:
+        for _, title, _, _, slug in SCRIPTS:
+            status, _, body = running.get("/world/" + quote(slug) + "/")
+            assert status == 200 and title in body, (slug, status)
+        status, headers, _ = running.get("/world/" + quote("東京で選挙"))
+        assert status in (301, 302, 307, 308) and headers["location"].endswith(quote("東京で選挙") + "/")
+    finally:
+        running.close()
+
+
+def test_new_accepts_any_headline(tmp_path: Path, run_cli, build) -> None:
+    site = site_of(tmp_path, {})
+    result = run_cli("new", "東京で選挙", "--site", str(site))
+    assert result.status == 0, result.err
+    path = site / "content" / "news" / "東京で選挙.md"
+    assert path.is_file() and result.out.strip().endswith("東京で選挙.md")
+    refused = run_cli("new", "🎉🎉", "--site", str(site))
+    assert refused.status == 1 and "letter or digit" in refused.err
+
+
+def test_a_name_without_letters_or_digits_says_so(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {"content/world/a.md": "---\ntitle: A\ndate: 2024-03-06\ntags: ['🎉']\n---\nText.\n"})
+    result, _ = build(site)
+    assert result.status == 1
+    assert ("content/world/a.md:4: tag '🎉' gives an empty URL segment (give it a name with at least one letter or "
+            "digit)") in result.err
+
+
+# --------------------------------------------------------------------------- other generators' keys
+
+
+def test_other_generators_keys(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {
+        "content/news/jekyll.md": "---\ntitle: Jekyll post\ndate: 2024-03-06 10:00\nauthors: [Ann Lee, Bo Chen]\n"
+                                  "categories: Politics Europe\nexcerpt: 'Read <a href=\"https://example.com/x\">the "
+                                  "report</a> and <a href=\"javascript:alert(1)\">this</a>, <b>now</b>.'\n---\nBody.\n",
+        "content/news/hugo.md": "---\ntitle: Hugo post\ndate: 2024-03-01\nlastmod: 2024-03-04T12:00:00+01:00\n"
+                                "publishDate: 2024-03-02\nexpiryDate: 2030-01-01\nimages: [/images/card.jpg]\n"
+                                "image_alt: A card\ncategory: Sport\n---\nBody.\n",
+        "content/news/later.md": "---\ntitle: Scheduled\ndate: 2024-03-01\npublishDate: 2031-01-01\n---\nBody.\n",
+        "content/news/gone.md": "---\ntitle: Expired\ndate: 2024-03-01\nexpiryDate: 2024-06-01\n---\nBody.\n",
+        "content/news/hidden.md": "---\ntitle: Unpublished\ndate: 2024-03-01\npublished: false\n---\nBody.\n",
+        "content/news/shown.md": "---\ntitle: Published\ndate: 2024-03-01\npublished: true\nsection: World\n"
+                                 "categories: [Economy, Trade]\ntags: Politics, Europe\n---\nBody.\n",
+        "static/images/card.jpg": b"\xff\xd8\xffcard",
+    })
+    result, out = build(site)
+    assert result.status == 0, result.err
+    jekyll = parse_file(out / "politics/jekyll/index.html")  # the first category is the section
+    assert {a.text() for a in jekyll.find_all("a") if a.attrs.get("href", "").startswith("/authors/")} >= {
+        "Ann Lee", "Bo Chen"}
+    assert (out / "tags/europe/index.html").is_file()  # the other categories are tags
+    summary = jekyll.find("details")
+    links = {a.text(): a.attrs.get("href") for a in summary.find_all("a")}
+    assert links == {"the report": "https://example.com/x"}  # safe link kept, unsafe one left as its text
+    assert "Read the report and this, now." in summary.text()
+    html = (out / "politics/jekyll/index.html").read_text()
+    assert "&lt;a" not in html and "&lt;b" not in html and "javascript:" not in html
+    hugo = parse_file(out / "sport/hugo/index.html")
+    assert hugo.find("time").attrs["datetime"].startswith("2024-03-02")  # publishDate, later than date
+    assert '"dateModified":"2024-03-04T12:00:00+01:00"' in (out / "sport/hugo/index.html").read_text()
+    assert hugo.find("figure", class_="lead-image").find("img").attrs["src"] == "/images/card.jpg"
+    assert not (out / "news/later").exists() and not (out / "news/gone").exists()
+    assert not (out / "news/hidden").exists()
+    shown = parse_file(out / "world/shown/index.html")  # section: given, so every category is a tag
+    tag_links = {a.text() for a in shown.find_all("a") if a.attrs.get("href", "").startswith("/tags/")}
+    assert {"Politics", "Europe", "Economy", "Trade"} <= tag_links
+    assert ("content/news/shown.md:7: warning: 'tags' is one text holding commas: read as the tags 'Politics', "
+            "'Europe' (write a list: tags: [Politics, Europe])") in result.err
+    assert "did you mean" not in result.err  # authors, excerpt... are known keys
+    no_broken_links(out)
+
+
+def test_images_without_alt_text_is_a_warning_not_a_failure(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {"content/news/a.md": "---\ntitle: A\ndate: 2024-03-01\nimages: [/images/c.jpg]\n---\nB.\n",
+                              "static/images/c.jpg": b"\xff\xd8\xff"})
+    result, out = build(site)
+    assert result.status == 0, result.err
+    assert "content/news/a.md:4: warning: the lead image has no 'image_alt'" in result.err
+    assert parse_file(out / "news/a/index.html").find("figure").find("img").attrs["alt"] == ""
+
+
+# --------------------------------------------------------------------------- letter case
+
+
+def test_letter_case_clashes_name_the_line_and_the_cause(tmp_path: Path, build, run_cli) -> None:
+    site = site_of(tmp_path, {
+        "content/world/story.md": "---\ntitle: Story\ndate: 2024-03-06\naliases: [/World/Story/]\n---\nText.\n",
+    })
+    result, out = build(site)
+    assert result.status == 1
+    assert ("content/world/story.md:4: content/world/story.md (alias /World/Story/) would be written to "
+            "World/Story/index.html: it and world/story/index.html (content/world/story.md) differ only in letter "
+            "case") in result.err, result.err
+    assert "remove the alias (a host's redirect rules can send it on)" in result.err
+    assert not out.exists()
+    checked = run_cli("check", "--site", str(site), "--now", NOW)
+    assert checked.status == 1 and "content/world/story.md:4:" in checked.out and "only in letter case" in checked.out
+
+
+def test_a_url_clash_names_the_slug_line(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {
+        "content/world/story.md": "---\ntitle: Story\ndate: 2024-03-06\n---\nText.\n",
+        "content/world/zz.md": "---\ntitle: Other\ndate: 2024-03-06\nslug: Story\n---\nText.\n",
+    })
+    result, _ = build(site)
+    assert result.status == 1
+    assert "content/world/zz.md:4: has the same URL /world/story/ as content/world/story.md" in result.err
+
+
+# --------------------------------------------------------------------------- sections' _index.md
+
+
+def test_a_sections_index_gives_its_title_and_intro(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {
+        "content/world/_index.md": "---\ntitle: World News\n---\nReports from *every* continent.\n",
+        "content/world/a.md": "---\ntitle: A\ndate: 2024-03-06\n---\nText.\n",
+        "content/sport/_index.md": '+++\ntitle = "Sport"\n+++\nResults.\n',
+        "content/sport/b.md": "---\ntitle: B\ndate: 2024-03-07\n---\nText.\n",
+        "content/world/_notes.md": "---\ntitle: Private\ndate: 2024-03-06\n---\nNot content.\n",
+        "content/_index.md": "---\ntitle: Not read\n---\nText.\n",
+    }, "per_page: 1\n")
+    result, out = build(site)
+    assert result.status == 0, result.err
+    world = parse_file(out / "world/index.html")
+    assert world.find("h1").text() == "World News"
+    assert world.find("div", class_="section-intro").text().strip() == "Reports from every continent."
+    assert world.find("div", class_="section-intro").find("em").text() == "every"
+    assert parse_file(out / "sport/index.html").find("div", class_="section-intro").text().strip() == "Results."
+    assert "World News" in {a.text() for a in parse_file(out / "index.html").find_all("a")}  # the menu
+    assert not (out / "world/notes").exists() and not (out / "world/_notes").exists()
+    assert not (out / "world/index/index.html").exists()
+    # An edit of the intro is seen by the next build (from the cache).
+    (site / "content/world/_index.md").write_text("---\ntitle: The World\n---\nNew intro.\n", encoding="utf-8")
+    result, out = build(site)
+    assert result.status == 0, result.err
+    world = parse_file(out / "world/index.html")
+    assert world.find("h1").text() == "The World"
+    assert world.find("div", class_="section-intro").text().strip() == "New intro."
+    (site / "content/world/_index.md").unlink()
+    result, out = build(site)
+    assert not parse_file(out / "world/index.html").find_all("div", class_="section-intro")
+    no_broken_links(out)

@@ -362,6 +362,6 @@ def test_the_old_sites_own_redirects_file_is_carried_over(tmp_path: Path) -> Non
     assert status == 0, report
     config = yaml.safe_load((tmp_path / "new" / "site.yaml").read_text(encoding="utf-8"))
     assert config["redirects"] == {"/old-feed": "/index.xml"}
-    assert "_redirects:3: a host rule Broadsheet does not write (a wildcard, a placeholder, a condition): set it up " \
-           "on the host: /blog/* /posts/:splat 301" in report
+    assert ("_redirects:3: a host rule Broadsheet does not write (a wildcard, a placeholder, a condition): set it up "
+            "on the host: /blog/* /posts/:splat 301") in report
     assert not (tmp_path / "new" / "static" / "_redirects").exists()
