@@ -110,6 +110,14 @@ def make_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--adopt", action="store_true",
                         help="deploy to an existing branch that broadsheet deploy did not make (once)")
 
+    imports = commands.add_parser("import", help="make a new site from a Jekyll or Hugo site or a WordPress export")
+    imports.add_argument("kind", choices=("jekyll", "hugo", "wordpress"), help="what the old site is")
+    imports.add_argument("source", type=Path, help="the old site's folder (WordPress: its export file); never written")
+    imports.add_argument("dest", type=Path, help="the new site's folder: new or empty")
+    imports.add_argument("--uploads", type=Path, metavar="DIR",
+                         help="WordPress: a copy of the site's wp-content/uploads, published at the same paths")
+    imports.add_argument("--debug", action="store_true", help="show tracebacks")
+
     init = commands.add_parser("init", help="create a new site that builds at once, ready to deploy")
     init.add_argument("directory", type=Path)
     _common_args(init)
@@ -289,8 +297,15 @@ def run_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_import(args: argparse.Namespace) -> int:
+    """`broadsheet import`: 0 when the new site builds without errors."""
+    from broadsheet.importers import import_site
+
+    return import_site(args.kind, args.source, args.dest, args.uploads)
+
+
 COMMANDS = {"build": run_build, "check": run_check, "serve": run_serve, "new": run_new, "init": run_init,
-            "deploy": run_deploy}
+            "deploy": run_deploy, "import": run_import}
 
 
 def _command_of(argv: Sequence[str]) -> str | None:

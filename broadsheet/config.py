@@ -127,6 +127,9 @@ class Config:
     params: dict[str, Any] = field(default_factory=dict)
     # Kinds of warning turned off (`missing_summary: false`); see broadsheet.warning_kinds for the names.
     warnings: dict[str, bool] = field(default_factory=dict)
+    # Site-wide permanent redirects, old path (optionally with a query, /?p=12) → new path or URL, written to the
+    # host's `_redirects` file with every article's aliases.
+    redirects: tuple[tuple[str, str], ...] = ()
     # Not a site.yaml key: the shortcode templates (name, source), the site's templates/shortcodes/ over the default
     # theme's, read by load_config. Part of the configuration so that every parse's cache key holds them.
     shortcodes: tuple[tuple[str, str], ...] = ()
@@ -277,6 +280,40 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]
     return problems
 
 
+_OLD_PATH = re.compile(r"/[^\s#?\x00-\x1f]*(?:\?[\w.~%-]+=[\w.~%-]*(?:&[\w.~%-]+=[\w.~%-]*)*)?")
+_NEW_URL = re.compile(r"(?:/|https?://[^\s/?#]+(?:/|$))[^\s\x00-\x1f]*")
+
+
+def _redirect_rules(value: Any, text: str, line: int | None) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
+    """site.yaml's `redirects:`, a mapping of old path to new path or URL, checked entry by entry."""
+    if value is None:
+        return (), []
+    if not isinstance(value, dict):
+        return (), [Problem(CONFIG_FILE, line, "'redirects' must be a mapping of old path: new path",
+                            "write entries like '/old/story/: /world/story/' or '/?p=12: /world/story/'")]
+    rules, problems = [], []
+    for old, new in value.items():
+        where = _entry_line(text, str(old), line)
+        if not isinstance(old, str) or not _OLD_PATH.fullmatch(old) or old == "/":
+            problems.append(Problem(CONFIG_FILE, where, f"redirect from {old!r} is not a URL path on this site",
+                                    "write old paths like /old/story/ or /?p=12, without the domain"))
+        elif not isinstance(new, str) or not _NEW_URL.fullmatch(new):
+            problems.append(Problem(CONFIG_FILE, where, f"redirect {old!r} must go to a path or an http(s) URL, not "
+                                    f"{new!r}", "write it like '/world/story/' or 'https://example.org/story/'"))
+        else:
+            rules.append((old, new))
+    return tuple(rules), problems
+
+
+def _entry_line(text: str, key: str, after: int | None) -> int | None:
+    """The line of a nested key of site.yaml, looked for from the line of its parent."""
+    lines = text.splitlines()
+    for number in range(after or 1, len(lines) + 1):
+        if lines[number - 1].lstrip().lstrip("'\"").startswith(key):
+            return number
+    return after
+
+
 def load_config(site_dir: Path, base_url: str | None = None, origin: str | None = None) -> Config:
     """Read site_dir/site.yaml (optional) into a checked Config; raise SiteError listing every problem.
 
@@ -295,7 +332,11 @@ def load_config(site_dir: Path, base_url: str | None = None, origin: str | None 
 
         data = load_yaml_mapping(CONFIG_FILE, text, what="site.yaml")
     lines = _key_lines(text)
-    values, problems = _load_section(data, Config, CONFIG_FILE, lines)
+    rules, problems = _redirect_rules(data.pop("redirects", None), text, lines.get("redirects"))
+    values, section_problems = _load_section(data, Config, CONFIG_FILE, lines)
+    problems += section_problems
+    if rules:
+        values["redirects"] = rules
     if "\\" in text:  # (an escape: the one way YAML makes a character that feeds cannot carry)
         from broadsheet.frontmatter import non_xml_problems
 

@@ -56,6 +56,8 @@ OTHER_KEYS = {"author": ("authors",), "summary": ("excerpt",), "updated": ("last
               "expires": ("expiryDate", "expirydate"), "publish": ("publishDate", "publishdate"),
               "categories": ("categories", "category"), "published": ("published",), "images": ("images",)}
 _ALL_KEYS = (*KNOWN_KEYS, *(key for keys in OTHER_KEYS.values() for key in keys))
+# The query of an alias: name=value pairs, as host redirect rules match them.
+_QUERY = re.compile(r"[\w.~%-]+=[\w.~%-]*(?:&[\w.~%-]+=[\w.~%-]*)*")
 
 
 def is_ignored_name(name: str) -> bool:
@@ -424,7 +426,7 @@ def _refuse_windows_names(fields: _Fields, slug: str, slug_key: str, section_slu
                 fields.problem(key, f"{key.rstrip('s')} {name!r} would have the URL folder '{slugify(name)}', a "
                                "name Windows does not allow", WINDOWS_HINT)
     for alias in aliases:
-        if (segment := windows_refused_segment(alias)) is not None:
+        if (segment := windows_refused_segment(alias.partition("?")[0])) is not None:
             fields.problem("aliases", f"alias {alias!r} holds '{segment}', a name Windows does not allow",
                            WINDOWS_PATH_HINT)
 
@@ -538,11 +540,12 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         fields.problem("image", "an image needs 'image_alt' text describing it for readers who cannot see it")
     aliases = fields.strings("aliases")
     for alias in aliases:
-        if not alias.startswith("/") or alias == "/" or any(p in ("..", ".") for p in alias.split("/")) \
-                or re.search(r"[\x00-\x1f?#\\]", alias):
+        path, _, query = alias.partition("?")  # a query (`/?p=12`, WordPress's old links) is a host rule only
+        if not path.startswith("/") or (path == "/" and not query) or any(p in ("..", ".") for p in path.split("/")) \
+                or re.search(r"[\x00-\x1f?#\\]", path) or (query and not _QUERY.fullmatch(query)):
             fields.problem("aliases", f"alias {alias!r} is not a URL path on this site",
-                           "write old URLs like /world/old-slug/, without the domain")
-        elif any(len(part.encode()) > NAME_MAX for part in alias.split("/")):
+                           "write old URLs like /world/old-slug/ or /?p=12, without the domain")
+        elif any(len(part.encode()) > NAME_MAX for part in path.split("/")):
             fields.problem("aliases", f"alias {alias[:40]!r}… has a part longer than {NAME_MAX} bytes, which no "
                            "file system allows in a name", "shorten it")
     slug = section_slug if section_index else slugify(slug_text or stem) or slugify(title)
@@ -568,9 +571,10 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     if source.endswith(".html"):
         from broadsheet.htmlbody import render_html_body  # (a site of Markdown files never loads it)
 
-        body_of = functools.partial(render_html_body, source=source, base_path=base_path, trusted=config.raw_html)
-        lead_of = functools.partial(render_html_body, source=source, base_path=base_path, trusted=config.raw_html,
-                                    lead=True)
+        body_of: Callable[[str], Any] = functools.partial(render_html_body, source=source, base_path=base_path,
+                                                          trusted=config.raw_html)
+        lead_of: Callable[[str], Any] = functools.partial(render_html_body, source=source, base_path=base_path,
+                                                          trusted=config.raw_html, lead=True)
     else:
         body_of = functools.partial(md.body, source=source, base_path=base_path)
         lead_of = functools.partial(md.lead, source=source, base_path=base_path)

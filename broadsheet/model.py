@@ -166,8 +166,8 @@ class MenuItem:
 class Redirect:
     """An old URL of a moved article (front matter `aliases`)."""
 
-    url: str
-    output_path: str
+    url: str  # with base_url's path; may end in a query (`/?p=12`)
+    output_path: str  # its redirect page; "" for a rule in `_redirects` only (a query, a letter-case variant)
     source: str  # the moved article's file
     title: str  # the moved article's
     target_url: str

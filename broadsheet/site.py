@@ -150,8 +150,9 @@ def check_output_paths(site: Site, lines: Mapping[str, Mapping[str, int]] | None
     """No two pages of any kind (articles, lists, redirects, archive) may be written to one file. `lines`: by
     source, the file lines of front matter keys (the aliases' and the slug's)."""
     claims: list[tuple[str, str, str]] = [(a.output_path, a.source, a.source) for a in (*site.articles, *site.pages)]
-    claims += [(r.output_path, r.source, f"{r.source} (alias {r.url})") for r in site.redirects]
-    aliases = {r.output_path for r in site.redirects}
+    # (a redirect without a page is a rule of the host's _redirects only: a query, a letter-case variant)
+    claims += [(r.output_path, r.source, f"{r.source} (alias {r.url})") for r in site.redirects if r.output_path]
+    aliases = {r.output_path for r in site.redirects if r.output_path}
     claims += [(listing.output_path, "site.yaml", f"the {listing.kind} list {listing.url}") for listing in site.lists]
     claims += [(year.output_path, "site.yaml", f"the archive of {year.year}") for year in site.archive]
     claims += [(f"{TAGS_PATH}index.html", "site.yaml", "the tags index"),

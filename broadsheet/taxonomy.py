@@ -184,12 +184,16 @@ def build_menu(sections: Sequence[Section], pages: Sequence[Article], config: Co
 
 
 def build_redirects(articles: Iterable[Article], config: Config) -> list[Redirect]:
-    """A redirect page for every alias of a published article or page."""
+    """A redirect for every alias of a published article or page: a page at the alias's path, except for an alias
+    with a query (`/?p=12`) or one differing from the article's own URL only in letter case, which only the host's
+    redirect rules (`_redirects`) can serve: one folder cannot hold both spellings on macOS or Windows."""
     redirects = []
     for article in articles:
         for alias in article.aliases:
             path = alias.strip("/")
             output_path = path if path.endswith(".html") else path + "/index.html"
+            if "?" in alias or output_path.lower() == article.output_path.lower():
+                output_path = ""  # (no page: a rule in _redirects only)
             redirects.append(Redirect(config.base_path + alias.lstrip("/"), output_path, article.source, article.title,
                                       article.url, article.permalink))
-    return sorted(redirects, key=lambda r: r.output_path)
+    return sorted(redirects, key=lambda r: (r.output_path, r.url))
