@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, non_xml_problems, value_text
+from broadsheet.images import parse_focus
 from broadsheet.markup import MarkdownRenderer, auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle, SourceLink
 from broadsheet.slugs import WINDOWS_HINT, WINDOWS_PATH_HINT, is_reserved_on_windows, slugify, windows_refused_segment
@@ -28,7 +29,8 @@ IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 MIN_YEAR, MAX_YEAR = 2, 9998
 NAME_MAX = 255  # bytes in a file or folder name, on most file systems
 KNOWN_KEYS = ("title", "date", "updated", "author", "section", "tags", "summary", "sources", "slug",
-              "draft", "expires", "image", "image_alt", "type", "aliases")
+              "draft", "expires", "image", "image_alt", "type", "aliases",
+              "image_caption", "image_credit", "image_focus")  # (the last three: see images.py)
 
 
 def is_ignored_name(name: str) -> bool:
@@ -358,6 +360,11 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         fields.problem("image", f"image {image!r} {image_problem}")
     if image and not image_alt:
         fields.problem("image", "an image needs 'image_alt' text describing it for readers who cannot see it")
+    for key in ("image_caption", "image_credit"):
+        fields.string(key)
+    if (focus := fields.string("image_focus")) is not None and parse_focus(focus) is None:
+        fields.problem("image_focus", f"image_focus {focus!r} is not two fractions of the width and height",
+                       'write it like "0.5,0.3" (0,0 is the top left corner)')
     aliases = fields.strings("aliases")
     for alias in aliases:
         if not alias.startswith("/") or alias == "/" or any(p in ("..", ".") for p in alias.split("/")) \

@@ -7,8 +7,12 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from broadsheet.errors import Problem, SiteError
+
+if TYPE_CHECKING:
+    from broadsheet.images import ImageInfo
 
 TEMPLATES_DIR = "templates"
 STATIC_DIR = "static"
@@ -34,6 +38,7 @@ class StaticFile:
     source: Path
     own_path: str  # its path under static/, where it is always published (an article body may link it)
     output_path: str  # what templates link through asset(): for CSS and JS fingerprinted, style.3f2a9c1e04.css
+    image: ImageInfo | None = None  # a raster image as the image stage processed it (see images.publish_images)
 
     @property
     def output_paths(self) -> tuple[str, ...]:
