@@ -178,9 +178,9 @@ def test_the_social_card_is_a_crop_at_the_focal_point(tmp_path: Path, run_cli) -
     out = build(run_cli, site)
     with Image.open(out / "images/tall-card-50-10.jpg") as top, Image.open(out / "images/tall-card.jpg") as centre:
         assert top.size == centre.size == (1200, 630)
-        red, green, blue = top.convert("RGB").getpixel((600, 315))
+        red, _, blue = top.convert("RGB").getpixel((600, 315))
         assert red > 200 and blue < 60
-        red, green, blue = centre.convert("RGB").getpixel((600, 315))
+        red, _, blue = centre.convert("RGB").getpixel((600, 315))
         assert blue > 200 and red < 60
     page = (out / "world/top/index.html").read_text(encoding="utf-8")
     assert '<meta property="og:image" content="https://example.org/news/images/tall-card-50-10.jpg">' in page
