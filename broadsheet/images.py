@@ -219,7 +219,7 @@ def _digests(folder: Path, files: Mapping[str, Path]) -> tuple[dict[str, str], l
     fresh: dict[str, list[Any]] = {}
     problems = []
     now = time.time_ns()
-    racy = False
+    hashed = False
     for rel, source in files.items():
         try:
             info = os.stat(source)
@@ -230,13 +230,13 @@ def _digests(folder: Path, files: Mapping[str, Path]) -> tuple[dict[str, str], l
                 digest = known[3]
             else:
                 digest = hashlib.sha256(source.read_bytes()).hexdigest()
-                racy = racy or info.st_mtime_ns >= now - _RACY_NS
+                hashed = True
         except OSError as error:
             problems.append(Problem(f"{STATIC_DIR}/{rel}", None, f"cannot be read: {error.strerror}"))
             continue
         digests[rel] = digest
         fresh[rel] = [*state, digest]
-    if fresh != entries or racy:
+    if fresh != entries or hashed:  # (a file hashed again: noted with the new time, trusted from the next build)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             write_atomically(index_file, json.dumps({"taken": now, "files": fresh}, sort_keys=True).encode())
