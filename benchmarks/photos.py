@@ -83,7 +83,7 @@ def phone_bytes(public: Path, page: Path) -> tuple[int, dict[int, tuple[str, int
     for density in (1, 2, 3):
         if webp:
             candidates = [(int(w.rstrip("w")), url) for url, w in (c.split() for c in webp.group(1).split(", "))]
-            width, url = next(((w, u) for w, u in sorted(candidates) if w >= COLUMN * density), max(candidates))
+            _, url = next(((w, u) for w, u in sorted(candidates) if w >= COLUMN * density), max(candidates))
         else:
             url = re.search(r'src="([^"]+)"', lead.group(1)).group(1)  # type: ignore[union-attr]
         picks[density] = (url, (public / url.lstrip("/")).stat().st_size)
