@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from markupsafe import Markup
 
@@ -40,7 +40,7 @@ MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "a
 # The width an image takes in the default theme's article column: the whole screen but its margins on a phone.
 SIZES = "(min-width: 40rem) 38rem, calc(100vw - 2rem)"
 CARD_WIDTH, CARD_HEIGHT = 1200, 630
-_VERSION = b"broadsheet-images 1"  # bump when what imaging.py makes of the same bytes changes
+_VERSION = b"broadsheet-images 2"  # bump when what imaging.py makes of the same bytes changes
 _RACY_NS = 2_000_000_000  # a file changed this close to the index's look at it may show the same time after
 
 
@@ -163,24 +163,26 @@ def publish_images(static: Mapping[str, StaticFile], leads: Iterable[tuple[str |
                 token + b"card" + repr(point).encode() + bytes.fromhex(digests[path])).hexdigest(), point)
     jobs: list[tuple[str, tuple[Any, ...]]] = []
     infos: dict[str, ImageInfo] = {}
+    by_label = {_label(static[rel], rel): rel for rel in keys}
     for rel, key in keys.items():
-        info = _read_info(folder / key)
+        info = _read_info(folder / key, rel)
         if info is None:
-            jobs.append((f"{STATIC_DIR}/{rel}", ("image", str(static[rel].source), raster[rel], key, settings,
-                                                 str(folder))))
+            jobs.append((_label(static[rel], rel), ("image", rel, str(static[rel].source), raster[rel], key,
+                                                     settings, str(folder))))
         else:
             infos[rel] = info
     for rel, key, point in cards.values():
         if not (folder / f"{key}.jpg").is_file():
-            jobs.append((f"{STATIC_DIR}/{rel}", ("card", str(static[rel].source), raster[rel], key, point,
-                                                 settings.quality, str(folder))))
+            jobs.append((_label(static[rel], rel), ("card", rel, str(static[rel].source), raster[rel], key, point,
+                                                     settings.quality, str(folder))))
     for label, result in run(jobs) if jobs else ():
         if isinstance(result, SiteError):
             problems.extend(result.problems)
         elif not isinstance(result, (dict, bool)):
             problems.append(Problem(label, None, "could not be processed: Pillow crashed or took too long on it"))
         elif isinstance(result, dict):
-            infos[label[len(STATIC_DIR) + 1:]] = _info_of(result)
+            rel = by_label[label]
+            infos[rel] = _info_of(result, rel)
     published = dict(static)
     for rel, info in infos.items():
         key = keys[rel]
@@ -192,7 +194,7 @@ def publish_images(static: Mapping[str, StaticFile], leads: Iterable[tuple[str |
             published[path] = StaticFile(folder / f"{key}.jpg", path, path)
     failed = {problem.path for problem in problems}
     used = {keys[rel] for rel in infos} | {f"{key}.jpg" for rel, key, _ in cards.values()
-                                          if f"{STATIC_DIR}/{rel}" not in failed}
+                                          if _label(static[rel], rel) not in failed}
     _prune(folder, used | {"index.json"})
     return dict(sorted(published.items())), problems
 
@@ -245,10 +247,11 @@ def _digests(folder: Path, files: Mapping[str, Path]) -> tuple[dict[str, str], l
     return digests, problems
 
 
-def _read_info(folder: Path) -> ImageInfo | None:
-    """A processed image's record in the cache, if it is whole (data only: a record that does not read is a miss)."""
+def _read_info(folder: Path, path: str) -> ImageInfo | None:
+    """The record of the image published at `path` in the cache, if it is whole (data only: a record that does not
+    read is a miss). Records hold no paths: files of the same bytes share one."""
     try:
-        info = _info_of(json.loads((folder / "info.json").read_bytes()))
+        info = _info_of(json.loads((folder / "info.json").read_bytes()), path)
     except (OSError, ValueError, TypeError, KeyError):
         return None
     if not (folder / "original").is_file() or not all((folder / _file_name(v)).is_file() for v in info.variants):
@@ -256,9 +259,9 @@ def _read_info(folder: Path) -> ImageInfo | None:
     return info
 
 
-def _info_of(data: dict[str, Any]) -> ImageInfo:
-    variants = tuple(Variant(str(path), int(width), int(height), str(fmt)) for path, width, height, fmt in
-                     data["variants"])
+def _info_of(data: dict[str, Any], path: str) -> ImageInfo:
+    variants = tuple(Variant(variant_path(path, int(width), str(fmt)), int(width), int(height), str(fmt))
+                     for width, height, fmt in data["variants"])
     if any(fmt not in EXTENSIONS for fmt in (data["format"], *(v.format for v in variants))):
         raise ValueError("unknown format")
     return ImageInfo(int(data["width"]), int(data["height"]), str(data["format"]), variants)
@@ -280,29 +283,29 @@ def _prune(folder: Path, used: set[str]) -> None:
 
 
 def run_task(payload: tuple[Any, ...]) -> dict[str, Any] | bool:
-    """Process one image into the cache folder (in a worker): ("image", file, kind, key, settings, folder) makes
-    its record (returned as data), ("card", file, kind, key, focus, quality, folder) its social card (True)."""
+    """Process one image into the cache folder (in a worker): ("image", path, file, kind, key, settings, folder)
+    makes its record (returned as data), ("card", path, file, kind, key, focus, quality, folder) its social card
+    (True). `path` is where the image is published, `file` where it is read."""
     from broadsheet.imaging import ImageProblem, process, social_card
 
-    task, source, kind, key = payload[:4]
-    label = _label(source)
+    task, rel, source, kind, key = payload[:5]
+    label = f"{STATIC_DIR}/{rel}" if Path(source).as_posix().endswith(f"/{STATIC_DIR}/{rel}") else source
     try:
         data = Path(source).read_bytes()
         if task == "card":
-            focus, quality, folder = payload[4:]
+            focus, quality, folder = payload[5:]
             target = Path(folder) / f"{key}.jpg"
             target.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(target, social_card(data, kind, focus, quality))
             return True
-        settings, folder = payload[4:]
+        settings, folder = payload[5:]
         processed = process(data, kind, settings)
     except ImageProblem as problem:
         raise SiteError(Problem(label, None, str(problem))) from None
     except OSError as error:
         raise SiteError(Problem(label, None, f"cannot be read: {error.strerror}")) from None
-    rel = label[len(STATIC_DIR) + 1:]
-    record = {"width": processed.width, "height": processed.height, "format": kind, "variants": [
-        [variant_path(rel, width, fmt), width, height, fmt] for width, height, fmt, _ in processed.variants]}
+    record = {"width": processed.width, "height": processed.height, "format": kind,
+              "variants": [[width, height, fmt] for width, height, fmt, _ in processed.variants]}
     target = Path(folder) / key
     staging = Path(folder) / f".{key}.{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -319,13 +322,9 @@ def run_task(payload: tuple[Any, ...]) -> dict[str, Any] | bool:
     return record
 
 
-def _label(source: str) -> str:
-    """A static file's name in problems, from its path: static/… (the site's or the theme's)."""
-    parts = Path(source).parts
-    if STATIC_DIR in parts:
-        at = len(parts) - 1 - parts[::-1].index(STATIC_DIR)
-        return "/".join(parts[at:])
-    return source
+def _label(static_file: StaticFile, path: str) -> str:
+    """A static file's name in problems: static/… (or the label a page bundle's file carries)."""
+    return getattr(static_file, "label", "") or f"{STATIC_DIR}/{path}"
 
 
 # -- What pages show --------------------------------------------------------------------------------------------
@@ -390,9 +389,10 @@ _IMAGE_OR_PICTURE = re.compile(r"<picture\b.*?</picture\s*>|<img\b(?:[^>\"']|\"[
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 
 
-def rewrite_images(body: str, static: Mapping[str, StaticFile], config: Config) -> str:
-    """An article body with each <img> of a processed image under static/ made responsive (see picture); other
-    images (remote, not found, SVG and GIF) and the <picture> elements the author wrote are left as written."""
+def rewrite_images(body: str, static: Mapping[str, StaticFile], config: Config, page_url: str | None = None) -> str:
+    """An article body with each <img> of a processed image made responsive (see picture); other images (remote,
+    not found, SVG and GIF) and the <picture> elements the author wrote are left as written. With `page_url` (the
+    page's root-relative URL), a relative src is resolved against it: a page bundle's photo.jpg."""
     if "<img" not in body or not config.images.enabled:
         return body
     base = config.base_path
@@ -407,6 +407,8 @@ def rewrite_images(body: str, static: Mapping[str, StaticFile], config: Config) 
             value = next((v for v in found.group(2, 3, 4) if v is not None), None)
             attrs.setdefault(name, None if value is None else html.unescape(value))
         src = attrs.get("src") or ""
+        if page_url and src and not src.startswith("/") and not urlsplit(src).scheme:
+            src = urljoin(page_url, src)
         if not src.startswith(base) or "srcset" in attrs:
             return tag
         path = unquote(urlsplit(src[len(base):]).path)

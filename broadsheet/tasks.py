@@ -330,9 +330,10 @@ class Renderer:
         """An article's body HTML from the cache, its links to other content files resolved."""
         setup = self.setup
         body = load_body(self.cache, setup.site_dir, setup.config, setup.env_key, source, setup.entries[source][3])
-        body = resolve_links(body, setup.site.urls)  # type: ignore[union-attr]
+        urls = setup.site.urls  # type: ignore[union-attr]
+        body = resolve_links(body, urls)
         # Images: <img> of processed images get their sizes and copies (see broadsheet.images).
-        return rewrite_images(body, setup.static, setup.config) if "<img" in body else body
+        return rewrite_images(body, setup.static, setup.config, urls.get(source)) if "<img" in body else body
 
     def render(self, index: int) -> frozenset[str]:
         """Render views[index] into the staging folder; return what it read besides its context (see _Reads)."""

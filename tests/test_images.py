@@ -283,3 +283,16 @@ def test_stripping_is_lossless_for_each_format() -> None:
         assert secrets_in(clean) == [], fmt
         with Image.open(io.BytesIO(data)) as before, Image.open(io.BytesIO(clean)) as after:
             assert before.tobytes() == after.tobytes(), fmt
+
+
+def test_the_same_photo_at_two_paths_and_a_relative_src(tmp_path: Path, run_cli) -> None:
+    same = photo(600, 400)
+    body = "![First](/images/a.jpg)\n\n![Second, relative to the page](../../images/b.jpg)\n"
+    site = good_site(tmp_path / "site", {"static/images/a.jpg": same, "static/images/b.jpg": same,
+                                         "content/world/two.md": article(f"title: Two\n{DATE}", body)},
+                     config=CONFIG)
+    out = build(run_cli, site)
+    first, second = page_images(out / "world/two/index.html").images
+    assert candidates(first["srcset"]) == [("/news/images/a-480w.jpg", 480), ("/news/images/a-600w.jpg", 600)]
+    assert candidates(second["srcset"]) == [("/news/images/b-480w.jpg", 480), ("/news/images/b-600w.jpg", 600)]
+    assert (out / "images/a-480w.webp").read_bytes() == (out / "images/b-480w.webp").read_bytes()
