@@ -36,6 +36,7 @@ from broadsheet.content import (
 )
 from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
+from broadsheet.images import image_digest, publish_images
 from broadsheet.lock import build_lock
 from broadsheet.model import Article, LeftOut, ParsedArticle, Site
 from broadsheet.options import BuildOptions
@@ -43,6 +44,8 @@ from broadsheet.output import OutputFolder, find_collisions, folder_times, folde
 from broadsheet.places import cache_folder, check_places
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
 from broadsheet.progress import Reporter, summary_line
+from broadsheet.search import index_key, index_site
+from broadsheet.search import remember as remember_search
 from broadsheet.site import is_published, order_site, patch_site
 from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
 from broadsheet.slugs import WINDOWS_PATH_HINT, windows_refused_segment
@@ -617,6 +620,13 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
                               options.drafts, options.future, index.related)
     static = collect_static(site_dir)
     static.update(bundle_static(site_dir, (*site.articles, *site.pages)))
+    # Images: JPEG, PNG and WebP files processed (from the cache, else in the workers), their copies and the lead
+    # images' social cards added as static files (see broadsheet.images).
+    static, image_failures = publish_images(static, ((a.image, a.meta.get("image_focus")) for a in
+                                                     (*site.articles, *site.pages)), config, cache.root,
+                                            partial(_run_images, session.pool, Setup(site_dir, config, index.env_key,
+                                                                                     cache.root)))
+    problems.update(dict.fromkeys(image_failures))
     if steady:
         noted = dict(steady.noted)
         for source in patched:
@@ -671,7 +681,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     # templates a page is made with in the key of its template (see `commons`).
     common = combine(CODE_FINGERPRINT, library_versions(config.markdown), repr((config, options.preview)).encode(),
                      fingerprints.of(shared_context(site, config)),
-                     fingerprints.of({k: v.output_path for k, v in static.items()}))
+                     fingerprints.of({k: v.output_path for k, v in static.items()}), image_digest(static))
     index.templates, index.template_names = template_digests(
         [site_dir / TEMPLATES_DIR, default_theme_dir() / TEMPLATES_DIR], set(map(_TEMPLATE, views)),
         previous.template_names if previous.env_key == index.env_key else {})
@@ -782,6 +792,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
             for path in {*spare.pages, *spare.static, *spare.generated} - {*made, *static_records, *makers}:
                 touched.append(path)
                 output.stage.remove(path)
+        # Search: Pagefind's index of the staged pages, or the current one linked over when no page changed.
+        search_key = index_site(output.stage.root, output.final, cache.root, index_key(
+            ((path, record.key) for path, record in made.items()), config) if config.search else None)
         # The output being replaced is kept for the next build to update in place, when its files are known.
         spare_kept = output.commit(spare_path if can_carry and not options.no_cache else None)
     except OSError as error:
@@ -791,6 +804,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         output.abort()
         raise
     index.output = output.identity()
+    remember_search(cache.root, options.output_dir, search_key)
     identity_kept = _identity(spare_path) if spare_kept else None
     index.spare = Spare(identity_kept, previous.pages, previous.static, previous.generated,
                         previous.folders) if identity_kept else None
@@ -1134,6 +1148,12 @@ def _in_parts(pool: WorkerPool, setup: Setup, kind: str, paths: list[str], *befo
     if len(paths) <= _IN_PROCESS * _CARRY_CHUNK // 16:
         return [handle(light_setup, item.payload) for item in items]
     return [result for _, result in pool.run(light_setup, items, chunk=1)]
+
+
+def _run_images(pool: WorkerPool, setup: Setup, jobs: list[tuple[str, tuple[Any, ...]]]) -> list[tuple[str, Any]]:
+    """Image tasks (see images.run_task) in the workers, one at a time each: an image takes up to seconds."""
+    items = [Item(label, 120.0, payload) for label, payload in jobs]
+    return [(item.label, result) for item, result in pool.run(setup, items, chunk=1)]
 
 
 def _link_files(pool: WorkerPool, setup: Setup, source: str, target: str, paths: list[str]) -> bool:

@@ -29,7 +29,8 @@ from broadsheet.options import BuildOptions
 CACHE_DIR = ".broadsheet-cache"
 _MAGIC = b"BSS2"
 RACY_NS = 2_000_000_000  # a file changed this close to a scan is not trusted: a later change may keep its time
-_LIBRARIES = ("markdown", "jinja2", "yaml", "markupsafe", "markdown_it", "mdit_py_plugins", "pygments")
+_LIBRARIES = ("markdown", "jinja2", "yaml", "markupsafe", "markdown_it", "mdit_py_plugins", "pygments",
+              "PIL", "pagefind_bin_extended")  # (the last two: images and search)
 _INPUT_FOLDERS = ("content", "templates", "static")
 
 

@@ -21,6 +21,7 @@ from broadsheet.cache import Cache, read_head
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import FIELD_READ, date_state, fields_getter, listed_fields
+from broadsheet.images import rewrite_images
 from broadsheet.links import resolve_links
 from broadsheet.model import ArchiveMonth, ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
 from broadsheet.output import Stage, link_files
@@ -328,7 +329,10 @@ class Renderer:
         """An article's body HTML from the cache, its links to other content files resolved."""
         setup = self.setup
         body = load_body(self.cache, setup.site_dir, setup.config, setup.env_key, source, setup.entries[source][3])
-        return resolve_links(body, setup.site.urls)  # type: ignore[union-attr]
+        urls = setup.site.urls  # type: ignore[union-attr]
+        body = resolve_links(body, urls)
+        # Images: <img> of processed images get their sizes and copies (see broadsheet.images).
+        return rewrite_images(body, setup.static, setup.config, urls.get(source)) if "<img" in body else body
 
     def render(self, index: int) -> frozenset[str]:
         """Render views[index] into the staging folder; return what it read besides its context (see _Reads)."""
@@ -374,6 +378,10 @@ def handle(setup: Setup, payload: tuple[Any, ...]) -> Any:
         return [path for path in payload[1] if not setup.stage.carry(path)]
     if kind == "link":
         return link_files(*payload[1:])
+    if kind in ("image", "card"):  # Images: see broadsheet.images.run_task
+        from broadsheet.images import run_task
+
+        return run_task(payload)
     raise ValueError(f"unknown task {kind!r}")
 
 

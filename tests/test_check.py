@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from badsite import article, good_site
 from conftest import REPO_ROOT, read_tree, write_tree
+from imagefiles import photo
 
 DATE = "date: 2024-03-02T09:00:00Z"
 WRITTEN = "summary: Written by a person."
@@ -96,7 +97,7 @@ def test_broken_internal_links_and_missing_images_name_the_line(tmp_path: Path, 
 def test_links_to_static_files_and_pages_resolve(tmp_path: Path, run_cli) -> None:
     body = "[Home](/) [World](/world/) [Page 1](../) [Chart](/images/chart.png) [Me](#top) [Mail](mailto:a@b.c)\n"
     site = good_site(tmp_path / "site", {
-        "static/images/chart.png": b"\x89PNG",
+        "static/images/chart.png": photo(40, 30, "PNG"),
         "content/world/good.md": article(f"title: Good\n{DATE}\n{WRITTEN}"),
         "content/world/links.md": article(f"title: Links\n{DATE}\n{WRITTEN}", body),
     })
@@ -119,7 +120,7 @@ def test_under_a_base_path_root_relative_links_get_it(tmp_path: Path, run_cli) -
 
 def test_missing_alt_text(tmp_path: Path, run_cli) -> None:
     body = "Lead.\n\n<img src=\"/images/a.png\">\n\n![](/images/b.png)\n"
-    site = good_site(tmp_path / "site", {"static/images/a.png": b"\x89PNG", "static/images/b.png": b"\x89PNG",
+    site = good_site(tmp_path / "site", {"static/images/a.png": photo(40, 30, "PNG"), "static/images/b.png": photo(40, 30, "PNG"),
                                          "content/world/good.md": article(f"title: Good\n{DATE}\n{WRITTEN}"),
                                          "content/world/img.md": article(f"title: I\n{DATE}\n{WRITTEN}", body)})
     result = check(run_cli, site)
