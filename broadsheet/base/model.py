@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from broadsheet.errors import Problem
+from broadsheet.base.errors import Problem
 
 
 @dataclass(frozen=True, slots=True)

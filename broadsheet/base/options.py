@@ -1,4 +1,4 @@
-"""The options of one build: what the command line says, not what the site says (that is broadsheet.config).
+"""The options of one build: what the command line says, not what the site says (that is broadsheet.stages.config).
 
 Kept apart, and light to import, because `broadsheet build` with nothing to do needs these and nothing else.
 """

@@ -15,9 +15,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from broadsheet.buildinfo import BUILD_INFO_FILE
-from broadsheet.errors import Problem, SiteError
-from broadsheet.lock import output_lock
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.pipeline.lock import output_lock
+from broadsheet.stages.buildinfo import BUILD_INFO_FILE
 
 TRAILER = "Broadsheet-Deploy"
 

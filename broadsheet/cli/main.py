@@ -10,8 +10,8 @@ from datetime import datetime
 from pathlib import Path
 
 from broadsheet import __version__
-from broadsheet.errors import SiteError
-from broadsheet.options import BuildOptions
+from broadsheet.base.errors import SiteError
+from broadsheet.base.options import BuildOptions
 
 
 def _site_args(parser: argparse.ArgumentParser) -> None:
@@ -100,9 +100,9 @@ def run_build(args: argparse.Namespace) -> int:
     reading no more than that takes."""
     import time
 
-    from broadsheet import stamp
-    from broadsheet.lock import build_lock
-    from broadsheet.theme import default_theme_dir
+    from broadsheet.incremental import stamp
+    from broadsheet.pipeline.lock import build_lock
+    from broadsheet.stages.theme import default_theme_dir
 
     started = time.perf_counter()
     options = build_options(args)
@@ -113,7 +113,7 @@ def run_build(args: argparse.Namespace) -> int:
             warnings: tuple[object, ...] = last.warnings
             pages, articles = last.pages, last.articles
         else:
-            from broadsheet.build import build
+            from broadsheet.pipeline.build import build
 
             result = build(options, scan=inputs)
             warnings, pages, articles = result.warnings, result.pages, result.articles
@@ -126,7 +126,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     """`broadsheet serve`: runs until Ctrl-C (or SIGTERM), which ends it cleanly with status 0."""
-    from broadsheet.serve import PreviewSession, is_loopback
+    from broadsheet.preview.serve import PreviewSession, is_loopback
 
     options = BuildOptions(site_dir=args.site, output_dir=args.site / "public", drafts=args.drafts,
                            future=args.future)
@@ -163,7 +163,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     """`broadsheet check`: one line per problem; 1 on errors (with --strict, on warnings too)."""
-    from broadsheet.check import check
+    from broadsheet.pipeline.check import check
 
     result = check(build_options(args))
     for problem in result.problems:
@@ -176,7 +176,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_deploy(args: argparse.Namespace) -> int:
     """`broadsheet deploy`."""
-    from broadsheet.deploy import deploy_to_branch
+    from broadsheet.cli.deploy import deploy_to_branch
 
     output = args.output or args.site / "public"
     commit = deploy_to_branch(output, args.site, args.branch, args.message, args.push, args.adopt)
@@ -186,8 +186,8 @@ def run_deploy(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     """`broadsheet new`."""
-    from broadsheet.config import load_config
-    from broadsheet.scaffold import new_article
+    from broadsheet.cli.scaffold import new_article
+    from broadsheet.stages.config import load_config
 
     config = load_config(args.site)
     path = new_article(args.site, config, args.title, args.section, datetime.now(config.zone))
@@ -197,7 +197,7 @@ def run_new(args: argparse.Namespace) -> int:
 
 def run_init(args: argparse.Namespace) -> int:
     """`broadsheet init`."""
-    from broadsheet.scaffold import init_site
+    from broadsheet.cli.scaffold import init_site
 
     init_site(args.directory)
     print(f"Created a new site in {args.directory}. Build it with: broadsheet build --site {args.directory}")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import yaml
 
-from broadsheet.config import CONFIG_FILE, Config
-from broadsheet.content import CONTENT_DIR
-from broadsheet.errors import Problem, SiteError
-from broadsheet.slugs import slugify
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.slugs import slugify
+from broadsheet.stages.config import CONFIG_FILE, Config
+from broadsheet.stages.content import CONTENT_DIR
 
 SITE_YAML = """\
 # Broadsheet site configuration: every key is optional; see the README for all of them.

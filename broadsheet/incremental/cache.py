@@ -1,8 +1,8 @@
 """The persistent build cache: parsed articles by content key, the index of the previous build into each output
 folder, the ordered site of the last build that ordered one (see Cache.save_ordered) and the output before last (see
-Spare); the stamps of broadsheet.stamp live in the same folder.
+Spare); the stamps of broadsheet.incremental.stamp live in the same folder.
 
-Records are plain data (JSON, read back by broadsheet.records, which checks every field's type): nothing read from
+Records are plain data (JSON, read back by broadsheet.incremental.records, which checks every field's type): nothing read from
 the cache folder is ever run, whatever its bytes. Each record is sealed with its key and the code's fingerprint under
 a checksum (see stamp.seal): a record that is truncated, corrupt, written by another version of Broadsheet or moved
 to another key's file reads as missing, and is rebuilt. Nothing is ever written outside the cache folder: every name
@@ -28,12 +28,12 @@ from typing import Any, TypeVar
 
 import orjson
 
-from broadsheet import records, stamp
-from broadsheet.errors import Problem
-from broadsheet.fingerprints import TemplateNames
-from broadsheet.model import ParsedArticle, Site
-from broadsheet.records import Data, hex_bytes, ints, read_head_data, strings
-from broadsheet.stamp import output_id, seal, unseal, write_atomically, write_in_place
+from broadsheet.base.errors import Problem
+from broadsheet.base.model import ParsedArticle, Site
+from broadsheet.incremental import records, stamp
+from broadsheet.incremental.fingerprints import TemplateNames
+from broadsheet.incremental.records import Data, hex_bytes, ints, read_head_data, strings
+from broadsheet.incremental.stamp import output_id, seal, unseal, write_atomically, write_in_place
 
 _ARTICLE = b"BSA2"
 _INDEX = b"BSI2"

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from broadsheet.model import Article, Link, Neighbours, Section, Term
+from broadsheet.base.model import Article, Link, Neighbours, Section, Term
 
 _SHARED = 8  # sequences longer than this are hashed once per build and stood for by their digest
 FIELD_READ = "field:"  # a page's read "field:title": it showed the title of the articles it lists ("field:*": more)
@@ -254,7 +254,7 @@ def _named_templates(key: bytes, source: bytes) -> tuple[str, ...] | None:
         import jinja2  # (here: the workers load this module, and never parse a template)
         import jinja2.meta
 
-        from broadsheet.templates import FragmentCache
+        from broadsheet.stages.templates import FragmentCache
 
         try:
             environment = jinja2.Environment(extensions=[FragmentCache])  # the tags templates may use

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from broadsheet.errors import Problem, SiteError, describe, unexpected
+from broadsheet.base.errors import Problem, SiteError, describe, unexpected
 
 log = logging.getLogger(__name__)
 _POLL = 0.25  # seconds between checks of running items' budgets
@@ -175,7 +175,7 @@ def _context() -> Any:
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["broadsheet.tasks"])
+        context.set_forkserver_preload(["broadsheet.incremental.tasks"])
         return context
     return multiprocessing.get_context("spawn")
 

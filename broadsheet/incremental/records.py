@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from broadsheet.errors import Problem
-from broadsheet.model import (
+from broadsheet.base.errors import Problem
+from broadsheet.base.model import (
     ArchiveMonth,
     ArchiveYear,
     Article,

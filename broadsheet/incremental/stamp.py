@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import broadsheet
-from broadsheet.options import BuildOptions
+from broadsheet.base.options import BuildOptions
 
 CACHE_DIR = ".broadsheet-cache"
 _MAGIC = b"BSS2"
@@ -37,8 +37,8 @@ def code_fingerprint() -> bytes:
     """Broadsheet's version and the bytes of its modules."""
     digest = hashlib.sha256(broadsheet.__version__.encode())
     package = Path(broadsheet.__file__).parent
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()[:16]
 
 

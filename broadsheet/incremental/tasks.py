@@ -18,16 +18,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
-from broadsheet.cache import Cache, read_head
-from broadsheet.config import Config
-from broadsheet.errors import Problem, SiteError
-from broadsheet.fingerprints import FIELD_READ, date_state, fields_getter, listed_fields
-from broadsheet.links import resolve_links
-from broadsheet.model import ArchiveMonth, ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
-from broadsheet.output import Stage, link_files
-from broadsheet.stamp import CODE_FINGERPRINT
-from broadsheet.theme import StaticFile
-from broadsheet.views import View, shared_context, view_context
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.model import ArchiveMonth, ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
+from broadsheet.incremental.cache import Cache, read_head
+from broadsheet.incremental.fingerprints import FIELD_READ, date_state, fields_getter, listed_fields
+from broadsheet.incremental.stamp import CODE_FINGERPRINT
+from broadsheet.stages.config import Config
+from broadsheet.stages.links import resolve_links
+from broadsheet.stages.output import Stage, link_files
+from broadsheet.stages.theme import StaticFile
+from broadsheet.stages.views import View, shared_context, view_context
 
 
 @functools.cache  # (read from the package's metadata, a few ms: a default site never imports it)
@@ -64,7 +64,7 @@ def parse_key(prefix: str, source: str, data: bytes) -> str:
 def load_body(cache: Cache, site_dir: Path, config: Config, env_key: str, source: str, key: str) -> str:
     """An article's body HTML from its cache record. Where the record is gone or damaged (the cache folder was
     pruned or removed since the index was made), the file is parsed again, if its bytes are still those of the key."""
-    from broadsheet.content import parse_article
+    from broadsheet.stages.content import parse_article
 
     body = cache.load_body(key)
     if body is None:
@@ -311,7 +311,7 @@ class Renderer:
     only a few pages changed."""
 
     def __init__(self, setup: Setup, kept: KeptRenders | None = None):
-        from broadsheet.templates import Fragments, make_environment
+        from broadsheet.stages.templates import Fragments, make_environment
 
         assert setup.now is not None and setup.site is not None
         self.setup = setup
@@ -333,7 +333,7 @@ class Renderer:
 
     def render(self, index: int) -> frozenset[str]:
         """Render views[index] into the staging folder; return what it read besides its context (see _Reads)."""
-        from broadsheet.templates import render_page
+        from broadsheet.stages.templates import render_page
 
         setup = self.setup
         view = setup.views[index]
@@ -354,7 +354,7 @@ _worker_kept = KeptRenders()  # what a worker's renders keep, for its next build
 def prepare() -> None:
     """What a new worker does first, while the build's own process loads its index, rather than when the first
     changed file arrives: import the parser (Markdown, YAML) and make its Markdown renderers."""
-    from broadsheet.markup import renderer
+    from broadsheet.stages.markup import renderer
 
     for raw_html in (True, False):
         renderer(raw_html)
@@ -383,7 +383,7 @@ def _parse(setup: Setup, source: str) -> tuple[str, bytes | ParsedArticle] | Non
     record's head (see cache.read_head): the body stays in the cache until its page is rendered (the head itself,
     without its body, for an article that the cache cannot hold). None for a file removed since the build listed
     it: it is gone, as if removed just before the build."""
-    from broadsheet.content import parse_article
+    from broadsheet.stages.content import parse_article
 
     try:
         data = (setup.site_dir / source).read_bytes()

@@ -22,23 +22,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from broadsheet import stamp
-from broadsheet.cache import Cache, Manifest, PageRecord, Spare, read_head, unwritable
-from broadsheet.config import Config, load_config
-from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date, read_ahead
-from broadsheet.errors import Problem, SiteError, problem_of
-from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
-from broadsheet.lock import build_lock
-from broadsheet.model import Article, ParsedArticle, Site
-from broadsheet.options import BuildOptions
-from broadsheet.output import OutputFolder, find_collisions, folder_times, folders_of
-from broadsheet.places import cache_folder, check_places
-from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
-from broadsheet.site import is_published, order_site, patch_site
-from broadsheet.sitemaps import NEWS_WINDOW, sitemap_pages
-from broadsheet.slugs import WINDOWS_PATH_HINT, windows_refused_segment
-from broadsheet.stamp import CACHE_DIR, CODE_FINGERPRINT
-from broadsheet.tasks import (
+from broadsheet.base.errors import Problem, SiteError, problem_of
+from broadsheet.base.model import Article, ParsedArticle, Site
+from broadsheet.base.options import BuildOptions
+from broadsheet.base.slugs import WINDOWS_PATH_HINT, windows_refused_segment
+from broadsheet.incremental import stamp
+from broadsheet.incremental.cache import Cache, Manifest, PageRecord, Spare, read_head, unwritable
+from broadsheet.incremental.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
+from broadsheet.incremental.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
+from broadsheet.incremental.stamp import CACHE_DIR, CODE_FINGERPRINT
+from broadsheet.incremental.tasks import (
     KeptRenders,
     Renderer,
     Setup,
@@ -49,8 +42,22 @@ from broadsheet.tasks import (
     parse_key,
     prepare,
 )
-from broadsheet.theme import TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir, published_static
-from broadsheet.views import (
+from broadsheet.pipeline.lock import build_lock
+from broadsheet.pipeline.places import cache_folder, check_places
+from broadsheet.stages.config import Config, load_config
+from broadsheet.stages.content import (
+    CONTENT_DIR,
+    discover_sources,
+    is_source_path,
+    parse_article,
+    parse_date,
+    read_ahead,
+)
+from broadsheet.stages.output import OutputFolder, find_collisions, folder_times, folders_of
+from broadsheet.stages.site import is_published, order_site, patch_site
+from broadsheet.stages.sitemaps import NEWS_WINDOW, sitemap_pages
+from broadsheet.stages.theme import TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir, published_static
+from broadsheet.stages.views import (
     STRUCTURAL_FIELDS,
     View,
     articles_shown,
@@ -494,7 +501,7 @@ def build(options: BuildOptions, session: BuildSession | None = None, scan: stam
     """Build the site into options.output_dir, all or nothing; with a session, reuse what the last build knew.
 
     `scan` is the state of the inputs when the caller already took it (to check the last build's stamp). One build
-    at a time writes an output folder or a cache folder: this one waits for another to finish (see broadsheet.lock).
+    at a time writes an output folder or a cache folder: this one waits for another to finish (see broadsheet.pipeline.lock).
     """
     check_places(options)  # (first: a cache inside the output is refused, not built without)
     cache_warning = None
@@ -958,7 +965,7 @@ def next_change(articles: Iterable[Article], now: datetime) -> datetime | None:
 def _keep_stamp(scan: stamp.Scan | None, options: BuildOptions, cache: Cache, index: Manifest,
                 until: datetime | None, now: datetime, pages: int, articles: int,
                 warnings: tuple[Problem, ...]) -> None:
-    """Keep the stamp that lets the next build with nothing changed stop at once (see broadsheet.stamp); `until`:
+    """Keep the stamp that lets the next build with nothing changed stop at once (see broadsheet.incremental.stamp); `until`:
     see next_change."""
     if scan is None:
         return

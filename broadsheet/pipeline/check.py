@@ -10,19 +10,19 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from broadsheet.build import check_images, check_static_names, output_claims, parse_sources, resolve_now
-from broadsheet.config import Config, load_config
-from broadsheet.content import CONTENT_DIR
-from broadsheet.errors import Problem, SiteError, problem_of
-from broadsheet.markup import MORE_MARKER
-from broadsheet.model import Article, ParsedArticle
-from broadsheet.options import BuildOptions
-from broadsheet.output import find_collisions
-from broadsheet.site import is_published, order_site
-from broadsheet.slugs import slugify
-from broadsheet.templates import make_environment, render_page
-from broadsheet.theme import TEMPLATES_DIR, collect_static, published_static
-from broadsheet.views import body_html, news_files, shared_context, site_views, view_context
+from broadsheet.base.errors import Problem, SiteError, problem_of
+from broadsheet.base.model import Article, ParsedArticle
+from broadsheet.base.options import BuildOptions
+from broadsheet.base.slugs import slugify
+from broadsheet.pipeline.build import check_images, check_static_names, output_claims, parse_sources, resolve_now
+from broadsheet.stages.config import Config, load_config
+from broadsheet.stages.content import CONTENT_DIR
+from broadsheet.stages.markup import MORE_MARKER
+from broadsheet.stages.output import find_collisions
+from broadsheet.stages.site import is_published, order_site
+from broadsheet.stages.templates import make_environment, render_page
+from broadsheet.stages.theme import TEMPLATES_DIR, collect_static, published_static
+from broadsheet.stages.views import body_html, news_files, shared_context, site_views, view_context
 
 # Attributes that point at another file of the site.
 _LINK_ATTRIBUTES = {"a": "href", "img": "src", "link": "href", "script": "src", "source": "src", "iframe": "src",

@@ -22,9 +22,9 @@ from _thread import get_ident  # (threading itself costs a build with nothing to
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from broadsheet.errors import Problem, SiteError
-from broadsheet.options import BuildOptions
-from broadsheet.places import cache_folder, check_places
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.options import BuildOptions
+from broadsheet.pipeline.places import cache_folder, check_places
 
 try:
     import fcntl

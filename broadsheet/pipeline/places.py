@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from broadsheet.errors import Problem, SiteError
-from broadsheet.options import BuildOptions
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.options import BuildOptions
 
 CACHE_DIR = ".broadsheet-cache"  # the cache folder in the site folder, by default
 _SITE_FILE, _SOURCES = "site.yaml", ("content", "templates", "static")  # (config.CONFIG_FILE, the input folders)

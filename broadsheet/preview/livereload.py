@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from broadsheet.errors import Problem
+from broadsheet.base.errors import Problem
 
 EVENTS_PATH = "/__broadsheet/events"
 RELOAD, CSS = "reload", "css"

@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from broadsheet.build import BuildSession, build
-from broadsheet.connections import IDLE_SECONDS, MAX_REQUEST_LINE, ConnectionSlots, HeaderBudget, drain
-from broadsheet.errors import Problem, SiteError
-from broadsheet.livereload import (
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.options import BuildOptions
+from broadsheet.pipeline.build import BuildSession, build
+from broadsheet.pipeline.lock import build_lock
+from broadsheet.preview.connections import IDLE_SECONDS, MAX_REQUEST_LINE, ConnectionSlots, HeaderBudget, drain
+from broadsheet.preview.livereload import (
     CSS,
     EVENTS_PATH,
     RELOAD,
@@ -35,10 +37,8 @@ from broadsheet.livereload import (
     inject,
     overlay,
 )
-from broadsheet.lock import build_lock
-from broadsheet.options import BuildOptions
-from broadsheet.theme import STATIC_DIR
-from broadsheet.watch import ChangeQueue, start_watching
+from broadsheet.preview.watch import ChangeQueue, start_watching
+from broadsheet.stages.theme import STATIC_DIR
 
 log = logging.getLogger(__name__)
 

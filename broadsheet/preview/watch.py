@@ -23,9 +23,9 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from broadsheet.config import CONFIG_FILE
-from broadsheet.content import CONTENT_DIR, IGNORED_SUFFIXES, SOURCE_SUFFIXES, is_ignored_name
-from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR
+from broadsheet.stages.config import CONFIG_FILE
+from broadsheet.stages.content import CONTENT_DIR, IGNORED_SUFFIXES, SOURCE_SUFFIXES, is_ignored_name
+from broadsheet.stages.theme import STATIC_DIR, TEMPLATES_DIR
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from broadsheet import __version__
-from broadsheet.config import Config
-from broadsheet.options import BuildOptions
+from broadsheet.base.options import BuildOptions
+from broadsheet.stages.config import Config
 
 BUILD_INFO_FILE = "build-info.json"
 

@@ -22,8 +22,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
 
-from broadsheet.links import rewrite_href
-from broadsheet.markup import (
+from broadsheet.stages.links import rewrite_href
+from broadsheet.stages.markup import (
     _ALIGN,
     _CODE_SPAN,
     _FOOTNOTE_REFERENCE,

@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from broadsheet.errors import Problem, SiteError
-from broadsheet.options import BuildOptions as BuildOptions  # the options of one build, beside the site's
-from broadsheet.slugs import (
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.options import BuildOptions as BuildOptions  # the options of one build, beside the site's
+from broadsheet.base.slugs import (
     WINDOWS_HINT,
     WINDOWS_PATH_HINT,
     is_reserved_on_windows,
@@ -265,13 +265,13 @@ def load_config(site_dir: Path, base_url: str | None = None, origin: str | None 
         except UnicodeDecodeError as error:
             line = path.read_bytes()[: error.start].count(b"\n") + 1
             raise SiteError(Problem(CONFIG_FILE, line, "not valid UTF-8", "save the file as UTF-8")) from None
-        from broadsheet.frontmatter import load_yaml_mapping  # here: a build with nothing to do never loads YAML
+        from broadsheet.stages.frontmatter import load_yaml_mapping  # here: a build with nothing to do never loads YAML
 
         data = load_yaml_mapping(CONFIG_FILE, text, what="site.yaml")
     lines = _key_lines(text)
     values, problems = _load_section(data, Config, CONFIG_FILE, lines)
     if "\\" in text:  # (an escape: the one way YAML makes a character that feeds cannot carry)
-        from broadsheet.frontmatter import non_xml_problems
+        from broadsheet.stages.frontmatter import non_xml_problems
 
         problems += non_xml_problems(CONFIG_FILE, data, text, lines)
     config = Config(**values)

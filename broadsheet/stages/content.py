@@ -9,16 +9,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from broadsheet.config import Config
-from broadsheet.errors import Problem, SiteError, problem_of
-from broadsheet.frontmatter import key_lines, load_front_matter, near_misses, non_xml_problems, value_text
-from broadsheet.markup import MarkdownRenderer, auto_summary, describe, is_balanced, renderer, split_more
-from broadsheet.model import Article, ParsedArticle, SourceLink
-from broadsheet.slugs import WINDOWS_HINT, WINDOWS_PATH_HINT, is_reserved_on_windows, slugify, windows_refused_segment
-from broadsheet.xmltext import NOT_XML, code_points
+from broadsheet.base.errors import Problem, SiteError, problem_of
+from broadsheet.base.model import Article, ParsedArticle, SourceLink
+from broadsheet.base.slugs import (
+    WINDOWS_HINT,
+    WINDOWS_PATH_HINT,
+    is_reserved_on_windows,
+    slugify,
+    windows_refused_segment,
+)
+from broadsheet.base.xmltext import NOT_XML, code_points
+from broadsheet.stages.config import Config
+from broadsheet.stages.frontmatter import key_lines, load_front_matter, near_misses, non_xml_problems, value_text
+from broadsheet.stages.markup import MarkdownRenderer, auto_summary, describe, is_balanced, renderer, split_more
 
 if TYPE_CHECKING:
-    from broadsheet.commonmark import CommonMarkRenderer
+    from broadsheet.stages.commonmark import CommonMarkRenderer
 
 CONTENT_DIR = "content"
 PAGES_DIR = "pages"
@@ -379,7 +385,7 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         raise SiteError(fields.problems + warnings)
 
     if config.markdown == "commonmark":
-        from broadsheet.commonmark import renderer as commonmark_renderer  # (a default site never loads it)
+        from broadsheet.stages.commonmark import renderer as commonmark_renderer  # (a default site never loads it)
 
         md: MarkdownRenderer | CommonMarkRenderer = commonmark_renderer(config.raw_html)
     else:

@@ -13,8 +13,8 @@ from functools import partial
 from urllib.parse import urljoin, urlsplit
 
 from broadsheet import __version__
-from broadsheet.config import Config
-from broadsheet.model import Article, Site
+from broadsheet.base.model import Article, Site
+from broadsheet.stages.config import Config
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

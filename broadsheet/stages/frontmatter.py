@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from broadsheet.errors import Problem, SiteError
-from broadsheet.xmltext import NOT_XML
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.xmltext import NOT_XML
 
 # Front matter is a handful of keys; anything deeper is a mistake or an attack (libyaml's composer
 # recurses in C and crashes the interpreter on ~100,000 nested brackets).

@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, unquote, urlsplit
 
-from broadsheet.errors import Problem
-from broadsheet.model import Article
+from broadsheet.base.errors import Problem
+from broadsheet.base.model import Article
 
 SOURCE_SUFFIXES = (".md", ".markdown")
 # A link to a content file, as the per-article stage leaves it: the page it points at is decided by the whole site.

@@ -16,9 +16,9 @@ from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import AtomicString
 
-from broadsheet.links import rewrite_href
-from broadsheet.slugs import slugify
-from broadsheet.xmltext import NOT_XML
+from broadsheet.base.slugs import slugify
+from broadsheet.base.xmltext import NOT_XML
+from broadsheet.stages.links import rewrite_href
 
 MORE_MARKER = re.compile(r"^ {0,3}<!--\s*more\s*-->[ \t]*$", re.MULTILINE)  # four spaces would make it code
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")

@@ -6,9 +6,9 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from broadsheet.config import Config
-from broadsheet.model import Article, ListPage
-from broadsheet.slugs import slugify
+from broadsheet.base.model import Article, ListPage
+from broadsheet.base.slugs import slugify
+from broadsheet.stages.config import Config
 
 SCHEMA = "https://schema.org"
 # In a <script> element, "</script", "<!--" and "-->" end or confuse the element; JSON may spell them escaped.

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadsheet.buildinfo import is_build
-from broadsheet.errors import Problem, SiteError
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.stages.buildinfo import is_build
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100

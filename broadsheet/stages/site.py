@@ -9,12 +9,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar, cast
 
-from broadsheet.config import Config
-from broadsheet.errors import Problem, SiteError
-from broadsheet.links import SOURCE_MARKER, check_links, resolve_links
-from broadsheet.model import Article, Link, ListPage, Neighbours, Section, Site, Term
-from broadsheet.slugs import slugify
-from broadsheet.taxonomy import (
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.model import Article, Link, ListPage, Neighbours, Section, Site, Term
+from broadsheet.base.slugs import slugify
+from broadsheet.stages.config import Config
+from broadsheet.stages.links import SOURCE_MARKER, check_links, resolve_links
+from broadsheet.stages.taxonomy import (
     ARCHIVE_PATH,
     AUTHORS_PATH,
     TAGS_PATH,

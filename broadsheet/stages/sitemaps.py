@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from broadsheet.config import Config
-from broadsheet.feeds import serialise
-from broadsheet.model import Article, Site
-from broadsheet.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
+from broadsheet.base.model import Article, Site
+from broadsheet.stages.config import Config
+from broadsheet.stages.feeds import serialise
+from broadsheet.stages.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"

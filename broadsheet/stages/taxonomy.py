@@ -8,10 +8,10 @@ import marshal
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from broadsheet.config import Config
-from broadsheet.errors import Problem, SiteError
-from broadsheet.model import ArchiveMonth, ArchiveYear, Article, Link, MenuItem, Redirect, Section, Term
-from broadsheet.slugs import slugify
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.model import ArchiveMonth, ArchiveYear, Article, Link, MenuItem, Redirect, Section, Term
+from broadsheet.base.slugs import slugify
+from broadsheet.stages.config import Config
 
 TAGS_PATH = "tags/"
 AUTHORS_PATH = "authors/"

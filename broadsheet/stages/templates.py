@@ -13,14 +13,14 @@ import jinja2.ext
 from jinja2 import nodes
 from markupsafe import Markup
 
-from broadsheet.config import Config
-from broadsheet.errors import Problem, SiteError
-from broadsheet.fingerprints import FIELD_READ
-from broadsheet.metadata import absolute_url, media_url
-from broadsheet.slugs import slugify
-from broadsheet.stamp import seal, unseal, write_atomically
-from broadsheet.taxonomy import AUTHORS_PATH, TAGS_PATH
-from broadsheet.theme import TEMPLATES_DIR, StaticFile, default_theme_dir
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.slugs import slugify
+from broadsheet.incremental.fingerprints import FIELD_READ
+from broadsheet.incremental.stamp import seal, unseal, write_atomically
+from broadsheet.stages.config import Config
+from broadsheet.stages.metadata import absolute_url, media_url
+from broadsheet.stages.taxonomy import AUTHORS_PATH, TAGS_PATH
+from broadsheet.stages.theme import TEMPLATES_DIR, StaticFile, default_theme_dir
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")

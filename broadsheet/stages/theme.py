@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from broadsheet.errors import Problem, SiteError
+from broadsheet.base.errors import Problem, SiteError
 
 TEMPLATES_DIR = "templates"
 STATIC_DIR = "static"
@@ -20,10 +20,11 @@ def default_theme_dir() -> Path:
 
     An installed wheel carries them in broadsheet/theme/; a source checkout has them at the repo's top level.
     """
-    packaged = Path(__file__).resolve().parent / "theme"
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "theme"
     if (packaged / TEMPLATES_DIR).is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent
+    return package.parent
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ def published_static(static: Mapping[str, StaticFile]) -> Iterator[tuple[str, St
 
 
 def _walk_static(root: Path) -> dict[str, Path]:
-    from broadsheet.content import is_ignored_name  # here: `build` with nothing to do imports no Markdown
+    from broadsheet.stages.content import is_ignored_name  # here: `build` with nothing to do imports no Markdown
 
     found: dict[str, Path] = {}
     real_root = root.resolve()

@@ -9,16 +9,16 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from broadsheet.buildinfo import BUILD_INFO_FILE, build_info
-from broadsheet.config import Config
-from broadsheet.feeds import feed_links, feed_makers
-from broadsheet.links import resolve_links
-from broadsheet.markup import describe
-from broadsheet.metadata import article_jsonld, listing_jsonld, page_jsonld
-from broadsheet.model import Article, ListPage, Site
-from broadsheet.options import BuildOptions
-from broadsheet.sitemaps import sitemap_files, sitemap_pages
-from broadsheet.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
+from broadsheet.base.model import Article, ListPage, Site
+from broadsheet.base.options import BuildOptions
+from broadsheet.stages.buildinfo import BUILD_INFO_FILE, build_info
+from broadsheet.stages.config import Config
+from broadsheet.stages.feeds import feed_links, feed_makers
+from broadsheet.stages.links import resolve_links
+from broadsheet.stages.markup import describe
+from broadsheet.stages.metadata import article_jsonld, listing_jsonld, page_jsonld
+from broadsheet.stages.sitemaps import sitemap_files, sitemap_pages
+from broadsheet.stages.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
 
 
 @dataclass(frozen=True, slots=True)
