@@ -30,7 +30,8 @@ def pathological_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
     The budget and the recursion guard are tested against these, not against a library version that happens to be
     slow. The workers are forked from this process (as on every Linux build), so they inherit the patch.
     """
-    from broadsheet.stages import markup, pool
+    from broadsheet.incremental import pool
+    from broadsheet.stages import markup
 
     assert pool.can_fork(), "these tests need workers forked from the test process"
     original = markup.MarkdownRenderer.body

@@ -153,7 +153,8 @@ def test_lead_paragraphs_are_top_level_paragraphs_and_list_items_up_to_the_first
 @pytest.fixture
 def spinning_commonmark(monkeypatch: pytest.MonkeyPatch) -> None:
     """A body holding SPIN-FOREVER never finishes rendering (the workers are forked: they inherit the patch)."""
-    from broadsheet.stages import commonmark, pool
+    from broadsheet.incremental import pool
+    from broadsheet.stages import commonmark
 
     assert pool.can_fork(), "this test needs workers forked from the test process"
     original = commonmark.CommonMarkRenderer.body

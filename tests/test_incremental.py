@@ -249,12 +249,12 @@ def test_a_preview_renders_again_only_the_archive_months_an_edit_changed(tmp_pat
     """The archive template keeps each month's list once rendered (templates.FragmentCache): after a new title only
     that article's month is rendered again, while an edited template and a part that shows the clock are never
     served from what was kept."""
-    import broadsheet.stages.templates
+    import broadsheet.incremental.fragments
 
     site = sitegen.write_site(tmp_path / "site", 250)  # Jan to Mar 2023
     rendered: list[str] = []  # the fragments rendered (and kept) in this process: a few pages are rendered here
-    keep = broadsheet.stages.templates.Fragments.keep
-    monkeypatch.setattr(broadsheet.stages.templates.Fragments, "keep",
+    keep = broadsheet.incremental.fragments.Fragments.keep
+    monkeypatch.setattr(broadsheet.incremental.fragments.Fragments, "keep",
                         lambda self, key, *rest: rendered.append(key[0]) or keep(self, key, *rest))
 
     def check(now: str = NOW) -> None:
@@ -301,12 +301,12 @@ def test_a_new_process_renders_again_only_the_archive_months_an_edit_changed(tmp
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A build keeps the archive's months in its cache folder by their contents, so the next `broadsheet build` (a
     new process) renders only the month of a new title; not across a template edit, nor without a cache."""
-    import broadsheet.stages.templates
+    import broadsheet.incremental.fragments
 
     site = sitegen.write_site(tmp_path / "site", 250)  # Jan to Mar 2023
     rendered: list[str] = []  # fragments rendered in the build's own process (a few pages: an edit's)
-    store = broadsheet.stages.templates.Fragments.store
-    monkeypatch.setattr(broadsheet.stages.templates.Fragments, "store",
+    store = broadsheet.incremental.fragments.Fragments.store
+    monkeypatch.setattr(broadsheet.incremental.fragments.Fragments, "store",
                         lambda self, where, *rest: rendered.append(where) or store(self, where, *rest))
 
     def rebuild_alone(**extra: object) -> str:

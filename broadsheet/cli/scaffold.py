@@ -9,9 +9,9 @@ from pathlib import Path
 import yaml
 
 from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.names import CONFIG_FILE, CONTENT_DIR
 from broadsheet.base.slugs import slugify
-from broadsheet.stages.config import CONFIG_FILE, Config
-from broadsheet.stages.content import CONTENT_DIR
+from broadsheet.stages.config import Config
 
 SITE_YAML = """\
 # Broadsheet site configuration: every key is optional; see the README for all of them.

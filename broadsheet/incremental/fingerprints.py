@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from broadsheet.base.model import Article, Link, Neighbours, Section, Term
+from broadsheet.base.names import FIELD_READ as FIELD_READ
 
 _SHARED = 8  # sequences longer than this are hashed once per build and stood for by their digest
-FIELD_READ = "field:"  # a page's read "field:title": it showed the title of the articles it lists ("field:*": more)
 
 
 _PLAIN = frozenset({str, bytes, int, float, bool, type(None)})

@@ -24,13 +24,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import broadsheet
+from broadsheet.base.names import CACHE_DIR, INPUT_FOLDERS
 from broadsheet.base.options import BuildOptions
 
-CACHE_DIR = ".broadsheet-cache"
 _MAGIC = b"BSS2"
 RACY_NS = 2_000_000_000  # a file changed this close to a scan is not trusted: a later change may keep its time
 _LIBRARIES = ("markdown", "jinja2", "yaml", "markupsafe", "markdown_it", "mdit_py_plugins")
-_INPUT_FOLDERS = ("content", "templates", "static")
 
 
 def code_fingerprint() -> bytes:
@@ -147,7 +146,7 @@ def scan(options: BuildOptions, theme_dir: Path) -> Scan:
     content: dict[str, tuple[int, int, int]] = {}
     content_whole = False
     for root in (options.site_dir.absolute(), theme_dir):
-        for name in _INPUT_FOLDERS:
+        for name in INPUT_FOLDERS:
             found.append(("R", str(root / name)))
             start = len(found)
             newest = max(newest, _walk(str(root / name), found))

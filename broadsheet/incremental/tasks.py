@@ -22,6 +22,7 @@ from broadsheet.base.errors import Problem, SiteError
 from broadsheet.base.model import ArchiveMonth, ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
 from broadsheet.incremental.cache import Cache, read_head
 from broadsheet.incremental.fingerprints import FIELD_READ, date_state, fields_getter, listed_fields
+from broadsheet.incremental.fragments import CompiledTemplates, Fragments
 from broadsheet.incremental.stamp import CODE_FINGERPRINT
 from broadsheet.stages.config import Config
 from broadsheet.stages.links import resolve_links
@@ -220,7 +221,8 @@ class KeptRenders:
     builds; it holds the site's months too, so it goes with the session."""
 
     months: dict[int, tuple[ArchiveMonth, ArchiveMonth]] = field(default_factory=dict)
-    fragments: Any = None  # templates.Fragments, made by the first render
+    fragments: Fragments | None = None  # made by the first render
+    compiled: CompiledTemplates = field(default_factory=CompiledTemplates)
     _months_listed: dict[int, ArchiveMonth] = field(default_factory=dict)  # each month by its tracked copy's id
 
     def listed_month(self, month: ArchiveMonth) -> ArchiveMonth:
@@ -241,7 +243,7 @@ class KeptRenders:
 
     def fragment_digest(self, values: tuple[Any, ...], reads: frozenset[str]) -> bytes | None:
         """The digest of a template fragment's values by their contents, their articles standing for the fields
-        the fragment read of them (see templates.Fragments); None for values other than plain data, archive months
+        the fragment read of them (see fragments.Fragments); None for values other than plain data, archive months
         and listed articles."""
         fields = listed_fields(reads)
         if fields is None:
@@ -311,7 +313,7 @@ class Renderer:
     only a few pages changed."""
 
     def __init__(self, setup: Setup, kept: KeptRenders | None = None):
-        from broadsheet.stages.templates import Fragments, make_environment
+        from broadsheet.stages.templates import make_environment
 
         assert setup.now is not None and setup.site is not None
         self.setup = setup
@@ -321,7 +323,7 @@ class Renderer:
         if self.kept.fragments is None:  # (a preview's fragments live in its process, a build's in its cache too)
             self.kept.fragments = Fragments(None if setup.preview else setup.cache_root, self.kept.fragment_digest)
         self.env = make_environment(setup.site_dir, setup.config, setup.static, Moment.of(setup.now), setup.preview,
-                                    (self.kept.fragments, _Reads, setup.fragments_token))
+                                    (self.kept.fragments, _Reads, setup.fragments_token), self.kept.compiled)
         self.shared = {name: _tracked(value) for name, value in shared_context(setup.site, setup.config).items()}
         self.preview_now = setup.now if setup.preview else None
 

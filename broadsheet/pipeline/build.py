@@ -24,13 +24,14 @@ from typing import Any
 
 from broadsheet.base.errors import Problem, SiteError, problem_of
 from broadsheet.base.model import Article, ParsedArticle, Site
+from broadsheet.base.names import CACHE_DIR, CONTENT_DIR
 from broadsheet.base.options import BuildOptions
 from broadsheet.base.slugs import WINDOWS_PATH_HINT, windows_refused_segment
 from broadsheet.incremental import stamp
 from broadsheet.incremental.cache import Cache, Manifest, PageRecord, Spare, read_head, unwritable
 from broadsheet.incremental.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.incremental.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
-from broadsheet.incremental.stamp import CACHE_DIR, CODE_FINGERPRINT
+from broadsheet.incremental.stamp import CODE_FINGERPRINT
 from broadsheet.incremental.tasks import (
     KeptRenders,
     Renderer,
@@ -46,7 +47,6 @@ from broadsheet.pipeline.lock import build_lock
 from broadsheet.pipeline.places import cache_folder, check_places
 from broadsheet.stages.config import Config, load_config
 from broadsheet.stages.content import (
-    CONTENT_DIR,
     discover_sources,
     is_source_path,
     parse_article,
@@ -1046,7 +1046,8 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
                 note(number, error)
             except Exception as error:  # unforeseen: a problem of this page, as in a worker (see pool)
                 note(number, SiteError(problem_of(views[number].label, error)))
-        renderer.kept.fragments.save()
+        if renderer.kept.fragments is not None:
+            renderer.kept.fragments.save()
         return render, list(problems)
     entries = setup.entries
     items = [Item(views[number].label, render_budget(setup.config, entries.get(views[number].label, (0,))[0]),

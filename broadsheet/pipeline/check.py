@@ -12,11 +12,11 @@ from urllib.parse import unquote, urlsplit
 
 from broadsheet.base.errors import Problem, SiteError, problem_of
 from broadsheet.base.model import Article, ParsedArticle
+from broadsheet.base.names import CONTENT_DIR
 from broadsheet.base.options import BuildOptions
 from broadsheet.base.slugs import slugify
 from broadsheet.pipeline.build import check_images, check_static_names, output_claims, parse_sources, resolve_now
 from broadsheet.stages.config import Config, load_config
-from broadsheet.stages.content import CONTENT_DIR
 from broadsheet.stages.markup import MORE_MARKER
 from broadsheet.stages.output import find_collisions
 from broadsheet.stages.site import is_published, order_site

@@ -9,10 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.names import CACHE_DIR, CONFIG_FILE, CONTENT_DIR, INPUT_FOLDERS
 from broadsheet.base.options import BuildOptions
-
-CACHE_DIR = ".broadsheet-cache"  # the cache folder in the site folder, by default
-_SITE_FILE, _SOURCES = "site.yaml", ("content", "templates", "static")  # (config.CONFIG_FILE, the input folders)
 
 
 def cache_folder(options: BuildOptions) -> Path | None:
@@ -31,9 +29,9 @@ def check_places(options: BuildOptions) -> None:
 
 def check_site_folder(site_dir: Path) -> None:
     """Refuse to build a folder that is not a site (a mistyped --site), rather than publish an empty one."""
-    if not (site_dir / _SITE_FILE).is_file() and not (site_dir / _SOURCES[0]).is_dir():
-        what = "does not exist" if not site_dir.exists() else (f"is not a site: it has no {_SITE_FILE} and no "
-                                                               f"{_SOURCES[0]}/")
+    if not (site_dir / CONFIG_FILE).is_file() and not (site_dir / CONTENT_DIR).is_dir():
+        what = "does not exist" if not site_dir.exists() else (f"is not a site: it has no {CONFIG_FILE} and no "
+                                                               f"{CONTENT_DIR}/")
         raise SiteError(Problem(str(site_dir), None, what, "pass --site DIR, or create a site with 'broadsheet init DIR'"))
 
 
@@ -41,7 +39,7 @@ def check_output_location(site_dir: Path, output_dir: Path) -> None:
     """Refuse an output folder that would swallow the site's own sources."""
     output = output_dir.resolve()
     site = site_dir.resolve()
-    sources = [site / name for name in _SOURCES]
+    sources = [site / name for name in INPUT_FOLDERS]
     if site.is_relative_to(output) or any(output.is_relative_to(folder) for folder in sources):
         raise SiteError(Problem(str(output_dir), None, "the output folder cannot hold or be the site's own sources",
                                 "choose a folder such as public/"))

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.names import STATIC_DIR
 from broadsheet.base.options import BuildOptions
 from broadsheet.pipeline.build import BuildSession, build
 from broadsheet.pipeline.lock import build_lock
@@ -38,7 +39,6 @@ from broadsheet.preview.livereload import (
     overlay,
 )
 from broadsheet.preview.watch import ChangeQueue, start_watching
-from broadsheet.stages.theme import STATIC_DIR
 
 log = logging.getLogger(__name__)
 

@@ -23,13 +23,19 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from broadsheet.stages.config import CONFIG_FILE
-from broadsheet.stages.content import CONTENT_DIR, IGNORED_SUFFIXES, SOURCE_SUFFIXES, is_ignored_name
-from broadsheet.stages.theme import STATIC_DIR, TEMPLATES_DIR
+from broadsheet.base.names import (
+    CONFIG_FILE,
+    CONTENT_DIR,
+    IGNORED_SUFFIXES,
+    INPUT_FOLDERS,
+    SOURCE_SUFFIXES,
+    STATIC_DIR,
+    is_ignored_name,
+)
 
 log = logging.getLogger(__name__)
 
-WATCHED_DIRS = (CONTENT_DIR, TEMPLATES_DIR, STATIC_DIR)
+WATCHED_DIRS = INPUT_FOLDERS
 # Events that can change what a build reads; opened/closed/attribute events cannot.
 CHANGE_EVENTS = (FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent,
                  DirCreatedEvent, DirDeletedEvent, DirMovedEvent)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.names import CONFIG_FILE as CONFIG_FILE
 from broadsheet.base.options import BuildOptions as BuildOptions  # the options of one build, beside the site's
 from broadsheet.base.slugs import (
     WINDOWS_HINT,
@@ -21,7 +22,6 @@ from broadsheet.base.slugs import (
     windows_refused_segment,
 )
 
-CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = frozenset({"section", "slug", "year", "month", "day"})
 MARKDOWN_ENGINES = ("python-markdown", "commonmark")
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from broadsheet.base.errors import Problem, SiteError, problem_of
 from broadsheet.base.model import Article, ParsedArticle, SourceLink
+from broadsheet.base.names import CONTENT_DIR, IGNORED_SUFFIXES, SOURCE_SUFFIXES, is_ignored_name
 from broadsheet.base.slugs import (
     WINDOWS_HINT,
     WINDOWS_PATH_HINT,
@@ -26,20 +27,13 @@ from broadsheet.stages.markup import MarkdownRenderer, auto_summary, describe, i
 if TYPE_CHECKING:
     from broadsheet.stages.commonmark import CommonMarkRenderer
 
-CONTENT_DIR = "content"
 PAGES_DIR = "pages"
-SOURCE_SUFFIXES = (".md", ".markdown")
-IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 # Dates outside these years cannot be shown in every time zone.
 MIN_YEAR, MAX_YEAR = 2, 9998
 NAME_MAX = 255  # bytes in a file or folder name, on most file systems
 KNOWN_KEYS = ("title", "date", "updated", "author", "section", "tags", "summary", "sources", "slug",
               "draft", "expires", "image", "image_alt", "type", "aliases")
 
-
-def is_ignored_name(name: str) -> bool:
-    """Editor, system and private files that are never content."""
-    return name.startswith((".", "_")) or name.endswith(IGNORED_SUFFIXES) or name == "4913"
 
 
 # A part of a path that is_ignored_name refuses (one regular expression: a site lists thousands of paths).

@@ -9,8 +9,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from broadsheet.base.errors import Problem
 from broadsheet.base.model import Article
+from broadsheet.base.names import SOURCE_SUFFIXES
 
-SOURCE_SUFFIXES = (".md", ".markdown")
 # A link to a content file, as the per-article stage leaves it: the page it points at is decided by the whole site.
 SOURCE_MARKER = "broadsheet-source:"
 _MARKED = re.compile(r' (href|src)="' + SOURCE_MARKER + r'([^"#]*)(#[^"]*)?"')

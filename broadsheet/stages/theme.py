@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.names import STATIC_DIR as STATIC_DIR
+from broadsheet.base.names import TEMPLATES_DIR as TEMPLATES_DIR
+from broadsheet.base.names import is_ignored_name
 
-TEMPLATES_DIR = "templates"
-STATIC_DIR = "static"
 FINGERPRINTED = (".css", ".js")
 
 
@@ -50,8 +51,6 @@ def published_static(static: Mapping[str, StaticFile]) -> Iterator[tuple[str, St
 
 
 def _walk_static(root: Path) -> dict[str, Path]:
-    from broadsheet.stages.content import is_ignored_name  # here: `build` with nothing to do imports no Markdown
-
     found: dict[str, Path] = {}
     real_root = root.resolve()
     for folder, dirs, files in os.walk(root):
