@@ -342,7 +342,7 @@ class Renderer:
         assert setup.site is not None and setup.stage is not None
         _Reads.names = set()
         context = view_context(setup.site, setup.config, view, self.body, self.preview_now)
-        listed = not view.shows_one_article
+        listed = not view.page_type.whole_articles
         full = {**self.shared, **{name: tuple(map(TrackedYear, value)) if name == "all_years"
                                   else _tracked(value, listed, self.kept) for name, value in context.items()}}
         setup.stage.write(view.output_path, render_page(self.env, view.template, full, setup.site_dir), view.label)

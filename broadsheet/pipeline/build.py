@@ -490,7 +490,7 @@ def output_claims(views: Iterable[View], static: dict[str, StaticFile],
     """Every file the build will write, with the file it comes from (a source, a template, a static file);
     `generated` are the feeds, sitemaps and other files made by Broadsheet itself."""
     for view in views:
-        yield view.output_path, view.label if view.kind in ("article", "page") else f"{TEMPLATES_DIR}/{view.template}"
+        yield view.output_path, view.label if view.shows_one_article else f"{TEMPLATES_DIR}/{view.template}"
     for path in generated:
         yield path, f"Broadsheet's own {path}"
     for output_path, _, label in published_static(static):
@@ -669,7 +669,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     def light(number: int, read: frozenset[str] = frozenset()) -> bytes:
         """The digest of a view's inputs; the articles a page lists stand for the fields it read of them."""
         view = views[number]
-        fields = None if view.shows_one_article else listed_fields(read)
+        fields = None if view.page_type.whole_articles else listed_fields(read)
         digest = digests.get((number, fields))
         if digest is None:
             digest = digests[number, fields] = fingerprints.of(view_inputs(site, config, view, preview_now), fields)
@@ -818,11 +818,11 @@ def _unchanged_views(previous: Manifest, index: Manifest, edited: dict[str, Arti
         if view.shows_one_article:  # (the commonest case, told by the view's label: its article's source)
             if view.label not in changed and not (retitled_urls and _links_to(site, view, retitled_urls)):
                 unchanged.add(number)
-        elif retitled and view.kind != "list":
+        elif retitled and not view.page_type.listing:
             continue
         elif shown_ids.isdisjoint(shown := list(map(id, articles_shown(site, view)))):
             unchanged.add(number)
-        elif not scheduled and retitled_ids.isdisjoint(shown):
+        elif not scheduled and not view.page_type.whole_articles and retitled_ids.isdisjoint(shown):
             listing.add(number)
     return unchanged, listing
 
@@ -839,7 +839,7 @@ def _unchanged_of_steady(previous: Manifest, index: Manifest, edited: Mapping[st
         return set(), set()
     shown = {number for source in edited for number in showing.get(source, ())}
     if not retitled:
-        return set(range(len(views))).difference(shown), {n for n in shown if not views[n].shows_one_article}
+        return set(range(len(views))).difference(shown), {n for n in shown if not views[n].page_type.whole_articles}
     titled = {number for source in retitled for number in showing.get(source, ())}
     if earlier is not None:
         linking = {source for source, pair in site.neighbours.items() if pair is not earlier.neighbours.get(source)}
@@ -850,9 +850,10 @@ def _unchanged_of_steady(previous: Manifest, index: Manifest, edited: Mapping[st
                    if (pair.older and pair.older.url in urls) or (pair.newer and pair.newer.url in urls)}
         linking.update(source for source, links in site.related.items() if any(link.url in urls for link in links))
     keyed = {n for source in linking for n in showing.get(source, ()) if views[n].kind == "article"}
-    news = set(range(len(site.articles) + len(site.pages) + len(site.lists), len(views)))  # see views.site_views
+    # (The pages of every article's title: the archive, the redirects; see views.PageType.listing.)
+    news = {n for n, view in enumerate(views) if not view.shows_one_article and not view.page_type.listing}
     changed = shown | keyed | news
-    return set(range(len(views))).difference(changed), {n for n in shown - titled if views[n].kind == "list"}
+    return set(range(len(views))).difference(changed), {n for n in shown - titled if views[n].page_type.listing}
 
 
 def _links_to(site: Site, view: View, urls: set[str]) -> bool:

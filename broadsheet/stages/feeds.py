@@ -1,4 +1,5 @@
-"""Atom and RSS feeds of the site, its sections and its tags, built as XML trees so escaping is never by hand."""
+"""Atom and RSS feeds of the site, its sections and its tags, built as XML trees so escaping is never by hand; and
+the site's JSON Feed, as values for its template."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from functools import partial
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from broadsheet import __version__
@@ -23,6 +25,8 @@ XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ATOM_FILE = "feed.xml"
 RSS_FILE = "rss.xml"
+JSON_FEED_FILE = "feed.json"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 # The attributes of HTML whose values are URLs (srcset: a list of them).
 _URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "poster", "cite", "data", "action", "formaction", "longdesc",
@@ -224,3 +228,30 @@ def feed_links(config: Config, own: Sequence[tuple[str, str]] = ()) -> tuple[Fee
     return (FeedLink(config.title, config.base_path + ATOM_FILE),
             FeedLink(config.title, config.base_path + RSS_FILE, "application/rss+xml"),
             *(FeedLink(f"{config.title} – {title}", url) for title, url in own))
+
+
+def json_feed(config: Config, articles: Sequence[Article], content: Callable[[str], str]) -> dict[str, Any]:
+    """The site's JSON Feed 1.1 (https://jsonfeed.org/version/1.1) as values for its template: `feed`, the feed's
+    own fields, and `items`, one per article; `content(source)` gives an article's body HTML, used when
+    feed_content is full (else the summary). Every URL is absolute, under the site's sub-path too."""
+    home = config.origin + config.base_path
+    feed: dict[str, Any] = {"version": JSON_FEED_VERSION, "title": config.title, "home_page_url": home,
+                            "feed_url": home + JSON_FEED_FILE, "description": config.description,
+                            "language": config.language, "authors": [{"name": config.publisher_name}]}
+    items = []
+    for article in articles:
+        assert article.date is not None
+        html = content(article.source) if config.feed_content == "full" else article.summary_html
+        item: dict[str, Any] = {"id": article.permalink, "url": article.permalink, "title": article.title,
+                                "content_html": absolute_urls(html, article.permalink),
+                                "date_published": _rfc3339(article.date, config)}
+        if article.description:
+            item["summary"] = article.description
+        if article.updated is not None:
+            item["date_modified"] = _rfc3339(article.updated, config)
+        if article.authors:
+            item["authors"] = [{"name": name} for name in article.authors]
+        if article.tags:
+            item["tags"] = list(article.tags)
+        items.append(item)
+    return {"feed": feed, "items": items}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import jinja2
 import jinja2.ext
 from jinja2 import nodes
+from markupsafe import Markup
 
 from broadsheet.base.errors import Problem, SiteError
 from broadsheet.base.names import FIELD_READ
@@ -134,6 +136,8 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
     env.filters["month_name"] = lambda month: MONTHS[month - 1]
     env.filters["isodate"] = lambda value: local(value).isoformat(timespec="seconds")
     env.filters["longdate"] = longdate
+    # JSON as a .json template writes it: its own escaping only (tojson also escapes for HTML's <script>).
+    env.filters["json"] = lambda value: Markup(json.dumps(value, ensure_ascii=False))
     env.fragments = fragments  # type: ignore[attr-defined]
     return env
 
