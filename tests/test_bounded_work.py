@@ -9,7 +9,8 @@ import pytest
 from conftest import read_tree, write_tree
 
 from broadsheet.base.errors import SiteError
-from broadsheet.pipeline.build import BuildSession, build, render_budget
+from broadsheet.incremental.sources import render_budget
+from broadsheet.pipeline.build import BuildSession, build
 from broadsheet.stages.config import BuildOptions, Config
 
 GOOD = "---\ntitle: Fine story {n}\ndate: 2024-05-0{n}T09:00:00+00:00\n---\n\nAn ordinary paragraph.\n"

@@ -11,9 +11,8 @@ from conftest import write_tree
 
 from broadsheet.base.errors import SiteError
 from broadsheet.base.slugs import slugify
-from broadsheet.pipeline.build import resolve_now
 from broadsheet.stages.config import Config
-from broadsheet.stages.content import discover_sources, parse_article, parse_date, read_ahead
+from broadsheet.stages.content import discover_sources, parse_article, parse_date, read_ahead, resolve_now
 
 UTC = timezone.utc
 

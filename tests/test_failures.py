@@ -16,7 +16,8 @@ from badsite import article, fails_cleanly, good_site, problem_lines
 from conftest import read_tree, write_tree
 
 from broadsheet.incremental import pool
-from broadsheet.pipeline import build as build_module
+from broadsheet.incremental import render as render_module
+from broadsheet.stages import content as content_module
 
 FENCED = "content/world/code.md"
 DATE = "date: 2024-03-02T09:00:00Z"
@@ -34,7 +35,7 @@ def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Render every page in the worker processes (a build renders a few in its own process); the workers are
     forked from this process, so they inherit the tests' patches."""
     assert pool.can_fork(), "these tests need workers forked from the test process"
-    monkeypatch.setattr(build_module, "_IN_PROCESS", 0)
+    monkeypatch.setattr(render_module, "IN_PROCESS", 0)
 
 
 @pytest.mark.parametrize("raw_html", [True, False])
@@ -118,7 +119,7 @@ def test_an_unforeseen_exception_while_rendering_is_a_problem_of_that_page(
     from broadsheet.stages import templates
 
     if where == "workers":
-        monkeypatch.setattr(build_module, "_IN_PROCESS", 0)
+        monkeypatch.setattr(render_module, "IN_PROCESS", 0)
     original = templates.render_page
 
     def render_page(env: Any, template: str, context: Any, site_dir: Path) -> bytes:
@@ -181,9 +182,9 @@ def test_an_edited_article_removed_while_the_site_is_rebuilt_is_gone(tmp_path: P
 def test_check_takes_a_file_removed_while_it_runs_as_gone(tmp_path: Path, run_cli,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     site = good_site(tmp_path / "site")
-    original = build_module.discover_sources
+    original = content_module.discover_sources
     # A file listed, then removed before it is read.
-    monkeypatch.setattr(build_module, "discover_sources",
+    monkeypatch.setattr(content_module, "discover_sources",
                         lambda site_dir: [*original(site_dir), "content/world/removed.md"])
     result = run_cli("check", "--site", str(site))
     assert result.status == 0, result.out
@@ -246,7 +247,7 @@ def test_a_disk_that_refuses_the_pages_is_one_line_per_page(tmp_path: Path, run_
                                                              monkeypatch: pytest.MonkeyPatch, code: int,
                                                              where: str) -> None:
     if where == "workers":
-        monkeypatch.setattr(build_module, "_IN_PROCESS", 0)
+        monkeypatch.setattr(render_module, "IN_PROCESS", 0)
     site = good_site(tmp_path / "site", many_articles(3))
     assert run_cli("build", "--site", str(site), "--quiet").status == 0
     before = read_tree(site / "public")

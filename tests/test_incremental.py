@@ -17,9 +17,9 @@ from conftest import read_tree
 
 from broadsheet.base.errors import SiteError
 from broadsheet.base.model import Article, Link, Section, Term
-from broadsheet.pipeline.build import BuildResult, BuildSession, build, load_articles
+from broadsheet.pipeline.build import BuildResult, BuildSession, build
 from broadsheet.stages.config import BuildOptions, load_config
-from broadsheet.stages.content import parse_date
+from broadsheet.stages.content import load_articles, parse_date
 from broadsheet.stages.site import order_site
 from broadsheet.stages.views import articles_shown, site_views, view_inputs
 
@@ -699,9 +699,11 @@ def test_a_deleted_output_file_is_rendered_again(tmp_path: Path) -> None:
 
 def test_pruning_keeps_what_any_output_uses_and_drops_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import broadsheet.incremental.cache
+    import broadsheet.incremental.session
     import broadsheet.pipeline.build
 
     monkeypatch.setattr(broadsheet.pipeline.build, "PRUNE_AFTER", 0)
+    monkeypatch.setattr(broadsheet.incremental.session, "PRUNE_AFTER", 0)
     monkeypatch.setattr(broadsheet.incremental.cache, "PRUNE_GRACE", -60.0)
     site = sitegen.write_site(tmp_path / "site", 12)
     records = site / ".broadsheet-cache/articles"
@@ -900,14 +902,14 @@ def test_a_file_that_breaks_fails_the_build_without_rendering_the_pages_it_did_n
     site = sitegen.write_site(tmp_path / "site", 60)
     build(options(site))
     before = read_tree(site / "public")
-    rendering = broadsheet.pipeline.build._render_pages
+    rendering = broadsheet.pipeline.build.render_pages
     rendered: list[int] = []
 
     def counted(pool: object, setup: object, render: list[int], *args: object) -> object:
         rendered.append(len(render))
         return rendering(pool, setup, render, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(broadsheet.pipeline.build, "_render_pages", counted)
+    monkeypatch.setattr(broadsheet.pipeline.build, "render_pages", counted)
     path = story(site, 5)
     path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Broken: ", 1), encoding="utf-8")
     with pytest.raises(SiteError) as failure:
@@ -1198,12 +1200,12 @@ def test_a_preview_keeps_a_linked_copy_of_its_first_build_for_the_first_save_to_
 @pytest.mark.parametrize("linked_in", ["this process", "workers"])
 def test_the_first_build_keeps_a_linked_copy_that_the_first_edit_updates_in_place(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linked_in: str) -> None:
-    import broadsheet.pipeline.build
+    import broadsheet.incremental.render
     from broadsheet.incremental.stamp import output_id
 
     site = sitegen.write_site(tmp_path / "site", 40)
     if linked_in == "workers":  # (as a site of thousands of pages: the copy is linked in parts, by the workers)
-        monkeypatch.setattr(broadsheet.pipeline.build, "_IN_PROCESS", 0)
+        monkeypatch.setattr(broadsheet.incremental.render, "IN_PROCESS", 0)
     build(options(site))
     copy = site / ".broadsheet-cache" / f"spare-{output_id(site / 'public')}"
     assert read_tree(copy) == read_tree(site / "public")

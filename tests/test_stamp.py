@@ -130,7 +130,7 @@ def test_a_damaged_stamp_is_ignored(site: Path) -> None:
 
 def test_the_scan_lists_the_content_files_a_build_finds_or_leaves_the_listing_to_the_build(tmp_path: Path) -> None:
     from broadsheet.incremental import stamp
-    from broadsheet.pipeline.build import scanned_sources
+    from broadsheet.incremental.sources import scanned_sources
     from broadsheet.stages.config import BuildOptions
     from broadsheet.stages.content import discover_sources
     from broadsheet.stages.theme import default_theme_dir

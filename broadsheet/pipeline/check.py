@@ -15,14 +15,22 @@ from broadsheet.base.model import Article, ParsedArticle
 from broadsheet.base.names import CONTENT_DIR
 from broadsheet.base.options import BuildOptions
 from broadsheet.base.slugs import slugify
-from broadsheet.pipeline.build import check_images, check_static_names, output_claims, parse_sources, resolve_now
 from broadsheet.stages.config import Config, load_config
+from broadsheet.stages.content import parse_sources, resolve_now
 from broadsheet.stages.markup import MORE_MARKER
 from broadsheet.stages.output import find_collisions
 from broadsheet.stages.site import is_published, order_site
 from broadsheet.stages.templates import make_environment, render_page
-from broadsheet.stages.theme import TEMPLATES_DIR, collect_static, published_static
-from broadsheet.stages.views import body_html, news_files, shared_context, site_views, view_context
+from broadsheet.stages.theme import TEMPLATES_DIR, check_images, check_static_names, collect_static, published_static
+from broadsheet.stages.views import (
+    body_html,
+    news_files,
+    output_claims,
+    page_count,
+    shared_context,
+    site_views,
+    view_context,
+)
 
 # Attributes that point at another file of the site.
 _LINK_ATTRIBUTES = {"a": "href", "img": "src", "link": "href", "script": "src", "source": "src", "iframe": "src",
@@ -266,5 +274,6 @@ def check(options: BuildOptions) -> CheckResult:
         if article.output_path in outputs and article.output_path not in by_output:
             problems.append(Problem(article.source, 1, f"is not published but /{article.output_path} is written"))
     found = sorted(dict.fromkeys([*problems, *warnings]), key=lambda p: (p.path, p.line or 0, p.message))
-    return CheckResult(tuple(found), len(rendered))
+    checked = {path for path, _, _ in rendered}
+    return CheckResult(tuple(found), page_count(view for view in views if view.output_path in checked))
 

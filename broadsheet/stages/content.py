@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -419,3 +419,45 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     # Of the lines, later stages use the lead image's only, for a missing image's error.
     lines = {"image": fields.lines["image"]} if "image" in fields.lines else {}
     return ParsedArticle(article, rendered.html, tuple(warnings), lines)
+
+
+def load_articles(site_dir: Path, config: Config) -> list[ParsedArticle]:
+    """Parse every content file; raise one SiteError listing the problems (and warnings) of all files."""
+    parsed, problems = parse_sources(site_dir, config)
+    if any(not problem.warning for problem in problems):
+        raise SiteError(problems + [w for p in parsed for w in p.warnings])
+    return parsed
+
+
+def parse_sources(site_dir: Path, config: Config) -> tuple[list[ParsedArticle], list[Problem]]:
+    """Parse every content file: the files that parsed, and the problems of those that did not."""
+    parsed: list[ParsedArticle] = []
+    problems: list[Problem] = []
+    for source in discover_sources(site_dir):
+        try:
+            parsed.append(parse_article(source, (site_dir / source).read_bytes(), config))
+        except SiteError as error:
+            problems.extend(error.problems)
+        except FileNotFoundError:
+            continue  # removed since the folder was listed: gone, as if removed just before (see gather_articles)
+        except OSError as error:
+            problems.append(Problem(source, None, f"cannot be read: {error.strerror}"))
+        except Exception as error:  # unforeseen: a problem of this file; the others are still checked
+            problems.append(problem_of(source, error))
+    return parsed, problems
+
+
+def resolve_now(option: str | None, config: Config) -> datetime:
+    """The build's moment, taken once: --now, else SOURCE_DATE_EPOCH, else the clock."""
+    if option:
+        try:
+            return parse_date(option, config.zone)
+        except ValueError:
+            raise SiteError(Problem("--now", None, f"not a date: {option!r}", "write it like 2024-05-01T09:00")) from None
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), timezone.utc)
+        except ValueError:
+            raise SiteError(Problem("SOURCE_DATE_EPOCH", None, f"not a whole number of seconds: {epoch!r}")) from None
+    return datetime.now(timezone.utc)

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.model import ParsedArticle
 from broadsheet.base.names import STATIC_DIR as STATIC_DIR
 from broadsheet.base.names import TEMPLATES_DIR as TEMPLATES_DIR
 from broadsheet.base.names import is_ignored_name
+from broadsheet.base.slugs import WINDOWS_PATH_HINT, windows_refused_segment
 
 FINGERPRINTED = (".css", ".js")
 
@@ -80,3 +82,22 @@ def collect_static(site_dir: Path) -> dict[str, StaticFile]:
             output_path = f"{stem}.{digest}{dot}{suffix}"
         result[relative] = StaticFile(source, relative, output_path)
     return result
+
+
+def check_images(parsed: list[ParsedArticle], static: dict[str, StaticFile]) -> list[Problem]:
+    """Every lead image that is not a URL must be a file under static/."""
+    problems = []
+    for item in parsed:
+        image = item.article.image
+        if image and "://" not in image and image.lstrip("/") not in static:
+            problems.append(Problem(item.article.source, item.lines.get("image"), f"image {image!r} is not a file "
+                                    "under static/", "paths are relative to static/, like images/photo.jpg"))
+    return problems
+
+
+def check_static_names(static: Mapping[str, StaticFile]) -> list[Problem]:
+    """Every static file must be published under a path Windows can hold (see slugs.is_reserved_on_windows)."""
+    refused = {label: segment for output_path, _, label in published_static(static)  # (one line a file)
+               if (segment := windows_refused_segment(output_path)) is not None}
+    return [Problem(label, None, f"'{segment}' is a name Windows does not allow (a clone of the published site "
+                    "fails there)", f"rename it; {WINDOWS_PATH_HINT}") for label, segment in refused.items()]

@@ -20,6 +20,7 @@ from broadsheet.stages.markup import describe
 from broadsheet.stages.metadata import article_jsonld, listing_jsonld, page_jsonld
 from broadsheet.stages.sitemaps import sitemap_files, sitemap_pages
 from broadsheet.stages.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
+from broadsheet.stages.theme import TEMPLATES_DIR, StaticFile, published_static
 
 Body = Callable[[str], Any]  # an article's body HTML by its source, as the page shows it
 
@@ -83,12 +84,18 @@ class PageType:
     one_article: bool = False
     whole_articles: bool = False
     listing: bool = False
+    counted: bool = True  # among the pages a build reports (a feed is a file, as the Atom feeds are)
 
 
 def site_views(site: Site, config: Config) -> list[View]:
     """Every page of the site, in a fixed order: its page types' in the order of PAGE_TYPES."""
     return [View(place.output_path, page_type.template, page_type.kind, place.index, place.label)
             for page_type in PAGE_TYPES.values() for place in page_type.places(site, config)]
+
+
+def page_count(views: Iterable[View]) -> int:
+    """How many of the views are pages, as a build reports them (see PageType.counted)."""
+    return sum(PAGE_TYPES[view.kind].counted for view in views)
 
 
 def view_inputs(site: Site, config: Config, view: View, preview_now: datetime | None = None) -> Any:
@@ -328,7 +335,7 @@ PAGE_TYPES: dict[str, PageType] = {page_type.kind: page_type for page_type in (
     PageType("redirect", "redirect.html", _redirect_places, _redirect_context),
     # (It shows the newest feed_size articles; `shows` names them all, as it has no config: a key is taken anew.)
     PageType("json_feed", "feed.json", _json_feed_places, _json_feed_context, _json_feed_inputs,
-             shows=lambda site, index: site.articles, whole_articles=True),
+             shows=lambda site, index: site.articles, whole_articles=True, counted=False),
     PageType("404", "404.html", _not_found_places, _not_found_context),
 )}
 
@@ -357,3 +364,15 @@ def news_files(site: Site, config: Config, options: BuildOptions, now: datetime,
     listed = None if published is None else sorted({*published, *(path for path, _, _ in files), BUILD_INFO_FILE})
     files.append((BUILD_INFO_FILE, None, partial(build_info, options, config, listed)))
     return files
+
+
+def output_claims(views: Iterable[View], static: dict[str, StaticFile],
+                  generated: Iterable[str] = ()) -> Iterator[tuple[str, str]]:
+    """Every file the build will write, with the file it comes from (a source, a template, a static file);
+    `generated` are the feeds, sitemaps and other files made by Broadsheet itself."""
+    for view in views:
+        yield view.output_path, view.label if view.shows_one_article else f"{TEMPLATES_DIR}/{view.template}"
+    for path in generated:
+        yield path, f"Broadsheet's own {path}"
+    for output_path, _, label in published_static(static):
+        yield output_path, label
