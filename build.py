@@ -9,7 +9,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from broadsheet.cli import main  # noqa: E402 (after the checkout is put on sys.path)
+from broadsheet.cli.main import main  # noqa: E402 (after the checkout is put on sys.path)
 
 
 def site_command(argv: list[str]) -> list[str]:

@@ -33,10 +33,10 @@ sys.path.insert(0, str(HERE))
 
 from typography import bodies
 
-from broadsheet.commonmark import CommonMarkRenderer
-from broadsheet.config import Config
-from broadsheet.content import parse_article
-from broadsheet.markup import MarkdownRenderer
+from broadsheet.stages.commonmark import CommonMarkRenderer
+from broadsheet.stages.config import Config
+from broadsheet.stages.content import parse_article
+from broadsheet.stages.markup import MarkdownRenderer
 
 _FRONT = re.compile(r"\A(?:---\n.*?\n---|\+\+\+\n.*?\n\+\+\+)\n", re.DOTALL)
 CODE = {
@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             for engine, render in engines(highlight).items():
                 rows.append((f"{name}, highlight {'on' if highlight else 'off'}", engine,
                              per_article(render, texts, args.repeat)))
-    from broadsheet.shortcodes import shortcode_templates
-    from broadsheet.theme import default_theme_dir
+    from broadsheet.stages.shortcodes import shortcode_templates
+    from broadsheet.stages.theme import default_theme_dir
 
     templates = shortcode_templates(default_theme_dir(), default_theme_dir())
     shortcoded = [text.replace("\n\n", '\n\n{{< figure src="/images/a.jpg" alt="A photo" caption="The scene" >}}'

@@ -40,7 +40,7 @@ def _start(renderer: str) -> None:
     global _convert
     if renderer == "broadsheet":
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-        from broadsheet.markup import renderer as broadsheet_renderer
+        from broadsheet.stages.markup import renderer as broadsheet_renderer
 
         convert = broadsheet_renderer(True)
         def _convert(text):

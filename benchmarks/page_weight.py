@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from sitegen import write_site
 
-from broadsheet.cli import main as broadsheet
+from broadsheet.cli.main import main as broadsheet
 
 BUDGET = 30 * 1024
 SEED = "world/russian-interior-minister-cuba-visit/index.html"

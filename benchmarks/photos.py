@@ -121,7 +121,7 @@ def images_part(articles: int, scratch: Path) -> None:
 
 
 def search_part(articles: int, scratch: Path) -> None:
-    from broadsheet.search import run_pagefind
+    from broadsheet.stages.search import run_pagefind
 
     config = "title: Search\nbase_url: https://example.org/\n"
     site = corpus(articles, scratch / "search", config)

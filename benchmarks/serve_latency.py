@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from broadsheet.config import BuildOptions
-from broadsheet.serve import PreviewSession, Rebuild
+from broadsheet.preview.serve import PreviewSession, Rebuild
+from broadsheet.stages.config import BuildOptions
 
 SAMPLE_ARTICLE = "content/world/russian-interior-minister-cuba-visit.md"
 

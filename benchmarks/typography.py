@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import markdown
 
-from broadsheet.markup import MarkdownRenderer, NewsExtension
+from broadsheet.stages.markup import MarkdownRenderer, NewsExtension
 
 
 def bodies(count: int) -> list[str]:

@@ -2,6 +2,6 @@
 
 import sys
 
-from broadsheet.cli import main
+from broadsheet.cli.main import main
 
 sys.exit(main())

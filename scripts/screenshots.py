@@ -20,7 +20,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from tooling import open_browser, serve_directory
 
-from broadsheet.cli import main as broadsheet
+from broadsheet.cli.main import main as broadsheet
 
 ARTICLE = "world/russian-interior-minister-cuba-visit/"
 #: (file name, viewport width, height shown, colour scheme, device pixel ratio)

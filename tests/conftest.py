@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tooling import in_ci  # noqa: E402 (after tests/ is put on sys.path)
 
-from broadsheet.cli import main  # noqa: E402
+from broadsheet.cli.main import main  # noqa: E402
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:

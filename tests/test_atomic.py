@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, read_tree
 
-from broadsheet.output import OutputFolder
+from broadsheet.stages.output import OutputFolder
 
 ARTICLES = 2000
 KILLS = 20

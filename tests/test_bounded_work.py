@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import read_tree, write_tree
 
-from broadsheet.build import BuildSession, build, render_budget
-from broadsheet.config import BuildOptions, Config
-from broadsheet.errors import SiteError
+from broadsheet.base.errors import SiteError
+from broadsheet.incremental.sources import render_budget
+from broadsheet.pipeline.build import BuildSession, build
+from broadsheet.stages.config import BuildOptions, Config
 
 GOOD = "---\ntitle: Fine story {n}\ndate: 2024-05-0{n}T09:00:00+00:00\n---\n\nAn ordinary paragraph.\n"
 FRONT = "---\ntitle: {title}\ndate: 2024-05-09T09:00:00+00:00\n---\n\n"
@@ -30,7 +31,8 @@ def pathological_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
     The budget and the recursion guard are tested against these, not against a library version that happens to be
     slow. The workers are forked from this process (as on every Linux build), so they inherit the patch.
     """
-    from broadsheet import markup, pool
+    from broadsheet.incremental import pool
+    from broadsheet.stages import markup
 
     assert pool.can_fork(), "these tests need workers forked from the test process"
     original = markup.MarkdownRenderer.body
@@ -137,7 +139,7 @@ def _report_prepared(setup: object, payload: object) -> list[str]:
 
 
 def test_a_worker_started_ahead_prepares_in_its_own_process_before_its_first_item() -> None:
-    from broadsheet.pool import Item, WorkerPool
+    from broadsheet.incremental.pool import Item, WorkerPool
 
     pool = WorkerPool(2, _report_prepared, _note_prepared)
     try:
@@ -162,7 +164,7 @@ def _square_or_misbehave(setup: object, payload: int) -> int:
 
 def test_each_item_gets_one_result_when_workers_hang_or_die_in_the_middle_of_a_chunk() -> None:
     # The rest of the hung and the dead worker's chunks is requeued; only the item at fault is reported stalled.
-    from broadsheet.pool import Item, Stalled, WorkerPool
+    from broadsheet.incremental.pool import Item, Stalled, WorkerPool
 
     pool = WorkerPool(2, _square_or_misbehave)
     try:

@@ -19,10 +19,10 @@ import sitegen
 from conftest import read_tree
 from tooling import require_tool
 
-from broadsheet import cache, stamp
-from broadsheet.build import build
-from broadsheet.config import BuildOptions
-from broadsheet.pool import can_fork
+from broadsheet.incremental import cache, stamp
+from broadsheet.incremental.pool import can_fork
+from broadsheet.pipeline.build import build
+from broadsheet.stages.config import BuildOptions
 
 NOW = "2026-01-01T00:00"
 CACHE = ".broadsheet-cache"

@@ -265,7 +265,7 @@ def test_json_format_gives_one_object_per_problem(tmp_path: Path, run_cli) -> No
 
 
 def test_every_warning_kind_is_documented() -> None:
-    from broadsheet.warning_kinds import ERROR_KINDS, WARNING_KINDS
+    from broadsheet.base.warning_kinds import ERROR_KINDS, WARNING_KINDS
 
     page = (REPO_ROOT / "docs" / "check.md").read_text(encoding="utf-8")
     for kind in (*WARNING_KINDS, *ERROR_KINDS):

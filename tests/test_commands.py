@@ -12,7 +12,7 @@ import yaml
 from conftest import write_tree
 from htmlcheck import parse_file
 
-from broadsheet.cli import MAKES_A_SITE, make_parser
+from broadsheet.cli.main import MAKES_A_SITE, make_parser
 
 SITE = {"site.yaml": "title: Flags Daily\nbase_url: https://news.example.com/\n",
         "content/world/out.md": "---\ntitle: Out now\ndate: 2024-05-01T09:00:00Z\nsummary: S.\n---\n\nNews.\n",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from specsuite import normalise_html
 
-from broadsheet.commonmark import CommonMarkRenderer
+from broadsheet.stages.commonmark import CommonMarkRenderer
 
 GFM_EXAMPLES = [
     ('a table with alignments',

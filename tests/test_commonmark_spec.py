@@ -12,7 +12,7 @@ import pytest
 from specsuite import Example, normalise_html, read_examples
 from tooling import REPO_ROOT, require_tool
 
-from broadsheet.commonmark import CommonMarkRenderer
+from broadsheet.stages.commonmark import CommonMarkRenderer
 
 SPEC = REPO_ROOT / "node_modules" / "commonmark-spec" / "spec.txt"
 EXAMPLES = read_examples(SPEC) if SPEC.is_file() else []

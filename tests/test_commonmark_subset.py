@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import SUBSET_BODY, SUMMARY_LINE
 
-from broadsheet.commonmark import CommonMarkRenderer, _Render, subset_body
+from broadsheet.stages.commonmark import CommonMarkRenderer, _Render, subset_body
 
 # What CommonMark reads otherwise than the subset's rules would: autolinks, strikethrough, `1)` lists, ten-digit
 # list numbers, stars beside punctuation (flanking), and a mix of them with the subset's own syntax.

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import write_tree
 
-from broadsheet.build import resolve_now
-from broadsheet.config import Config
-from broadsheet.content import discover_sources, parse_article, parse_date, read_ahead
-from broadsheet.errors import SiteError
-from broadsheet.slugs import slugify
+from broadsheet.base.errors import SiteError
+from broadsheet.base.slugs import slugify
+from broadsheet.stages.config import Config
+from broadsheet.stages.content import discover_sources, parse_article, parse_date, read_ahead, resolve_now
 
 UTC = timezone.utc
 

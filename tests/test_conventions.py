@@ -97,7 +97,7 @@ BERLIN = "Europe/Berlin"
 def test_date_forms_of_jekyll_and_hugo(written: str, iso: str) -> None:
     from zoneinfo import ZoneInfo
 
-    from broadsheet.dates import parse_when
+    from broadsheet.stages.dates import parse_when
 
     assert parse_when(written, ZoneInfo(BERLIN)).isoformat() == iso
 
@@ -122,7 +122,7 @@ def test_date_forms_of_jekyll_and_hugo(written: str, iso: str) -> None:
 def test_other_forms_get_their_iso_form_when_unambiguous(written: str, iso: str | None) -> None:
     from zoneinfo import ZoneInfo
 
-    from broadsheet.dates import iso_form, parse_when
+    from broadsheet.stages.dates import iso_form, parse_when
 
     with pytest.raises(ValueError):
         parse_when(written, ZoneInfo(BERLIN))
@@ -326,7 +326,7 @@ def unicode_site(tmp_path: Path) -> Path:
 def test_urls_in_any_script(tmp_path: Path, build, run_cli) -> None:
     from urllib.parse import quote, unquote
 
-    from broadsheet.slugs import slugify
+    from broadsheet.base.slugs import slugify
 
     site = unicode_site(tmp_path)
     result, out = build(site)

@@ -76,8 +76,8 @@ def test_deploy_refuses_builds_that_are_not_the_real_site(repo: Path, run_cli, f
 
 
 def test_deploy_refuses_a_preview_build_and_a_folder_that_is_no_build(repo: Path, run_cli) -> None:
-    from broadsheet.build import build
-    from broadsheet.config import BuildOptions
+    from broadsheet.pipeline.build import build
+    from broadsheet.stages.config import BuildOptions
 
     build(BuildOptions(site_dir=repo, output_dir=repo / "preview", preview=True))
     result = run_cli("deploy", "--site", str(repo), "--output", str(repo / "preview"))

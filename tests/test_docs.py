@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import REPO_ROOT
 
-from broadsheet.config import Config
+from broadsheet.stages.config import Config
 
 DOCS = REPO_ROOT / "docs"
 # Pages the user guide links that are written with their features on other branches (#24, #25, #26, #28); once
@@ -83,7 +83,7 @@ def test_the_sample_sites_guides_point_to_the_docs() -> None:
 
 
 def test_the_configuration_example_is_a_valid_site_yaml(tmp_path: Path) -> None:
-    from broadsheet.config import load_config
+    from broadsheet.stages.config import load_config
 
     page = (DOCS / "configuration.md").read_text(encoding="utf-8")
     (tmp_path / "site.yaml").write_text(page.split("```yaml\n", 1)[1].split("```", 1)[0], encoding="utf-8")

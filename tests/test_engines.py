@@ -11,12 +11,12 @@ import yaml
 from conftest import REPO_ROOT, write_tree
 from htmlcheck import parse_file, parse_html
 
-from broadsheet.commonmark import CommonMarkRenderer
-from broadsheet.config import Config, load_config
-from broadsheet.content import parse_article
-from broadsheet.errors import SiteError
-from broadsheet.markup import MarkdownRenderer
-from broadsheet.model import SourceLink
+from broadsheet.base.errors import SiteError
+from broadsheet.base.model import SourceLink
+from broadsheet.stages.commonmark import CommonMarkRenderer
+from broadsheet.stages.config import Config, load_config
+from broadsheet.stages.content import parse_article
+from broadsheet.stages.markup import MarkdownRenderer
 
 ENGINES = ("python-markdown", "commonmark")
 BOTH = pytest.mark.parametrize("engine", ENGINES)
@@ -155,7 +155,8 @@ def test_lead_paragraphs_are_top_level_paragraphs_and_list_items_up_to_the_first
 @pytest.fixture
 def spinning_commonmark(monkeypatch: pytest.MonkeyPatch) -> None:
     """A body holding SPIN-FOREVER never finishes rendering (the workers are forked: they inherit the patch)."""
-    from broadsheet import commonmark, pool
+    from broadsheet.incremental import pool
+    from broadsheet.stages import commonmark
 
     assert pool.can_fork(), "this test needs workers forked from the test process"
     original = commonmark.CommonMarkRenderer.body
@@ -221,9 +222,9 @@ def test_another_version_of_markdown_it_parses_everything_again(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     import sitegen
 
-    from broadsheet import tasks
-    from broadsheet.build import build
-    from broadsheet.config import BuildOptions
+    from broadsheet.incremental import tasks
+    from broadsheet.pipeline.build import build
+    from broadsheet.stages.config import BuildOptions
 
     site = sitegen.write_site(tmp_path / "site", 6, "title: Versions\nmarkdown: commonmark\n")
     first = build(BuildOptions(site_dir=site, output_dir=site / "public"))

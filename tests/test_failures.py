@@ -15,8 +15,9 @@ import pytest
 from badsite import article, fails_cleanly, good_site, problem_lines
 from conftest import read_tree, write_tree
 
-from broadsheet import build as build_module
-from broadsheet import pool
+from broadsheet.incremental import pool
+from broadsheet.incremental import render as render_module
+from broadsheet.stages import content as content_module
 
 FENCED = "content/world/code.md"
 DATE = "date: 2024-03-02T09:00:00Z"
@@ -34,7 +35,7 @@ def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Render every page in the worker processes (a build renders a few in its own process); the workers are
     forked from this process, so they inherit the tests' patches."""
     assert pool.can_fork(), "these tests need workers forked from the test process"
-    monkeypatch.setattr(build_module, "_IN_PROCESS", 0)
+    monkeypatch.setattr(render_module, "IN_PROCESS", 0)
 
 
 @pytest.mark.parametrize("raw_html", [True, False])
@@ -53,7 +54,7 @@ def test_fenced_code_with_boolean_attributes_builds(tmp_path: Path, run_cli, raw
 
 def _failing_markdown(monkeypatch: pytest.MonkeyPatch) -> None:
     """Bodies holding BREAK-THE-LIBRARY make the Markdown library raise, as a library's bug on some input would."""
-    from broadsheet import markup
+    from broadsheet.stages import markup
 
     original = markup.MarkdownRenderer.body
 
@@ -92,7 +93,7 @@ def test_an_exception_in_the_markdown_is_a_problem_of_its_file_at_its_body(
 def test_an_unforeseen_exception_in_a_worker_is_one_line(tmp_path: Path, run_cli,
                                                          monkeypatch: pytest.MonkeyPatch, in_workers: None,
                                                          caplog: pytest.LogCaptureFixture) -> None:
-    from broadsheet import content
+    from broadsheet.stages import content
 
     original = content.parse_article
 
@@ -115,10 +116,10 @@ def test_an_unforeseen_exception_in_a_worker_is_one_line(tmp_path: Path, run_cli
 @pytest.mark.parametrize("where", ["in-process", "workers"])
 def test_an_unforeseen_exception_while_rendering_is_a_problem_of_that_page(
         tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
-    from broadsheet import templates
+    from broadsheet.stages import templates
 
     if where == "workers":
-        monkeypatch.setattr(build_module, "_IN_PROCESS", 0)
+        monkeypatch.setattr(render_module, "IN_PROCESS", 0)
     original = templates.render_page
 
     def render_page(env: Any, template: str, context: Any, site_dir: Path) -> bytes:
@@ -181,9 +182,9 @@ def test_an_edited_article_removed_while_the_site_is_rebuilt_is_gone(tmp_path: P
 def test_check_takes_a_file_removed_while_it_runs_as_gone(tmp_path: Path, run_cli,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     site = good_site(tmp_path / "site")
-    original = build_module.discover_sources
+    original = content_module.discover_sources
     # A file listed, then removed before it is read.
-    monkeypatch.setattr(build_module, "discover_sources",
+    monkeypatch.setattr(content_module, "discover_sources",
                         lambda site_dir: [*original(site_dir), "content/world/removed.md"])
     result = run_cli("check", "--site", str(site))
     assert result.status == 0, result.out
@@ -191,10 +192,10 @@ def test_check_takes_a_file_removed_while_it_runs_as_gone(tmp_path: Path, run_cl
 
 
 def test_an_article_removed_before_its_page_is_rendered_is_one_line(tmp_path: Path) -> None:
-    from broadsheet.cache import Cache
-    from broadsheet.config import Config
-    from broadsheet.errors import SiteError
-    from broadsheet.tasks import load_body
+    from broadsheet.base.errors import SiteError
+    from broadsheet.incremental.cache import Cache
+    from broadsheet.incremental.tasks import load_body
+    from broadsheet.stages.config import Config
 
     # Its body is not in the cache (the cache folder was pruned), and the file is gone.
     with pytest.raises(SiteError) as raised:
@@ -230,7 +231,7 @@ def _refuse_writes(monkeypatch: pytest.MonkeyPatch, code: int) -> None:
     """Make every file the output module opens for writing fail with `code`, as a full (ENOSPC) or read-only
     (EROFS) disk would. (Tests run as root, whom a folder's permissions do not stop; this fails at the place where
     the output's files are written, in this process and in the workers forked from it.)"""
-    from broadsheet import output
+    from broadsheet.stages import output
 
     def refusing_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         if "w" in mode:
@@ -246,7 +247,7 @@ def test_a_disk_that_refuses_the_pages_is_one_line_per_page(tmp_path: Path, run_
                                                              monkeypatch: pytest.MonkeyPatch, code: int,
                                                              where: str) -> None:
     if where == "workers":
-        monkeypatch.setattr(build_module, "_IN_PROCESS", 0)
+        monkeypatch.setattr(render_module, "IN_PROCESS", 0)
     site = good_site(tmp_path / "site", many_articles(3))
     assert run_cli("build", "--site", str(site), "--quiet").status == 0
     before = read_tree(site / "public")
@@ -289,7 +290,7 @@ def test_a_read_only_folder_around_the_output_is_one_line(tmp_path: Path, run_cl
 
 def test_a_file_operation_the_system_refuses_in_a_worker_names_its_message(tmp_path: Path, run_cli,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from broadsheet import content
+    from broadsheet.stages import content
 
     original = content.parse_article
 
@@ -308,7 +309,7 @@ def test_a_file_operation_the_system_refuses_in_a_worker_names_its_message(tmp_p
 
 def test_an_unforeseen_exception_making_a_feed_is_a_problem_of_that_file(tmp_path: Path, run_cli,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from broadsheet import feeds
+    from broadsheet.stages import feeds
 
     def serialise(root: Any) -> bytes:
         raise ValueError("a library's bug")

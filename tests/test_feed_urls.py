@@ -14,7 +14,7 @@ from conftest import write_tree
 from imagefiles import photo
 from lxml import etree
 
-from broadsheet.feeds import absolute_urls
+from broadsheet.stages.feeds import absolute_urls
 
 ORIGIN = "https://example.org"
 BASE = "/news/"
@@ -162,7 +162,7 @@ PATHOLOGICAL = ["'<a ' * 20000", "'<a href=\"x\" ' * 20000", "'<!--' * 20000", "
 
 def test_absolute_urls_takes_linear_time_on_text_that_is_not_html() -> None:
     # In a child process, so that a regular expression that backtracks for hours fails the test instead of hanging it.
-    code = "from broadsheet.feeds import absolute_urls\n" + "".join(
+    code = "from broadsheet.stages.feeds import absolute_urls\n" + "".join(
         f"text = {expression}\nassert len(absolute_urls(text, 'https://example.org/')) >= len(text)\n"
         for expression in PATHOLOGICAL)
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -199,12 +199,12 @@ def test_feed_settings_are_checked(tmp_path: Path, run_cli) -> None:
 
 def test_above_the_url_limit_sitemap_xml_is_an_index_of_sitemaps(tmp_path: Path, run_cli,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import broadsheet.sitemaps
+    import broadsheet.stages.sitemaps
 
     site = write_site(tmp_path / "s", 25)
     assert run_cli("build", "--site", str(site), "--quiet", "--output", str(tmp_path / "whole")).status == 0
     every = [loc.text for loc in parse(tmp_path / "whole/sitemap.xml").iter(f"{SM}loc")]
-    monkeypatch.setattr(broadsheet.sitemaps, "SITEMAP_LIMIT", 10)
+    monkeypatch.setattr(broadsheet.stages.sitemaps, "SITEMAP_LIMIT", 10)
     assert run_cli("build", "--site", str(site), "--quiet", "--no-cache").status == 0
     out = site / "public"
     valid_sitemap(out / "sitemap.xml")

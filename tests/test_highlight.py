@@ -9,9 +9,9 @@ import pytest
 from conftest import REPO_ROOT, write_tree
 from htmlcheck import parse_file, parse_html
 
-from broadsheet.config import Config, load_config
-from broadsheet.content import parse_article
-from broadsheet.tasks import library_versions
+from broadsheet.incremental.tasks import library_versions
+from broadsheet.stages.config import Config, load_config
+from broadsheet.stages.content import parse_article
 
 ENGINES = ("python-markdown", "commonmark")
 BOTH = pytest.mark.parametrize("engine", ENGINES)

@@ -13,7 +13,7 @@ from imagefiles import camera_exif, decompression_bomb, photo, secrets_in, trunc
 from lxml import etree
 from PIL import Image
 
-from broadsheet.imaging import strip_metadata
+from broadsheet.stages.imaging import strip_metadata
 
 DATE = "date: 2024-05-01T09:00:00+00:00"
 LEAD = ("image: images/lead.jpg\nimage_alt: The harbour at dawn\nimage_caption: The first ferry leaves.\n"

@@ -12,12 +12,12 @@ import pytest
 import yaml
 from conftest import read_tree
 
-from broadsheet.check import check
-from broadsheet.cli import main
+from broadsheet.base.options import BuildOptions
+from broadsheet.cli.main import main
 from broadsheet.importers.dates import read_date
 from broadsheet.importers.liquid import convert_liquid
 from broadsheet.importers.wordpress import convert_body, wpautop
-from broadsheet.options import BuildOptions
+from broadsheet.pipeline.check import check
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 SOURCES = {"jekyll": FIXTURES / "jekyll", "hugo": FIXTURES / "hugo", "wordpress": FIXTURES / "wordpress" / "export.xml"}

@@ -15,13 +15,13 @@ import pytest
 import sitegen
 from conftest import read_tree
 
-from broadsheet.build import BuildResult, BuildSession, build, load_articles
-from broadsheet.config import BuildOptions, load_config
-from broadsheet.content import parse_date
-from broadsheet.errors import SiteError
-from broadsheet.model import Article, Link, Section, Term
-from broadsheet.site import order_site
-from broadsheet.views import articles_shown, site_views, view_inputs
+from broadsheet.base.errors import SiteError
+from broadsheet.base.model import Article, Link, Section, Term
+from broadsheet.pipeline.build import BuildResult, BuildSession, build
+from broadsheet.stages.config import BuildOptions, load_config
+from broadsheet.stages.content import load_articles, parse_date
+from broadsheet.stages.site import order_site
+from broadsheet.stages.views import articles_shown, site_views, view_inputs
 
 ARTICLES = 240
 NOW = "2026-01-01T00:00"
@@ -249,12 +249,12 @@ def test_a_preview_renders_again_only_the_archive_months_an_edit_changed(tmp_pat
     """The archive template keeps each month's list once rendered (templates.FragmentCache): after a new title only
     that article's month is rendered again, while an edited template and a part that shows the clock are never
     served from what was kept."""
-    import broadsheet.templates
+    import broadsheet.incremental.fragments
 
     site = sitegen.write_site(tmp_path / "site", 250)  # Jan to Mar 2023
     rendered: list[str] = []  # the fragments rendered (and kept) in this process: a few pages are rendered here
-    keep = broadsheet.templates.Fragments.keep
-    monkeypatch.setattr(broadsheet.templates.Fragments, "keep",
+    keep = broadsheet.incremental.fragments.Fragments.keep
+    monkeypatch.setattr(broadsheet.incremental.fragments.Fragments, "keep",
                         lambda self, key, *rest: rendered.append(key[0]) or keep(self, key, *rest))
 
     def check(now: str = NOW) -> None:
@@ -301,12 +301,12 @@ def test_a_new_process_renders_again_only_the_archive_months_an_edit_changed(tmp
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A build keeps the archive's months in its cache folder by their contents, so the next `broadsheet build` (a
     new process) renders only the month of a new title; not across a template edit, nor without a cache."""
-    import broadsheet.templates
+    import broadsheet.incremental.fragments
 
     site = sitegen.write_site(tmp_path / "site", 250)  # Jan to Mar 2023
     rendered: list[str] = []  # fragments rendered in the build's own process (a few pages: an edit's)
-    store = broadsheet.templates.Fragments.store
-    monkeypatch.setattr(broadsheet.templates.Fragments, "store",
+    store = broadsheet.incremental.fragments.Fragments.store
+    monkeypatch.setattr(broadsheet.incremental.fragments.Fragments, "store",
                         lambda self, where, *rest: rendered.append(where) or store(self, where, *rest))
 
     def rebuild_alone(**extra: object) -> str:
@@ -472,8 +472,8 @@ def _damage(cache: Path, how: str) -> None:
 def test_records_read_back_as_written_and_only_in_their_layout() -> None:
     """Records are plain data: the values read back are equal, with the same zones, and anything but the layout a
     reader expects (a field of another type, a list too short) is refused."""
-    from broadsheet import records
-    from broadsheet.cache import from_json, to_json
+    from broadsheet.incremental import records
+    from broadsheet.incremental.cache import from_json, to_json
 
     def round_trip(data: object) -> object:
         return from_json(to_json(data))
@@ -504,8 +504,8 @@ def test_front_matter_values_at_the_readers_edges_read_back_as_written() -> None
     read back as the values front matter gave, in plain front matter and in front matter written as value_data."""
     import math
 
-    from broadsheet import records
-    from broadsheet.cache import from_json, to_json
+    from broadsheet.incremental import records
+    from broadsheet.incremental.cache import from_json, to_json
 
     def round_trip(meta: dict[object, object]) -> dict[object, object]:
         return records.read_meta(from_json(to_json(records.meta_data(meta))))
@@ -523,7 +523,7 @@ def test_front_matter_values_at_the_readers_edges_read_back_as_written() -> None
 
 def test_an_index_reads_back_with_its_output_before_last_as_written(tmp_path: Path) -> None:
     """The index file holds the output before last as its differences from the index: read back, it is whole."""
-    from broadsheet.cache import Cache, Manifest, PageRecord, Spare
+    from broadsheet.incremental.cache import Cache, Manifest, PageRecord, Spare
 
     pages = {f"world/{n}/index.html": PageRecord(b"%d" % n, frozenset()) for n in range(6)}
     earlier = {**pages, "world/2/index.html": PageRecord(b"older", frozenset({"now"})),  # rendered again since
@@ -546,21 +546,21 @@ def test_a_new_process_takes_what_each_template_names_from_the_index(tmp_path: P
     named, so the next build parses only the templates changed since."""
     import jinja2.meta
 
-    import broadsheet.fingerprints
+    import broadsheet.incremental.fingerprints
 
     site = sitegen.write_site(tmp_path / "site", 12)
     build(options(site))
     parsed: list[str] = []
     find = jinja2.meta.find_referenced_templates
     monkeypatch.setattr(jinja2.meta, "find_referenced_templates", lambda tree: parsed.append(tree) or find(tree))
-    monkeypatch.setattr(broadsheet.fingerprints, "_NAMED", {})  # (as in a new process)
+    monkeypatch.setattr(broadsheet.incremental.fingerprints, "_NAMED", {})  # (as in a new process)
     edit_body(site)
     build(options(site))
     assert parsed == []
     (site / "templates").mkdir(exist_ok=True)
     base = (Path(__file__).resolve().parent.parent / "templates/base.html").read_text(encoding="utf-8")
     (site / "templates/base.html").write_text(base.replace("<", "<!-- edited -->\n<", 1), encoding="utf-8")
-    monkeypatch.setattr(broadsheet.fingerprints, "_NAMED", {})
+    monkeypatch.setattr(broadsheet.incremental.fingerprints, "_NAMED", {})
     build(options(site))
     assert len(parsed) == 1  # the edited base.html
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
@@ -580,9 +580,9 @@ def test_a_damaged_cache_is_ignored(tmp_path: Path, how: str) -> None:
 
 
 def test_an_article_record_keeps_its_body_apart_and_is_read_back_whole(tmp_path: Path) -> None:
-    from broadsheet.cache import _ARTICLE, _BODY_SIZE, Cache, read_head
-    from broadsheet.content import parse_article
-    from broadsheet.stamp import seal
+    from broadsheet.incremental.cache import _ARTICLE, _BODY_SIZE, Cache, read_head
+    from broadsheet.incremental.stamp import seal
+    from broadsheet.stages.content import parse_article
 
     config = load_config(sitegen.write_site(tmp_path / "site", 1), None, None)
     text = "---\ntitle: Ä\ndate: 2024-05-01\nimage: /a.jpg\nimage_alt: A\nsummry: x\n---\nBody “é”.\n"
@@ -603,8 +603,8 @@ def test_an_article_record_keeps_its_body_apart_and_is_read_back_whole(tmp_path:
 def test_an_article_record_whose_head_is_not_a_parsed_article_is_parsed_again(tmp_path: Path) -> None:
     """A record with a sound checksum whose head is not a parsed article (written by hand, or planted) is neither
     read nor trusted: the file is parsed again and the record replaced."""
-    from broadsheet.cache import _ARTICLE, _BODY_SIZE, Cache
-    from broadsheet.stamp import seal
+    from broadsheet.incremental.cache import _ARTICLE, _BODY_SIZE, Cache
+    from broadsheet.incremental.stamp import seal
 
     site = sitegen.write_site(tmp_path / "site", 8)
     build(options(site))
@@ -643,8 +643,8 @@ def test_article_records_gone_from_under_the_index_are_parsed_again(tmp_path: Pa
 
 
 def test_a_body_whose_record_is_gone_is_not_taken_from_a_file_changed_since(tmp_path: Path) -> None:
-    from broadsheet.cache import Cache
-    from broadsheet.tasks import env_key, load_body, parse_key
+    from broadsheet.incremental.cache import Cache
+    from broadsheet.incremental.tasks import env_key, load_body, parse_key
 
     site = sitegen.write_site(tmp_path / "site", 3)
     build(options(site))
@@ -698,11 +698,13 @@ def test_a_deleted_output_file_is_rendered_again(tmp_path: Path) -> None:
 
 
 def test_pruning_keeps_what_any_output_uses_and_drops_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import broadsheet.build
-    import broadsheet.cache
+    import broadsheet.incremental.cache
+    import broadsheet.incremental.session
+    import broadsheet.pipeline.build
 
-    monkeypatch.setattr(broadsheet.build, "PRUNE_AFTER", 0)
-    monkeypatch.setattr(broadsheet.cache, "PRUNE_GRACE", -60.0)
+    monkeypatch.setattr(broadsheet.pipeline.build, "PRUNE_AFTER", 0)
+    monkeypatch.setattr(broadsheet.incremental.session, "PRUNE_AFTER", 0)
+    monkeypatch.setattr(broadsheet.incremental.cache, "PRUNE_GRACE", -60.0)
     site = sitegen.write_site(tmp_path / "site", 12)
     records = site / ".broadsheet-cache/articles"
     build(options(site))
@@ -714,14 +716,14 @@ def test_pruning_keeps_what_any_output_uses_and_drops_the_rest(tmp_path: Path, m
     build(options(site))
     assert len([p for p in records.rglob("*") if p.is_file()]) == 14
     # The first version is still used by the other output; the second by none.
-    broadsheet.cache.Cache(site / ".broadsheet-cache").prune(set())
+    broadsheet.incremental.cache.Cache(site / ".broadsheet-cache").prune(set())
     assert len([p for p in records.rglob("*") if p.is_file()]) == 13
     build(options(site, tmp_path / "other"))
     assert build(options(site)).parsed == 0
     assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
     assert_same_tree(read_tree(tmp_path / "other"), read_tree(site / "public"))
     # The index shards of both outputs stay; those of earlier builds go.
-    cache = broadsheet.cache.Cache(site / ".broadsheet-cache")
+    cache = broadsheet.incremental.cache.Cache(site / ".broadsheet-cache")
     cache.prune(set())
     used = {name for path in cache.root.glob("manifest-*") for name in cache._read_index(path)[1]}  # type: ignore[index]
     assert used and {path.name for path in (cache.root / "index").iterdir()} == used
@@ -729,9 +731,9 @@ def test_pruning_keeps_what_any_output_uses_and_drops_the_rest(tmp_path: Path, m
 
 def test_a_build_with_another_configuration_prunes_the_old_records(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import broadsheet.cache
+    import broadsheet.incremental.cache
 
-    monkeypatch.setattr(broadsheet.cache, "PRUNE_GRACE", -60.0)
+    monkeypatch.setattr(broadsheet.incremental.cache, "PRUNE_GRACE", -60.0)
     site = sitegen.write_site(tmp_path / "site", 12)
     records = site / ".broadsheet-cache/articles"
     build(options(site))
@@ -775,7 +777,7 @@ def test_a_file_changed_in_the_same_tick_as_the_last_build_looked_at_it_is_read_
 
 def test_the_output_before_last_is_updated_in_place_without_touching_the_live_output(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import broadsheet.output
+    import broadsheet.stages.output
 
     site = sitegen.write_site(tmp_path / "site", 40)
     build(options(site))
@@ -785,13 +787,13 @@ def test_the_output_before_last_is_updated_in_place_without_touching_the_live_ou
     assert len(spares) == 1 and (spares[0] / "index.html").is_file()
     live = read_tree(site / "public")
     seen_before_swap = []
-    commit = broadsheet.output.OutputFolder.commit
+    commit = broadsheet.stages.output.OutputFolder.commit
 
-    def checked_commit(self: broadsheet.output.OutputFolder, *args: object) -> bool:
+    def checked_commit(self: broadsheet.stages.output.OutputFolder, *args: object) -> bool:
         seen_before_swap.append(read_tree(self.final))
         return commit(self, *args)
 
-    monkeypatch.setattr(broadsheet.output.OutputFolder, "commit", checked_commit)
+    monkeypatch.setattr(broadsheet.stages.output.OutputFolder, "commit", checked_commit)
     edit_title(site)
     story(site, 7).unlink()  # a page the kept output has and the new one must not
     result = build(options(site))
@@ -807,8 +809,8 @@ def test_an_output_updated_in_place_records_the_times_of_its_folders_as_they_are
     """A build that updates the output before last in place looks again only at the folders it changed, and takes
     the others' times from when that output was live: the times it records must be the output's own, or the next
     run's quick check fails."""
-    from broadsheet.cache import Cache
-    from broadsheet.output import OutputFolder
+    from broadsheet.incremental.cache import Cache
+    from broadsheet.stages.output import OutputFolder
 
     site = sitegen.write_site(tmp_path / "site", 40, "title: T\nbase_url: https://example.org/\nper_page: 5\n"
                                                      "keep: [CNAME]\n")
@@ -894,20 +896,20 @@ def test_a_file_of_the_kept_output_where_a_folder_is_now_needed_is_replaced(tmp_
 
 def test_a_file_that_breaks_fails_the_build_without_rendering_the_pages_it_did_not_change(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import broadsheet.build
-    from broadsheet.errors import SiteError
+    import broadsheet.pipeline.build
+    from broadsheet.base.errors import SiteError
 
     site = sitegen.write_site(tmp_path / "site", 60)
     build(options(site))
     before = read_tree(site / "public")
-    rendering = broadsheet.build._render_pages
+    rendering = broadsheet.pipeline.build.render_pages
     rendered: list[int] = []
 
     def counted(pool: object, setup: object, render: list[int], *args: object) -> object:
         rendered.append(len(render))
         return rendering(pool, setup, render, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(broadsheet.build, "_render_pages", counted)
+    monkeypatch.setattr(broadsheet.pipeline.build, "render_pages", counted)
     path = story(site, 5)
     path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Broken: ", 1), encoding="utf-8")
     with pytest.raises(SiteError) as failure:
@@ -928,7 +930,7 @@ def test_a_file_that_breaks_fails_the_build_without_rendering_the_pages_it_did_n
 
 
 def test_a_site_patched_after_body_edits_is_the_site_ordered_afresh(site: Path) -> None:
-    from broadsheet.site import patch_site
+    from broadsheet.stages.site import patch_site
 
     config = load_config(site)
     now = parse_date(NOW, config.zone)
@@ -952,7 +954,7 @@ def test_a_site_patched_after_body_edits_is_the_site_ordered_afresh(site: Path) 
 
 
 def test_a_site_patched_after_new_titles_is_the_site_ordered_afresh(tmp_path: Path) -> None:
-    from broadsheet.site import patch_site
+    from broadsheet.stages.site import patch_site
 
     site = sitegen.write_site(tmp_path / "site", 60, "title: T\nbase_url: https://example.org/\nper_page: 5\n"
                               "related: 3\nmenu: [world, about]\n")
@@ -981,17 +983,17 @@ def test_a_site_patched_after_new_titles_is_the_site_ordered_afresh(tmp_path: Pa
 
 def test_a_preview_session_patches_its_site_after_a_body_edit_and_orders_it_again_after_a_title_edit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import broadsheet.build
+    import broadsheet.pipeline.build
 
     site = sitegen.write_site(tmp_path / "site", 40)
-    ordering = broadsheet.build.order_site
+    ordering = broadsheet.pipeline.build.order_site
     ordered: list[int] = []
 
     def counted(*args: object, **kwargs: object) -> object:
         ordered.append(1)
         return ordering(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(broadsheet.build, "order_site", counted)
+    monkeypatch.setattr(broadsheet.pipeline.build, "order_site", counted)
     preview = options(site, preview=True)
     with BuildSession(jobs=2) as session:
         build(preview, session)
@@ -1028,7 +1030,7 @@ def test_a_preview_session_takes_its_pages_and_sitemap_from_the_held_site_only_w
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After an edit that keeps the site's structure, a preview reuses its previous build's pages, output claims,
     sitemap and digests; every build still equals a clean one, whatever the edit touched."""
-    import broadsheet.build
+    import broadsheet.pipeline.build
 
     site = sitegen.write_site(tmp_path / "site", 40)
     (site / "static/images").mkdir(parents=True)
@@ -1041,8 +1043,8 @@ def test_a_preview_session_takes_its_pages_and_sitemap_from_the_held_site_only_w
     about = site / "content/pages/about.md"
     about.write_text("---\ntitle: About us\n---\n\nWho we are.\n", encoding="utf-8")
     listed: list[int] = []
-    views_of = broadsheet.build.site_views
-    monkeypatch.setattr(broadsheet.build, "site_views", lambda *a: listed.append(1) or views_of(*a))
+    views_of = broadsheet.pipeline.build.site_views
+    monkeypatch.setattr(broadsheet.pipeline.build, "site_views", lambda *a: listed.append(1) or views_of(*a))
 
     def preview(now: str, output: Path | None = None, **extra: object) -> BuildOptions:
         return options(site, output, preview=True, **extra) if now == NOW else \
@@ -1178,7 +1180,7 @@ def test_a_site_named_by_a_relative_or_an_absolute_path_reuses_its_pages(tmp_pat
 
 
 def test_a_preview_keeps_a_linked_copy_of_its_first_build_for_the_first_save_to_update(tmp_path: Path) -> None:
-    from broadsheet.stamp import output_id
+    from broadsheet.incremental.stamp import output_id
 
     site = sitegen.write_site(tmp_path / "site", 40)
     preview = options(site, preview=True)
@@ -1198,12 +1200,12 @@ def test_a_preview_keeps_a_linked_copy_of_its_first_build_for_the_first_save_to_
 @pytest.mark.parametrize("linked_in", ["this process", "workers"])
 def test_the_first_build_keeps_a_linked_copy_that_the_first_edit_updates_in_place(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linked_in: str) -> None:
-    import broadsheet.build
-    from broadsheet.stamp import output_id
+    import broadsheet.incremental.render
+    from broadsheet.incremental.stamp import output_id
 
     site = sitegen.write_site(tmp_path / "site", 40)
     if linked_in == "workers":  # (as a site of thousands of pages: the copy is linked in parts, by the workers)
-        monkeypatch.setattr(broadsheet.build, "_IN_PROCESS", 0)
+        monkeypatch.setattr(broadsheet.incremental.render, "IN_PROCESS", 0)
     build(options(site))
     copy = site / ".broadsheet-cache" / f"spare-{output_id(site / 'public')}"
     assert read_tree(copy) == read_tree(site / "public")
@@ -1251,7 +1253,7 @@ def test_a_file_added_to_the_output_by_hand_is_removed_and_stays_removed(tmp_pat
 
 
 def test_a_page_removed_from_the_kept_copy_is_not_missed(tmp_path: Path) -> None:
-    from broadsheet.stamp import output_id
+    from broadsheet.incremental.stamp import output_id
 
     site = sitegen.write_site(tmp_path / "site", 30)
     build(options(site))
@@ -1265,7 +1267,7 @@ def test_a_page_removed_from_the_kept_copy_is_not_missed(tmp_path: Path) -> None
 def test_no_copy_is_kept_for_an_output_that_went_missing_since_the_last_build(tmp_path: Path) -> None:
     """A CI machine keeps the cache folder between runs but not the output: a linked copy of each run's output would
     only make the cache it saves as large again as the site."""
-    from broadsheet.stamp import output_id
+    from broadsheet.incremental.stamp import output_id
 
     site = sitegen.write_site(tmp_path / "site", 20)
     build(options(site))
@@ -1286,15 +1288,15 @@ def test_a_new_process_patches_the_site_the_cache_kept_while_its_structure_stand
     site an earlier build kept in the cache, even when several edits old, instead of ordering the site again; after
     one that changes it, or when the kept site cannot be trusted, it orders the site and keeps that. Every build
     equals a clean one."""
-    import broadsheet.build
-    from broadsheet.stamp import output_id
+    import broadsheet.pipeline.build
+    from broadsheet.incremental.stamp import output_id
 
     site = sitegen.write_site(tmp_path / "site", 45)
     (site / "content/pages").mkdir()
     (site / "content/pages/about.md").write_text("---\ntitle: About us\n---\n\nWho we are.\n", encoding="utf-8")
-    ordering = broadsheet.build.order_site
+    ordering = broadsheet.pipeline.build.order_site
     ordered: list[int] = []
-    monkeypatch.setattr(broadsheet.build, "order_site", lambda *a, **k: ordered.append(1) or ordering(*a, **k))
+    monkeypatch.setattr(broadsheet.pipeline.build, "order_site", lambda *a, **k: ordered.append(1) or ordering(*a, **k))
     kept = site / ".broadsheet-cache" / f"ordered-{output_id(site / 'public')}"
 
     def rebuilt(expect_ordering: bool, now: str = NOW) -> None:
@@ -1373,7 +1375,7 @@ def test_a_new_process_patches_the_site_the_cache_kept_while_its_structure_stand
     rebuilt(expect_ordering=True, now="2026-04-01T00:00")
 
     # Many edits since it was kept: the next build keeps the site it patched.
-    monkeypatch.setattr(broadsheet.build, "STALE_LIMIT", 1)
+    monkeypatch.setattr(broadsheet.pipeline.build, "STALE_LIMIT", 1)
     inode = kept.stat().st_ino
     append(30, "One.")
     rebuilt(expect_ordering=False, now="2026-04-01T00:00")

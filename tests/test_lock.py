@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, read_tree, write_tree
 
-from broadsheet import lock
+from broadsheet.pipeline import lock
 
 ARTICLES = 2000
 ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "SOURCE_DATE_EPOCH": "1735689600"}
@@ -22,8 +22,8 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "SOURCE_DATE_EPOCH": "1735689
 HOLDER = """
 import sys
 from pathlib import Path
-from broadsheet.lock import build_lock
-from broadsheet.options import BuildOptions
+from broadsheet.pipeline.lock import build_lock
+from broadsheet.base.options import BuildOptions
 site, output, cache = map(Path, sys.argv[1:4])
 with build_lock(BuildOptions(site_dir=site, output_dir=output, cache_dir=cache)):
     print("locked", flush=True)
@@ -154,9 +154,9 @@ def locked(path: Path) -> bool:
 
 
 def test_the_preview_server_holds_the_lock_only_while_it_rebuilds(tmp_path: Path, run_cli, monkeypatch) -> None:
-    from broadsheet import build as build_module
-    from broadsheet.config import BuildOptions
-    from broadsheet.serve import PreviewSession
+    from broadsheet.pipeline import build as build_module
+    from broadsheet.preview.serve import PreviewSession
+    from broadsheet.stages.config import BuildOptions
 
     site = write_tree(tmp_path / "site", {"site.yaml": "title: T\n", "content/world/a.md":
                                           "---\ntitle: A\ndate: 2024-03-01\n---\n\nText.\n"})

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from htmlcheck import balance_problems, parse_html
 
-from broadsheet.config import Config
-from broadsheet.content import parse_article
-from broadsheet.markup import MarkdownRenderer, describe, renderer
+from broadsheet.stages.config import Config
+from broadsheet.stages.content import parse_article
+from broadsheet.stages.markup import MarkdownRenderer, describe, renderer
 
 ENGINES = ("python-markdown", "commonmark")
 BOTH = pytest.mark.parametrize("engine", ENGINES)  # a feature both Markdown engines have (site.yaml `markdown:`)
@@ -276,7 +276,7 @@ def test_more_marker_that_cuts_raw_html_in_two_gives_a_balanced_summary(engine: 
     "'Tis the season (again): prices up 5% in Malm\u00f6; \u0141\u00f3d\u017a unchanged!",
 ])
 def test_a_summary_of_plain_sentences_skips_markdown_and_comes_out_as_markdown_makes_it(text: str) -> None:
-    from broadsheet.markup import _is_plain_line
+    from broadsheet.stages.markup import _is_plain_line
 
     assert _is_plain_line(text)
     assert MarkdownRenderer(False).summary(text) == MarkdownRenderer(False, all_patterns=True).summary(text)
@@ -313,7 +313,7 @@ More text... and 'quotes'.
 
 
 def test_a_news_body_in_the_common_subset_is_converted_directly_and_as_python_markdown_does() -> None:
-    from broadsheet.markup import subset_body
+    from broadsheet.stages.markup import subset_body
 
     direct = subset_body(NEWS_BODY, "content/world/t.md", "/news/", True)
     assert direct is not None
@@ -346,7 +346,7 @@ def test_a_news_body_in_the_common_subset_is_converted_directly_and_as_python_ma
     "*a\nb*", "`a``b`", "> a\n>", "##No space", "A\u00a0non-breaking space.", "1. a\n- b",
 ])
 def test_a_body_outside_the_subset_goes_to_python_markdown(text: str) -> None:
-    from broadsheet.markup import subset_body
+    from broadsheet.stages.markup import subset_body
 
     assert subset_body(text, "content/world/t.md", "/", True) is None
     assert renderer().body(text) == MarkdownRenderer(all_patterns=True).body(text)

@@ -161,7 +161,7 @@ def test_a_hostile_title_cannot_break_out_of_the_json_ld_script(tmp_path: Path, 
 
 
 def test_script_json_escapes_what_could_end_or_confuse_a_script() -> None:
-    from broadsheet.metadata import script_json
+    from broadsheet.stages.metadata import script_json
 
     text = script_json({"a": "</script><!-- --> & \u2028\u2029"})
     assert not re.search("[<>&\u2028\u2029]", text)

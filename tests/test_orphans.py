@@ -16,7 +16,7 @@ from conftest import REPO_ROOT, write_tree
 # when the build is killed. Workers are forked from this process and inherit the patch.
 SLOW_CLI = """
 import sys, time
-from broadsheet import markup
+from broadsheet.stages import markup
 original = markup.MarkdownRenderer.body
 def body(self, text, *args, **kwargs):
     if "SLOW-TO-RENDER" in text:
@@ -24,10 +24,10 @@ def body(self, text, *args, **kwargs):
     return original(self, text, *args, **kwargs)
 markup.MarkdownRenderer.body = body
 if sys.argv.pop(1) == "watch":  # as where the system cannot signal a worker that its parent ended
-    from broadsheet import pool
+    from broadsheet.incremental import pool
     pool._parent_death_signal = lambda number: False
     pool._ORPHAN_POLL = 2.0  # (long enough to see that the workers hold the build's lock until they end)
-from broadsheet.cli import main
+from broadsheet.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from conftest import REPO_ROOT, read_tree, write_tree
 from sitegen import write_site
 
-from broadsheet.build import build
-from broadsheet.options import BuildOptions
-from broadsheet.progress import ConsoleReporter, RecordingReporter, summary_line
+from broadsheet.base.options import BuildOptions
+from broadsheet.base.progress import ConsoleReporter, RecordingReporter, summary_line
+from broadsheet.pipeline.build import build
 
 NOW = "2024-06-01T12:00:00Z"
 SUMMARY = re.compile(r"Built [\d,]+ pages? from [\d,]+ articles? in [\d.]+ s")

@@ -14,11 +14,11 @@ from conftest import read_tree, write_tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from broadsheet.build import build
-from broadsheet.config import BuildOptions, Config
-from broadsheet.content import KNOWN_KEYS, parse_article
-from broadsheet.errors import SiteError
-from broadsheet.markup import MarkdownRenderer
+from broadsheet.base.errors import SiteError
+from broadsheet.pipeline.build import build
+from broadsheet.stages.config import BuildOptions, Config
+from broadsheet.stages.content import KNOWN_KEYS, parse_article
+from broadsheet.stages.markup import MarkdownRenderer
 
 CONFIG = Config(base_url="https://example.org/news/")
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import read_tree, write_tree
 
-from broadsheet.cli import main
+from broadsheet.cli.main import main
 
 STORY = """---
 title: The harbour story

@@ -16,8 +16,8 @@ from badsite import GOOD, article, fails_cleanly, good_site, problem_lines
 from conftest import REPO_ROOT, read_tree, write_tree
 from imagefiles import photo
 
-from broadsheet.errors import SiteError
-from broadsheet.output import OutputFolder
+from broadsheet.base.errors import SiteError
+from broadsheet.stages.output import OutputFolder
 
 DATE = "date: 2024-03-02T09:00:00Z"
 

@@ -13,7 +13,7 @@ from badsite import article, good_site
 from conftest import read_tree, write_tree
 from tooling import axe_script_path, open_browser, serve_directory
 
-import broadsheet.search
+import broadsheet.stages.search
 
 CONFIG = "title: The Daily\nbase_url: https://example.org/news/\nsearch: true\n"
 DATE = "date: 2024-05-01T09:00:00+00:00"
@@ -120,7 +120,7 @@ def test_a_missing_pagefind_fails_the_build_with_a_hint(tmp_path: Path, run_cli,
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    from broadsheet.cli import main
+    from broadsheet.cli.main import main
 
     site = search_site(tmp_path_factory.mktemp("search") / "site")
     assert main(["build", "--site", str(site), "--quiet"]) == 0

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT
 
-from broadsheet.config import BuildOptions
-from broadsheet.errors import SiteError
-from broadsheet.serve import PreviewSession, Rebuild
-from broadsheet.watch import QUIET_SECONDS, is_relevant
+from broadsheet.base.errors import SiteError
+from broadsheet.preview.serve import PreviewSession, Rebuild
+from broadsheet.preview.watch import QUIET_SECONDS, is_relevant
+from broadsheet.stages.config import BuildOptions
 
 ARTICLE = "content/world/russian-interior-minister-cuba-visit.md"
 ARTICLE_URL = "/world/russian-interior-minister-cuba-visit/"
@@ -456,13 +456,13 @@ def test_python_build_py_serve_prints_the_address_and_stops_cleanly_on_ctrl_c(sa
 def test_without_native_watching_the_preview_polls_and_says_so(sample_site: Path, monkeypatch, capsys) -> None:
     from watchdog.observers.polling import PollingObserver
 
-    import broadsheet.watch
+    import broadsheet.preview.watch
 
-    class OutOfWatches(broadsheet.watch.Observer):  # type: ignore[misc, valid-type]
+    class OutOfWatches(broadsheet.preview.watch.Observer):  # type: ignore[misc, valid-type]
         def start(self) -> None:
             raise OSError(errno.ENOSPC, "inotify watch limit reached")
 
-    monkeypatch.setattr(broadsheet.watch, "Observer", OutOfWatches)
+    monkeypatch.setattr(broadsheet.preview.watch, "Observer", OutOfWatches)
     running = Running(sample_site)
     try:
         assert "polling for changes instead" in capsys.readouterr().out
@@ -476,8 +476,8 @@ def test_without_native_watching_the_preview_polls_and_says_so(sample_site: Path
 
 
 def test_the_terminal_gets_one_line_per_rebuild_and_warnings_only_when_they_change(capsys) -> None:
-    from broadsheet.errors import Problem
-    from broadsheet.serve import TerminalReport
+    from broadsheet.base.errors import Problem
+    from broadsheet.preview.serve import TerminalReport
 
     warning = Problem("content/a.md", 3, "unknown key 'titel'", "did you mean 'title'?", warning=True)
     error = Problem("content/b.md", 2, "invalid front matter")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_serve import WAIT, Running
 
-from broadsheet.connections import MAX_CONNECTIONS
+from broadsheet.preview.connections import MAX_CONNECTIONS
 
 HOST = b"Host: 127.0.0.1\r\n"
 
@@ -193,7 +193,7 @@ def test_keep_alive_still_serves_several_requests_on_one_connection(served: Runn
 
 
 def test_names_too_long_are_not_found_by_resolve_file(tmp_path: Path) -> None:
-    from broadsheet.serve import resolve_file
+    from broadsheet.preview.serve import resolve_file
 
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
     assert resolve_file(tmp_path, "x" * 256) is None
@@ -201,7 +201,7 @@ def test_names_too_long_are_not_found_by_resolve_file(tmp_path: Path) -> None:
 
 
 def test_a_full_house_makes_room_by_closing_the_longest_waiting_connection_or_refuses() -> None:
-    from broadsheet.connections import ConnectionSlots
+    from broadsheet.preview.connections import ConnectionSlots
 
     pairs = [socket.socketpair() for _ in range(4)]
     try:

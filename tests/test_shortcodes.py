@@ -15,9 +15,9 @@ from htmlcheck import Node, parse_file, parse_html
 from shortcode_site import ARTICLE, PAGE, write_shortcode_site
 from tooling import axe_script_path, open_browser, require_tool, serve_directory, vnu_command
 
-from broadsheet.config import Config
-from broadsheet.content import parse_article
-from broadsheet.errors import SiteError
+from broadsheet.base.errors import SiteError
+from broadsheet.stages.config import Config
+from broadsheet.stages.content import parse_article
 
 ENGINES = ("python-markdown", "commonmark")
 BOTH = pytest.mark.parametrize("engine", ENGINES)
@@ -32,7 +32,7 @@ def body_of(body: str, engine: str, front: str = "", source: str = "content/worl
 @pytest.fixture(scope="module", params=ENGINES)
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site using every built-in shortcode, built with each engine; returns its output folder."""
-    from broadsheet.cli import main
+    from broadsheet.cli.main import main
 
     site = write_shortcode_site(tmp_path_factory.mktemp("shortcodes") / "site", request.param)
     assert main(["build", "--site", str(site), "--quiet"]) == 0
@@ -147,7 +147,7 @@ def test_the_site_passes_the_nu_html_checker(built: Path) -> None:
 
 @pytest.fixture(scope="module")
 def browsing(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from broadsheet.cli import main
+    from broadsheet.cli.main import main
 
     site = write_shortcode_site(tmp_path_factory.mktemp("browse") / "site")
     assert main(["build", "--site", str(site), "--quiet"]) == 0

@@ -6,11 +6,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from broadsheet.config import Config
-from broadsheet.content import parse_article
-from broadsheet.errors import SiteError
-from broadsheet.model import Article
-from broadsheet.site import is_published, order_site, paginate, reading_order
+from broadsheet.base.errors import SiteError
+from broadsheet.base.model import Article
+from broadsheet.stages.config import Config
+from broadsheet.stages.content import parse_article
+from broadsheet.stages.site import is_published, order_site, paginate, reading_order
 
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
@@ -121,8 +121,8 @@ def test_recent_and_scheduled_articles_are_those_their_windows_hold_however_the_
     # every article, whatever the mix of scheduled, recent and old ones.
     from datetime import timedelta
 
-    from broadsheet.sitemaps import NEWS_WINDOW, recent_articles
-    from broadsheet.views import scheduled_articles
+    from broadsheet.stages.sitemaps import NEWS_WINDOW, recent_articles
+    from broadsheet.stages.views import scheduled_articles
 
     hours = [-70, -49, -48, -47, -30, -1, 0, 0, 1, 5, 49, 200]
     articles = [make(f"a{i}", (NOW + timedelta(hours=h)).isoformat(), f"Story {i}") for i, h in enumerate(hours)]

@@ -17,8 +17,8 @@ SITE = "title: Stamped\nbase_url: https://example.org/\n"
 ARTICLE = "---\ntitle: {title}\ndate: {date}\nsection: World\n---\n\nBody of {title}.\n"
 OLD = "2024-01-0{n}T09:00:00+00:00"
 # Prints whether the pipeline was imported, i.e. whether the build did any work beyond checking its stamp.
-PROBE = ("import sys; from broadsheet.cli import main; status = main(sys.argv[1:]); "
-         "print('WORKED' if 'broadsheet.build' in sys.modules else 'STAMPED'); sys.exit(status)")
+PROBE = ("import sys; from broadsheet.cli.main import main; status = main(sys.argv[1:]); "
+         "print('WORKED' if 'broadsheet.pipeline.build' in sys.modules else 'STAMPED'); sys.exit(status)")
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -129,11 +129,11 @@ def test_a_damaged_stamp_is_ignored(site: Path) -> None:
 
 
 def test_the_scan_lists_the_content_files_a_build_finds_or_leaves_the_listing_to_the_build(tmp_path: Path) -> None:
-    from broadsheet import stamp
-    from broadsheet.build import scanned_sources
-    from broadsheet.config import BuildOptions
-    from broadsheet.content import discover_sources
-    from broadsheet.theme import default_theme_dir
+    from broadsheet.incremental import stamp
+    from broadsheet.incremental.sources import scanned_sources
+    from broadsheet.stages.config import BuildOptions
+    from broadsheet.stages.content import discover_sources
+    from broadsheet.stages.theme import default_theme_dir
 
     site = tmp_path / "site"
     write_tree(site, {"site.yaml": SITE, "content/world/a.md": "a", "content/world/b.markdown": "b",

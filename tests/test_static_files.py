@@ -9,8 +9,8 @@ from pathlib import Path
 from badsite import article, good_site
 from conftest import read_tree
 
-from broadsheet.build import build
-from broadsheet.config import BuildOptions
+from broadsheet.pipeline.build import build
+from broadsheet.stages.config import BuildOptions
 
 DATE = "date: 2024-03-02T09:00:00Z"
 WRITTEN = "summary: Written by a person."

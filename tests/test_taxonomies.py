@@ -14,8 +14,8 @@ from imagefiles import photo
 from pagecheck import broken_links, links_of
 from sitegen import write_site
 
-from broadsheet.slugs import slugify
-from broadsheet.taxonomy import find_related
+from broadsheet.base.slugs import slugify
+from broadsheet.stages.taxonomy import find_related
 
 SITE = "title: Test News\nbase_url: https://example.org/\nper_page: 3\n"
 
@@ -302,14 +302,14 @@ def test_related_rankings_kept_from_an_earlier_build_give_what_a_fresh_ranking_g
 
 def test_related_rankings_are_reused_only_while_tags_sections_and_order_are_unchanged(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import broadsheet.taxonomy
+    import broadsheet.stages.taxonomy
 
     newest_first = [_Story("a", ("x", "y"), "world"), _Story("b", ("y",), "world"), _Story("c", ("x",), "arts")]
     known: dict[bytes, tuple[tuple[int, ...], ...]] = {}
     first = find_related(newest_first, 2, known=known)  # type: ignore[arg-type]
-    rank = broadsheet.taxonomy.rank_related
+    rank = broadsheet.stages.taxonomy.rank_related
     calls = []
-    monkeypatch.setattr(broadsheet.taxonomy, "rank_related", lambda *args: calls.append(args) or rank(*args))
+    monkeypatch.setattr(broadsheet.stages.taxonomy, "rank_related", lambda *args: calls.append(args) or rank(*args))
     assert find_related(newest_first, 2, known=known) == first and not calls  # type: ignore[arg-type]
     newest_first[2] = _Story("c", ("y",), "arts")
     assert find_related(newest_first, 2, known=known) == find_related(newest_first, 2)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import pytest
 from badsite import article, fails_cleanly, good_site, problem_lines
 from imagefiles import photo
 
-from broadsheet.slugs import is_reserved_on_windows
+from broadsheet.base.slugs import is_reserved_on_windows
 
 DATE = "date: 2024-03-02T09:00:00Z"
 HINT = "Windows cannot hold a file or folder named CON, PRN, AUX, NUL, COM0-9 or LPT0-9, with any extension"

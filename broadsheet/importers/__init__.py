@@ -2,13 +2,14 @@
 
 One module per source reads it into `Entry` values (newsite.py); `newsite.write_site` turns them into the new site's
 files, its old URLs into aliases and host rules, and its report; the new site is then checked as a build would.
+It may import the pipeline (to check the new site), the stages and the base layer; the command line imports it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from broadsheet.errors import Problem, SiteError
+from broadsheet.base.errors import Problem, SiteError
 
 SOURCES = ("jekyll", "hugo", "wordpress")
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from broadsheet.base.slugs import slugify
 from broadsheet.importers.dates import read_date
 from broadsheet.importers.newsite import Entry, OldSite, broadsheet_permalink, link_to, section_name, tally
 from broadsheet.importers.sources import (
@@ -17,7 +18,6 @@ from broadsheet.importers.sources import (
     summary_of,
     walk_files,
 )
-from broadsheet.slugs import slugify
 
 CONFIG_NAMES = ("hugo", "config")
 CONFIG_SUFFIXES = (".toml", ".yaml", ".yml", ".json")

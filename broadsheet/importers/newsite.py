@@ -13,11 +13,12 @@ from typing import Any
 
 import yaml
 
-from broadsheet.config import CONFIG_FILE, Config, load_config
-from broadsheet.content import CONTENT_DIR, PAGES_DIR, article_url, display_section
-from broadsheet.errors import Problem, SiteError
-from broadsheet.slugs import is_reserved_on_windows, slugify
-from broadsheet.theme import default_theme_dir
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.names import CONTENT_DIR
+from broadsheet.base.slugs import is_reserved_on_windows, slugify
+from broadsheet.stages.config import CONFIG_FILE, Config, load_config
+from broadsheet.stages.content import PAGES_DIR, article_url, display_section
+from broadsheet.stages.theme import default_theme_dir
 
 SHORTCODES = PurePosixPath("templates/shortcodes")
 # A link to another entry of the old site, by one of its keys (see Entry.keys), until its new place is known.
@@ -222,9 +223,9 @@ def check_new_site(dest: Path, report: Report) -> int:
     (broken links of the old site, missing images) goes into the report. The number of errors that stop a build."""
     import tempfile
 
-    from broadsheet.build import build
-    from broadsheet.check import check
-    from broadsheet.options import BuildOptions
+    from broadsheet.base.options import BuildOptions
+    from broadsheet.pipeline.build import build
+    from broadsheet.pipeline.check import check
 
     with tempfile.TemporaryDirectory(prefix="broadsheet-import-") as folder:
         try:
@@ -256,7 +257,7 @@ class Placed:
 
 def _place(entries: list[Entry], config: Config) -> list[Placed]:
     """Each entry's file, slug and URL in the new site; two entries never share a file or a URL."""
-    from broadsheet.content import parse_date
+    from broadsheet.stages.content import parse_date
 
     placed: list[Placed] = []
     files: set[str] = set()
@@ -414,7 +415,7 @@ def _site_yaml(settings: dict[str, Any], redirects: dict[str, str]) -> str:
 
 def _shortcodes(body: str, first_line: int = 1) -> list[tuple[int, str]]:
     """(line, name) of every shortcode the build will expand, those in other shortcodes' inner text too."""
-    from broadsheet.shortcodes import find_calls
+    from broadsheet.stages.shortcodes import find_calls
 
     try:
         calls = find_calls(body, "", first_line)
@@ -467,7 +468,7 @@ def _copy(file: Path, target: Path) -> None:
 
 
 def _is_future(entry: Entry, config: Config) -> bool:
-    from broadsheet.content import parse_date
+    from broadsheet.stages.content import parse_date
 
     if entry.date is None or entry.kind != "article":
         return False

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from broadsheet.errors import Problem, SiteError
+from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.slugs import slugify
 from broadsheet.importers.newsite import Entry, OldSite, tally
 from broadsheet.importers.sources import summary_of, walk_files
-from broadsheet.slugs import slugify
 
 # WordPress's block-level elements (wpautop's $allblocks): never wrapped in a paragraph.
 _BLOCKS = (r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|form|map|area|"
