@@ -15,11 +15,12 @@ from broadsheet.base.model import Article, ParsedArticle
 from broadsheet.base.names import CONTENT_DIR
 from broadsheet.base.options import BuildOptions
 from broadsheet.base.slugs import slugify
+from broadsheet.pipeline.build import order_articles
 from broadsheet.stages.config import Config, load_config
 from broadsheet.stages.content import parse_sources, resolve_now
 from broadsheet.stages.markup import MORE_MARKER
 from broadsheet.stages.output import find_collisions
-from broadsheet.stages.site import is_published, order_site
+from broadsheet.stages.site import is_published
 from broadsheet.stages.templates import make_environment, render_page
 from broadsheet.stages.theme import TEMPLATES_DIR, check_images, check_static_names, collect_static, published_static
 from broadsheet.stages.views import (
@@ -234,13 +235,8 @@ def check(options: BuildOptions) -> CheckResult:
     parsed, problems = parse_sources(site_dir, config)
     warnings: list[Problem] = [w for p in parsed for w in p.warnings] + summary_warnings(parsed, sources)
     articles = [p.article for p in parsed]
-    try:
-        site = order_site(articles, config, now, options.drafts, options.future)
-    except SiteError as error:
-        problems += error.problems
-        clashing = {problem.path for problem in error.problems}
-        site = order_site([a for a in articles if a.source not in clashing], config, now, options.drafts,
-                          options.future)
+    site, clashes = order_articles(articles, config, now, options)
+    problems += clashes
     # Links to the pages of files that failed to parse are broken all the same: reported, naming the file.
     failed = _failed_by_slug(problems)
     static = collect_static(site_dir)
