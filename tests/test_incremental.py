@@ -699,10 +699,10 @@ def test_a_deleted_output_file_is_rendered_again(tmp_path: Path) -> None:
 
 def test_pruning_keeps_what_any_output_uses_and_drops_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import broadsheet.incremental.cache
+    import broadsheet.incremental.layer
     import broadsheet.incremental.session
-    import broadsheet.pipeline.build
 
-    monkeypatch.setattr(broadsheet.pipeline.build, "PRUNE_AFTER", 0)
+    monkeypatch.setattr(broadsheet.incremental.layer, "PRUNE_AFTER", 0)
     monkeypatch.setattr(broadsheet.incremental.session, "PRUNE_AFTER", 0)
     monkeypatch.setattr(broadsheet.incremental.cache, "PRUNE_GRACE", -60.0)
     site = sitegen.write_site(tmp_path / "site", 12)
@@ -896,20 +896,20 @@ def test_a_file_of_the_kept_output_where_a_folder_is_now_needed_is_replaced(tmp_
 
 def test_a_file_that_breaks_fails_the_build_without_rendering_the_pages_it_did_not_change(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import broadsheet.pipeline.build
+    import broadsheet.incremental.layer
     from broadsheet.base.errors import SiteError
 
     site = sitegen.write_site(tmp_path / "site", 60)
     build(options(site))
     before = read_tree(site / "public")
-    rendering = broadsheet.pipeline.build.render_pages
+    rendering = broadsheet.incremental.layer.render_pages
     rendered: list[int] = []
 
     def counted(pool: object, setup: object, render: list[int], *args: object) -> object:
         rendered.append(len(render))
         return rendering(pool, setup, render, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(broadsheet.pipeline.build, "render_pages", counted)
+    monkeypatch.setattr(broadsheet.incremental.layer, "render_pages", counted)
     path = story(site, 5)
     path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Broken: ", 1), encoding="utf-8")
     with pytest.raises(SiteError) as failure:
@@ -1288,6 +1288,7 @@ def test_a_new_process_patches_the_site_the_cache_kept_while_its_structure_stand
     site an earlier build kept in the cache, even when several edits old, instead of ordering the site again; after
     one that changes it, or when the kept site cannot be trusted, it orders the site and keeps that. Every build
     equals a clean one."""
+    import broadsheet.incremental.layer
     import broadsheet.pipeline.build
     from broadsheet.incremental.stamp import output_id
 
@@ -1375,7 +1376,7 @@ def test_a_new_process_patches_the_site_the_cache_kept_while_its_structure_stand
     rebuilt(expect_ordering=True, now="2026-04-01T00:00")
 
     # Many edits since it was kept: the next build keeps the site it patched.
-    monkeypatch.setattr(broadsheet.pipeline.build, "STALE_LIMIT", 1)
+    monkeypatch.setattr(broadsheet.incremental.layer, "STALE_LIMIT", 1)
     inode = kept.stat().st_ino
     append(30, "One.")
     rebuilt(expect_ordering=False, now="2026-04-01T00:00")

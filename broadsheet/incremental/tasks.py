@@ -13,7 +13,7 @@ import marshal
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -114,7 +114,8 @@ class _Reads:
 
 class Moment(datetime):
     """The build's moment as templates see it in a worker: any use of it is noted, so that only the pages that
-    show it (a preview's "Scheduled" banner) depend on the clock."""
+    show it (a preview's "Scheduled" banner) depend on the clock. Every operation is the plain datetime's, after
+    noting the read."""
 
     @classmethod
     def of(cls, when: datetime) -> Moment:
@@ -129,10 +130,53 @@ class Moment(datetime):
         _Reads.names.add("now")
         return datetime.combine(datetime.date(self), datetime.timetz(self))
 
+    def __eq__(self, other: object) -> bool:
+        return Moment._plain(self) == other
 
-for _name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__", "__str__", "__repr__",
-              "__format__", "__add__", "__radd__", "__sub__", "__rsub__", "__reduce__", "__reduce_ex__"):
-    setattr(Moment, _name, lambda self, *args, _name=_name: getattr(Moment._plain(self), _name)(*args))
+    def __ne__(self, other: object) -> bool:
+        return Moment._plain(self) != other
+
+    def __lt__(self, other: datetime) -> bool:  # type: ignore[override]
+        return Moment._plain(self) < other
+
+    def __le__(self, other: datetime) -> bool:  # type: ignore[override]
+        return Moment._plain(self) <= other
+
+    def __gt__(self, other: datetime) -> bool:  # type: ignore[override]
+        return Moment._plain(self) > other
+
+    def __ge__(self, other: datetime) -> bool:  # type: ignore[override]
+        return Moment._plain(self) >= other
+
+    def __hash__(self) -> int:
+        return hash(Moment._plain(self))
+
+    def __str__(self) -> str:
+        return str(Moment._plain(self))
+
+    def __repr__(self) -> str:
+        return repr(Moment._plain(self))
+
+    def __format__(self, spec: str) -> str:
+        return format(Moment._plain(self), spec)
+
+    def __add__(self, other: timedelta) -> datetime:  # type: ignore[override]
+        return Moment._plain(self) + other
+
+    def __radd__(self, other: timedelta) -> datetime:  # type: ignore[override]
+        return other + Moment._plain(self)
+
+    def __sub__(self, other: Any) -> Any:
+        return Moment._plain(self) - other
+
+    def __rsub__(self, other: datetime) -> timedelta:
+        return other - Moment._plain(self)
+
+    def __reduce__(self) -> Any:
+        return Moment._plain(self).__reduce__()
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return Moment._plain(self).__reduce_ex__(protocol)
 
 
 class TrackedGroup:

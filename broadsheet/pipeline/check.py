@@ -18,11 +18,12 @@ from broadsheet.base.options import BuildOptions
 from broadsheet.base.progress import Reporter
 from broadsheet.base.slugs import slugify
 from broadsheet.base.warning_kinds import kind_of, switched_on
+from broadsheet.pipeline.build import order_articles
 from broadsheet.stages.config import Config, load_config
 from broadsheet.stages.content import parse_sources, resolve_now
 from broadsheet.stages.markup import MORE_MARKER
 from broadsheet.stages.output import find_collisions
-from broadsheet.stages.site import is_published, order_site
+from broadsheet.stages.site import is_published
 from broadsheet.stages.templates import make_environment, render_page
 from broadsheet.stages.theme import (
     TEMPLATES_DIR,
@@ -256,14 +257,9 @@ def check(options: BuildOptions, reporter: Reporter | None = None) -> CheckResul
     parsed, problems = parse_sources(site_dir, config, reporter)
     warnings: list[Problem] = [w for p in parsed for w in p.warnings] + summary_warnings(parsed, sources)
     articles = [p.article for p in parsed]
-    try:
-        site = order_site(articles, config, now, options.drafts, options.future,
-                          lines={p.article.source: p.lines for p in parsed if p.lines})
-    except SiteError as error:
-        problems += error.problems
-        clashing = {problem.path for problem in error.problems}
-        site = order_site([a for a in articles if a.source not in clashing], config, now, options.drafts,
-                          options.future)
+    site, clashes = order_articles(articles, config, now, options,
+                                   lines={p.article.source: p.lines for p in parsed if p.lines})
+    problems += clashes
     # Links to the pages of files that failed to parse are broken all the same: reported, naming the file.
     failed = _failed_by_slug(problems)
     static = collect_static(site_dir)
