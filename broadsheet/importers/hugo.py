@@ -61,8 +61,15 @@ def read_hugo(source: Path) -> OldSite:
         origin = f"{content_dir.relative_to(source).as_posix()}/{relative}"
         name = PurePosixPath(relative).stem
         if name == "_index":
-            if len(parts) > 1:
-                old.notes.append((origin, 1, "a section's _index.md: its title and intro are not imported"))
+            if len(parts) == 2:
+                front, body, _ = front_and_body(path)
+                intro = _convert_shortcodes(body, mapping(config.get("params")))[0]
+                if "\ue010" not in intro:  # (an intro linking to pages by ref is left to a person)
+                    old.intros[section_name(parts[0])] = (str(front.get("title") or section_name(parts[0])), intro)
+                else:
+                    old.notes.append((origin, 1, "a section's intro with ref links: not imported"))
+            elif len(parts) > 2:
+                old.notes.append((origin, 1, "a subsection's _index.md: Broadsheet's sections are one level"))
             continue
         if (name == "index" and len(parts) > 1 and not (content_dir / PurePosixPath(relative).parent / "_index.md").exists()) \
                 or name != "index":

@@ -80,6 +80,7 @@ class OldSite:
     static: list[tuple[Path, str]] = field(default_factory=list)  # (file, its path under static/)
     notes: list[tuple[str, int | None, str]] = field(default_factory=list)  # (origin, line, message)
     redirects: dict[str, str] = field(default_factory=dict)  # site-wide old path → new path
+    intros: dict[str, tuple[str, str]] = field(default_factory=dict)  # section → (its title, its intro text)
 
 
 @dataclass
@@ -188,6 +189,11 @@ def write_site(old: OldSite, dest: Path) -> Report:
     for file, path in old.static:
         _copy(file, dest / "static" / path)
         report.assets += 1
+    sections = {item.section_slug for item in placed if item.entry.kind == "article"}
+    for section, (title, intro) in sorted(old.intros.items()):
+        if slugify(section) in sections:  # (a section's title and intro, read from content/SECTION/_index.md)
+            target = dest / CONTENT_DIR / slugify(section) / "_index.md"
+            target.write_text("---\n" + _dump({"title": title}) + "---\n" + intro, encoding="utf-8")
     for name in sorted(placeholders):
         target = dest / SHORTCODES / f"{name}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
