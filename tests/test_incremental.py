@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sitegen
 from conftest import read_tree
+from imagefiles import photo
 
 from broadsheet.base.errors import SiteError
 from broadsheet.base.model import Article, Link, Section, Term
@@ -1034,7 +1035,7 @@ def test_a_preview_session_takes_its_pages_and_sitemap_from_the_held_site_only_w
 
     site = sitegen.write_site(tmp_path / "site", 40)
     (site / "static/images").mkdir(parents=True)
-    (site / "static/images/a.jpg").write_bytes(b"jpeg")
+    (site / "static/images/a.jpg").write_bytes(photo(40, 30))
     expiring = story(site, 7)
     _edit(expiring, r"^title: ", "expires: 2026-01-01T12:00:00+00:00\ntitle: ")
     draft = story(site, 9)
@@ -1063,12 +1064,13 @@ def test_a_preview_session_takes_its_pages_and_sitemap_from_the_held_site_only_w
             ("body", lambda: path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8"), 0),
             # The sitemap shows when an article last changed: it is made again.
             ("updated", lambda: _edit(path, r"^title: ", "updated: 2025-06-01T12:00:00+00:00\ntitle: "), 0),
-            ("image", lambda: _edit(path, r"^title: ", "image: images/a.jpg\nimage_alt: A photo\ntitle: "), 0),
+            # A new lead image gets its social card, a new static file: the claims are checked again.
+            ("image", lambda: _edit(path, r"^title: ", "image: images/a.jpg\nimage_alt: A photo\ntitle: "), 1),
             # A draft is in no page; a page's title is in every page's menu.
             ("draft", lambda: _edit(draft, r"^title: .*$", "title: A draft, retitled, with [a link](nowhere.md)"), 0),
             ("page", lambda: _edit(about, r"^title: .*$", "title: Who we are"), 0),
             # A new static file may claim a page's path: the claims are checked again.
-            ("static", lambda: (site / "static/images/b.jpg").write_bytes(b"jpeg"), 1),
+            ("static", lambda: (site / "static/images/b.jpg").write_bytes(photo(30, 40)), 1),
         ]
         for name, edit, views_made in edit_steps:
             listed.clear()
