@@ -192,3 +192,13 @@ def test_serve_verbose_lists_requests_and_quiet_prints_no_rebuild_lines(tmp_path
             assert re.search(r"GET /world/out/ HTTP/1\.1\" 200", err), err
         else:
             assert out == "" and "GET" not in err
+
+
+def test_import_takes_quiet_and_verbose_too(tmp_path: Path, run_cli) -> None:
+    from test_import import SOURCES
+
+    quiet = run_cli("import", "jekyll", str(SOURCES["jekyll"]), str(tmp_path / "new"), "-q")
+    assert (quiet.status, quiet.out) == (0, ""), quiet.err
+    assert (tmp_path / "new" / "site.yaml").is_file()
+    loud = run_cli("import", "jekyll", str(SOURCES["jekyll"]), str(tmp_path / "other"), "-v")
+    assert loud.status == 0 and loud.out != ""

@@ -28,6 +28,8 @@ WARNING_KINDS: dict[str, tuple[str, str]] = {
                                  r"is kept as a custom field"),
     "unknown_menu_entry": ("a `menu:` entry of site.yaml names no published section or page",
                            r"^menu entry .* is no published section or page"),
+    "lead_image_without_alt": ("an article's lead image (`image:`) has no `image_alt` text",
+                               r"the lead image has no 'image_alt'"),
     "removed_characters": ("characters XML does not allow were removed from a body", r"that XML does not allow"),
     "comma_separated_tags": ("a tags (or authors) value was one string with commas, read as a list",
                              r"(?i)comma"),

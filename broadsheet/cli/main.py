@@ -23,7 +23,7 @@ MAKES_A_SITE = frozenset({"init", "import"})
 # The last line of a failure, by command: what the failure left as it was.
 FAILED = {"build": "nothing was changed in the output", "new": "no article was written",
           "deploy": "nothing was deployed", "init": "no site was made", "serve": "the preview did not start",
-          "check": "the site was not checked"}
+          "check": "the site was not checked", "import": "no site was made"}
 
 
 def _common_args(parser: argparse.ArgumentParser) -> None:
@@ -116,7 +116,7 @@ def make_parser() -> argparse.ArgumentParser:
     imports.add_argument("dest", type=Path, help="the new site's folder: new or empty")
     imports.add_argument("--uploads", type=Path, metavar="DIR",
                          help="WordPress: a copy of the site's wp-content/uploads, published at the same paths")
-    imports.add_argument("--debug", action="store_true", help="show tracebacks")
+    _common_args(imports)
 
     init = commands.add_parser("init", help="create a new site that builds at once, ready to deploy")
     init.add_argument("directory", type=Path)
@@ -301,7 +301,17 @@ def run_import(args: argparse.Namespace) -> int:
     """`broadsheet import`: 0 when the new site builds without errors."""
     from broadsheet.importers import import_site
 
-    return import_site(args.kind, args.source, args.dest, args.uploads)
+    if not args.quiet:
+        return import_site(args.kind, args.source, args.dest, args.uploads)
+    import contextlib
+    import io
+
+    report = io.StringIO()  # (with --quiet, the report is printed only when the new site has errors)
+    with contextlib.redirect_stdout(report):
+        status = import_site(args.kind, args.source, args.dest, args.uploads)
+    if status:
+        print(report.getvalue(), end="")
+    return status
 
 
 COMMANDS = {"build": run_build, "check": run_check, "serve": run_serve, "new": run_new, "init": run_init,

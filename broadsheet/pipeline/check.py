@@ -46,6 +46,7 @@ GROUP_FROM = 4  # this many warnings of one kind or more are printed as one line
 # How a group of warnings of a kind is told: "3,025 articles have no summary written by a person".
 GROUPED = {"missing_summary": "articles have no summary written by a person",
            "empty_alt_text": "images have empty alt text",
+           "lead_image_without_alt": "lead images have no image_alt text",
            "link_to_unpublished": "links point to unpublished articles",
            "link_to_missing_file": "links point to content files that do not exist",
            "unknown_front_matter_key": "front-matter keys look like typos",
