@@ -53,7 +53,21 @@ def _zone_named(name: str) -> tzinfo:
 def parse_when(text: str, zone: tzinfo) -> datetime:
     """A date or date and time as Jekyll and Hugo read them, as an aware datetime; without a zone, in `zone`
     (a date alone is midnight there). ValueError when it is not such a date."""
-    found = _WHEN.fullmatch(text.strip())
+    text = text.strip()
+    # The forms a front matter date mostly has, which fromisoformat reads alike on every Python (quicker than below):
+    # 2024-03-06, 2024-03-06T15:00:00 and 2024-03-06T15:00:00+01:00 (or with a space for the T).
+    size = len(text)
+    if (size == 10 or (size in (19, 25) and text[10] in "T " and text[13] == text[16] == ":"
+                       and (size == 19 or (text[19] in "+-" and text[22] == ":")))) \
+            and text[4] == text[7] == "-" and text.isascii():
+        try:
+            if size == 10:
+                return datetime.combine(date.fromisoformat(text), time(0, 0), tzinfo=zone)
+            when = datetime.fromisoformat(text)
+            return when if when.tzinfo else when.replace(tzinfo=zone)
+        except ValueError:
+            pass  # (read below, which says what is wrong the same way)
+    found = _WHEN.fullmatch(text)
     if found is None:
         raise ValueError("not a date")
     year, month, day, hour, minute, second, fraction, sign, off_hours, off_minutes, name = found.groups()
