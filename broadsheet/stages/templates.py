@@ -17,6 +17,7 @@ from broadsheet.base.errors import Problem, SiteError
 from broadsheet.base.names import FIELD_READ
 from broadsheet.base.slugs import quote_path, slugify
 from broadsheet.stages.config import Config
+from broadsheet.stages.dates import date_words
 from broadsheet.stages.images import image_globals
 from broadsheet.stages.metadata import absolute_url, media_url
 from broadsheet.stages.taxonomy import AUTHORS_PATH, TAGS_PATH
@@ -124,9 +125,12 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
             last[:] = value, value.astimezone(zone)
         return last[1]  # type: ignore[no-any-return]
 
+    words = date_words(config.language)  # (month names in the site's language; None for English)
+    months = words[0] if words else MONTHS
+
     def longdate(value: datetime) -> str:
         day = local(value)  # once: an archive shows thousands of dates
-        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        return words[1](day.date()) if words else f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
     env.globals.update(site=config, labels=config.labels, url=url, asset=asset,
                        absolute=lambda path: absolute_url(path, config),
@@ -135,7 +139,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
                        author_url=lambda name: url(AUTHORS_PATH + slugify(name) + "/"),
                        now=now, preview=preview)
     env.globals.update(image_globals(config, static))  # Images: picture(), social_image() (see stages.images)
-    env.filters["month_name"] = lambda month: MONTHS[month - 1]
+    env.filters["month_name"] = lambda month: months[month - 1]
     env.filters["isodate"] = lambda value: local(value).isoformat(timespec="seconds")
     env.filters["longdate"] = longdate
     # JSON as a .json template writes it: its own escaping only (tojson also escapes for HTML's <script>).
