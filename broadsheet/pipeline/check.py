@@ -37,6 +37,7 @@ from broadsheet.stages.views import (
     body_html,
     news_files,
     output_claims,
+    page_count,
     shared_context,
     site_views,
     view_context,
@@ -298,7 +299,9 @@ def check(options: BuildOptions, reporter: Reporter | None = None) -> CheckResul
             problems.append(Problem(article.source, 1, f"is not published but /{article.output_path} is written"))
     found = sorted(dict.fromkeys([*problems, *warnings]), key=lambda p: (p.path, p.line or 0, p.message))
     shown = switched_on(found, config.warnings)
-    return CheckResult(tuple(shown), len(rendered), len(found) - len(shown))
+    checked = {path for path, _, _ in rendered}
+    return CheckResult(tuple(shown), page_count(view for view in views if view.output_path in checked),
+                       len(found) - len(shown))
 
 
 def problem_line(problem: Problem) -> str:
