@@ -379,7 +379,7 @@ class _Expander:
             info = language.strip()
             highlighted = None
             if context.highlight and info:
-                from broadsheet.highlight import highlight as with_pygments
+                from broadsheet.stages.highlight import highlight as with_pygments
 
                 highlighted = with_pygments(code if code.endswith("\n") else code + "\n", info)
             if highlighted is None:
