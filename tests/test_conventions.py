@@ -23,6 +23,25 @@ def build(run_cli):
     return run
 
 
+def image(kind: str, colour: str = "steelblue") -> bytes:
+    """A real image of that kind ("JPEG", "PNG"), small: the build processes every local raster image it publishes."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    data = BytesIO()
+    Image.new("RGB", (64, 48), colour).save(data, kind)
+    return data.getvalue()
+
+
+def shows(img: object, path: str) -> bool:
+    """Whether an <img> shows the image at `path`: as published, or one of the variants the image stage made of it
+    (photo-480w.jpg)."""
+    stem, dot, suffix = path.rpartition(".")
+    src = img.attrs["src"]  # type: ignore[attr-defined]
+    return src == path or (src.startswith(stem + "-") and src.endswith("w." + suffix))
+
+
 def site_of(tmp_path: Path, files: dict[str, str | bytes], config: str = "") -> Path:
     """A site folder with a site.yaml and these files."""
     return write_tree(tmp_path / "site", {"site.yaml": SITE + config, **files})
@@ -193,7 +212,7 @@ def test_html_bodies(tmp_path: Path, build, raw_html: bool) -> None:
     site = site_of(tmp_path, {
         "content/world/jekyll-post.html": "---\ntitle: A Jekyll post\ndate: 2024-03-06\n---\n" + HTML_BODY,
         "content/world/other.md": "---\ntitle: Other\ndate: 2024-03-05\n---\nText.\n",
-        "static/images/lead.jpg": b"\xff\xd8\xff",
+        "static/images/lead.jpg": image("JPEG"),
     }, f"raw_html: {'true' if raw_html else 'false'}\n")
     result, out = build(site)
     assert result.status == 0, result.err
@@ -217,7 +236,7 @@ def test_html_bodies(tmp_path: Path, build, raw_html: bool) -> None:
     else:  # as in Markdown bodies under raw_html: false, nothing that runs, no frames, no styles
         for unsafe in ("<script", "steal()", "onmouseover", "onerror", "style=", "<iframe", "owned"):
             assert unsafe not in html.split("</header>", 1)[1], unsafe
-        assert body.find("img").attrs["src"] == "/images/lead.jpg"
+        assert shows(body.find("img"), "/images/lead.jpg")
     no_broken_links(out)
 
 
@@ -240,16 +259,16 @@ def test_page_bundles(tmp_path: Path, build, run_cli) -> None:
         "content/news/0.26-relnotes/index.md": "---\ntitle: Release notes\ndate: 2024-03-06\nimage: cover.jpg\n"
                                                "image_alt: The cover\n---\nSee ![the chart](chart.png) and "
                                                "[the data](data/table.csv).\n\nMore text.\n",
-        "content/news/0.26-relnotes/cover.jpg": b"\xff\xd8\xffcover",
-        "content/news/0.26-relnotes/chart.png": b"\x89PNGchart",
+        "content/news/0.26-relnotes/cover.jpg": image("JPEG"),
+        "content/news/0.26-relnotes/chart.png": image("PNG"),
         "content/news/0.26-relnotes/data/table.csv": "a,b\n1,2\n",
         "content/news/0.26-relnotes/notes.md": "Not an article: a file of the bundle.\n",
         "content/news/2024-03-07-dated/index.html": "---\ntitle: Dated bundle\n---\n<p>Body <img src=\"pic.png\" "
                                                     "alt=\"A picture\"></p>\n",
-        "content/news/2024-03-07-dated/pic.png": b"\x89PNGpic",
+        "content/news/2024-03-07-dated/pic.png": image("PNG"),
         "content/news/0.27-relnotes/index.md": "---\ntitle: Next notes\ndate: 2024-03-08\n---\nText.\n",
         "content/pages/about/index.md": "---\ntitle: About us\n---\n![Our office](office.jpg)\n",
-        "content/pages/about/office.jpg": b"\xff\xd8\xffoffice",
+        "content/pages/about/office.jpg": image("JPEG"),
         "content/news/index.md": "---\ntitle: An article named index\ndate: 2024-03-01\n---\nText.\n",
     })
     result, out = build(site)
@@ -258,19 +277,20 @@ def test_page_bundles(tmp_path: Path, build, run_cli) -> None:
     page = parse_file(out / "news/0-26-relnotes/index.html")
     assert page.find("h1").text() == "Release notes"
     assert (out / "news/0-27-relnotes/index.html").is_file()
-    assert (out / "news/0-26-relnotes/chart.png").read_bytes() == b"\x89PNGchart"
+    assert (out / "news/0-26-relnotes/chart.png").read_bytes().startswith(b"\x89PNG")  # (published beside the page)
     assert (out / "news/0-26-relnotes/data/table.csv").read_text() == "a,b\n1,2\n"
     assert (out / "news/0-26-relnotes/notes.md").is_file() and not (out / "news/notes").exists()
     body = page.find("div", class_="article-body")
-    assert body.find("img").attrs["src"] == "/news/0-26-relnotes/chart.png"
+    assert shows(body.find("img"), "/news/0-26-relnotes/chart.png")
     assert body.find("a").attrs["href"] == "/news/0-26-relnotes/data/table.csv"
-    assert page.find("meta", property="og:image").attrs["content"] == "https://example.org/news/0-26-relnotes/cover.jpg"
+    card = page.find("meta", property="og:image").attrs["content"]  # the lead image's social card, in the bundle
+    assert card.startswith("https://example.org/news/0-26-relnotes/cover") and card.endswith(".jpg")
     dated = parse_file(out / "news/dated/index.html")
     assert dated.find("time").attrs["datetime"].startswith("2024-03-07T00:00")
-    assert dated.find("div", class_="article-body").find("img").attrs["src"] == "/news/dated/pic.png"
+    assert shows(dated.find("div", class_="article-body").find("img"), "/news/dated/pic.png")
     assert (out / "news/dated/pic.png").is_file()
     about = parse_file(out / "about/index.html")
-    assert about.find("img").attrs["src"] == "/about/office.jpg" and (out / "about/office.jpg").is_file()
+    assert shows(about.find("img"), "/about/office.jpg") and (out / "about/office.jpg").is_file()
     assert (out / "news/index/index.html").is_file()  # an index.md in a section folder is an article as before
     # The home page lists the summaries: their images work there too.
     home_images = [img.attrs["src"] for img in parse_file(out / "index.html").find_all("img")]
@@ -409,7 +429,7 @@ def test_other_generators_keys(tmp_path: Path, build) -> None:
         "content/news/hidden.md": "---\ntitle: Unpublished\ndate: 2024-03-01\npublished: false\n---\nBody.\n",
         "content/news/shown.md": "---\ntitle: Published\ndate: 2024-03-01\npublished: true\nsection: World\n"
                                  "categories: [Economy, Trade]\ntags: Politics, Europe\n---\nBody.\n",
-        "static/images/card.jpg": b"\xff\xd8\xffcard",
+        "static/images/card.jpg": image("JPEG"),
     })
     result, out = build(site)
     assert result.status == 0, result.err
@@ -426,7 +446,7 @@ def test_other_generators_keys(tmp_path: Path, build) -> None:
     hugo = parse_file(out / "sport/hugo/index.html")
     assert hugo.find("time").attrs["datetime"].startswith("2024-03-02")  # publishDate, later than date
     assert '"dateModified":"2024-03-04T12:00:00+01:00"' in (out / "sport/hugo/index.html").read_text()
-    assert hugo.find("figure", class_="lead-image").find("img").attrs["src"] == "/images/card.jpg"
+    assert shows(hugo.find("figure", class_="lead-image").find("img"), "/images/card.jpg")
     assert not (out / "news/later").exists() and not (out / "news/gone").exists()
     assert not (out / "news/hidden").exists()
     shown = parse_file(out / "world/shown/index.html")  # section: given, so every category is a tag
@@ -440,7 +460,7 @@ def test_other_generators_keys(tmp_path: Path, build) -> None:
 
 def test_images_without_alt_text_is_a_warning_not_a_failure(tmp_path: Path, build) -> None:
     site = site_of(tmp_path, {"content/news/a.md": "---\ntitle: A\ndate: 2024-03-01\nimages: [/images/c.jpg]\n---\nB.\n",
-                              "static/images/c.jpg": b"\xff\xd8\xff"})
+                              "static/images/c.jpg": image("JPEG")})
     result, out = build(site)
     assert result.status == 0, result.err
     assert "content/news/a.md:4: warning: the lead image has no 'image_alt'" in result.err
@@ -548,7 +568,7 @@ def test_an_english_site_does_not_load_babel(tmp_path: Path) -> None:
     import sys
 
     site = site_of(tmp_path, {"content/world/a.md": "---\ntitle: A\ndate: 2024-03-07\n---\nText.\n"})
-    code = ("import sys; from broadsheet.cli import main; status = main(['build', '--site', sys.argv[1], '--quiet', "
+    code = ("import sys; from broadsheet.cli.main import main; status = main(['build', '--site', sys.argv[1], '--quiet', "
             "'--jobs', '1']); print(status, 'babel' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, timeout=120,
                             check=False)

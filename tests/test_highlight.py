@@ -67,17 +67,18 @@ def test_highlight_is_a_site_yaml_key(tmp_path) -> None:
 def test_pygmentss_version_is_part_of_the_cache_key() -> None:
     import pygments
 
-    assert f"pygments {pygments.__version__}".encode() in library_versions()
+    for engine in ("python-markdown", "commonmark"):
+        assert f"pygments {pygments.__version__}".encode() in library_versions(engine)
 
 
 def test_a_body_without_fenced_code_never_loads_the_highlighter() -> None:
     # (Python-Markdown's fenced_code imports Pygments' lexer table itself, as it always did; the highlighter and
     # Pygments' HTML formatter are loaded only for a fence naming a language.)
-    script = ("import sys\nfrom broadsheet.config import Config\nfrom broadsheet.content import parse_article\n"
+    script = ("import sys\nfrom broadsheet.stages.config import Config\nfrom broadsheet.stages.content import parse_article\n"
               "for engine in ('python-markdown', 'commonmark'):\n"
               "    text = b'---\\ntitle: T\\ndate: 2024-01-01\\n---\\n\\nText with `code`.\\n\\n    indented\\n'\n"
               "    parse_article('content/a.md', text, Config(markdown=engine))\n"
-              "print('broadsheet.highlight' in sys.modules, 'pygments.formatters.html' in sys.modules)\n")
+              "print('broadsheet.stages.highlight' in sys.modules, 'pygments.formatters.html' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
     assert result.stdout.strip() == "False False"
 

@@ -110,8 +110,9 @@ def test_the_build_reports_its_steps_to_the_reporter(tmp_path: Path) -> None:
     reporter = RecordingReporter()
     result = build(BuildOptions(site, site / "public", now=NOW, jobs=1), reporter=reporter)
     steps = [(name, total) for event, name, total in reporter.events if event == "step"]
-    assert steps == [("parse", 12), ("render", result.pages)]
-    assert sum(event == "done" for event, _, _ in reporter.events) == 12 + result.pages
+    # Every page is rendered, and the JSON Feed with them (a page type, though the summary counts it as a file).
+    assert steps == [("parse", 12), ("render", result.pages + 1)]
+    assert sum(event == "done" for event, _, _ in reporter.events) == 12 + result.pages + 1
     # A second build with one article edited parses that one again and renders the pages that show it.
     edited = sorted((site / "content").rglob("*.md"))[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")

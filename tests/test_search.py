@@ -65,14 +65,14 @@ def test_an_unchanged_site_keeps_its_index_without_running_pagefind(tmp_path: Pa
     site = search_site(tmp_path / "site")
     out = build(run_cli, site)
     index = read_tree(out / "pagefind")
-    real = broadsheet.search.run_pagefind
+    real = broadsheet.stages.search.run_pagefind
     runs: list[Path] = []
 
     def counted(folder: Path) -> None:
         runs.append(folder)
         real(folder)
 
-    monkeypatch.setattr(broadsheet.search, "run_pagefind", counted)
+    monkeypatch.setattr(broadsheet.stages.search, "run_pagefind", counted)
     build(run_cli, site)  # nothing changed
     # A page removed from the output by hand: the build writes a new output with that page made again, the same
     # pages as the index's, which is linked over from the current output.
@@ -104,10 +104,10 @@ def test_a_missing_pagefind_fails_the_build_with_a_hint(tmp_path: Path, run_cli,
     before = read_tree(build(run_cli, site, "--no-cache"))
 
     def missing() -> str:
-        raise broadsheet.search.SiteError(broadsheet.search.Problem(
+        raise broadsheet.stages.search.SiteError(broadsheet.stages.search.Problem(
             "site.yaml", None, "search: true needs Pagefind, which is not installed", "pip install 'broadsheet[search]'"))
 
-    monkeypatch.setattr(broadsheet.search, "pagefind_executable", missing)
+    monkeypatch.setattr(broadsheet.stages.search, "pagefind_executable", missing)
     write_tree(site, {"content/world/harbour.md": HARBOUR.replace("quay", "pier")})
     result = run_cli("build", "--site", str(site), "--no-cache")
     assert result.status == 1 and "Traceback" not in result.err

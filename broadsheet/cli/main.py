@@ -366,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug and not args.verbose:  # (Python-Markdown's "Successfully loaded extension" and the like)
             logging.getLogger("MARKDOWN").setLevel(logging.WARNING)
         if args.verbose:  # the preview's requests, one line each
-            logging.getLogger("broadsheet.serve").setLevel(logging.DEBUG)
+            logging.getLogger("broadsheet.preview.serve").setLevel(logging.DEBUG)
     try:
         if args.command not in MAKES_A_SITE and hasattr(args, "site"):
             from broadsheet.pipeline.places import check_site_folder
