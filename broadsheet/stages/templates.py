@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -82,6 +83,17 @@ class FragmentCache(jinja2.ext.Extension):
         return html  # type: ignore[no-any-return]
 
 
+# The classes of the built-in shortcodes' outer elements (templates/shortcodes/): a body holding one of them links the
+# theme's embeds.css, which styles them (see templates/base.html).
+_EMBED_CLASS = re.compile(r'class="(?:video|card|callout|correction|toc|pullquote|social-post|embed)[ "]')
+
+
+def holds_embeds(html: object) -> bool:
+    """Whether a page's body holds a shortcode's output that the theme's embeds.css styles (the Jinja test
+    `embedding`)."""
+    return isinstance(html, str) and _EMBED_CLASS.search(html) is not None
+
+
 def make_environment(site_dir: Path, config: Config, static: Mapping[str, StaticFile], now: datetime,
                      preview: bool = False, fragments: tuple[Any, Any, bytes] | None = None,
                      compiled: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
@@ -144,6 +156,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
     env.filters["longdate"] = longdate
     # JSON as a .json template writes it: its own escaping only (tojson also escapes for HTML's <script>).
     env.filters["json"] = lambda value: Markup(json.dumps(value, ensure_ascii=False))
+    env.tests["embedding"] = holds_embeds
     env.fragments = fragments  # type: ignore[attr-defined]
     return env
 
