@@ -363,3 +363,26 @@ def test_a_blank_body_after_another_has_no_words_and_no_lead_of_its_own() -> Non
 def test_a_malformed_link_address_is_output_as_written() -> None:
     parsed = article("See [the site](https://[example.org/page) for more.\n")
     assert '<a href="https://[example.org/page">the site</a>' in parsed.body_html
+
+
+def test_the_replaced_markdown_loops_are_checked_against_the_version_constraints_pins() -> None:
+    """The pruned inline and block loops copy Python-Markdown's own; the differential tests here and in
+    test_properties.py compare them with its loops (all_patterns=True) on the version constraints.txt pins, which
+    must be the one markup.py names. On another version the library's own loops run."""
+    import re as _re
+    from pathlib import Path
+
+    import markdown
+    from markdown.treeprocessors import InlineProcessor
+
+    from broadsheet.stages import markup
+
+    constraints = (Path(__file__).resolve().parent.parent / "constraints.txt").read_text(encoding="utf-8")
+    pinned = _re.search(r"^markdown==(\S+)$", constraints, _re.IGNORECASE | _re.MULTILINE)
+    assert pinned is not None and pinned[1] == markup.LOOPS_CHECKED_WITH
+    pruned, own = markup.MarkdownRenderer(), markup.MarkdownRenderer(all_patterns=True)
+    assert type(own._body.treeprocessors["inline"]) is InlineProcessor
+    assert "parseBlocks" not in vars(own._body.parser)
+    if markdown.__version__ == markup.LOOPS_CHECKED_WITH:  # (CI installs with the constraints)
+        assert type(pruned._body.treeprocessors["inline"]) is not InlineProcessor
+        assert "parseBlocks" in vars(pruned._body.parser)

@@ -270,16 +270,20 @@ class _PrunedInlineProcessor(InlineProcessor):
         return data
 
 
-# Where Python-Markdown's loop is not the one above (a version that renamed it), its own processor stays.
-_PRUNE_RUNS = hasattr(InlineProcessor, "_InlineProcessor__handleInline") and hasattr(
+# The Python-Markdown version the two loops here (the inline loop above, the block loop below) were checked against:
+# the differential tests compare them with its own loops (MarkdownRenderer(all_patterns=True)), on the version
+# constraints.txt pins (a test holds the two equal). On any other version, Python-Markdown's own loops run.
+LOOPS_CHECKED_WITH = "3.11.4"
+_OWN_LOOPS = markdown.__version__ == LOOPS_CHECKED_WITH
+_PRUNE_RUNS = _OWN_LOOPS and hasattr(InlineProcessor, "_InlineProcessor__handleInline") and hasattr(
     InlineProcessor, "_InlineProcessor__applyPattern")
 
 
 class _InlinePatterns:
     """A Markdown instance's inline patterns in order, and the ones a given document can need."""
 
-    def __init__(self, md: markdown.Markdown):
-        if _PRUNE_RUNS and type(md.treeprocessors["inline"]) is InlineProcessor:
+    def __init__(self, md: markdown.Markdown, prune: bool = True):
+        if prune and _PRUNE_RUNS and type(md.treeprocessors["inline"]) is InlineProcessor:
             md.treeprocessors.register(_PrunedInlineProcessor(md), "inline", 20)  # in its place, at its priority
         # An InlineProcessor, pruned or not (only the pruned one reads `needs`).
         self._inline: Any = md.treeprocessors["inline"]
@@ -377,7 +381,7 @@ def _markdown(trusted: bool, all_patterns: bool = False, highlight: bool = True)
     fences = _FencedCodeAsWritten(md, fenced)
     fences.highlight = highlight
     md.preprocessors.register(fences, "fenced_code_block", 25)  # in its place
-    if not all_patterns:
+    if not all_patterns and _OWN_LOOPS:
         # (Processors parse nested blocks through md.parser.parseBlocks too: this replaces it for every level.)
         md.parser.parseBlocks = _pruned_block_loop(md)  # type: ignore[method-assign, assignment]
     return md
@@ -394,7 +398,8 @@ class MarkdownRenderer:
                  highlight: bool = True) -> None:
         self._body = _markdown(trusted_bodies, all_patterns, highlight)
         self._summary = _markdown(False, all_patterns, highlight)
-        self._patterns = {id(md): _InlinePatterns(md) for md in (self._body, self._summary)}
+        # (With all_patterns, Python-Markdown's own loops: what the differential tests compare with.)
+        self._patterns = {id(md): _InlinePatterns(md, not all_patterns) for md in (self._body, self._summary)}
         self._all_patterns = all_patterns  # try every pattern and block processor everywhere (for tests)
         self._trusted = trusted_bodies
         self._subset = subset and not all_patterns  # bodies in the common subset converted directly (subset_body)
