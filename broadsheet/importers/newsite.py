@@ -152,17 +152,7 @@ def write_site(old: OldSite, dest: Path) -> Report:
     for item in placed:
         entry = item.entry
         body = _resolve_links(entry, item, by_key, config)
-        aliases = []
-        for url in dict.fromkeys(entry.old_urls):
-            norm = url.rstrip("/").lower().removesuffix("/index.html")
-            if url.rstrip("/") == item.url.rstrip("/"):
-                continue
-            if "?" not in url and ((norm in taken and url.rstrip("/").lower() != item.url.rstrip("/").lower())
-                                   or norm in claimed):
-                entry.notes.append((0, f"old URL {url} is now another page's: no redirect made"))
-                continue
-            claimed.add(norm)
-            aliases.append(url)
+        aliases = _aliases(item, taken, claimed)
         report.redirects += len(aliases)
         front = _front_matter(entry, item, aliases, config)
         text = "---\n" + _dump(front) + "---\n"
@@ -186,6 +176,8 @@ def write_site(old: OldSite, dest: Path) -> Report:
             report.imported += 1
         report.drafts += entry.draft or _is_future(entry, config)
     for file, path in old.static:
+        if any(part.startswith(("_", ".")) for part in PurePosixPath(path).parts):
+            report.notes.append(f"static/{path}:1: Broadsheet does not publish names starting with '_' or '.'")
         _copy(file, dest / "static" / path)
         report.assets += 1
     sections = {item.section_slug for item in placed if item.entry.kind == "article"}
@@ -202,6 +194,22 @@ def write_site(old: OldSite, dest: Path) -> Report:
     report.notes += [f"{where}:{line or 1}: {message}" for where, line, message in old.notes]
     (dest / ".gitignore").write_text("public/\n.broadsheet-cache/\n", encoding="utf-8")
     return report
+
+
+def _aliases(item: Placed, taken: set[str], claimed: set[str]) -> list[str]:
+    """The old URLs of an entry that its new URL is not: each an alias, unless another page of the new site has it
+    (`taken`: the new site's URLs, `claimed`: the aliases given so far) — then noted."""
+    aliases = []
+    for url in dict.fromkeys(item.entry.old_urls):
+        norm = url.rstrip("/").lower().removesuffix("/index.html")
+        if url.rstrip("/") == item.url.rstrip("/"):
+            continue
+        if "?" not in url and ((norm in taken and norm != item.url.rstrip("/").lower()) or norm in claimed):
+            item.entry.notes.append((0, f"old URL {url} is now another page's: no redirect made"))
+            continue
+        claimed.add(norm)
+        aliases.append(url)
+    return aliases
 
 
 def _host_rules(old: OldSite) -> None:
