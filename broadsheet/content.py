@@ -446,7 +446,7 @@ def _shortcodes(config: Config, source: str, meta: dict[str, Any], body_of: Call
 
     # (A configuration made in code rather than by load_config: the default theme's.)
     templates = config.shortcodes or _theme_shortcodes()
-    context = Context(templates, source, config.base_path, meta, body_of, config.raw_html)
+    context = Context(templates, source, config.base_path, meta, body_of, config.raw_html, config.highlight)
     context.markdown = functools.partial(render, body_of, context=context, first_line=first_line)
     return context
 

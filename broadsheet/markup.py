@@ -443,9 +443,16 @@ class MarkdownRenderer:
 
 
 # A summary written in front matter may hold HTML (a Jekyll `excerpt` does: `<a href="…">`). Its inline elements of
-# these kinds are kept, links only to safe addresses; any other tag is dropped, its text kept (a script's or a
+# these kinds are kept, links only to safe addresses; any other HTML tag is dropped, its text kept (a script's or a
 # style's too: dropped); the rest is Markdown as before.
 _SUMMARY_TAGS = frozenset({"a", "em", "strong", "i", "b", "code", "s", "del", "sub", "sup", "abbr", "q", "br"})
+# What reads as an HTML tag: a name of HTML's (`<than>` in "less <than> more" stays text, shown as written).
+_HTML_ELEMENTS = _SUMMARY_TAGS | frozenset(
+    "address area article aside audio bdi bdo big blockquote body button canvas caption center cite col colgroup data "
+    "dd details dfn dialog div dl dt embed fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 head header "
+    "hr html iframe img input ins kbd label legend li link main map mark meta meter nav noscript object ol optgroup "
+    "option output p picture pre progress rp rt ruby samp script section select small source span strike style "
+    "summary sup table tbody td template textarea tfoot th thead time title tr track tt u ul var video wbr".split())
 _HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*)?)/?>")
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
@@ -460,6 +467,8 @@ def summary_with_html(convert: Callable[[str, str, str], str], text: str, source
 
     def keep(match: re.Match[str]) -> str:
         closing, name = match.group(1), match.group(2).lower()
+        if name not in _HTML_ELEMENTS:
+            return match.group()
         if name not in _SUMMARY_TAGS:
             return ""
         if closing:

@@ -52,6 +52,7 @@ _CODE = re.compile(r"(<code\b[^>]*>)(.*?)(</code>)", re.DOTALL)
 _BLOCK = re.compile("<p>\U0001d300([\U0001d310-\U0001d31f]+)\U0001d301</p>")
 _HEADING = re.compile(r'<h([1-6]) id="([^"]*)"[^>]*>(.*?)</h\1>', re.DOTALL)
 _TAGS = re.compile(r"<[^>]*>")
+_PRE = re.compile(r"<pre\b.*?</pre>", re.DOTALL)
 # Text in which Markdown finds no syntax and typography nothing to change.
 _PLAIN = re.compile(r"[A-Za-z0-9 ,;:!?()\u00c0-\u024f]*[A-Za-z0-9.!?)]?")
 
@@ -85,6 +86,7 @@ class Context:
     page: Mapping[str, Any]  # the article's front matter
     markdown: Callable[[str], RenderedBody]  # renders inner Markdown (and its shortcodes) as a body
     trusted: bool = True  # raw HTML in inner text passes (site.yaml raw_html)
+    highlight: bool = True  # the `highlight` shortcode's code is highlighted (site.yaml highlight)
     warnings: list[Problem] = field(default_factory=list)
     corrections: list[datetime] = field(default_factory=list)  # the dates of `correction` notices
     counts: dict[str, int] = field(default_factory=dict)  # shortcodes of each name so far (for unique ids)
@@ -313,10 +315,11 @@ class _Expander:
             return "", [], 0
         links: list[tuple[str, str]] = []
         inner: Markup | str | None = None
+        text: str | None = None
         if call.inner is not None:
             if call.markdown:
                 rendered = context.markdown(call.inner)
-                inner, links = Markup(rendered.html.strip()), list(rendered.links)
+                inner, links, text = Markup(rendered.html.strip()), list(rendered.links), call.inner
             else:
                 text = self.nested(call, links)
                 inner = Markup(text) if context.trusted else text
@@ -370,6 +373,21 @@ class _Expander:
             """Stop the build with a problem at the shortcode's line."""
             raise ShortcodeError(f"shortcode '{call.name}': {message}")
 
+        def highlight(code: str, language: str) -> Markup:
+            """Code highlighted as a fenced block naming `language` is (see highlight.py), or plain."""
+            info = language.strip()
+            highlighted = None
+            if context.highlight and info:
+                from broadsheet.highlight import highlight as with_pygments
+
+                highlighted = with_pygments(code if code.endswith("\n") else code + "\n", info)
+            if highlighted is None:
+                escaped = html.escape(code if code.endswith("\n") else code + "\n", quote=False)
+                name = html.escape(info.split(",")[0].split()[0]) if info else ""
+                highlighted = f'<pre><code class="language-{name}">{escaped}</code></pre>' if name else \
+                    f"<pre><code>{escaped}</code></pre>"
+            return Markup(highlighted)
+
         def markdownify(text: str) -> Markup:
             """Markdown in an argument (a caption), rendered inline."""
             if _PLAIN.fullmatch(text):
@@ -393,7 +411,7 @@ class _Expander:
                      "markdown": call.markdown, "page": context.page, "ordinal": number, "arg": arg,
                      "required": required, "warn": warn, "link": link, "corrected": corrected, "once": once,
                      "fail": fail, "markdownify": markdownify, "headings": self.headings, "contents": self.contents,
-                     "source": context.source, "block": block}
+                     "source": context.source, "block": block, "text": text, "highlight": highlight}
         try:
             output = _environment(context.templates).get_template(f"{call.name}.html").render(variables)
         except ShortcodeError as error:
@@ -404,7 +422,7 @@ class _Expander:
                                          f"{type(error).__name__}: {error}",
                                          f"see templates/shortcodes/{call.name}.html"))
             return "", [], 0
-        return output.strip(), links, len(_plain(output).split())
+        return output.strip(), links, len(_plain(_PRE.sub(" ", output)).split())  # (code's words do not count)
 
     def nested(self, call: Call, links: list[tuple[str, str]]) -> str:
         """The inner text of a `{{< >}}` pair, its own shortcodes expanded (no Markdown); adds their links."""

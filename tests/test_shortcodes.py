@@ -241,8 +241,8 @@ def test_an_unknown_shortcode_is_an_error_naming_its_line(engine: str, tmp_path:
     (site / ARTICLE).write_text("---\ntitle: T\ndate: 2024-01-01\n---\n\nText.\n\nSee {{< gh 2090 >}}.\n")
     result = run_cli("build", "--site", str(site), "--quiet")
     assert result.status != 0 and "Traceback" not in result.err
-    known = ("aside, callout, correction, embed, figure, gist, iframe, instagram, mastodon, pullquote, related, toc, "
-             "tweet, vimeo, x, youtube")
+    known = ("aside, callout, correction, embed, figure, gist, highlight, iframe, instagram, mastodon, pullquote, "
+             "related, toc, tweet, vimeo, x, youtube")
     assert f"{ARTICLE}:8: unknown shortcode 'gh' (known: {known})" in result.err
     assert (site / "public" / PAGE).read_bytes() == before  # (the previous output intact)
 
@@ -334,3 +334,18 @@ def test_hugos_ref_and_relref_link_content_files_resolved_at_render_time(tmp_pat
     body = article_body(site / "public")
     assert [a.attrs["href"] for a in body.find_all("a")] == ["/news/sport/match/#score", "/news/world/quay/"]
     assert body.find("code").text() == '{{< ref "x.md" >}}'
+
+
+@BOTH
+def test_hugos_highlight_shortcode_highlights_its_code(engine: str) -> None:
+    body = '{{< highlight go "linenos=table" >}}\nfunc main() {\n\tfmt.Println("<hi>")\n}\n{{< /highlight >}}\n'
+    parsed = body_of(body, engine)
+    pre = parse_html(parsed.body_html).find("pre")
+    assert pre.attrs == {"class": "highlight"} and pre.find("code").attrs == {"class": "language-go"}
+    assert pre.find("span", class_="kd").text() == "func"
+    assert pre.text() == 'func main() { fmt.Println("<hi>") }'
+    assert parsed.article.word_count == 0  # (code's words do not count, as in a fenced block)
+    text = f"---\ntitle: T\ndate: 2024-01-01\n---\n\n{body}"
+    plain = parse_article("content/world/t.md", text.encode(), Config(markdown=engine, highlight=False)).body_html
+    assert plain == '<pre><code class="language-go">func main() {\n\tfmt.Println("&lt;hi&gt;")\n}\n</code></pre>' + (
+        "\n" if engine == "commonmark" else "")
