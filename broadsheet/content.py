@@ -56,6 +56,9 @@ OTHER_KEYS = {"author": ("authors",), "summary": ("excerpt",), "updated": ("last
               "expires": ("expiryDate", "expirydate"), "publish": ("publishDate", "publishdate"),
               "categories": ("categories", "category"), "published": ("published",), "images": ("images",)}
 _ALL_KEYS = (*KNOWN_KEYS, *(key for keys in OTHER_KEYS.values() for key in keys))
+_OTHER_KEY_SET = frozenset(_ALL_KEYS[len(KNOWN_KEYS):])
+_KNOWN_KEY_SET = frozenset(_ALL_KEYS)
+_OWN_KEYS = {key: key for key in OTHER_KEYS}
 # The query of an alias: name=value pairs, as host redirect rules match them.
 _QUERY = re.compile(r"[\w.~%-]+=[\w.~%-]*(?:&[\w.~%-]+=[\w.~%-]*)*")
 
@@ -464,39 +467,41 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     body, removed = without_non_xml(source, body, body_line)
     in_pages = source.startswith(f"{CONTENT_DIR}/{PAGES_DIR}/")
     # A section's _index.md: its title and intro text on the section's page (kind "section", never a page itself).
-    section_index = source.rsplit("/", 1)[-1] in SECTION_INDEXES
+    name = source.rpartition("/")[2]
+    section_index = name in SECTION_INDEXES
     kind = "section" if section_index else fields.string("type") or ("page" if in_pages else "article")
     if kind not in ("article", "page", "section"):
         fields.problem("type", f"'type' must be 'article' or 'page', not {kind!r}")
     title = fields.string("title", required=True) or ""
     bundle = bundle_folder(source)
     # A bundle's page takes its slug (and date) from its folder's name, its section from the folder above it.
-    stem = bundle[:-1].rsplit("/", 1)[-1] if bundle else source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    stem = bundle[:-1].rpartition("/")[2] if bundle else name.rsplit(".", 1)[0]
     # A name in Jekyll's and Zola's form, 2014-09-15-rust.md, gives the date and slug when the front matter has none.
     named = date_in_name(stem) if "date" not in meta and stem[:1].isdigit() else None
     if named:
         stem = named[1]
-    def given(key: str) -> str:
-        """Broadsheet's key, or the first of other generators' keys for it that the front matter has."""
-        return key if key in meta else next((other for other in OTHER_KEYS.get(key, ()) if other in meta), key)
-
-    publish = fields.when(given("publish"))  # Hugo's publishDate: published then, not before
+    # Of each of Broadsheet's keys that other generators name otherwise, the name the front matter uses (most front
+    # matter uses none: one test for them all).
+    foreign = not _OTHER_KEY_SET.isdisjoint(meta)
+    given = _OWN_KEYS if not foreign else {key: key if key in meta else next(
+        (other for other in others if other in meta), key) for key, others in OTHER_KEYS.items()}
+    publish = fields.when(given["publish"]) if foreign else None  # Hugo's publishDate: published then, not before
     when = fields.when("date", required=kind == "article" and publish is None, named=named[0] if named else None)
     if publish is not None and (when is None or publish > when):
         when = publish
-    updated = fields.when(given("updated"))
-    expires = fields.when(given("expires"))
+    updated = fields.when(given["updated"])
+    expires = fields.when(given["expires"])
     if when and updated and updated < when:
         fields.problem("updated", "'updated' is before 'date'")
-    authors = fields.strings(given("author")) or (config.author,)
+    authors = fields.strings(given["author"]) or (config.author,)
     for name in authors:
         if not slugify(name):
-            fields.problem(given("author"), f"author {name!r} gives an empty URL segment", NO_SLUG_HINT)
+            fields.problem(given["author"], f"author {name!r} gives an empty URL segment", NO_SLUG_HINT)
     folder = section_from_path(bundle[:-1] if bundle else source) if not in_pages else None
     # Jekyll's categories: the first is the section (unless 'section:' is given), the others are tags; a text is
     # split at spaces, as Jekyll splits it (but a single 'category:' is one name).
-    category_key = given("categories")
-    categories = fields.strings(category_key, split=" " if category_key == "categories" else None)
+    category_key = given["categories"]
+    categories = fields.strings(category_key, split=" " if category_key == "categories" else None) if foreign else ()
     named_section = fields.string("section")
     section = display_section(named_section or (categories[0] if categories else None) or folder or config.section,
                               config)
@@ -516,14 +521,14 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         if not slugify(tag):
             fields.problem("tags", f"tag {tag!r} gives an empty URL segment", NO_SLUG_HINT)
     sources = fields.strings("sources")
-    summary_key = given("summary")
+    summary_key = given["summary"]
     summary_text = fields.string(summary_key)
     if summary_text and summary_key == "excerpt" and "<" in summary_text:
         from broadsheet.htmlbody import summary_markdown
 
         summary_text = summary_markdown(summary_text)
     slug_text = fields.string("slug")
-    draft = fields.boolean("draft") or not fields.boolean("published", default=True)  # Jekyll's published: false
+    draft = fields.boolean("draft") or (foreign and not fields.boolean("published", default=True))  # Jekyll's
     toc = fields.boolean("toc")  # a table of contents at the top of the body (shortcodes.toc)
     image = fields.string("image")
     image_alt = fields.string("image_alt")
@@ -554,8 +559,8 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
                        "add 'slug: some-words' to the front matter")
     slug_key = "slug" if slug_text else "" if slugify(stem) else "title"
     _refuse_windows_names(fields, slug, slug_key, section_slug, tags,
-                          authors if given("author") in meta else (), aliases)
-    warnings = near_misses(source, meta, _ALL_KEYS, fields.lines) + fields.warnings + removed
+                          authors if given["author"] in meta else (), aliases)
+    warnings = near_misses(source, meta, _KNOWN_KEY_SET, fields.lines) + fields.warnings + removed
     if fields.problems:
         raise SiteError(fields.problems + warnings)
 
@@ -637,5 +642,8 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
     )
     # Of the lines, later stages use the lead image's (a missing image's error), the aliases' and the slug's (URL
     # clashes).
-    lines: dict[str, int] = {key: fields.lines[key] for key in ("image", "aliases", "slug") if key in fields.lines}
+    lines: dict[str, int] = {}
+    for key in ("image", "aliases", "slug"):
+        if key in fields.lines:
+            lines[key] = fields.lines[key]
     return ParsedArticle(article, body_html, tuple(warnings), lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -52,7 +53,21 @@ def _zone_named(name: str) -> tzinfo:
 def parse_when(text: str, zone: tzinfo) -> datetime:
     """A date or date and time as Jekyll and Hugo read them, as an aware datetime; without a zone, in `zone`
     (a date alone is midnight there). ValueError when it is not such a date."""
-    found = _WHEN.fullmatch(text.strip())
+    text = text.strip()
+    # The forms a front matter date mostly has, which fromisoformat reads alike on every Python (quicker than below):
+    # 2024-03-06, 2024-03-06T15:00:00 and 2024-03-06T15:00:00+01:00 (or with a space for the T).
+    size = len(text)
+    if (size == 10 or (size in (19, 25) and text[10] in "T " and text[13] == text[16] == ":"
+                       and (size == 19 or (text[19] in "+-" and text[22] == ":")))) \
+            and text[4] == text[7] == "-" and text.isascii():
+        try:
+            if size == 10:
+                return datetime.combine(date.fromisoformat(text), time(0, 0), tzinfo=zone)
+            when = datetime.fromisoformat(text)
+            return when if when.tzinfo else when.replace(tzinfo=zone)
+        except ValueError:
+            pass  # (read below, which says what is wrong the same way)
+    found = _WHEN.fullmatch(text)
     if found is None:
         raise ValueError("not a date")
     year, month, day, hour, minute, second, fraction, sign, off_hours, off_minutes, name = found.groups()
@@ -142,3 +157,34 @@ def date_in_name(stem: str) -> tuple[str, str] | None:
     'rust-1.0'); None for any other name."""
     found = _NAMED.fullmatch(stem)
     return (f"{found.group(1)}-{found.group(2)}-{found.group(3)}", found.group(4)) if found else None
+
+
+def is_english(language: str) -> bool:
+    """Whether site.yaml's `language` is English (en, en-GB, en_US): the theme's own month names."""
+    return language.lower().replace("_", "-").partition("-")[0] == "en"
+
+
+def date_words(language: str) -> tuple[tuple[str, ...], Callable[[date], str]] | None:
+    """For a language other than English, the month names and the long form of a date ('7. März 2024',
+    '2024年3月7日') in that language, from Babel's locale data (imported here only); None for English."""
+    if is_english(language):
+        return None
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import format_date, get_month_names
+
+    try:
+        locale = Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        from broadsheet.errors import Problem, SiteError
+
+        raise SiteError(Problem("site.yaml", None, f"language {language!r} is not a language whose month names are "
+                                "known", "write a code such as de, fr, pt-BR or ja")) from None
+    # (The names as dates use them: Babel's stand-alone names can come out wrong once another locale was read.)
+    names = get_month_names("wide", context="format", locale=locale)
+    months = tuple(str(names[number]) for number in range(1, 13))
+
+    @lru_cache(maxsize=4096)  # an archive shows thousands of dates, of far fewer days
+    def long_date(day: date) -> str:
+        return str(format_date(day, "long", locale=locale))
+
+    return months, long_date

@@ -241,13 +241,14 @@ def value_text(front: str, line: int, first_line: int = 2) -> str:
 
 
 def near_misses(path: str, keys: Iterable[Any], known: Iterable[str], lines: dict[str, int]) -> list[Problem]:
-    """Warnings for unknown keys that look like typos of known ones (`sumary`, `tittle`)."""
-    known = list(known)
+    """Warnings for unknown keys that look like typos of known ones (`sumary`, `tittle`). `known`: best a frozenset
+    (tested for each key)."""
+    known = known if isinstance(known, frozenset) else frozenset(known)
     warnings = []
     for key in keys:
         if not isinstance(key, str) or key in known:
             continue
-        close = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.8)
+        close = difflib.get_close_matches(key.lower(), sorted(known), n=1, cutoff=0.8)
         if close:
             warnings.append(Problem(path, lines.get(key, 1), f"unknown key '{key}' is kept as a custom field",
                                     f"did you mean '{close[0]}'?", warning=True))

@@ -14,6 +14,7 @@ from jinja2 import nodes
 from markupsafe import Markup
 
 from broadsheet.config import Config
+from broadsheet.dates import date_words
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import FIELD_READ
 from broadsheet.metadata import absolute_url, media_url
@@ -255,9 +256,12 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
             last[:] = value, value.astimezone(zone)
         return last[1]  # type: ignore[no-any-return]
 
+    words = date_words(config.language)  # (month names in the site's language; None for English)
+    months = words[0] if words else MONTHS
+
     def longdate(value: datetime) -> str:
         day = local(value)  # once: an archive shows thousands of dates
-        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        return words[1](day.date()) if words else f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
     env.globals.update(site=config, labels=config.labels, url=url, asset=asset,
                        absolute=lambda path: absolute_url(path, config),
@@ -265,7 +269,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
                        tag_url=lambda name: url(TAGS_PATH + slugify(name) + "/"),
                        author_url=lambda name: url(AUTHORS_PATH + slugify(name) + "/"),
                        now=now, preview=preview)
-    env.filters["month_name"] = lambda month: MONTHS[month - 1]
+    env.filters["month_name"] = lambda month: months[month - 1]
     env.filters["isodate"] = lambda value: local(value).isoformat(timespec="seconds")
     env.filters["longdate"] = longdate
     env.fragments = fragments  # type: ignore[attr-defined]
