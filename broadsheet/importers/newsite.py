@@ -278,6 +278,7 @@ def _place(entries: list[Entry], config: Config) -> list[Placed]:
     urls: set[str] = {f"/{slugify(e.section or config.section)}/" for e in entries if e.kind == "article"}
     urls |= {"/tags/", "/authors/", "/archive/", "/page/"}
     for entry in sorted(entries, key=lambda e: (e.kind, e.origin)):
+        entry.old_urls = [re.sub(r"//+", "/", url) for url in entry.old_urls]  # (`//x/` would leave the site)
         section_slug = slugify(entry.section) if entry.kind == "article" else ""
         if entry.kind == "article" and not section_slug:
             section_slug = slugify(config.section)
