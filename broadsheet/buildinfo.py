@@ -26,7 +26,8 @@ def build_info(options: BuildOptions, config: Config, files: Sequence[str] | Non
     }
     if files is None:
         return (json.dumps(info, indent=2) + "\n").encode("utf-8")
-    info["keep"] = list(config.keep)
+    # (Search: Pagefind's index, whose files are named by Pagefind, is committed whole as a kept folder is.)
+    info["keep"] = [*config.keep, "pagefind"] if config.search else list(config.keep)
     # The list on one line: json's indented output is made in Python, 50 ms for a site of 10,000 articles.
     head = json.dumps(info, indent=2)[:-2]  # (without its closing "\n}")
     return f'{head},\n  "files": {json.dumps(list(files))}\n}}\n'.encode()

@@ -20,6 +20,7 @@ from broadsheet.slugs import (
     slugify,
     windows_refused_segment,
 )
+from broadsheet.warning_kinds import WARNING_KINDS
 
 CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = frozenset({"section", "slug", "year", "month", "day"})
@@ -62,6 +63,8 @@ class Labels:
     words: str = "words"
     feed: str = "Feed"
     moved: str = "This page has moved to"
+    search: str = "Search"
+    search_help: str = "Type a few words: results appear as you type (they need JavaScript)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,22 @@ class Publisher:
     name: str = ""
     # A logo image: a path under static/ or an absolute URL.
     logo: str = ""
+
+
+IMAGE_FORMATS = ("webp", "avif")  # formats `images: formats:` may list, made beside the original's
+
+
+@dataclass(frozen=True, slots=True)
+class Images:
+    """How local raster images are published (site.yaml `images:`; `images: false` turns it off): see docs/images.md."""
+
+    enabled: bool = True
+    # Widths of the smaller copies made of each image, in pixels (never wider than the image itself).
+    widths: tuple[int, ...] = (480, 960, 1600)
+    # Formats made beside the image's own: webp, avif.
+    formats: tuple[str, ...] = ("webp",)
+    # Encoder quality of the copies, 1 to 100.
+    quality: int = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +140,21 @@ class Config:
     cname: str = ""
     # Header navigation: section names and page slugs in order (default: every section, then every page).
     menu: tuple[str, ...] = ()
+    # The site's own values, any YAML under one mapping, for templates as `site.params` (an analytics ID, a social
+    # handle); Broadsheet itself reads none of them.
+    params: dict[str, Any] = field(default_factory=dict)
+    # Kinds of warning turned off (`missing_summary: false`); see broadsheet.warning_kinds for the names.
+    warnings: dict[str, bool] = field(default_factory=dict)
     # Site-wide permanent redirects, old path (optionally with a query, /?p=12) → new path or URL, written to the
     # host's `_redirects` file with every article's aliases.
     redirects: tuple[tuple[str, str], ...] = ()
     # Not a site.yaml key: the shortcode templates (name, source), the site's templates/shortcodes/ over the default
     # theme's, read by load_config. Part of the configuration so that every parse's cache key holds them.
     shortcodes: tuple[tuple[str, str], ...] = ()
+    # Local images: smaller copies, modern formats, camera data removed (see Images).
+    images: Images = field(default_factory=Images)
+    # Whether the build makes a search index with Pagefind and the theme shows a search field (docs/search.md).
+    search: bool = False
 
     @property
     def base_path(self) -> str:
@@ -204,6 +232,12 @@ def _load_section(data: dict[str, Any], cls: type, path: str, lines: dict[str, i
             continue
         spec = defaults[key]
         default = spec.default if spec.default is not spec.default_factory else None
+        if cls is Config and key == "images":
+            images, image_problems = _load_images(value, path, line)
+            problems += image_problems
+            if images is not None:
+                values[key] = images
+            continue
         if spec.name in NESTED:
             if not isinstance(value, dict):
                 problems.append(Problem(path, line, f"'{key}' must be a mapping of key: text"))
@@ -218,6 +252,35 @@ def _load_section(data: dict[str, Any], cls: type, path: str, lines: dict[str, i
             continue
         values[key] = tuple(value) if isinstance(value, list) else value
     return values, problems
+
+
+def _load_images(value: Any, path: str, line: int | None) -> tuple[Images | None, list[Problem]]:
+    """site.yaml's `images:`: false, or a mapping of widths, formats and quality."""
+    if value is False:
+        return Images(enabled=False), []
+    if value is True or value is None:
+        return Images(), []
+    if not isinstance(value, dict):
+        return None, [Problem(path, line, "'images' must be false or a mapping of widths, formats and quality")]
+    known = ["widths", "formats", "quality"]
+    problems = [_unknown(f"images.{key}", [f"images.{k}" for k in known], path, line)
+                for key in value if key not in known]
+    default = Images()
+    widths = value.get("widths", default.widths)
+    formats = value.get("formats", default.formats)
+    quality = value.get("quality", default.quality)
+    if not (isinstance(widths, (list, tuple)) and widths
+            and all(type(w) is int and 16 <= w <= 10000 for w in widths)):
+        problems.append(Problem(path, line, f"'images.widths' must be a list of widths in pixels (16 to 10000), "
+                                f"not {widths!r}", "write it like [480, 960, 1600]"))
+    if not (isinstance(formats, (list, tuple)) and all(f in IMAGE_FORMATS for f in formats)):
+        problems.append(Problem(path, line, f"'images.formats' must be a list of {' and '.join(IMAGE_FORMATS)}, "
+                                f"not {formats!r}", "write it like [webp] or [avif, webp], or [] for none"))
+    if not (type(quality) is int and 1 <= quality <= 100):
+        problems.append(Problem(path, line, f"'images.quality' must be a whole number from 1 to 100, not {quality!r}"))
+    if problems:
+        return None, problems
+    return Images(True, tuple(sorted(set(widths))), tuple(dict.fromkeys(formats)), quality), []
 
 
 def _validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]:
@@ -254,6 +317,19 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]
     elif (segment := windows_refused_segment(literal)) is not None:
         problems.append(Problem(path, lines.get("permalink"), f"permalink '{config.permalink}' holds '{segment}', "
                                 "a name Windows does not allow", WINDOWS_PATH_HINT))
+    if not isinstance(config.params, dict):
+        problems.append(Problem(path, lines.get("params"), "'params' must be a mapping of your own keys and values",
+                                "write it like params: {analytics_id: G-12345}"))
+    if not isinstance(config.warnings, dict):
+        problems.append(Problem(path, lines.get("warnings"), "'warnings' must be a mapping of warning kinds to "
+                                "true or false", "write it like warnings: {missing_summary: false}"))
+    else:
+        for kind, on in config.warnings.items():
+            if str(kind) not in WARNING_KINDS:
+                problems.append(_unknown(f"warnings.{kind}", [f"warnings.{k}" for k in WARNING_KINDS], path,
+                                         lines.get(str(kind))))
+            elif not isinstance(on, bool):
+                problems.append(Problem(path, lines.get(str(kind)), f"'warnings.{kind}' must be true or false"))
     for name in config.keep:
         if name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in name.split("/")):
             problems.append(Problem(path, lines.get("keep"), f"'keep' entry {name!r} is not a path inside the output "

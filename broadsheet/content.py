@@ -24,6 +24,7 @@ from broadsheet.frontmatter import (
     non_xml_problems,
     value_text,
 )
+from broadsheet.images import parse_focus
 from broadsheet.markup import MarkdownRenderer, auto_summary, describe, is_balanced, renderer, split_more
 from broadsheet.model import Article, ParsedArticle, SourceLink
 from broadsheet.slugs import (
@@ -50,7 +51,8 @@ IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak")
 MIN_YEAR, MAX_YEAR = 2, 9998
 NAME_MAX = 255  # bytes in a file or folder name, on most file systems
 KNOWN_KEYS = ("title", "date", "updated", "author", "section", "tags", "summary", "sources", "slug",
-              "draft", "expires", "image", "image_alt", "type", "aliases", "toc")
+              "draft", "expires", "image", "image_alt", "type", "aliases", "toc",
+              "image_caption", "image_credit", "image_focus")  # (the last three: see images.py)
 # Other generators' keys for the same things (Jekyll, Hugo, Zola), read where Broadsheet's own key is not given.
 OTHER_KEYS = {"author": ("authors",), "summary": ("excerpt",), "updated": ("lastmod",),
               "expires": ("expiryDate", "expirydate"), "publish": ("publishDate", "publishdate"),
@@ -543,6 +545,11 @@ def parse_article(source: str, data: bytes, config: Config) -> ParsedArticle:
         fields.problem("image", f"image {image!r} {image_problem}")
     if image and image_alt is None:
         fields.problem("image", "an image needs 'image_alt' text describing it for readers who cannot see it")
+    for key in ("image_caption", "image_credit"):
+        fields.string(key)
+    if (focus := fields.string("image_focus")) is not None and parse_focus(focus) is None:
+        fields.problem("image_focus", f"image_focus {focus!r} is not two fractions of the width and height",
+                       'write it like "0.5,0.3" (0,0 is the top left corner)')
     aliases = fields.strings("aliases")
     for alias in aliases:
         path, _, query = alias.partition("?")  # a query (`/?p=12`, WordPress's old links) is a host rule only

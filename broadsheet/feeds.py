@@ -14,9 +14,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from broadsheet import __version__
 from broadsheet.config import Config
+from broadsheet.images import feed_image
 from broadsheet.model import Article, Site
 
 ATOM = "http://www.w3.org/2005/Atom"
+MEDIA_RSS = "http://search.yahoo.com/mrss/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 # A feed with no entries still needs an `updated`; a fixed moment keeps builds byte-identical.
@@ -156,6 +158,8 @@ def atom_feed(feed: Feed, config: Config, content: Callable[[Article], str]) -> 
         _sub(entry, "category", term=article.section)
         for tag in article.tags:
             _sub(entry, "category", term=tag)
+        if (image := feed_image(article, config)) is not None:  # Images: the lead image as an enclosure
+            _sub(entry, "link", rel="enclosure", type=image[1], href=image[0])
         _sub(entry, "summary", absolute_urls(article.summary_html, article.permalink), type="html")
         if config.feed_content == "full":
             _sub(entry, "content", absolute_urls(content(article), article.permalink), type="html",
@@ -166,6 +170,8 @@ def atom_feed(feed: Feed, config: Config, content: Callable[[Article], str]) -> 
 def rss_feed(feed: Feed, config: Config, content: Callable[[Article], str]) -> bytes:
     """An RSS 2.0 document of the same entries, dates in RFC 822 form."""
     root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM, "xmlns:dc": "http://purl.org/dc/elements/1.1/"})
+    if any(article.image for article in feed.articles):
+        root.set("xmlns:media", MEDIA_RSS)
     channel = _sub(root, "channel")
     _sub(channel, "title", feed.title)
     _sub(channel, "link", feed.page_url)
@@ -187,6 +193,9 @@ def rss_feed(feed: Feed, config: Config, content: Callable[[Article], str]) -> b
         _sub(item, "category", article.section)
         for tag in article.tags:
             _sub(item, "category", tag)
+        if (image := feed_image(article, config)) is not None:  # Images: the lead image as Media RSS content
+            sizes = {"width": str(image[2]), "height": str(image[3])} if image[2] else {}
+            _sub(item, "media:content", url=image[0], type=image[1], medium="image", **sizes)
         full = config.feed_content == "full"
         _sub(item, "description", absolute_urls(content(article) if full else article.summary_html, article.permalink))
     return serialise(root)

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from broadsheet.config import Config
+from broadsheet.images import CARD_HEIGHT, CARD_WIDTH, card_url
 from broadsheet.model import Article, ListPage
 from broadsheet.slugs import quote_path, slugify
 
@@ -62,11 +63,26 @@ def article_jsonld(article: Article, config: Config) -> str:
         "keywords": list(article.tags), "wordCount": article.word_count, "inLanguage": config.language,
     }
     if article.image:
-        news["image"] = [absolute_url(media_url(article.image, config), config)]
+        news["image"] = [_image_object(article, config)]
     news = {key: value for key, value in news.items() if value not in (None, [], "")}
     trail = [(config.labels.home, home), (article.section, home + quote_path(article.section_slug + "/")),
              (article.title, article.permalink)]
     return script_json({"@context": SCHEMA, "@graph": [news, _breadcrumbs(trail)]})
+
+
+def _image_object(article: Article, config: Config) -> dict[str, Any]:
+    """The lead image as schema.org's ImageObject: its social card where Broadsheet makes one, with the full image,
+    caption and credit."""
+    assert article.image is not None
+    original = absolute_url(media_url(article.image, config), config)
+    card = card_url(article.image, article.meta, config)
+    image: dict[str, Any] = {"@type": "ImageObject", "url": absolute_url(card, config) if card else original}
+    if card:
+        image.update(contentUrl=original, width=CARD_WIDTH, height=CARD_HEIGHT)
+    for key, field in (("caption", "image_caption"), ("creditText", "image_credit")):
+        if isinstance(value := article.meta.get(field), str) and value:
+            image[key] = value
+    return image
 
 
 def page_jsonld(article: Article, config: Config) -> str:

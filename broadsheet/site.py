@@ -12,7 +12,7 @@ from typing import TypeVar, cast
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.links import SOURCE_MARKER, check_links, resolve_links
-from broadsheet.model import Article, Link, ListPage, Neighbours, Section, Site, Term
+from broadsheet.model import Article, LeftOut, Link, ListPage, Neighbours, Section, Site, Term
 from broadsheet.slugs import quote_path, slugify
 from broadsheet.taxonomy import (
     ARCHIVE_PATH,
@@ -37,6 +37,23 @@ def is_published(article: Article, now: datetime, drafts: bool = False, future: 
 
 
 _Group = TypeVar("_Group", Section, Term, Section | None, Term | None)
+
+
+def left_out(articles: Iterable[Article], now: datetime, drafts: bool = False, future: bool = False) -> LeftOut:
+    """How many articles the build leaves out as drafts, scheduled or expired, and when the next one is due."""
+    counts = Counter[str]()
+    due: list[datetime] = []
+    for article in articles:
+        if is_published(article, now, drafts, future):
+            continue
+        if article.draft and not drafts:
+            counts["drafts"] += 1
+        elif article.date is not None and article.date > now and not future:
+            counts["scheduled"] += 1
+            due.append(article.date)
+        else:
+            counts["expired"] += 1
+    return LeftOut(counts["drafts"], counts["scheduled"], counts["expired"], min(due, default=None))
 
 
 def _patched_group(group: _Group, patched: Mapping[int, Section | Term]) -> _Group:
@@ -228,7 +245,8 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
     menu, menu_warnings = build_menu(sections, pages, config)
     site = Site(tuple(newest_first), pages, neighbours, tuple(sections), tuple(lists), tuple(tags), tuple(authors),
                 tuple(build_archive(newest_first, config)), find_related(newest_first, config.related, links, related),
-                tuple(menu), tuple(build_redirects(visible, config)), urls, tuple(warnings + menu_warnings))
+                tuple(menu), tuple(build_redirects(visible, config)), urls, tuple(warnings + menu_warnings),
+                left_out(articles, now, drafts, future))
     check_output_paths(site, lines)
     return site
 

@@ -8,7 +8,6 @@ folder itself and writes pages through the output module's staging handle, so bo
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import marshal
 import operator
@@ -22,6 +21,7 @@ from broadsheet.cache import Cache, read_head
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import FIELD_READ, date_state, fields_getter, listed_fields
+from broadsheet.images import rewrite_images
 from broadsheet.links import resolve_links
 from broadsheet.model import ArchiveMonth, ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
 from broadsheet.output import Stage, link_files
@@ -30,28 +30,28 @@ from broadsheet.theme import StaticFile
 from broadsheet.views import View, shared_context, view_context
 
 
-@functools.cache  # (read from the package's metadata, a few ms: a default site never imports it)
-def _installed_version(name: str) -> str:
-    from importlib.metadata import version
-
-    return version(name)
-
-
-def library_versions() -> bytes:
-    """The versions of the libraries that parse and render: an upgrade must not reuse what the old ones made."""
+def library_versions(engine: str) -> bytes:
+    """The versions of the libraries that parse and render with this Markdown engine (see Config.markdown): an
+    upgrade must not reuse what the old ones made."""
     import jinja2
     import markdown
+    import pygments  # type: ignore[import-untyped]  # (the package alone: code blocks import the lexers they need)
     import yaml
 
-    return (f"markdown {markdown.__version__} yaml {yaml.__version__} jinja2 {jinja2.__version__} "
-            f"markdown-it-py {_installed_version('markdown-it-py')} "
-            f"mdit-py-plugins {_installed_version('mdit-py-plugins')} pygments {_installed_version('pygments')}").encode()
+    versions = (f"markdown {markdown.__version__} yaml {yaml.__version__} jinja2 {jinja2.__version__} "
+                f"pygments {pygments.__version__}")
+    if engine == "commonmark":  # (imported only here: a site with the default engine never loads them)
+        import markdown_it
+        import mdit_py_plugins
+
+        versions += f" markdown-it-py {markdown_it.__version__} mdit-py-plugins {mdit_py_plugins.__version__}"
+    return versions.encode()
 
 
 def env_key(config: Config) -> str:
     """What every article's parse depends on besides its own bytes and path: the code, the libraries and the
     configuration."""
-    return hashlib.sha256(CODE_FINGERPRINT + library_versions() + repr(config).encode()).hexdigest()
+    return hashlib.sha256(CODE_FINGERPRINT + library_versions(config.markdown) + repr(config).encode()).hexdigest()
 
 
 def parse_key(prefix: str, source: str, data: bytes) -> str:
@@ -329,7 +329,10 @@ class Renderer:
         """An article's body HTML from the cache, its links to other content files resolved."""
         setup = self.setup
         body = load_body(self.cache, setup.site_dir, setup.config, setup.env_key, source, setup.entries[source][3])
-        return resolve_links(body, setup.site.urls)  # type: ignore[union-attr]
+        urls = setup.site.urls  # type: ignore[union-attr]
+        body = resolve_links(body, urls)
+        # Images: <img> of processed images get their sizes and copies (see broadsheet.images).
+        return rewrite_images(body, setup.static, setup.config, urls.get(source)) if "<img" in body else body
 
     def render(self, index: int) -> frozenset[str]:
         """Render views[index] into the staging folder; return what it read besides its context (see _Reads)."""
@@ -375,6 +378,10 @@ def handle(setup: Setup, payload: tuple[Any, ...]) -> Any:
         return [path for path in payload[1] if not setup.stage.carry(path)]
     if kind == "link":
         return link_files(*payload[1:])
+    if kind in ("image", "card"):  # Images: see broadsheet.images.run_task
+        from broadsheet.images import run_task
+
+        return run_task(payload)
     raise ValueError(f"unknown task {kind!r}")
 
 

@@ -17,6 +17,7 @@ from broadsheet.config import Config
 from broadsheet.dates import date_words
 from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import FIELD_READ
+from broadsheet.images import image_globals
 from broadsheet.metadata import absolute_url, media_url
 from broadsheet.slugs import quote_path, slugify
 from broadsheet.stamp import seal, unseal, write_atomically
@@ -269,6 +270,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
                        tag_url=lambda name: url(TAGS_PATH + slugify(name) + "/"),
                        author_url=lambda name: url(AUTHORS_PATH + slugify(name) + "/"),
                        now=now, preview=preview)
+    env.globals.update(image_globals(config, static))  # Images: picture(), social_image() (see broadsheet.images)
     env.filters["month_name"] = lambda month: months[month - 1]
     env.filters["isodate"] = lambda value: local(value).isoformat(timespec="seconds")
     env.filters["longdate"] = longdate

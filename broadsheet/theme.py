@@ -7,9 +7,13 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from broadsheet.errors import Problem, SiteError
 from broadsheet.model import Article
+
+if TYPE_CHECKING:
+    from broadsheet.images import ImageInfo
 
 TEMPLATES_DIR = "templates"
 STATIC_DIR = "static"
@@ -36,6 +40,7 @@ class StaticFile:
     own_path: str  # its path under static/, where it is always published (an article body may link it)
     output_path: str  # what templates link through asset(): for CSS and JS fingerprinted, style.3f2a9c1e04.css
     label: str = ""  # where it is, in problems: static/<own_path> when empty (see bundle_static for the others)
+    image: ImageInfo | None = None  # a raster image as the image stage processed it (see images.publish_images)
 
     @property
     def output_paths(self) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from broadsheet.metadata import article_jsonld, listing_jsonld, page_jsonld
 from broadsheet.model import Article, ListPage, Site
 from broadsheet.options import BuildOptions
 from broadsheet.redirects import REDIRECTS_FILE, redirect_rules, redirects_file
+from broadsheet.search import SEARCH_PAGE, search_context
 from broadsheet.sitemaps import sitemap_files, sitemap_pages
 from broadsheet.slugs import quote_path
 from broadsheet.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
@@ -51,6 +52,8 @@ def site_views(site: Site, config: Config) -> list[View]:
               for i, listing in enumerate(site.lists)]
     views += [View(path, template, kind, i, path) for path, template, kind, i in news_views(site)]
     views.append(View("404.html", "404.html", "404", 0, "404.html"))
+    if config.search:  # Search: the page that shows Pagefind's results (see broadsheet.search)
+        views.append(View(SEARCH_PAGE, "search.html", "search", 0, SEARCH_PAGE))
     return views
 
 
@@ -156,6 +159,8 @@ def view_context(site: Site, config: Config, view: View, body: Callable[[str], A
                 **listing_context(listing, config)}
     if view.kind in ("terms", "archive", "redirect"):
         return news_context(site, config, view.kind, view.index)
+    if view.kind == "search":
+        return search_context(config)
     return {"page_title": config.labels.not_found, "description": "", "canonical_url": None}
 
 

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import pytest
 from conftest import write_tree
+from imagefiles import photo
 from lxml import etree
 
 from broadsheet.feeds import absolute_urls
@@ -80,8 +81,8 @@ def built(tmp_path: Path, run_cli) -> Path:
         "site.yaml": f"title: T\nbase_url: {ORIGIN}{BASE}\nfeed_content: full\n",
         "content/world/story.md": STORY,
         "content/world/other.md": OTHER,
-        "static/world/story/pic.png": b"\x89PNG one",
-        "static/images/x.png": b"\x89PNG two",
+        "static/world/story/pic.png": photo(40, 30, "PNG"),
+        "static/images/x.png": photo(30, 40, "PNG"),
     })
     result = run_cli("build", "--site", str(site), "--quiet", "--now", "2024-06-01T00:00")
     assert result.status == 0, result.err

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from conftest import write_tree
+from imagefiles import photo
 
 
 class _Head(HTMLParser):
@@ -75,7 +76,8 @@ def test_article_head_metadata_and_json_ld_match_the_article(tmp_path: Path, run
                "author: [Ana Lima, Bo Chen]\nsection: City\ntags: [Harbour, Transport]\nsummary: Ships are back.\n"
                "image: images/harbour.jpg\nimage_alt: Ships at the quay\n---\n\nThe harbour reopened today.\n")
     site = write_tree(tmp_path / "s", {"site.yaml": SITE, "content/city/harbour.md": article,
-                                       "static/images/harbour.jpg": b"jpg", "static/images/logo.png": b"png"})
+                                       "static/images/harbour.jpg": photo(900, 600),
+                                       "static/images/logo.png": photo(60, 60, "PNG")})
     out = build(run_cli, site)
     parsed = head(out / "city/harbour/index.html")
     meta = dict(parsed.meta)
@@ -85,7 +87,10 @@ def test_article_head_metadata_and_json_ld_match_the_article(tmp_path: Path, run
     assert {"rel": "canonical", "href": url} in parsed.links
     assert meta["og:type"] == "article" and meta["og:title"] == "Harbour Reopens" and meta["og:url"] == url
     assert meta["og:description"] == "Ships are back."
-    assert meta["og:image"] == "https://example.org/news/images/harbour.jpg"
+    # The social card: a 1200×630 crop of the lead image (see test_images for its pixels).
+    assert meta["og:image"] == "https://example.org/news/images/harbour-card.jpg"
+    assert (meta["og:image:width"], meta["og:image:height"], meta["og:image:type"]) == ("1200", "630", "image/jpeg")
+    assert meta["twitter:image"] == "https://example.org/news/images/harbour-card.jpg"
     assert meta["og:image:alt"] == "Ships at the quay"
     assert meta["article:published_time"] == "2024-03-01T09:00:00+00:00"
     assert meta["article:modified_time"] == "2024-03-02T07:30:00+00:00"
@@ -103,7 +108,9 @@ def test_article_head_metadata_and_json_ld_match_the_article(tmp_path: Path, run
     assert news["dateModified"] == "2024-03-02T08:30:00+01:00"
     assert [a["name"] for a in news["author"]] == ["Ana Lima", "Bo Chen"]
     assert news["author"][0]["url"] == "https://example.org/news/authors/ana-lima/"
-    assert news["image"] == ["https://example.org/news/images/harbour.jpg"]
+    assert news["image"] == [{"@type": "ImageObject", "url": "https://example.org/news/images/harbour-card.jpg",
+                              "contentUrl": "https://example.org/news/images/harbour.jpg", "width": 1200,
+                              "height": 630}]
     assert news["publisher"] == {"@type": "Organization", "name": "Daily Media Ltd", "logo": {
         "@type": "ImageObject", "url": "https://example.org/news/images/logo.png"}}
     assert news["mainEntityOfPage"]["@id"] == url
@@ -115,7 +122,7 @@ def test_article_head_metadata_and_json_ld_match_the_article(tmp_path: Path, run
 
 def test_home_section_tag_and_page_heads(tmp_path: Path, run_cli) -> None:
     site = write_tree(tmp_path / "s", {
-        "site.yaml": SITE, "static/images/logo.png": b"png",
+        "site.yaml": SITE, "static/images/logo.png": photo(60, 60, "PNG"),
         "content/city/a.md": "---\ntitle: A\ndate: 2024-03-01\ntags: [Harbour]\n---\n\nText.\n",
         "content/pages/about.md": "---\ntitle: About us\n---\n\nWho we are.\n"})
     out = build(run_cli, site)

@@ -10,6 +10,7 @@ import pytest
 from conftest import read_tree, write_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from imagefiles import photo
 from pagecheck import broken_links, links_of
 from sitegen import write_site
 
@@ -149,13 +150,14 @@ def test_reading_time_and_word_count(tmp_path: Path, run_cli) -> None:
 
 def test_lead_image_is_shown_with_its_alt_text(tmp_path: Path, run_cli) -> None:
     files = {"site.yaml": "base_url: https://example.org/news/\n",
-             "static/images/harbour.jpg": b"jpeg",
+             "static/images/harbour.jpg": photo(64, 48),
              "content/world/a.md": article("A", "2024-01-01",
                                            extra="image: images/harbour.jpg\nimage_alt: Boats in the harbour\n")}
     out = build(run_cli, write_tree(tmp_path / "s", files))
     page = (out / "world/a/index.html").read_text(encoding="utf-8")
-    assert '<img src="/news/images/harbour.jpg" alt="Boats in the harbour">' in page
-    assert '<meta property="og:image" content="https://example.org/news/images/harbour.jpg">' in page
+    assert ('<img src="/news/images/harbour-64w.jpg" srcset="/news/images/harbour-64w.jpg 64w" sizes="'
+            in page and 'width="64" height="48" alt="Boats in the harbour" fetchpriority="high">' in page)
+    assert '<meta property="og:image" content="https://example.org/news/images/harbour-card.jpg">' in page
     assert broken_links(out, "/news/") == []
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from badsite import article, fails_cleanly, good_site, problem_lines
+from imagefiles import photo
 
 from broadsheet.slugs import is_reserved_on_windows
 
@@ -76,7 +77,7 @@ def test_a_section_folder_windows_refuses_is_an_error(tmp_path: Path, run_cli) -
 def test_a_static_file_windows_refuses_is_an_error(tmp_path: Path, run_cli) -> None:
     site = good_site(tmp_path / "site")
     err = fails_cleanly(site, run_cli, {"static/files/aux.pdf": b"%PDF", "static/Com3/x.txt": "x",
-                                        "static/images/map: north.png": b"png"})
+                                        "static/images/map: north.png": photo(40, 30, "PNG")})
     assert [line for line in err.splitlines() if line.startswith("static/")] == [
         (f"static/Com3/x.txt: 'Com3' is a name Windows does not allow (a clone of the published site fails there) "
          f"(rename it; {PATH_HINT})"),

@@ -22,6 +22,8 @@ PAGE_TYPES: dict[str, str] = {
     "archive": "archive/",
     "archive year": "archive/2024/",
     "404": "404.html",
+    "search": "search/",
+    "article with photographs": "world/harbour-photographs/",
 }
 
 SEED_ARTICLE = PAGE_TYPES["article"]
@@ -98,8 +100,43 @@ CHART_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 320" wid
 """
 
 
+#: An article with a lead photograph (caption, credit) and photographs in its body: in Markdown, and in a raw HTML
+#: figure with a caption (as the figure shortcode writes it).
+PHOTO_ARTICLE_TEXT = """---
+title: Harbour reopens after the storm, in photographs
+date: 2024-01-01T09:00:00+00:00
+section: World
+tags: [Style]
+image: images/harbour-lead.jpg
+image_alt: The harbour at dawn, the first ferry leaving
+image_caption: The first ferry leaves the repaired quay.
+image_credit: "Photo: A. Photographer"
+image_focus: "0.5,0.4"
+---
+
+The harbour reopened on Monday morning after three weeks of repairs to the northern quay.
+
+![Cranes over the quay](/images/harbour-cranes.png)
+
+<figure>
+<img src="/images/harbour-night.webp" alt="The quay lit at night">
+<figcaption>The quay at night, before the reopening.</figcaption>
+</figure>
+"""
+
+
 def write_theme_site(site: Path) -> Path:
-    """Add the rich article and its chart to a copy of the sample site; return the site folder."""
+    """Add the rich article and its chart, and an article with photographs, to a copy of the sample site, with
+    search on; return the site folder."""
+    from imagefiles import camera_exif, photo
+
     (site / "content/world/every-element.md").write_text(RICH_ARTICLE_TEXT, encoding="utf-8")
     (site / "static/chart.svg").write_text(CHART_SVG, encoding="utf-8")
+    (site / "content/world/harbour-photographs.md").write_text(PHOTO_ARTICLE_TEXT, encoding="utf-8")
+    (site / "static/images").mkdir(exist_ok=True)
+    (site / "static/images/harbour-lead.jpg").write_bytes(photo(1800, 1200, exif=camera_exif()))
+    (site / "static/images/harbour-cranes.png").write_bytes(photo(700, 420, "PNG"))
+    (site / "static/images/harbour-night.webp").write_bytes(photo(1000, 600, "WEBP"))
+    with (site / "site.yaml").open("a", encoding="utf-8") as config:
+        config.write("search: true\n")
     return site
