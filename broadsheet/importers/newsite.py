@@ -153,17 +153,7 @@ def write_site(old: OldSite, dest: Path) -> Report:
     for item in placed:
         entry = item.entry
         body = _resolve_links(entry, item, by_key, config)
-        aliases = []
-        for url in dict.fromkeys(entry.old_urls):
-            norm = url.rstrip("/").lower().removesuffix("/index.html")
-            if url.rstrip("/") == item.url.rstrip("/"):
-                continue
-            if "?" not in url and ((norm in taken and url.rstrip("/").lower() != item.url.rstrip("/").lower())
-                                   or norm in claimed):
-                entry.notes.append((0, f"old URL {url} is now another page's: no redirect made"))
-                continue
-            claimed.add(norm)
-            aliases.append(url)
+        aliases = _aliases(item, taken, claimed)
         report.redirects += len(aliases)
         front = _front_matter(entry, item, aliases, config)
         text = "---\n" + _dump(front) + "---\n"
@@ -187,6 +177,8 @@ def write_site(old: OldSite, dest: Path) -> Report:
             report.imported += 1
         report.drafts += entry.draft or _is_future(entry, config)
     for file, path in old.static:
+        if any(part.startswith(("_", ".")) for part in PurePosixPath(path).parts):
+            report.notes.append(f"static/{path}:1: Broadsheet does not publish names starting with '_' or '.'")
         _copy(file, dest / "static" / path)
         report.assets += 1
     sections = {item.section_slug for item in placed if item.entry.kind == "article"}
@@ -203,6 +195,22 @@ def write_site(old: OldSite, dest: Path) -> Report:
     report.notes += [f"{where}:{line or 1}: {message}" for where, line, message in old.notes]
     (dest / ".gitignore").write_text("public/\n.broadsheet-cache/\n", encoding="utf-8")
     return report
+
+
+def _aliases(item: Placed, taken: set[str], claimed: set[str]) -> list[str]:
+    """The old URLs of an entry that its new URL is not: each an alias, unless another page of the new site has it
+    (`taken`: the new site's URLs, `claimed`: the aliases given so far) — then noted."""
+    aliases = []
+    for url in dict.fromkeys(item.entry.old_urls):
+        norm = url.rstrip("/").lower().removesuffix("/index.html")
+        if url.rstrip("/") == item.url.rstrip("/"):
+            continue
+        if "?" not in url and ((norm in taken and norm != item.url.rstrip("/").lower()) or norm in claimed):
+            item.entry.notes.append((0, f"old URL {url} is now another page's: no redirect made"))
+            continue
+        claimed.add(norm)
+        aliases.append(url)
+    return aliases
 
 
 def _host_rules(old: OldSite) -> None:
@@ -271,6 +279,7 @@ def _place(entries: list[Entry], config: Config) -> list[Placed]:
     urls: set[str] = {f"/{slugify(e.section or config.section)}/" for e in entries if e.kind == "article"}
     urls |= {"/tags/", "/authors/", "/archive/", "/page/"}
     for entry in sorted(entries, key=lambda e: (e.kind, e.origin)):
+        entry.old_urls = [re.sub(r"//+", "/", url) for url in entry.old_urls]  # (`//x/` would leave the site)
         section_slug = slugify(entry.section) if entry.kind == "article" else ""
         if entry.kind == "article" and not section_slug:
             section_slug = slugify(config.section)
