@@ -40,6 +40,7 @@ MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "a
 # The width an image takes in the default theme's article column: the whole screen but its margins on a phone.
 SIZES = "(min-width: 40rem) 38rem, calc(100vw - 2rem)"
 CARD_WIDTH, CARD_HEIGHT = 1200, 630
+FALLBACK_WIDTH = 1100  # the src of a browser that reads no srcset: the widest copy up to this
 _VERSION = b"broadsheet-images 2"  # bump when what imaging.py makes of the same bytes changes
 _RACY_NS = 2_000_000_000  # a file changed this close to the index's look at it may show the same time after
 
@@ -346,7 +347,7 @@ def picture(static: Mapping[str, StaticFile], config: Config, src: str, alt: str
 
 def _picture(info: ImageInfo, original_url: str, base_path: str, attrs: dict[str, str | None], lead: bool) -> str:
     own = [v for v in info.variants if v.format == info.format]
-    fallback = max((v for v in own if v.width <= 960), key=lambda v: v.width, default=own[0] if own else None)
+    fallback = max((v for v in own if v.width <= FALLBACK_WIDTH), key=lambda v: v.width, default=own[0] if own else None)
     attrs["src"] = base_path + fallback.path if fallback else original_url
     if own:
         attrs["srcset"] = _srcset(own, base_path)

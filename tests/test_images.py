@@ -115,19 +115,19 @@ def test_images_get_sizes_copies_and_lazy_loading(tmp_path: Path, run_cli) -> No
     lead, cranes, night = by_alt["The harbour at dawn"], by_alt["Cranes over the quay"], by_alt["The quay at night"]
     assert (lead["width"], lead["height"]) == ("2000", "1333")
     assert "loading" not in lead and lead["fetchpriority"] == "high"
-    assert candidates(lead["srcset"]) == [("/news/images/lead-480w.jpg", 480), ("/news/images/lead-960w.jpg", 960),
-                                          ("/news/images/lead-1600w.jpg", 1600)]
-    assert lead["src"] == "/news/images/lead-960w.jpg" and lead["sizes"]
+    assert candidates(lead["srcset"]) == [("/news/images/lead-480w.jpg", 480), ("/news/images/lead-720w.jpg", 720),
+                                          ("/news/images/lead-1100w.jpg", 1100), ("/news/images/lead-1600w.jpg", 1600)]
+    assert lead["src"] == "/news/images/lead-1100w.jpg" and lead["sizes"]
     assert (cranes["width"], cranes["height"], cranes["loading"], cranes["decoding"]) == ("700", "420", "lazy", "async")
     assert candidates(cranes["srcset"]) == [("/news/images/cranes-480w.png", 480), ("/news/images/cranes-700w.png", 700)]
     # The raw HTML figure's image, a WebP: its own format's copies are on the <img>, no <source> needed.
     assert (night["width"], night["height"], night["loading"]) == ("1000", "600", "lazy")
     assert [url for url, _ in candidates(night["srcset"])] == ["/news/images/night-480w.webp",
-                                                               "/news/images/night-960w.webp",
+                                                               "/news/images/night-720w.webp",
                                                                "/news/images/night-1000w.webp"]
     webp = [candidates(s["srcset"]) for s in parsed.sources if s["type"] == "image/webp"]
-    assert webp == [[("/news/images/lead-480w.webp", 480), ("/news/images/lead-960w.webp", 960),
-                     ("/news/images/lead-1600w.webp", 1600)],
+    assert webp == [[("/news/images/lead-480w.webp", 480), ("/news/images/lead-720w.webp", 720),
+                     ("/news/images/lead-1100w.webp", 1100), ("/news/images/lead-1600w.webp", 1600)],
                     [("/news/images/cranes-480w.webp", 480), ("/news/images/cranes-700w.webp", 700)]]
     for url, width in [c for image in parsed.images for c in candidates(image.get("srcset"))
                        if image.get("srcset")] + [c for s in parsed.sources for c in candidates(s["srcset"])]:
