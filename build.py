@@ -17,7 +17,8 @@ def site_command(argv: list[str]) -> list[str]:
     if argv and argv[0] in ("-h", "--help", "--version"):
         return argv
     command, rest = (argv[0], argv[1:]) if argv and not argv[0].startswith("-") else ("build", argv)
-    if command == "init" or "--site" in rest:
+    if command == "init" or any(arg in ("-s", "--site", "--source") or arg.startswith(("--site=", "--source="))
+                                for arg in rest):
         return [command, *rest]
     return [command, "--site", str(HERE), *rest]
 

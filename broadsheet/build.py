@@ -16,7 +16,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -25,16 +25,25 @@ from typing import Any
 from broadsheet import stamp
 from broadsheet.cache import Cache, Manifest, PageRecord, Spare, read_head, unwritable
 from broadsheet.config import Config, load_config
-from broadsheet.content import CONTENT_DIR, discover_sources, is_source_path, parse_article, parse_date, read_ahead
+from broadsheet.content import (
+    CONTENT_DIR,
+    discover_sources,
+    is_source_path,
+    parse_article,
+    parse_date,
+    read_ahead,
+    without_bundled,
+)
 from broadsheet.errors import Problem, SiteError, problem_of
 from broadsheet.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.images import image_digest, publish_images
 from broadsheet.lock import build_lock
-from broadsheet.model import Article, ParsedArticle, Site
+from broadsheet.model import Article, LeftOut, ParsedArticle, Site
 from broadsheet.options import BuildOptions
 from broadsheet.output import OutputFolder, find_collisions, folder_times, folders_of
 from broadsheet.places import cache_folder, check_places
 from broadsheet.pool import Item, Stalled, WorkerPool, can_fork, default_jobs
+from broadsheet.progress import Reporter, summary_line
 from broadsheet.search import index_key, index_site
 from broadsheet.search import remember as remember_search
 from broadsheet.site import is_published, order_site, patch_site
@@ -52,7 +61,14 @@ from broadsheet.tasks import (
     parse_key,
     prepare,
 )
-from broadsheet.theme import TEMPLATES_DIR, StaticFile, collect_static, default_theme_dir, published_static
+from broadsheet.theme import (
+    TEMPLATES_DIR,
+    StaticFile,
+    bundle_static,
+    collect_static,
+    default_theme_dir,
+    published_static,
+)
 from broadsheet.views import (
     STRUCTURAL_FIELDS,
     View,
@@ -65,6 +81,7 @@ from broadsheet.views import (
     view_inputs,
     views_showing,
 )
+from broadsheet.warning_kinds import switched_on
 
 _CARRY_CHUNK = 256  # files carried over, or linked, per work item
 _IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
@@ -106,10 +123,13 @@ class BuildResult:
     warnings: tuple[Problem, ...] = ()  # problems that did not stop the build, printed by the CLI
     parsed: int = 0  # content files parsed by this build (the others came from the cache)
     rendered: int = 0  # pages rendered by this build (the others were carried over unchanged)
+    left_out: LeftOut = field(default_factory=LeftOut)  # drafts, scheduled and expired articles, not published
 
     def summary_line(self) -> str:
         """The one line printed after a build."""
-        return stamp.summary_line(self.pages, self.articles, self.seconds)
+        left = self.left_out
+        return summary_line(self.pages, self.articles, self.seconds, left.drafts, left.scheduled, left.expired,
+                            left.next_publication)
 
 
 class BuildSession:
@@ -281,11 +301,16 @@ def load_articles(site_dir: Path, config: Config) -> list[ParsedArticle]:
     return parsed
 
 
-def parse_sources(site_dir: Path, config: Config) -> tuple[list[ParsedArticle], list[Problem]]:
+def parse_sources(site_dir: Path, config: Config, reporter: Reporter | None = None,
+                  ) -> tuple[list[ParsedArticle], list[Problem]]:
     """Parse every content file: the files that parsed, and the problems of those that did not."""
     parsed: list[ParsedArticle] = []
     problems: list[Problem] = []
-    for source in discover_sources(site_dir):
+    sources = discover_sources(site_dir)
+    reporter = reporter or Reporter()
+    reporter.step("parse", len(sources))  # (progress hook)
+    for source in sources:
+        reporter.done(source)
         try:
             parsed.append(parse_article(source, (site_dir / source).read_bytes(), config))
         except SiteError as error:
@@ -324,7 +349,8 @@ def scanned_sources(scan: stamp.Scan | None, known: Container[str] = ()) -> dict
     files (those of the previous build's index): only the others are tested."""
     if scan is None or not scan.content_whole:
         return None
-    return {path: state for path, state in scan.content.items() if path in known or is_source_path(path)}
+    return without_bundled({path: state for path, state in scan.content.items()
+                            if path in known or is_source_path(path)})
 
 
 def watched_sources(site_dir: Path, previous: Manifest, changed: Collection[str]) -> dict[str, tuple[Any, ...]] | None:
@@ -353,12 +379,12 @@ def watched_sources(site_dir: Path, previous: Manifest, changed: Collection[str]
         if not stat.S_ISREG(info.st_mode):
             return None  # a folder or a link: discover_sources decides
         files[path] = (info.st_size, info.st_mtime_ns, info.st_ino)
-    return files
+    return without_bundled(files)
 
 
 def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: WorkerPool, cache: Cache,
                     scan: stamp.Scan | None = None, known_files: Mapping[str, tuple[Any, ...]] | None = None,
-                    watched: Collection[str] | None = None,
+                    watched: Collection[str] | None = None, reporter: Reporter | None = None,
                     ) -> tuple[Manifest, int, list[Problem]]:
     """The new index of the sources: every content file that parses, with its parse key and its record without its
     body (see in_source_order); how many files were parsed (not taken from the cache); and the problems of the
@@ -431,7 +457,15 @@ def gather_articles(site_dir: Path, config: Config, previous: Manifest, pool: Wo
     if len(items) >= READ_AHEAD_FROM:
         read_ahead(site_dir, [item.label for item in items])
     setup = Setup(site_dir, config, prefix, cache.root)
+    reporter = reporter or Reporter()
+    if items:  # (progress hooks)
+        reporter.step("parse", len(items))
+        if reporter.verbose:
+            for item in items:
+                reporter.rebuilt(item.label, "new" if item.label not in previous.sources else
+                                 "changed" if same_env else "site.yaml or Broadsheet changed")
     for item, result in pool.run(setup, items):
+        reporter.done(item.label)
         if isinstance(result, Stalled):
             problems[item.label] = [_stalled_problem(item.label, result)]
         elif isinstance(result, SiteError):
@@ -493,11 +527,13 @@ def output_claims(views: Iterable[View], static: dict[str, StaticFile],
         yield output_path, label
 
 
-def build(options: BuildOptions, session: BuildSession | None = None, scan: stamp.Scan | None = None) -> BuildResult:
+def build(options: BuildOptions, session: BuildSession | None = None, scan: stamp.Scan | None = None,
+          reporter: Reporter | None = None) -> BuildResult:
     """Build the site into options.output_dir, all or nothing; with a session, reuse what the last build knew.
 
     `scan` is the state of the inputs when the caller already took it (to check the last build's stamp). One build
     at a time writes an output folder or a cache folder: this one waits for another to finish (see broadsheet.lock).
+    `reporter` is told of the work as it goes (see broadsheet.progress).
     """
     check_places(options)  # (first: a cache inside the output is refused, not built without)
     cache_warning = None
@@ -517,9 +553,9 @@ def build(options: BuildOptions, session: BuildSession | None = None, scan: stam
         try:
             if session is None:
                 with BuildSession(options.jobs) as own:
-                    result = _build(options, own, scan)
+                    result = _build(options, own, scan, reporter or Reporter())
             else:
-                result = _build(options, session, scan)
+                result = _build(options, session, scan, reporter or Reporter())
         except SiteError as error:
             if cache_warning is None:
                 raise
@@ -530,7 +566,7 @@ def build(options: BuildOptions, session: BuildSession | None = None, scan: stam
     return result if cache_warning is None else replace(result, warnings=(cache_warning, *result.warnings))
 
 
-def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None) -> BuildResult:
+def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None, reporter: Reporter) -> BuildResult:
     started = time.perf_counter()
     site_dir = options.site_dir
     config = load_config(site_dir, options.base_url, options.origin)
@@ -546,7 +582,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
 
     # On a problem, carry on with what did work, so that one failed build lists every problem at once.
     index, parsed, failures = gather_articles(site_dir, config, previous, session.pool, cache, scan, known_files,
-                                              changes if known_files is not None else None)
+                                              changes if known_files is not None else None, reporter)
     if not previous.env_key:  # a first build: nothing in the cache is old
         index.written = 0
     elif previous.env_key != index.env_key:  # new code or configuration: the old records are garbage, prune now
@@ -576,13 +612,14 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     if site is None:
         try:
             site = order_site((r.article for r in records), config, now, options.drafts, options.future,
-                              index.related)
+                              index.related, {r.article.source: r.lines for r in records if r.lines})
         except SiteError as error:  # URL collisions: render without the files that claimed a taken URL
             problems.update(dict.fromkeys(error.problems))
             clashing = {problem.path for problem in error.problems}
             site = order_site((r.article for r in records if r.article.source not in clashing), config, now,
                               options.drafts, options.future, index.related)
     static = collect_static(site_dir)
+    static.update(bundle_static(site_dir, (*site.articles, *site.pages)))
     # Images: JPEG, PNG and WebP files processed (from the cache, else in the workers), their copies and the lead
     # images' social cards added as static files (see broadsheet.images).
     static, image_failures = publish_images(static, ((a.image, a.meta.get("image_focus")) for a in
@@ -602,7 +639,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         # not this run's: only this run's problems are printed.
         failed = {problem.path for problem in failures}
         noted = {r.article.source: r.warnings for r in records if r.warnings and r.article.source not in failed}
-    warnings = tuple(w for source in sorted(noted) for w in noted[source]) + site.warnings
+    warnings = tuple(switched_on((w for source in sorted(noted) for w in noted[source]), config.warnings)
+                     + switched_on(site.warnings, config.warnings))
     if options.strict:
         problems.update(dict.fromkeys(replace(w, warning=False) for w in warnings))
         warnings = ()
@@ -641,7 +679,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         session.keep_ordered(cache, options.output_dir, index, held)
     # What every page depends on; a body's links to other content files are in each page's own inputs, the
     # templates a page is made with in the key of its template (see `commons`).
-    common = combine(CODE_FINGERPRINT, library_versions(), repr((config, options.preview)).encode(),
+    common = combine(CODE_FINGERPRINT, library_versions(config.markdown), repr((config, options.preview)).encode(),
                      fingerprints.of(shared_context(site, config)),
                      fingerprints.of({k: v.output_path for k, v in static.items()}), image_digest(static))
     index.templates, index.template_names = template_digests(
@@ -652,7 +690,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     # (The libraries too: fragments kept in the cache folder outlive the process, and a new Jinja2 may render
     # the same template otherwise.)
     fragments_token = combine(repr((config, options.preview, sorted(f.output_path for f in static.values()))),
-                              library_versions(),
+                              library_versions(config.markdown),
                               *(name.encode() + digest for name, digest in sorted(index.templates.items())))
     same_templates = {name for name, digest in index.templates.items() if previous.templates.get(name) == digest}
     reads = {"whole_site": fingerprints.site(site.sections), "now": fingerprints.of(now),
@@ -698,6 +736,8 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
             carry.append(view.output_path)
         else:
             render.append(number)
+            if reporter.verbose:  # (progress hook)
+                reporter.rebuilt(view.output_path, _why_rendered(known, can_carry, view.template in same_templates))
     # Feeds and sitemaps are keyed by what they are made from; small files by their bytes.
     makers: dict[str, Callable[[], bytes]] = {}
     for path, inputs, make in generated:
@@ -716,9 +756,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         sources_unchanged = index.sources == previous.sources
         session.remember(cache, options.output_dir, index if not sources_unchanged else previous,
                          persist=not options.no_cache and not sources_unchanged, held=held)
-        _keep_stamp(scan, options, cache, index, until, now, len(views), len(site.articles), warnings)
+        _keep_stamp(scan, options, cache, index, until, now, len(views), len(site.articles), warnings, site.left_out)
         return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
-                           config.base_url, warnings, parsed, 0)
+                           config.base_url, warnings, parsed, 0, site.left_out)
 
     try:
         if not output.begin(spare_path if spare else None):
@@ -731,7 +771,7 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
         if spare is not None:  # pages the earlier output being updated already has as they are now
             carry = [path for path in carry if not _same_page(spare.pages.get(path), made[path])]
         rendered, page_problems = _render_pages(session.pool, setup, render, carry, made, commons, reads, light,
-                                                session.kept)
+                                                session.kept, reporter)
         problems.update(dict.fromkeys(page_problems))
         if any(not problem.warning for problem in problems):
             raise SiteError([*problems, *warnings])
@@ -786,9 +826,9 @@ def _build(options: BuildOptions, session: BuildSession, scan: stamp.Scan | None
     # The output updated in place keeps the times its folders had when it was the output, but where it changed.
     index.folders = _folder_times(output, options, written, spare.folders if spare else None, touched)
     session.remember(cache, options.output_dir, index, persist=not options.no_cache, held=held)
-    _keep_stamp(scan, options, cache, index, until, now, len(views), len(site.articles), warnings)
+    _keep_stamp(scan, options, cache, index, until, now, len(views), len(site.articles), warnings, site.left_out)
     return BuildResult(len(views), len(site.articles), time.perf_counter() - started, options.output_dir,
-                       config.base_url, warnings, parsed, len(render))
+                       config.base_url, warnings, parsed, len(render), site.left_out)
 
 
 def _unwritable(output_dir: Path, error: OSError) -> SiteError:
@@ -971,7 +1011,7 @@ def next_change(articles: Iterable[Article], now: datetime) -> datetime | None:
 
 def _keep_stamp(scan: stamp.Scan | None, options: BuildOptions, cache: Cache, index: Manifest,
                 until: datetime | None, now: datetime, pages: int, articles: int,
-                warnings: tuple[Problem, ...]) -> None:
+                warnings: tuple[Problem, ...], left_out: LeftOut) -> None:
     """Keep the stamp that lets the next build with nothing changed stop at once (see broadsheet.stamp); `until`:
     see next_change."""
     if scan is None:
@@ -980,7 +1020,8 @@ def _keep_stamp(scan: stamp.Scan | None, options: BuildOptions, cache: Cache, in
     made = None
     if fixed or not any("now" in record.reads for record in index.pages.values()):
         made = stamp.make(scan, options.output_dir, index.folders, now, None if fixed else until, pages, articles,
-                          tuple(str(w) for w in warnings))
+                          tuple(str(w) for w in warnings),
+                          (left_out.drafts, left_out.scheduled, left_out.expired, left_out.next_publication))
     stamp.save(cache.root, options.output_dir, made)
 
 
@@ -1019,7 +1060,7 @@ def _stat_pair(path: Path) -> tuple[int, int]:
 def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[str],
                   records: dict[str, PageRecord], commons: Mapping[str, bytes], reads: Mapping[str, bytes],
                   light: Callable[[int, frozenset[str]], bytes], kept: KeptRenders | None = None,
-                  ) -> tuple[list[int], list[Problem]]:
+                  reporter: Reporter | None = None) -> tuple[list[int], list[Problem]]:
     """Carry the unchanged pages over and render the others (views by number), into the staging folder; note each
     rendered page's record; return the views rendered (with the pages found gone from the output, which could not
     be carried) and the problems of all pages. Pages rendered in this process keep what they can in `kept`."""
@@ -1031,7 +1072,12 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
         numbers = {view.output_path: number for number, view in enumerate(views)}
         render = sorted({*render, *(numbers[path] for path in gone)})
 
+    reporter = reporter or Reporter()
+    if render:
+        reporter.step("render", len(render))  # (progress hook)
+
     def note(number: int, result: Any) -> None:
+        reporter.done(views[number].output_path)
         if isinstance(result, Stalled):
             problems[_stalled_problem(views[number].label, result)] = None
         elif isinstance(result, SiteError):
@@ -1061,6 +1107,15 @@ def _render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list
     for item, result in pool.run(setup, items, inherit=True):
         note(item.payload[1], result)
     return render, list(problems)
+
+
+def _why_rendered(known: PageRecord | None, can_carry: bool, same_template: bool) -> str:
+    """Why a page is rendered again, for `--verbose`."""
+    if known is None:
+        return "a new page"
+    if not can_carry:
+        return "the output folder is not the last build's"
+    return "what it shows changed" if same_template else "its template changed"
 
 
 def _made(path: str, make: Callable[[], bytes]) -> bytes:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,11 +19,23 @@ from broadsheet.markup import MORE_MARKER
 from broadsheet.model import Article, ParsedArticle
 from broadsheet.options import BuildOptions
 from broadsheet.output import find_collisions
+from broadsheet.progress import Reporter
 from broadsheet.site import is_published, order_site
 from broadsheet.slugs import slugify
 from broadsheet.templates import make_environment, render_page
-from broadsheet.theme import TEMPLATES_DIR, collect_static, published_static
+from broadsheet.theme import TEMPLATES_DIR, bundle_static, collect_static, published_static
 from broadsheet.views import body_html, news_files, shared_context, site_views, view_context
+from broadsheet.warning_kinds import kind_of, switched_on
+
+GROUP_FROM = 4  # this many warnings of one kind or more are printed as one line (all of them with --verbose)
+# How a group of warnings of a kind is told: "3,025 articles have no summary written by a person".
+GROUPED = {"missing_summary": "articles have no summary written by a person",
+           "empty_alt_text": "images have empty alt text",
+           "link_to_unpublished": "links point to unpublished articles",
+           "link_to_missing_file": "links point to content files that do not exist",
+           "unknown_front_matter_key": "front-matter keys look like typos",
+           "removed_characters": "bodies had characters XML does not allow removed",
+           "comma_separated_tags": "tag lists were written as one string with commas"}
 
 # Attributes that point at another file of the site.
 _LINK_ATTRIBUTES = {"a": "href", "img": "src", "link": "href", "script": "src", "source": "src", "iframe": "src",
@@ -35,6 +48,7 @@ class CheckResult:
 
     problems: tuple[Problem, ...]
     pages: int
+    silenced: int = 0  # warnings of kinds site.yaml turns off (`warnings:`), not listed
 
     @property
     def errors(self) -> int:
@@ -216,18 +230,21 @@ def summary_warnings(parsed: list[ParsedArticle], sources: _Sources) -> list[Pro
     return problems
 
 
-def check(options: BuildOptions) -> CheckResult:
-    """Validate the site as a build with these options would see it; nothing is written."""
+def check(options: BuildOptions, reporter: Reporter | None = None) -> CheckResult:
+    """Validate the site as a build with these options would see it; nothing is written. `reporter` is told of the
+    work as it goes (see broadsheet.progress)."""
+    reporter = reporter or Reporter()
     site_dir = options.site_dir
     config = load_config(site_dir, options.base_url, options.origin)
     now = resolve_now(options.now, config)
     sources = _Sources(site_dir)
     # As the build does, carry on past problems with what did work, to list every problem at once.
-    parsed, problems = parse_sources(site_dir, config)
+    parsed, problems = parse_sources(site_dir, config, reporter)
     warnings: list[Problem] = [w for p in parsed for w in p.warnings] + summary_warnings(parsed, sources)
     articles = [p.article for p in parsed]
     try:
-        site = order_site(articles, config, now, options.drafts, options.future)
+        site = order_site(articles, config, now, options.drafts, options.future,
+                          lines={p.article.source: p.lines for p in parsed if p.lines})
     except SiteError as error:
         problems += error.problems
         clashing = {problem.path for problem in error.problems}
@@ -236,6 +253,7 @@ def check(options: BuildOptions) -> CheckResult:
     # Links to the pages of files that failed to parse are broken all the same: reported, naming the file.
     failed = _failed_by_slug(problems)
     static = collect_static(site_dir)
+    static.update(bundle_static(site_dir, (*site.articles, *site.pages)))
     bodies = {p.article.source: p.body_html for p in parsed}
     generated = [path for path, _, _ in news_files(site, config, options, now, lambda a: bodies[a.source])]
     views = site_views(site, config)
@@ -245,7 +263,9 @@ def check(options: BuildOptions) -> CheckResult:
     shared = shared_context(site, config)
     warnings += site.warnings
     rendered: list[tuple[str, str, str]] = []
+    reporter.step("check", len(views))
     for view in views:
+        reporter.done(view.output_path)
         output_path, template = view.output_path, view.template
         context = view_context(site, config, view, lambda source: body_html(site, bodies[source]))
         try:
@@ -266,5 +286,42 @@ def check(options: BuildOptions) -> CheckResult:
         if article.output_path in outputs and article.output_path not in by_output:
             problems.append(Problem(article.source, 1, f"is not published but /{article.output_path} is written"))
     found = sorted(dict.fromkeys([*problems, *warnings]), key=lambda p: (p.path, p.line or 0, p.message))
-    return CheckResult(tuple(found), len(rendered))
+    shown = switched_on(found, config.warnings)
+    return CheckResult(tuple(shown), len(rendered), len(found) - len(shown))
+
+
+def problem_line(problem: Problem) -> str:
+    """A problem as `check --verbose` prints it: as the build does, with the name of its kind."""
+    return f"{problem} [{kind_of(problem.message, problem.warning)}]"
+
+
+def grouped_lines(problems: Iterable[Problem]) -> Iterator[str]:
+    """The lines check prints: each problem as the build does, but repeated warnings of one kind as one line naming
+    the kind and the first."""
+    problems = list(problems)
+    counts: dict[str, int] = {}
+    for problem in problems:
+        if problem.warning:
+            kind = kind_of(problem.message, True)
+            counts[kind] = counts.get(kind, 0) + 1
+    told: set[str] = set()
+    for problem in problems:
+        kind = kind_of(problem.message, problem.warning)
+        if not problem.warning or counts[kind] < GROUP_FROM:
+            yield str(problem)
+        elif kind not in told:
+            told.add(kind)
+            what = GROUPED.get(kind, f"warnings of kind {kind}")
+            first = f"{problem.path}:{problem.line}" if problem.line else problem.path
+            yield (f"warning: {counts[kind]:,} {what} [{kind}]; first: {first}"
+                   + (f" ({problem.hint})" if problem.hint else "")
+                   + f"; all with --verbose, none with 'warnings: {{{kind}: false}}' in site.yaml")
+
+
+def json_lines(problems: Iterable[Problem]) -> Iterator[str]:
+    """One JSON object per problem (JSON Lines), for CI: path, line, kind, severity, message, hint."""
+    for problem in problems:
+        yield json.dumps({"path": problem.path, "line": problem.line, "kind": kind_of(problem.message, problem.warning),
+                          "severity": "warning" if problem.warning else "error", "message": problem.message,
+                          "hint": problem.hint}, ensure_ascii=False)
 

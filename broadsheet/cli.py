@@ -1,31 +1,55 @@
-"""The command line: build, serve, new, init, deploy."""
+"""The command line: build, check, serve, new, init, deploy."""
 
 from __future__ import annotations
 
 import argparse
 import signal
 import sys
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 from broadsheet import __version__
 from broadsheet.errors import SiteError
 from broadsheet.options import BuildOptions
+from broadsheet.progress import ConsoleReporter, Reporter, summary_line
+
+MYPY = False
+if MYPY:  # (for the type checker only: a build with nothing to do imports no more than it needs)
+    from broadsheet.serve import Rebuild
+
+# The commands that make a site rather than work in one: every other command refuses a folder that is no site.
+MAKES_A_SITE = frozenset({"init", "import"})
+# The last line of a failure, by command: what the failure left as it was.
+FAILED = {"build": "nothing was changed in the output", "new": "no article was written",
+          "deploy": "nothing was deployed", "init": "no site was made", "serve": "the preview did not start",
+          "check": "the site was not checked"}
+
+
+def _common_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
+    parser.add_argument("--verbose", "-v", action="store_true", help="say more about what is done, and why")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and the libraries' own messages")
 
 
 def _site_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", type=Path, default=Path("."), help="the site folder (default: the current folder)")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--site", "--source", "-s", type=Path, default=Path("."),
+                        help="the site folder (default: the current folder)")
+    _common_args(parser)
+
+
+def _visibility_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--drafts", "--buildDrafts", "-D", action="store_true",
+                        help="include articles marked draft: true")
+    parser.add_argument("--future", "--buildFuture", "-F", action="store_true",
+                        help="include articles dated after now")
 
 
 def _build_args(parser: argparse.ArgumentParser) -> None:
     _site_args(parser)
-    parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
-    parser.add_argument("--future", action="store_true", help="include articles dated after now")
+    _visibility_args(parser)
     parser.add_argument("--now", metavar="DATETIME", help="build the site as of this moment (e.g. 2024-05-01T09:00)")
-    parser.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url")
-    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    parser.add_argument("--base-url", "--baseURL", "-b", metavar="URL", help="override site.yaml's base_url")
     parser.add_argument("--strict", action="store_true", help="fail on warnings too (e.g. links to missing articles)")
     parser.add_argument("--jobs", "-j", type=_positive, metavar="N", help="worker processes (default: one per processor)")
     parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="the build cache (default: SITE/.broadsheet-cache)")
@@ -50,18 +74,23 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="build the site into its output folder")
     _build_args(build)
-    build.add_argument("--output", "-o", type=Path, help="output folder (default: SITE/public)")
+    build.add_argument("--output", "--destination", "-o", "-d", type=Path, help="output folder (default: SITE/public)")
+    build.add_argument("--next-publication", action="store_true",
+                       help="print only when the next scheduled article is due (UTC, ISO 8601; nothing if none), "
+                            "for a CI schedule")
 
     check = commands.add_parser("check", help="validate the whole site without writing anything")
     _build_args(check)
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text (grouped, for people) or json (one object per problem, for CI)")
     check.set_defaults(output=None)
 
     serve = commands.add_parser("serve", help="preview the site: build, serve, rebuild on every change")
     _site_args(serve)
-    serve.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
-    serve.add_argument("--future", action="store_true", help="include articles dated after now")
+    _visibility_args(serve)
     serve.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    serve.add_argument("--port", "-p", type=int, default=8000,
+                       help="port to listen on (default: 8000; 0 picks a free one)")
     serve.add_argument("--poll", action="store_true", help="poll for changes (Docker, network drives)")
     serve.add_argument("--open", action="store_true", help="open the preview in a web browser")
 
@@ -72,7 +101,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     deploy = commands.add_parser("deploy", help="publish the built output to a git branch (GitHub Pages)")
     _site_args(deploy)
-    deploy.add_argument("--output", "-o", type=Path, help="the built output folder (default: SITE/public)")
+    deploy.add_argument("--output", "--destination", "-o", "-d", type=Path,
+                        help="the built output folder (default: SITE/public)")
     deploy.add_argument("--branch", default="gh-pages", help="the branch to commit to (default: gh-pages)")
     deploy.add_argument("--message", "-m", default="", help="the commit message")
     deploy.add_argument("--push", metavar="REMOTE", nargs="?", const="origin",
@@ -80,9 +110,17 @@ def make_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--adopt", action="store_true",
                         help="deploy to an existing branch that broadsheet deploy did not make (once)")
 
-    init = commands.add_parser("init", help="create a new site that builds at once")
+    imports = commands.add_parser("import", help="make a new site from a Jekyll or Hugo site or a WordPress export")
+    imports.add_argument("kind", choices=("jekyll", "hugo", "wordpress"), help="what the old site is")
+    imports.add_argument("source", type=Path, help="the old site's folder (WordPress: its export file); never written")
+    imports.add_argument("dest", type=Path, help="the new site's folder: new or empty")
+    imports.add_argument("--uploads", type=Path, metavar="DIR",
+                         help="WordPress: a copy of the site's wp-content/uploads, published at the same paths")
+    imports.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    init = commands.add_parser("init", help="create a new site that builds at once, ready to deploy")
     init.add_argument("directory", type=Path)
-    init.add_argument("--debug", action="store_true", help="show tracebacks")
+    _common_args(init)
     return parser
 
 
@@ -93,6 +131,14 @@ def build_options(args: argparse.Namespace) -> BuildOptions:
         future=args.future, now=args.now, base_url=args.base_url, quiet=args.quiet, strict=args.strict,
         jobs=args.jobs, cache_dir=args.cache_dir, no_cache=args.no_cache,
     )
+
+
+def make_reporter(args: argparse.Namespace) -> Reporter:
+    """How a long build or check shows its progress: a live line on a terminal, nothing otherwise or with --quiet;
+    with --verbose, what is done again and why."""
+    if args.quiet:
+        return Reporter()
+    return ConsoleReporter(sys.stderr, live=sys.stderr.isatty(), verbose=args.verbose)
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -111,16 +157,32 @@ def run_build(args: argparse.Namespace) -> int:
         last = stamp.unchanged(options, default_theme_dir(), inputs) if inputs else None
         if last is not None:
             warnings: tuple[object, ...] = last.warnings
-            pages, articles = last.pages, last.articles
+            pages, articles, left_out = last.pages, last.articles, last.left_out
+            if args.verbose:
+                print("Nothing changed since the last build: nothing was rebuilt.", file=sys.stderr)
         else:
             from broadsheet.build import build
 
-            result = build(options, scan=inputs)
+            reporter = make_reporter(args)
+            try:
+                result = build(options, scan=inputs, reporter=reporter)
+            finally:
+                reporter.finish()
             warnings, pages, articles = result.warnings, result.pages, result.articles
+            if args.verbose and not result.parsed and not result.rendered:
+                print("Nothing changed since the last build: nothing was rebuilt.", file=sys.stderr)
+            left = result.left_out
+            left_out = (left.drafts, left.scheduled, left.expired, left.next_publication)
     for warning in warnings:
         print(warning, file=sys.stderr)
-    if not args.quiet:
-        print(stamp.summary_line(pages, articles, time.perf_counter() - started))
+    line = summary_line(pages, articles, time.perf_counter() - started, *left_out)
+    if args.next_publication:  # standard output holds the moment alone, for a script
+        if left_out[3] is not None:
+            print(left_out[3].astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        if not args.quiet:
+            print(line, file=sys.stderr)
+    elif not args.quiet:
+        print(line)
     return 0
 
 
@@ -130,7 +192,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     options = BuildOptions(site_dir=args.site, output_dir=args.site / "public", drafts=args.drafts,
                            future=args.future)
-    session = PreviewSession(options, args.bind, args.port, args.poll)
+    session = PreviewSession(options, args.bind, args.port, args.poll, _problems_only if args.quiet else None)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         session.start()
@@ -152,8 +214,15 @@ def run_serve(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         session.close()
-    print("Stopped.")
+    if not args.quiet:
+        print("Stopped.")
     return 0
+
+
+def _problems_only(rebuild: Rebuild) -> None:
+    """The preview's report with --quiet: a rebuild's problems, not its line."""
+    for problem in rebuild.problems:
+        print(problem, file=sys.stderr)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -162,25 +231,42 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """`broadsheet check`: one line per problem; 1 on errors (with --strict, on warnings too)."""
-    from broadsheet.check import check
+    """`broadsheet check`: the problems (repeated warnings grouped by kind; all with --verbose; JSON with --format
+    json), then a count; 1 on errors (with --strict, on warnings too)."""
+    from broadsheet.check import check, grouped_lines, json_lines, problem_line
 
-    result = check(build_options(args))
-    for problem in result.problems:
-        print(problem)
+    reporter = make_reporter(args) if args.format == "text" else Reporter()
+    try:
+        result = check(build_options(args), reporter)
+    finally:
+        reporter.finish()
+    if args.format == "json":
+        for line in json_lines(result.problems):
+            print(line)
+        return 1 if result.errors or (args.strict and result.warnings) else 0
+    for line in (map(problem_line, result.problems) if args.verbose else grouped_lines(result.problems)):
+        print(line)
     if not args.quiet or result.problems:
-        print(f"Checked {result.pages} pages: {result.errors} error{'s' * (result.errors != 1)}, "
-              f"{result.warnings} warning{'s' * (result.warnings != 1)}.")
+        print(f"Checked {result.pages} pages: {result.errors:,} error{'s' * (result.errors != 1)}, "
+              f"{result.warnings:,} warning{'s' * (result.warnings != 1)}" +
+              (f" ({result.silenced:,} more of kinds site.yaml turns off)." if result.silenced else "."))
     return 1 if result.errors or (args.strict and result.warnings) else 0
 
 
 def run_deploy(args: argparse.Namespace) -> int:
-    """`broadsheet deploy`."""
+    """`broadsheet deploy`; warns while site.yaml's base_url is still the example `init` wrote."""
+    from broadsheet.config import load_config
     from broadsheet.deploy import deploy_to_branch
+    from broadsheet.scaffold import example_base_url_warning
 
     output = args.output or args.site / "public"
     commit = deploy_to_branch(output, args.site, args.branch, args.message, args.push, args.adopt)
-    print(f"Deployed {output} to branch {args.branch} ({commit[:12]})" + (f", pushed to {args.push}" if args.push else ""))
+    if not args.quiet:
+        print(f"Deployed {output} to branch {args.branch} ({commit[:12]})" +
+              (f", pushed to {args.push}" if args.push else ""))
+    warning = example_base_url_warning(args.site, load_config(args.site))
+    if warning is not None:  # (after the deploy: a warning, not a reason to refuse it)
+        print(warning, file=sys.stderr)
     return 0
 
 
@@ -190,8 +276,11 @@ def run_new(args: argparse.Namespace) -> int:
     from broadsheet.scaffold import new_article
 
     config = load_config(args.site)
-    path = new_article(args.site, config, args.title, args.section, datetime.now(config.zone))
-    print(path)
+    path, archetype = new_article(args.site, config, args.title, args.section, datetime.now(config.zone))
+    if args.verbose and archetype is not None:
+        print(f"Filled in {archetype}", file=sys.stderr)
+    if not args.quiet:
+        print(path)
     return 0
 
 
@@ -199,19 +288,64 @@ def run_init(args: argparse.Namespace) -> int:
     """`broadsheet init`."""
     from broadsheet.scaffold import init_site
 
-    init_site(args.directory)
-    print(f"Created a new site in {args.directory}. Build it with: broadsheet build --site {args.directory}")
+    written = init_site(args.directory)
+    if args.verbose:
+        for path in written:
+            print(f"  {path}")
+    if not args.quiet:
+        print(f"Created a new site in {args.directory}. Preview it with: cd {args.directory} && broadsheet serve")
     return 0
 
 
+def run_import(args: argparse.Namespace) -> int:
+    """`broadsheet import`: 0 when the new site builds without errors."""
+    from broadsheet.importers import import_site
+
+    return import_site(args.kind, args.source, args.dest, args.uploads)
+
+
 COMMANDS = {"build": run_build, "check": run_check, "serve": run_serve, "new": run_new, "init": run_init,
-            "deploy": run_deploy}
+            "deploy": run_deploy, "import": run_import}
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command named on a command line (its first word that is not an option), or None."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def _suggest(word: str, known: Iterable[str]) -> str:
+    """ "; did you mean …?" when a known word is close to `word`, else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """The parsed command line; an unknown command or option ends the program (status 2) with a usage line and
+    a "did you mean" where something known is close to it."""
+    commands = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    named = _command_of(argv)
+    if named is not None and named not in commands.choices:
+        parser.error(f"unknown command '{named}'" + (_suggest(named, commands.choices)
+                                                    or f" (commands: {', '.join(commands.choices)})"))
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        subparser = commands.choices[args.command] if args.command else parser
+        unknown = next((word for word in extras if word.startswith("-")), extras[0])
+        options = [option for action in subparser._actions for option in action.option_strings]
+        name = unknown.partition("=")[0]
+        if name in options:  # (`broadsheet --quiet build`: known, in the wrong place)
+            subparser.error(f"'{unknown}' goes after the command: broadsheet {args.command} {unknown}")
+        what = "option" if unknown.startswith("-") else "argument"
+        subparser.error(f"unknown {what} '{unknown}'" + (_suggest(name, options) if what == "option" else ""))
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; user mistakes print one line per problem and return 1, without a traceback."""
     parser = make_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, sys.argv[1:] if argv is None else list(argv))
     if args.command is None:
         parser.print_help()
         return 2
@@ -219,7 +353,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         import logging
 
         logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
+        if args.debug and not args.verbose:  # (Python-Markdown's "Successfully loaded extension" and the like)
+            logging.getLogger("MARKDOWN").setLevel(logging.WARNING)
+        if args.verbose:  # the preview's requests, one line each
+            logging.getLogger("broadsheet.serve").setLevel(logging.DEBUG)
     try:
+        if args.command not in MAKES_A_SITE and hasattr(args, "site"):
+            from broadsheet.places import check_site_folder
+
+            check_site_folder(args.site)
         return COMMANDS[args.command](args)
     except SiteError as error:
         if args.debug:
@@ -229,7 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in sorted(error.problems, key=lambda p: (p.path, p.line or 0)):
             print(problem, file=sys.stderr)
         errors = sum(not p.warning for p in error.problems)
-        print(f"Failed: {errors} problem{'s' * (errors != 1)}; nothing was changed in the output.", file=sys.stderr)
+        outcome = FAILED.get(args.command, "nothing was changed")
+        print(f"Failed: {errors} problem{'s' * (errors != 1)}; {outcome}.", file=sys.stderr)
         return 1
     except OSError as error:
         # The machine's state, not a bug (a full or read-only disk, a folder without permission): one line, as for

@@ -29,6 +29,7 @@ from broadsheet.markup import (
     _FOOTNOTE_REFERENCE,
     _LINK,
     _STARS,
+    LEFT_OUT,
     THEME_IDS,
     RenderedBody,
     _heading_id,
@@ -39,9 +40,14 @@ from broadsheet.markup import (
     _subset_blocks,
     _text_of,
     is_safe_url,
+    lead_paragraphs,
+    summary_with_html,
 )
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Top-level blocks that automatic summaries leave out (see markup.LEFT_OUT).
+_LEFT_OUT_BLOCKS = frozenset({"fence", "code_block", "html_block", "hr", "table_open", "blockquote_open",
+                              "footnote_block_open"})
 _RAW = "\x01"  # stands for raw inline HTML in plain text: no text of its own, but it parts words (as in markup.py)
 
 
@@ -144,6 +150,8 @@ def _news_rule(state: StateCore) -> None:
     tokens = state.tokens
     for index, token in enumerate(tokens):
         kind = token.type
+        if kind in _LEFT_OUT_BLOCKS and token.level == 0 and lead_open and any(paragraphs):
+            paragraphs.append(LEFT_OUT)
         if kind == "inline":
             plain = _inline(md, token.children or (), render)
             texts.append(plain)
@@ -167,7 +175,7 @@ def _news_rule(state: StateCore) -> None:
         elif kind == "table_open" and render.news:
             # The theme lets a wide table scroll in its own box; keyboard users must be able to scroll it too.
             token.attrs["tabindex"] = "0"
-    render.paragraphs = [p for p in paragraphs if p]
+    render.paragraphs = list(lead_paragraphs(paragraphs))
     render.words = len(" ".join(texts).replace(_RAW, " ").split())
 
 
@@ -191,13 +199,25 @@ _TRIGGERS = {
 }
 
 
-def _markdown(trusted: bool, prune: bool = False, unused: frozenset[str] = frozenset()) -> MarkdownIt:
+def _highlight(code: str, info: str, attrs: str) -> str:
+    """A fenced block highlighted (see highlight.py), or '' for markdown-it's own output."""
+    if not info:
+        return ""
+    from broadsheet.highlight import highlight  # (Pygments: only where a fence names a language)
+
+    return highlight(code, info) or ""
+
+
+def _markdown(trusted: bool, prune: bool = False, unused: frozenset[str] = frozenset(),
+              highlight: bool = False) -> MarkdownIt:
     """A parser for bodies (raw HTML passes when trusted) or for untrusted text (raw HTML shown as text); pruned,
     without the rules named in `unused` (see _RULE_NEEDS) and stopping only where its rules can match (_TRIGGERS)."""
     md = MarkdownIt("commonmark", {"html": trusted})
     md.enable(["table", "strikethrough"])
     md.options["tasklists"] = True
     md.options["strikethrough_single_tilde"] = True  # (as GitHub does)
+    if highlight:
+        md.options["highlight"] = _highlight
     md.use(gfm_autolink_plugin)
     md.use(footnote_plugin, inline=False)
     # Every target parses as a link; the news rule then drops the unsafe ones (is_safe_url), leaving the text
@@ -220,8 +240,8 @@ def _markdown(trusted: bool, prune: bool = False, unused: frozenset[str] = froze
 class _Parsers:
     """Parsers of one kind (trusted or not), each without the rules a text cannot need, made on first use."""
 
-    def __init__(self, trusted: bool, prune: bool) -> None:
-        self.trusted, self.prune = trusted, prune
+    def __init__(self, trusted: bool, prune: bool, highlight: bool = False) -> None:
+        self.trusted, self.prune, self.highlight = trusted, prune, highlight
         self.made: dict[frozenset[str], MarkdownIt] = {}
 
     def for_text(self, text: str) -> MarkdownIt:
@@ -230,7 +250,7 @@ class _Parsers:
             if self.prune else frozenset()
         md = self.made.get(unused)
         if md is None:
-            md = self.made[unused] = _markdown(self.trusted, self.prune, unused)
+            md = self.made[unused] = _markdown(self.trusted, self.prune, unused, self.highlight)
         return md
 
 
@@ -240,12 +260,14 @@ class CommonMarkRenderer:
     Bodies are trusted (raw HTML passes as written) unless `trusted_bodies` is False (site.yaml `raw_html: false`);
     summaries never are. `news=False` leaves out what changes CommonMark's output on purpose (typography, heading
     ids, tables' tabindex), for the spec's examples; `prune=False` tries every rule everywhere and converts no body
-    directly (for tests); `subset=False` converts no body directly.
+    directly (for tests); `subset=False` converts no body directly; `highlight`: fenced code naming a language is
+    highlighted (site.yaml `highlight`; with `news` only).
     """
 
-    def __init__(self, trusted_bodies: bool = True, news: bool = True, prune: bool = True, subset: bool = True) -> None:
-        self._body = _Parsers(trusted_bodies, prune)
-        self._summary = _Parsers(False, prune) if trusted_bodies else self._body
+    def __init__(self, trusted_bodies: bool = True, news: bool = True, prune: bool = True, subset: bool = True,
+                 highlight: bool = True) -> None:
+        self._body = _Parsers(trusted_bodies, prune, highlight and news)
+        self._summary = _Parsers(False, prune, highlight and news) if trusted_bodies else self._body
         self._trusted = trusted_bodies
         self._news = news
         self._subset = subset and prune  # bodies in the common subset converted directly (subset_body)
@@ -271,21 +293,28 @@ class CommonMarkRenderer:
         return dataclasses.replace(lead, html=lead.html.rstrip("\n"))  # (a summary, like the default engine's)
 
     def summary(self, text: str, source: str = "", base_path: str = "/") -> str:
-        """Render a summary written in front matter (raw HTML is shown as text)."""
+        """Render a summary written in front matter (its HTML reduced to safe inline elements: see
+        markup.summary_with_html)."""
         if self._subset and _is_plain_line(text) and not _has_autolink(text):
             # What markdown-it makes of a line without syntax, without going through its passes (as markup.py does).
             return f"<p>{_escape(_smarten(text, '') if self._news else text)}</p>"
+        if "<" in text:
+            return summary_with_html(self._convert_summary, text, source, base_path)
+        return self._convert_summary(text, source, base_path)
+
+    def _convert_summary(self, text: str, source: str, base_path: str) -> str:
         return self._render(self._summary, text, _Render(source, base_path, False, self._news)).html.rstrip("\n")
 
 
-_renderers: dict[bool, CommonMarkRenderer] = {}
+_renderers: dict[tuple[bool, bool], CommonMarkRenderer] = {}
 
 
-def renderer(raw_html: bool = True) -> CommonMarkRenderer:
-    """This process's commonmark renderer, created on first use; `raw_html` says whether body HTML is trusted."""
-    if raw_html not in _renderers:
-        _renderers[raw_html] = CommonMarkRenderer(raw_html)
-    return _renderers[raw_html]
+def renderer(raw_html: bool = True, highlight: bool = True) -> CommonMarkRenderer:
+    """This process's commonmark renderer, created on first use; `raw_html` says whether body HTML is trusted,
+    `highlight` whether fenced code is highlighted."""
+    if (raw_html, highlight) not in _renderers:
+        _renderers[raw_html, highlight] = CommonMarkRenderer(raw_html, highlight=highlight)
+    return _renderers[raw_html, highlight]
 
 
 # ---- Bodies written in the common subset of Markdown, converted directly ----
@@ -425,6 +454,8 @@ def subset_body(text: str, render: _Render) -> RenderedBody | None:
             elif tag == "p" and lead_open:
                 paragraphs.append(plain.strip())
         elif tag == "table":
+            if lead_open and any(paragraphs):
+                paragraphs.append(LEFT_OUT)
             aligns, header, rows = content
             styles = [_STYLE_OF[align] for align in aligns]
             head = "".join(writer.leaf("th", cell, style)[0] for cell, style in zip(header, styles, strict=True))
@@ -434,6 +465,8 @@ def subset_body(text: str, render: _Render) -> RenderedBody | None:
             opening = '<table tabindex="0">' if render.news else "<table>"
             parts.append(f"{opening}\n<thead>\n<tr>\n{head}</tr>\n</thead>\n<tbody>\n{body}</tbody>\n</table>\n")
         elif tag == "blockquote":
+            if lead_open and any(paragraphs):
+                paragraphs.append(LEFT_OUT)
             parts.append("<blockquote>\n" + "".join(writer.leaf("p", paragraph)[0] for paragraph in content)
                          + "</blockquote>\n")
         else:
@@ -442,4 +475,4 @@ def subset_body(text: str, render: _Render) -> RenderedBody | None:
             if lead_open:
                 paragraphs.extend(plain.strip() for _, plain in items)
     words = len(" ".join(writer.texts).split())
-    return RenderedBody("".join(parts), tuple(p for p in paragraphs if p), words, tuple(render.links))
+    return RenderedBody("".join(parts), lead_paragraphs(paragraphs), words, tuple(render.links))

@@ -20,6 +20,7 @@ from broadsheet.slugs import (
     slugify,
     windows_refused_segment,
 )
+from broadsheet.warning_kinds import WARNING_KINDS
 
 CONFIG_FILE = "site.yaml"
 PERMALINK_FIELDS = frozenset({"section", "slug", "year", "month", "day"})
@@ -119,6 +120,8 @@ class Config:
     # The Markdown dialect of bodies and summaries: python-markdown (Broadsheet's first engine, the default) or
     # commonmark (CommonMark 0.31 with GitHub's tables, strikethrough, autolinks, task lists, and footnotes).
     markdown: str = "python-markdown"
+    # Code highlighting of fenced code blocks with a language (Pygments, CSS classes the theme styles).
+    highlight: bool = True
     # Entries of the output folder that Broadsheet did not write but must keep across builds (.git, CNAME).
     keep: tuple[str, ...] = ()
     # Seconds one article may take to render, plus 3 s per MB of its source; a file that takes longer fails
@@ -138,6 +141,17 @@ class Config:
     cname: str = ""
     # Header navigation: section names and page slugs in order (default: every section, then every page).
     menu: tuple[str, ...] = ()
+    # The site's own values, any YAML under one mapping, for templates as `site.params` (an analytics ID, a social
+    # handle); Broadsheet itself reads none of them.
+    params: dict[str, Any] = field(default_factory=dict)
+    # Kinds of warning turned off (`missing_summary: false`); see broadsheet.warning_kinds for the names.
+    warnings: dict[str, bool] = field(default_factory=dict)
+    # Site-wide permanent redirects, old path (optionally with a query, /?p=12) → new path or URL, written to the
+    # host's `_redirects` file with every article's aliases.
+    redirects: tuple[tuple[str, str], ...] = ()
+    # Not a site.yaml key: the shortcode templates (name, source), the site's templates/shortcodes/ over the default
+    # theme's, read by load_config. Part of the configuration so that every parse's cache key holds them.
+    shortcodes: tuple[tuple[str, str], ...] = ()
     # Local images: smaller copies, modern formats, camera data removed (see Images).
     images: Images = field(default_factory=Images)
     # Whether the build makes a search index with Pagefind and the theme shows a search field (docs/search.md).
@@ -167,6 +181,8 @@ class Config:
 
 # Whole-number keys for which 0 makes sense (it switches the feature off).
 ZERO_ALLOWED = frozenset({"related"})
+# Fields that are not site.yaml keys (load_config fills them).
+DERIVED = frozenset({"shortcodes"})
 # Keys whose values are mappings checked against their own dataclass.
 NESTED: dict[str, type] = {"labels": Labels, "publisher": Publisher}
 
@@ -206,7 +222,7 @@ def _unknown(key: str, known: list[str], path: str, line: int | None) -> Problem
 
 def _load_section(data: dict[str, Any], cls: type, path: str, lines: dict[str, int], prefix: str = "") -> tuple[dict[str, Any], list[Problem]]:
     """Check a mapping against a dataclass's fields; return the accepted values and the problems."""
-    defaults = {f.name: f for f in fields(cls)}
+    defaults = {f.name: f for f in fields(cls) if f.name not in DERIVED}
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for key, value in data.items():
@@ -302,11 +318,58 @@ def _validate(config: Config, path: str, lines: dict[str, int]) -> list[Problem]
     elif (segment := windows_refused_segment(literal)) is not None:
         problems.append(Problem(path, lines.get("permalink"), f"permalink '{config.permalink}' holds '{segment}', "
                                 "a name Windows does not allow", WINDOWS_PATH_HINT))
+    if not isinstance(config.params, dict):
+        problems.append(Problem(path, lines.get("params"), "'params' must be a mapping of your own keys and values",
+                                "write it like params: {analytics_id: G-12345}"))
+    if not isinstance(config.warnings, dict):
+        problems.append(Problem(path, lines.get("warnings"), "'warnings' must be a mapping of warning kinds to "
+                                "true or false", "write it like warnings: {missing_summary: false}"))
+    else:
+        for kind, on in config.warnings.items():
+            if str(kind) not in WARNING_KINDS:
+                problems.append(_unknown(f"warnings.{kind}", [f"warnings.{k}" for k in WARNING_KINDS], path,
+                                         lines.get(str(kind))))
+            elif not isinstance(on, bool):
+                problems.append(Problem(path, lines.get(str(kind)), f"'warnings.{kind}' must be true or false"))
     for name in config.keep:
         if name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in name.split("/")):
             problems.append(Problem(path, lines.get("keep"), f"'keep' entry {name!r} is not a path inside the output "
                                     "folder", "list names like .git or CNAME"))
     return problems
+
+
+_OLD_PATH = re.compile(r"/[^\s#?\x00-\x1f]*(?:\?[\w.~%-]+=[\w.~%-]*(?:&[\w.~%-]+=[\w.~%-]*)*)?")
+_NEW_URL = re.compile(r"(?:/|https?://[^\s/?#]+(?:/|$))[^\s\x00-\x1f]*")
+
+
+def _redirect_rules(value: Any, text: str, line: int | None) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
+    """site.yaml's `redirects:`, a mapping of old path to new path or URL, checked entry by entry."""
+    if value is None:
+        return (), []
+    if not isinstance(value, dict):
+        return (), [Problem(CONFIG_FILE, line, "'redirects' must be a mapping of old path: new path",
+                            "write entries like '/old/story/: /world/story/' or '/?p=12: /world/story/'")]
+    rules, problems = [], []
+    for old, new in value.items():
+        where = _entry_line(text, str(old), line)
+        if not isinstance(old, str) or not _OLD_PATH.fullmatch(old) or old == "/":
+            problems.append(Problem(CONFIG_FILE, where, f"redirect from {old!r} is not a URL path on this site",
+                                    "write old paths like /old/story/ or /?p=12, without the domain"))
+        elif not isinstance(new, str) or not _NEW_URL.fullmatch(new):
+            problems.append(Problem(CONFIG_FILE, where, f"redirect {old!r} must go to a path or an http(s) URL, not "
+                                    f"{new!r}", "write it like '/world/story/' or 'https://example.org/story/'"))
+        else:
+            rules.append((old, new))
+    return tuple(rules), problems
+
+
+def _entry_line(text: str, key: str, after: int | None) -> int | None:
+    """The line of a nested key of site.yaml, looked for from the line of its parent."""
+    lines = text.splitlines()
+    for number in range(after or 1, len(lines) + 1):
+        if lines[number - 1].lstrip().lstrip("'\"").startswith(key):
+            return number
+    return after
 
 
 def load_config(site_dir: Path, base_url: str | None = None, origin: str | None = None) -> Config:
@@ -327,12 +390,19 @@ def load_config(site_dir: Path, base_url: str | None = None, origin: str | None 
 
         data = load_yaml_mapping(CONFIG_FILE, text, what="site.yaml")
     lines = _key_lines(text)
-    values, problems = _load_section(data, Config, CONFIG_FILE, lines)
+    rules, problems = _redirect_rules(data.pop("redirects", None), text, lines.get("redirects"))
+    values, section_problems = _load_section(data, Config, CONFIG_FILE, lines)
+    problems += section_problems
+    if rules:
+        values["redirects"] = rules
     if "\\" in text:  # (an escape: the one way YAML makes a character that feeds cannot carry)
         from broadsheet.frontmatter import non_xml_problems
 
         problems += non_xml_problems(CONFIG_FILE, data, text, lines)
-    config = Config(**values)
+    from broadsheet.shortcodes import shortcode_templates
+    from broadsheet.theme import default_theme_dir
+
+    config = Config(**values, shortcodes=shortcode_templates(site_dir, default_theme_dir()))
     if base_url is not None:
         config = replace(config, base_url=base_url)
     if origin is not None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from functools import partial
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from broadsheet import __version__
 from broadsheet.config import Config
@@ -212,7 +212,7 @@ def site_feeds(site: Site, config: Config) -> list[Feed]:
     for tag in site.tags:
         assert tag.feed_url is not None
         feeds.append(Feed(f"{config.title} – {tag.name}", config.origin + tag.url, config.origin + tag.feed_url,
-                          tag.feed_url.removeprefix(config.base_path), tag.articles[:size]))
+                          unquote(tag.feed_url.removeprefix(config.base_path)), tag.articles[:size]))
     return feeds
 
 

@@ -131,7 +131,7 @@ class Fingerprints:
             out += (b"neighbours", self._link(value.older) if value.older else None,
                     self._link(value.newer) if value.newer else None)
         elif isinstance(value, Section):
-            out += (b"section", value.name, value.slug, value.url)
+            out += (b"section", value.name, value.slug, value.url, value.intro_html)
         elif isinstance(value, Term):
             out += (b"term", value.kind, value.name, value.slug, value.url)
         elif isinstance(value, (tuple, list)):

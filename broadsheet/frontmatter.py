@@ -173,27 +173,70 @@ def load_yaml_mapping(path: str, text: str, first_line: int = 1, what: str = "YA
     return data
 
 
-def load_front_matter(path: str, front: str) -> dict[Any, Any]:
-    """Parse front matter (the lines after the opening '---', which is line 1)."""
-    return load_yaml_mapping(path, front, first_line=2, what="front matter")
+def load_front_matter(path: str, front: str, first_line: int = 2) -> dict[Any, Any]:
+    """Parse YAML front matter (the lines after the opening '---', which is line `first_line` - 1)."""
+    return load_yaml_mapping(path, front, first_line=first_line, what="front matter")
+
+
+_TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def load_toml_front_matter(path: str, front: str, first_line: int = 2) -> dict[Any, Any]:
+    """Parse TOML front matter (the lines between '+++' lines): every failure a problem at its line. Its dates are
+    read as dates, as TOML defines them."""
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover (Python 3.10)
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    try:
+        data: dict[Any, Any] = tomllib.loads(front)
+        return data
+    except tomllib.TOMLDecodeError as error:
+        text = str(error)
+        found = _TOML_AT.search(text)
+        line = first_line + int(found.group(1)) - 1 if found else first_line
+        if "Cannot overwrite" in text and not found:  # a key written twice: tomllib names no line, the second one's
+            seen: set[str] = set()
+            for number, written in enumerate(front.split("\n"), start=first_line):
+                key = _TOML_KEY_LINE.match(written)
+                if written.lstrip().startswith("["):
+                    break
+                if key and key.group(1) in seen:
+                    line = number
+                    break
+                if key:
+                    seen.add(key.group(1))
+        message = _TOML_AT.sub("", text).strip() or "cannot be read"
+        hint = "quote text values: title = \"A headline\"" if "Invalid value" in message else ""
+        raise SiteError(Problem(path, line, f"invalid TOML front matter: {message}", hint)) from None
+    except RecursionError:
+        raise SiteError(Problem(path, first_line, "invalid TOML front matter: it nests deeper than Python "
+                                "can read")) from None
 
 
 _KEY_LINE = re.compile(r"([^\s:#\-][^:]*?)\s*:(?:\s|$)")
+_TOML_KEY_LINE = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*=")
 
 
-def key_lines(front: str) -> dict[str, int]:
-    """File line of each top-level key of front matter (the opening '---' is line 1)."""
+def key_lines(front: str, first_line: int = 2, toml: bool = False) -> dict[str, int]:
+    """File line of each top-level key of front matter (by default the opening '---' is line 1)."""
     lines: dict[str, int] = {}
-    for number, line in enumerate(front.split("\n"), start=2):
-        match = _KEY_LINE.match(line)
+    pattern = _TOML_KEY_LINE if toml else _KEY_LINE
+    for number, line in enumerate(front.split("\n"), start=first_line):
+        if toml and line.lstrip().startswith("["):
+            break  # a table: the keys below it are not top-level
+        match = pattern.match(line)
         if match:
             lines.setdefault(match.group(1).strip("'\""), number)
     return lines
 
 
-def value_text(front: str, line: int) -> str:
+def value_text(front: str, line: int, first_line: int = 2) -> str:
     """The value as written on a front matter line, for hints ('no', not False)."""
-    text = front.split("\n")[line - 2] if 2 <= line < len(front.split("\n")) + 2 else ""
+    lines = front.split("\n")
+    text = lines[line - first_line] if first_line <= line < len(lines) + first_line else ""
     return text.split(":", 1)[1].split(" #", 1)[0].strip() if ":" in text else ""
 
 

@@ -52,6 +52,24 @@ _DASHES = ((re.compile(r"(?<!-)---(?!-)"), "\u2014"), (re.compile(r"(?<!-)--(?!-
            (re.compile(r"\.\.\.|\. \. \."), "\u2026"))
 
 
+# In the lead paragraphs: a block that automatic summaries leave out (code, a table, a quotation, a figure), so that
+# a summary never ends on the sentence introducing it.
+LEFT_OUT = "\x00"
+_STASHED_BLOCK = re.compile("\x02wzxhzdk:[0-9]+\x03")  # Python-Markdown's placeholder of a raw block
+
+
+def lead_paragraphs(found: Sequence[str]) -> tuple[str, ...]:
+    """The lead paragraphs without empty ones, with LEFT_OUT only after a paragraph (never twice in a row)."""
+    lead: list[str] = []
+    for paragraph in found:
+        if paragraph == LEFT_OUT:
+            if lead and lead[-1] != LEFT_OUT:
+                lead.append(paragraph)
+        elif paragraph:
+            lead.append(paragraph)
+    return tuple(lead)
+
+
 @dataclass(frozen=True, slots=True)
 class RenderedBody:
     """A body rendered to HTML, with what summaries and reading time need from it."""
@@ -181,11 +199,13 @@ class _NewsTreeprocessor(Treeprocessor):
         for child in root:
             if child.tag in ("h1", "h2", "h3", "h4", "h5", "h6") and any(self.paragraphs):
                 break  # the lead ends where the first titled part of the article begins
-            if child.tag == "p":
+            if child.tag == "p" and not (len(child) == 0 and _STASHED_BLOCK.fullmatch(child.text or "")):
                 self.paragraphs.append(_plain(child, stash).strip())
             elif child.tag in ("ul", "ol"):
                 self.paragraphs.extend(_plain(li, stash).strip() for li in child if li.tag == "li")
-        self.paragraphs = [p for p in self.paragraphs if p]
+            elif isinstance(child.tag, str) and any(self.paragraphs):
+                self.paragraphs.append(LEFT_OUT)  # (a table, code, a quotation; raw HTML or fenced code, stashed)
+        self.paragraphs = list(lead_paragraphs(self.paragraphs))
         self.word_count = len(_PLACEHOLDER.sub(" ", "".join(root.itertext())).split())
         if self.lead:  # the body already has these ids: a page must not repeat them
             for element in root.iter():
@@ -315,10 +335,28 @@ def _pruned_block_loop(md: markdown.Markdown) -> Callable[[etree.Element, list[s
 
 
 class _FencedCodeAsWritten(FencedBlockPreprocessor):
-    """Python-Markdown's fenced code blocks, keeping the values of a block's attributes as written.
+    """Python-Markdown's fenced code blocks, keeping the values of a block's attributes as written, and highlighted
+    (see highlight.py) when they name a language.
 
     It reads some of them as options of its code highlighter (`linenums=True` as True, `hl_lines="1 3"` as [1, 3]),
     which is not enabled here, and then fails to write them back as HTML attributes (`cannot serialize True`)."""
+
+    highlight = True
+
+    def run(self, lines: list[str]) -> list[str]:
+        stash = self.md.htmlStash.rawHtmlBlocks
+        first = len(stash)
+        lines = super().run(lines)
+        if self.highlight:
+            for index in range(first, len(stash)):
+                block = _PLAIN_FENCE.fullmatch(str(stash[index]))
+                if block is not None:
+                    from broadsheet.highlight import highlight  # (Pygments: only where a fence names a language)
+
+                    highlighted = highlight(html.unescape(block.group(2)), html.unescape(block.group(1)))
+                    if highlighted is not None:
+                        stash[index] = highlighted
+        return lines
 
     def handle_attrs(self, attrs: Any) -> tuple[str, list[str], dict[str, Any]]:
         id_, classes, configs = super().handle_attrs(attrs)
@@ -328,11 +366,17 @@ class _FencedCodeAsWritten(FencedBlockPreprocessor):
                               for key, value in configs.items()}
 
 
-def _markdown(trusted: bool, all_patterns: bool = False) -> markdown.Markdown:
+# A fenced block as Python-Markdown writes it when it names a language and has no other attribute.
+_PLAIN_FENCE = re.compile(r'<pre><code class="language-([^"]+)">(.*)</code></pre>', re.DOTALL)
+
+
+def _markdown(trusted: bool, all_patterns: bool = False, highlight: bool = True) -> markdown.Markdown:
     extensions = _TRUSTED_EXTENSIONS if trusted else _UNTRUSTED_EXTENSIONS
     md = markdown.Markdown(extensions=[*extensions, NewsExtension(trusted=trusted)], output_format="html")
     fenced: dict[str, Any] = md.preprocessors["fenced_code_block"].config  # type: ignore[attr-defined]
-    md.preprocessors.register(_FencedCodeAsWritten(md, fenced), "fenced_code_block", 25)  # in its place
+    fences = _FencedCodeAsWritten(md, fenced)
+    fences.highlight = highlight
+    md.preprocessors.register(fences, "fenced_code_block", 25)  # in its place
     if not all_patterns:
         # (Processors parse nested blocks through md.parser.parseBlocks too: this replaces it for every level.)
         md.parser.parseBlocks = _pruned_block_loop(md)  # type: ignore[method-assign, assignment]
@@ -343,12 +387,13 @@ class MarkdownRenderer:
     """One reusable Markdown instance for bodies and one for front matter summaries.
 
     Bodies are trusted (raw HTML passes as written) unless `trusted_bodies` is False (site.yaml `raw_html: false`);
-    summaries never are.
+    summaries never are. `highlight`: fenced code naming a language is highlighted (site.yaml `highlight`).
     """
 
-    def __init__(self, trusted_bodies: bool = True, all_patterns: bool = False, subset: bool = True) -> None:
-        self._body = _markdown(trusted_bodies, all_patterns)
-        self._summary = _markdown(False, all_patterns)
+    def __init__(self, trusted_bodies: bool = True, all_patterns: bool = False, subset: bool = True,
+                 highlight: bool = True) -> None:
+        self._body = _markdown(trusted_bodies, all_patterns, highlight)
+        self._summary = _markdown(False, all_patterns, highlight)
         self._patterns = {id(md): _InlinePatterns(md) for md in (self._body, self._summary)}
         self._all_patterns = all_patterns  # try every pattern and block processor everywhere (for tests)
         self._trusted = trusted_bodies
@@ -384,11 +429,62 @@ class MarkdownRenderer:
             news.lead = False
 
     def summary(self, text: str, source: str = "", base_path: str = "/") -> str:
-        """Render a summary written in front matter (raw HTML is shown as text)."""
+        """Render a summary written in front matter (its HTML reduced to safe inline elements: see
+        summary_with_html)."""
         if not self._all_patterns and _is_plain_line(text):
             return f"<p>{_smarten(text, '')}</p>"  # what Markdown makes of it, without going through its passes
+        if "<" in text:
+            return summary_with_html(self._convert_summary, text, source, base_path)
+        return self._convert_summary(text, source, base_path)
+
+    def _convert_summary(self, text: str, source: str, base_path: str) -> str:
         self._prepare(self._summary, text, source, base_path)
         return self._summary.convert(text)
+
+
+# A summary written in front matter may hold HTML (a Jekyll `excerpt` does: `<a href="…">`). Its inline elements of
+# these kinds are kept, links only to safe addresses; any other tag is dropped, its text kept (a script's or a
+# style's too: dropped); the rest is Markdown as before.
+_SUMMARY_TAGS = frozenset({"a", "em", "strong", "i", "b", "code", "s", "del", "sub", "sup", "abbr", "q", "br"})
+_HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*)?)/?>")
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+_KEPT_TAG = re.compile("\ue002([\ue100-\ue1ff]+)\ue003")
+
+
+def summary_with_html(convert: Callable[[str, str, str], str], text: str, source: str, base_path: str) -> str:
+    """A front matter summary holding HTML, rendered by `convert` (text, source, base_path) with its safe inline
+    elements kept as elements (see above), never shown as escaped tags; where the kept tags would not nest
+    properly in the result, its text alone."""
+    kept: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        closing, name = match.group(1), match.group(2).lower()
+        if name not in _SUMMARY_TAGS:
+            return ""
+        if closing:
+            tag = f"</{name}>"
+        elif name == "a":
+            found = _HREF.search(match.group(3))
+            href = html.unescape(next((g for g in found.groups() if g is not None), "")) if found else ""
+            if href and is_safe_url(href, trusted=False):
+                tag = f'<a href="{html.escape(rewrite_href(href, source, base_path)[0])}">'
+            else:
+                tag = "<a>"
+        else:
+            tag = f"<{name}>" if name != "br" else "<br>"
+        kept.append(tag)
+        digits = "".join(chr(0xE100 + int(d)) for d in str(len(kept) - 1))
+        return f"\ue002{digits}\ue003"
+
+    marked = _HTML_TAG.sub(keep, _SCRIPT.sub("", text))
+    rendered = convert(marked, source, base_path)
+
+    def tag(match: re.Match[str]) -> str:
+        return kept[int("".join(str(ord(c) - 0xE100) for c in match.group(1)))]
+
+    result = _KEPT_TAG.sub(tag, rendered)
+    return result if is_balanced(result) else _KEPT_TAG.sub("", rendered)
 
 
 # ---- Bodies written in the common subset of Markdown, converted directly ----
@@ -665,12 +761,16 @@ def subset_body(text: str, source: str, base_path: str, trusted: bool) -> Render
             elif tag == "p" and lead_open:
                 paragraphs.append(plain.strip())
         elif tag == "table":
+            if lead_open and any(paragraphs):
+                paragraphs.append(LEFT_OUT)
             aligns, header, rows = content
             trs = ["<tr>\n" + "\n".join(writer.leaf(cell_tag, cell, align)[0] for cell, align in zip(row, aligns, strict=False))
                    + "\n</tr>" for cell_tag, row in (("th", header), *(("td", row) for row in rows))]
             parts.append(f'<table tabindex="0">\n<thead>\n{trs[0]}\n</thead>\n<tbody>\n' + "\n".join(trs[1:])
                          + "\n</tbody>\n</table>")
         elif tag == "blockquote":
+            if lead_open and any(paragraphs):
+                paragraphs.append(LEFT_OUT)
             inner = [writer.leaf("p", paragraph)[0] for paragraph in content]
             parts.append("<blockquote>\n" + "\n".join(inner) + "\n</blockquote>")
         else:
@@ -678,7 +778,7 @@ def subset_body(text: str, source: str, base_path: str, trusted: bool) -> Render
             parts.append(f"<{tag}>\n" + "\n".join(html_text for html_text, _ in items) + f"\n</{tag}>")
             if lead_open:
                 paragraphs.extend(plain.strip() for _, plain in items)
-    return RenderedBody("\n".join(parts), tuple(p for p in paragraphs if p), writer.words, tuple(writer.links))
+    return RenderedBody("\n".join(parts), lead_paragraphs(paragraphs), writer.words, tuple(writer.links))
 
 
 # Characters that Markdown may read as syntax anywhere in a line (a line's first character is checked apart).
@@ -693,14 +793,15 @@ def _is_plain_line(text: str) -> bool:
             and text == text.rstrip() and _INLINE_SYNTAX.search(text) is None)
 
 
-_renderers: dict[bool, MarkdownRenderer] = {}
+_renderers: dict[tuple[bool, bool], MarkdownRenderer] = {}
 
 
-def renderer(raw_html: bool = True) -> MarkdownRenderer:
-    """This process's renderer, created on first use; `raw_html` says whether body HTML is trusted."""
-    if raw_html not in _renderers:
-        _renderers[raw_html] = MarkdownRenderer(raw_html)
-    return _renderers[raw_html]
+def renderer(raw_html: bool = True, highlight: bool = True) -> MarkdownRenderer:
+    """This process's renderer, created on first use; `raw_html` says whether body HTML is trusted, `highlight`
+    whether fenced code is highlighted."""
+    if (raw_html, highlight) not in _renderers:
+        _renderers[raw_html, highlight] = MarkdownRenderer(raw_html, highlight=highlight)
+    return _renderers[raw_html, highlight]
 
 
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
@@ -752,24 +853,42 @@ def split_more(text: str) -> tuple[str, str] | None:
 
 
 def auto_summary(paragraphs: tuple[str, ...], words: int) -> str:
-    """The first sentences of the lead paragraphs, about `words` words, as safe HTML paragraphs."""
-    chosen: list[list[str]] = []
+    """The first sentences of the lead paragraphs, about `words` words, as safe HTML paragraphs.
+
+    It never ends on a sentence introducing what it leaves out (one ending in `:` before code, a table, a figure:
+    LEFT_OUT; or before a list, where the summary stops before the end of the lead); such a sentence coming first
+    is skipped."""
+    chosen: list[tuple[int, str]] = []  # (paragraph, sentence)
     count = 0
-    for paragraph in paragraphs:
-        if count >= words:
-            break
-        sentences: list[str] = []
-        for sentence in _split_sentences(paragraph):
+    complete = True  # every sentence of the lead is in the summary
+    for position, paragraph in enumerate(paragraphs):
+        if paragraph == LEFT_OUT:
+            continue
+        split = _split_sentences(paragraph)
+        for number, sentence in enumerate(split):
             if count >= words:
+                complete = False
+                break
+            if sentence.endswith(":") and number == len(split) - 1 and (
+                    position + 1 == len(paragraphs) or paragraphs[position + 1] == LEFT_OUT):
+                complete = not chosen  # (the summary ends before it, or goes on without a first such sentence)
                 break
             sentence_words = sentence.split()
-            if count + len(sentence_words) > words * 2 and not (chosen or sentences):
+            if count + len(sentence_words) > words * 2 and not chosen:
                 sentence = " ".join(sentence_words[:words]).rstrip(",;:") + "\u2026"
-            sentences.append(sentence)
+            chosen.append((position, sentence))
             count += len(sentence_words)
-        if sentences:
-            chosen.append(sentences)
-    return "".join(f"<p>{html.escape(' '.join(s), quote=False)}</p>" for s in chosen)
+        if not complete:
+            break
+    if not complete:  # what a sentence ending a paragraph with `:` introduces may not all be in the summary
+        for index, (position, sentence) in enumerate(chosen):
+            if sentence.endswith(":") and (index + 1 == len(chosen) or chosen[index + 1][0] != position):
+                chosen = chosen[:index] if index else chosen[1:]
+                break
+    grouped: dict[int, list[str]] = {}
+    for position, sentence in chosen:
+        grouped.setdefault(position, []).append(sentence)
+    return "".join(f"<p>{html.escape(' '.join(s), quote=False)}</p>" for s in grouped.values())
 
 
 def _split_sentences(paragraph: str) -> list[str]:

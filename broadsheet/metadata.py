@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from broadsheet.config import Config
 from broadsheet.images import CARD_HEIGHT, CARD_WIDTH, card_url
 from broadsheet.model import Article, ListPage
-from broadsheet.slugs import slugify
+from broadsheet.slugs import quote_path, slugify
 
 SCHEMA = "https://schema.org"
 # In a <script> element, "</script", "<!--" and "-->" end or confuse the element; JSON may spell them escaped.
@@ -58,14 +58,14 @@ def article_jsonld(article: Article, config: Config) -> str:
         "datePublished": article.date.isoformat(timespec="seconds") if article.date else None,
         "dateModified": (article.updated or article.date).isoformat(timespec="seconds") if article.date else None,
         "author": [{"@type": "Person", "name": name,
-                    "url": home + "authors/" + slugify(name) + "/"} for name in article.authors],
+                    "url": home + quote_path("authors/" + slugify(name) + "/")} for name in article.authors],
         "publisher": _publisher(config), "articleSection": article.section,
         "keywords": list(article.tags), "wordCount": article.word_count, "inLanguage": config.language,
     }
     if article.image:
         news["image"] = [_image_object(article, config)]
     news = {key: value for key, value in news.items() if value not in (None, [], "")}
-    trail = [(config.labels.home, home), (article.section, home + article.section_slug + "/"),
+    trail = [(config.labels.home, home), (article.section, home + quote_path(article.section_slug + "/")),
              (article.title, article.permalink)]
     return script_json({"@context": SCHEMA, "@graph": [news, _breadcrumbs(trail)]})
 

@@ -96,6 +96,7 @@ class Section:
     slug: str
     url: str
     articles: tuple[Article, ...]
+    intro_html: str = ""  # the body of its _index.md, shown on its page above the list
 
     @property
     def feed_url(self) -> str:
@@ -165,8 +166,8 @@ class MenuItem:
 class Redirect:
     """An old URL of a moved article (front matter `aliases`)."""
 
-    url: str
-    output_path: str
+    url: str  # with base_url's path; may end in a query (`/?p=12`)
+    output_path: str  # its redirect page; "" for a rule in `_redirects` only (a query, a letter-case variant)
     source: str  # the moved article's file
     title: str  # the moved article's
     target_url: str
@@ -207,6 +208,16 @@ class ListPage:
 
 
 @dataclass(frozen=True, slots=True)
+class LeftOut:
+    """What a build left out and why, counted for its summary line (never named: CI logs are often public)."""
+
+    drafts: int = 0
+    scheduled: int = 0  # dated after the build's moment (drafts among them count as drafts)
+    expired: int = 0
+    next_publication: datetime | None = None  # the earliest date of the scheduled ones
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     """The ordered site: every decision pages share, made before any page is rendered."""
 
@@ -223,6 +234,7 @@ class Site:
     redirects: tuple[Redirect, ...] = ()
     urls: dict[str, str] = field(default_factory=dict)  # source -> url of every published article and page
     warnings: tuple[Problem, ...] = ()
+    left_out: LeftOut = field(default_factory=LeftOut)
 
     def groups(self) -> tuple[Section | Term, ...]:
         """Every section, tag and author, in that order."""

@@ -8,10 +8,14 @@ as a miss). Layouts are lists of field values in a fixed order, not dicts of nam
 from __future__ import annotations
 
 import base64
+import dataclasses
+import math
 import operator
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Any
+from itertools import repeat
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from broadsheet.errors import Problem
@@ -19,6 +23,7 @@ from broadsheet.model import (
     ArchiveMonth,
     ArchiveYear,
     Article,
+    LeftOut,
     Link,
     ListPage,
     MenuItem,
@@ -32,6 +37,7 @@ from broadsheet.model import (
 )
 
 Data = Any  # what json.loads returns
+T = TypeVar("T")
 
 
 class BadRecord(ValueError):
@@ -102,8 +108,9 @@ def hex_bytes(value: Data) -> bytes:
     return bytes.fromhex(_str(value))
 
 
-# Dates: [ISO text with its offset, zone, fold]. The zone is the IANA name of a ZoneInfo, or [offset in seconds,
-# name or None] for a fixed offset; one zone object is made for each, shared by every date read with it.
+# Dates: [[year, month, day, hour, minute, second, microsecond], zone, fold]. The zone is the IANA name of a ZoneInfo,
+# or [offset in seconds, name or None] for a fixed offset; one zone object is made for each, shared by every date read
+# with it. (Numbers rather than ISO text: a date is then made in one call, not parsed and then given its zone.)
 _ZONES: dict[Any, tzinfo] = {}
 
 
@@ -140,7 +147,8 @@ def _zone(data: Data) -> tzinfo | None:
 
 def date_data(value: datetime) -> Data:
     """A datetime as plain data."""
-    return [value.isoformat(), _zone_data(value.tzinfo), value.fold]
+    return [[value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond],
+            _zone_data(value.tzinfo), value.fold]
 
 
 def read_date(data: Data) -> datetime:
@@ -148,11 +156,13 @@ def read_date(data: Data) -> datetime:
     # (Checked and read inline: a site has tens of thousands of dates, its zones nearly always a name seen before.)
     if type(data) is not list or len(data) != 3:
         raise BadRecord("not a date")
-    text, zone, fold = data
-    if type(text) is not str or fold not in (0, 1):
+    parts, zone, fold = data
+    if type(parts) is not list or len(parts) != 7 or not _INT.issuperset(map(type, parts)) or fold not in (0, 1):
         raise BadRecord("not a date")
+    year, month, day, hour, minute, second, microsecond = parts
     found = _ZONES.get(zone) if type(zone) is str else None
-    return datetime.fromisoformat(text).replace(tzinfo=found or _zone(zone), fold=fold)
+    # (A number out of range raises ValueError: a miss.)
+    return datetime(year, month, day, hour, minute, second, microsecond, found or _zone(zone), fold=fold)
 
 
 def _optional_date_data(value: datetime | None) -> Data:
@@ -170,6 +180,8 @@ def value_data(value: Any) -> Data:
     kind = type(value)
     if kind is int and not _SMALLEST <= value <= _LARGEST:
         return ["i", str(value)]
+    if kind is float and not math.isfinite(value):  # (JSON has no NaN or infinity)
+        return ["F", repr(value)]
     if value is None or kind in (str, int, float, bool):
         return value
     if kind is list:
@@ -219,6 +231,8 @@ def read_value(data: Data) -> Any:
         return date.fromisoformat(_str(items[0]))
     if tag == "i" and len(items) == 1:
         return int(_str(items[0]))
+    if tag == "F" and len(items) == 1 and items[0] in ("nan", "inf", "-inf"):
+        return float(items[0])
     raise BadRecord("not a value")
 
 
@@ -227,7 +241,9 @@ def _is_json(value: Any) -> bool:
     kind = type(value)
     if kind is int:
         return bool(_SMALLEST <= value <= _LARGEST)
-    if value is None or kind in (str, float, bool):
+    if kind is float:
+        return math.isfinite(value)
+    if value is None or kind in (str, bool):
         return True
     if kind is list:
         return all(map(_is_json, value))
@@ -308,7 +324,7 @@ def read_article(data: Data) -> Article:
     (source, kind, slug, title, when, updated, authors, section, section_slug, tags, summary_html, summary_is_written,
      description, sources, draft, expires, image, image_alt, word_count, url, permalink, output_path, meta, older,
      newer, aliases, reading_minutes, links) = data
-    if kind not in ("article", "page") or (kind == "article" and when is None):
+    if kind not in ("article", "page", "section") or (kind == "article" and when is None):
         raise BadRecord("not an article")
     return Article(source, kind, slug, title, _optional_date(when), _optional_date(updated), strings(authors),
                    section, section_slug, strings(tags), summary_html, summary_is_written, description,
@@ -370,7 +386,7 @@ def read_heads_data(data: Data) -> list[ParsedArticle]:
         if not kinds.issuperset(map(type, column)):
             raise BadRecord("not an article")
     kinds_column, when = columns[1], columns[4]
-    if not {"article", "page"}.issuperset(kinds_column) or any(
+    if not {"article", "page", "section"}.issuperset(kinds_column) or any(
             kind == "article" and date is None for kind, date in zip(kinds_column, when, strict=True)):
         raise BadRecord("not an article")
     for place in (6, 9, 13, 25):  # authors, tags, sources, aliases
@@ -385,14 +401,28 @@ def read_heads_data(data: Data) -> list[ParsedArticle]:
     columns[23], columns[24] = _links(columns[23]), _links(columns[24])
     columns[27] = [tuple(SourceLink(_str(target), _int(line)) for target, line in map(_pair, links)) if links else ()
                    for links in columns[27]]
-    articles = list(map(Article, *columns))
-    found = []
-    for article, problems, line_map in zip(articles, warnings, _column(lines, size), strict=True):
-        line_map = _dict(line_map)
-        if not _INT.issuperset(map(type, line_map.values())):
-            raise BadRecord("a line that is not a number")
-        found.append(ParsedArticle(article, "", tuple(map(read_problem, _list(problems))), line_map))
-    return found
+    line_maps = _column(lines, size)
+    if not {dict}.issuperset(map(type, line_maps)) or not all(
+            _INT.issuperset(map(type, line_map.values())) for line_map in line_maps):
+        raise BadRecord("a line that is not a number")
+    problems = [tuple(map(read_problem, _list(found))) for found in warnings]
+    return from_columns(ParsedArticle, [from_columns(Article, columns, size), [""] * size, problems, line_maps],
+                         size)
+
+
+def from_columns(cls: type[T], columns: Sequence[Sequence[Any]], size: int) -> list[T]:
+    """`size` instances of a frozen dataclass with slots, from one column of values per field, in the fields' order.
+
+    Each column is set through its field's slot, in C, as the dataclass's __init__ would set them one call at a
+    time (twice as quick for a site's 10,000 articles). Every field must be given: no default or __post_init__ runs.
+    """
+    names = [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    if len(columns) != len(names) or any(len(column) != size for column in columns):
+        raise BadRecord("not one column of that size per field")
+    made: list[T] = list(map(object.__new__, repeat(cls, size)))
+    for name, column in zip(names, columns, strict=True):
+        deque(map(getattr(cls, name).__set__, made, column), maxlen=0)  # (the slot's member descriptor)
+    return made
 
 
 # The ordered site (see cache.Cache.save_ordered). Its articles are named by their places in the list of the
@@ -402,10 +432,10 @@ def read_heads_data(data: Data) -> list[ParsedArticle]:
 class _Tables:
     """The shared values of an ordered site being written, each with its place in its table."""
 
-    def __init__(self, articles: Mapping[int, int]) -> None:
-        self.articles = dict(articles)  # id of an article: its place
+    def __init__(self, made_from: Sequence[Article]) -> None:
+        self.articles = {id(article): place for place, article in enumerate(made_from)}  # id of an article: its place
         self.article_rows: list[Data] = []  # the articles besides those it was made from
-        self.made_from = len(articles)
+        self.made_from = len(made_from)
         self.held: list[Article] = []  # (those articles: while the tables stand, their ids name them)
         self.links: dict[int, int] = {}
         self.link_rows: list[Data] = []
@@ -451,9 +481,26 @@ def _place(value: object, among: Sequence[object]) -> int | None:
     return None
 
 
-def site_data(site: Site, articles: Mapping[int, int]) -> Data:
-    """An ordered site as plain data; `articles`: the places of the articles it was made from, by their ids."""
-    tables = _Tables(articles)
+def by_source(mapping: Mapping[str, Any], sources: Mapping[str, int], write: Callable[[Any], Data]) -> Data:
+    """A mapping from content files' paths as plain data: [place of the path in `sources`, value] pairs, in its order
+    (a site names its files in several such mappings: a number is shorter, and quicker read, than the path)."""
+    return [[sources[source], write(value)] for source, value in mapping.items()]
+
+
+def read_by_source(data: Data, sources: Sequence[str], read: Callable[[Data], T]) -> dict[str, T]:
+    """A mapping from by_source, its paths named by their places in `sources`."""
+    found = {}
+    for place, value in map(_pair, _list(data)):
+        if type(place) is not int or place < 0:
+            raise BadRecord("not a place")
+        found[sources[place]] = read(value)
+    return found
+
+
+def site_data(site: Site, made_from: Sequence[Article], sources: Mapping[str, int]) -> Data:
+    """An ordered site as plain data; `made_from`: the articles it was made from, one for each content file, in the
+    order of `sources`, the places of the files' paths (see by_source)."""
+    tables = _Tables(made_from)
     tables.by_url = {article.url: article for article in site.articles}
     terms = (*site.tags, *site.authors)
 
@@ -470,16 +517,21 @@ def site_data(site: Site, articles: Mapping[int, int]) -> Data:
 
     body = [
         tables.listed(site.articles), tables.listed(site.pages),
-        {source: [tables.link(pair.older), tables.link(pair.newer)] for source, pair in site.neighbours.items()},
-        [[s.name, s.slug, s.url, tables.listed(s.articles)] for s in site.sections],
+        by_source(site.neighbours, sources, lambda pair: [tables.link(pair.older), tables.link(pair.newer)]),
+        [[s.name, s.slug, s.url, tables.listed(s.articles), s.intro_html] for s in site.sections],
         list(map(list_data, site.lists)), list(map(term_data, site.tags)), list(map(term_data, site.authors)),
         [[year.year, year.url, year.output_path,
           [[month.year, month.month, tables.listed(month.articles)] for month in year.months]]
          for year in site.archive],
-        {source: list(map(tables.link, links)) for source, links in site.related.items()},
+        by_source(site.related, sources, lambda links: list(map(tables.link, links))),
         [[item.title, item.url] for item in site.menu],
         [[r.url, r.output_path, r.source, r.title, r.target_url, r.target_permalink] for r in site.redirects],
-        site.urls, list(map(problem_data, site.warnings)),
+        # The URL of a file's article, nearly always the one the article it was made from has: then its place alone.
+        [place if made_from[place].url == url else [place, url]
+         for place, url in ((sources[source], url) for source, url in site.urls.items())],
+        list(map(problem_data, site.warnings)),
+        [site.left_out.drafts, site.left_out.scheduled, site.left_out.expired,
+         _optional_date_data(site.left_out.next_publication)],
     ]
     return [tables.article_rows, tables.link_rows, tables.url_rows, body]
 
@@ -502,15 +554,17 @@ def _own_link(article: Article) -> Link:
     return article.link()
 
 
-def read_site(data: Data, articles: Sequence[Article]) -> Site:
-    """An ordered site from site_data, its articles named by their places in `articles`."""
+def read_site(data: Data, articles: Sequence[Article], sources: Sequence[str]) -> Site:
+    """An ordered site from site_data, made from `articles`, one for each of the content files `sources`."""
+    if len(articles) != len(sources):
+        raise BadRecord("not one article for each content file")
     article_rows, link_rows, url_rows, body = _list(data, 4)
     every = [*articles, *map(read_article, _list(article_rows))]
     links = [_own_link(every[row]) if type(row) is int else read_link(row) for row in _list(link_rows)]
     url_lists = list(map(strings, _list(url_rows)))
     listed = _reader(every)
     (published, pages, neighbours, sections_data, lists_data, tags_data, authors_data, archive_data, related_data,
-     menu_data, redirects_data, urls, warnings) = _list(body, 13)
+     menu_data, redirects_data, urls, warnings, left_out_data) = _list(body, 14)
 
     def link(place: Data) -> Link | None:
         return None if place is None else links[_int(place)]
@@ -523,8 +577,8 @@ def read_site(data: Data, articles: Sequence[Article]) -> Site:
         kind, name, slug, url, items = _list(data, 5)
         return Term(_str(kind), _str(name), _str(slug), _str(url), listed(items))
 
-    sections = tuple(Section(_str(name), _str(slug), _str(url), listed(items))
-                     for name, slug, url, items in (_list(s, 4) for s in _list(sections_data)))
+    sections = tuple(Section(_str(name), _str(slug), _str(url), listed(items), _str(intro))
+                     for name, slug, url, items, intro in (_list(s, 5) for s in _list(sections_data)))
     tags = tuple(map(term, _list(tags_data)))
     authors = tuple(map(term, _list(authors_data)))
     terms = (*tags, *authors)
@@ -544,19 +598,26 @@ def read_site(data: Data, articles: Sequence[Article]) -> Site:
         number, url, output_path, months = _list(data, 4)
         return ArchiveYear(_int(number), _str(url), _str(output_path), tuple(map(month, _list(months))))
 
+    def url(data: Data) -> tuple[str, str]:
+        place, written = (data, None) if type(data) is int else _pair(data)
+        if type(place) is not int or place < 0:
+            raise BadRecord("not a place")
+        return sources[place], articles[place].url if written is None else _str(written)
+
     def related(data: Data) -> tuple[Link, ...]:
         found = tuple(map(link, _list(data)))
         if None in found:
             raise BadRecord("a related article that is no link")
         return found  # type: ignore[return-value]
 
-    url_map = _dict(urls)
-    if not all(type(url) is str for url in url_map.values()):
-        raise BadRecord("a URL that is not a string")
-    return Site(listed(published), listed(pages),
-                {source: pair(item) for source, item in _dict(neighbours).items()}, sections,
+    return Site(listed(published), listed(pages), read_by_source(neighbours, sources, pair), sections,
                 tuple(map(listing, _list(lists_data))), tags, authors, tuple(map(year, _list(archive_data))),
-                {source: related(item) for source, item in _dict(related_data).items()},
+                read_by_source(related_data, sources, related),
                 tuple(MenuItem(_str(title), _str(url)) for title, url in map(_pair, _list(menu_data))),
-                tuple(Redirect(*strings(item)) for item in _list(redirects_data)), url_map,
-                tuple(map(read_problem, _list(warnings))))
+                tuple(Redirect(*strings(item)) for item in _list(redirects_data)), dict(map(url, _list(urls))),
+                tuple(map(read_problem, _list(warnings))), _read_left_out(left_out_data))
+
+
+def _read_left_out(data: Data) -> LeftOut:
+    drafts, scheduled, expired, due = _list(data, 4)
+    return LeftOut(_int(drafts), _int(scheduled), _int(expired), _optional_date(due))

@@ -12,8 +12,8 @@ from typing import TypeVar, cast
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.links import SOURCE_MARKER, check_links, resolve_links
-from broadsheet.model import Article, Link, ListPage, Neighbours, Section, Site, Term
-from broadsheet.slugs import slugify
+from broadsheet.model import Article, LeftOut, Link, ListPage, Neighbours, Section, Site, Term
+from broadsheet.slugs import quote_path, slugify
 from broadsheet.taxonomy import (
     ARCHIVE_PATH,
     AUTHORS_PATH,
@@ -37,6 +37,23 @@ def is_published(article: Article, now: datetime, drafts: bool = False, future: 
 
 
 _Group = TypeVar("_Group", Section, Term, Section | None, Term | None)
+
+
+def left_out(articles: Iterable[Article], now: datetime, drafts: bool = False, future: bool = False) -> LeftOut:
+    """How many articles the build leaves out as drafts, scheduled or expired, and when the next one is due."""
+    counts = Counter[str]()
+    due: list[datetime] = []
+    for article in articles:
+        if is_published(article, now, drafts, future):
+            continue
+        if article.draft and not drafts:
+            counts["drafts"] += 1
+        elif article.date is not None and article.date > now and not future:
+            counts["scheduled"] += 1
+            due.append(article.date)
+        else:
+            counts["expired"] += 1
+    return LeftOut(counts["drafts"], counts["scheduled"], counts["expired"], min(due, default=None))
 
 
 def _patched_group(group: _Group, patched: Mapping[int, Section | Term]) -> _Group:
@@ -67,16 +84,26 @@ def find_neighbours(ordered: Sequence[Article], links: Mapping[str, Link] | None
     }
 
 
-def check_unique_urls(articles: Iterable[Article], lists: Iterable[ListPage] = ()) -> None:
+CASE_CAUSE = ("differ only in letter case, and the file systems of macOS and Windows (and so many hosts) hold "
+              "such names as one file")
+
+
+def check_unique_urls(articles: Iterable[Article], lists: Iterable[ListPage] = (),
+                      lines: Mapping[str, Mapping[str, int]] | None = None) -> None:
     """Two files may not claim one URL, nor a file the URL of a list page (compared case-insensitively,
-    as macOS and Windows fold case)."""
+    as macOS and Windows fold case). `lines`: by source, the file lines of front matter keys (the slug's)."""
     taken = {listing.output_path.lower(): f"the list page {listing.url}" for listing in lists}
     claimed: dict[str, Article] = {}
     problems = []
     for article in sorted(articles, key=lambda a: a.source):
         key = article.output_path.lower()
-        if key in claimed:
-            problems.append(Problem(article.source, 1, f"has the same URL {article.url} as {claimed[key].source}",
+        line = (lines or {}).get(article.source, {}).get("slug", 1)
+        if key in claimed and claimed[key].output_path != article.output_path:
+            problems.append(Problem(article.source, line, f"its URL {article.url} and the URL "
+                                    f"{claimed[key].url} of {claimed[key].source} {CASE_CAUSE}",
+                                    "give one of them another 'slug:'"))
+        elif key in claimed:
+            problems.append(Problem(article.source, line, f"has the same URL {article.url} as {claimed[key].source}",
                                     "give one of them another 'slug:'"))
         elif key in taken:
             problems.append(Problem(article.source, 1, f"has the URL {article.url} of {taken[key]}",
@@ -93,7 +120,7 @@ def paginate(title: str, kind: str, articles: Sequence[Article], base: str, conf
     per_page = config.per_page
     total = max(1, math.ceil(len(articles) / per_page))
     paths = [base] + [f"{base}page/{n}/" for n in range(2, total + 1)]
-    urls = tuple(config.base_path + path for path in paths)
+    urls = tuple(quote_path(config.base_path + path) for path in paths)
     return [
         ListPage(title, kind, n, total, tuple(articles[(n - 1) * per_page: n * per_page]), urls[n - 1],
                  path + "index.html", urls, section, term)
@@ -101,37 +128,53 @@ def paginate(title: str, kind: str, articles: Sequence[Article], base: str, conf
     ]
 
 
-def group_sections(newest_first: Sequence[Article], config: Config) -> list[Section]:
-    """Sections in the configured order, then alphabetically; one spelling per slug (the most frequent)."""
+def group_sections(newest_first: Sequence[Article], config: Config,
+                   intros: Mapping[str, Article] | None = None) -> list[Section]:
+    """Sections in the configured order, then alphabetically; one spelling per slug (the most frequent), or the
+    title of the section's _index.md (`intros`, by section slug), which also gives the text above its list."""
     by_slug: dict[str, list[Article]] = {}
     spellings: dict[str, Counter[str]] = {}
     for article in newest_first:
         by_slug.setdefault(article.section_slug, []).append(article)
         spellings.setdefault(article.section_slug, Counter())[article.section] += 1
     names = {slug: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for slug, c in spellings.items()}
+    intros = intros or {}
+    names.update({slug: intro.title for slug, intro in intros.items() if slug in names})
     order = {slugify(name): i for i, name in enumerate(config.sections)}
     slugs = sorted(by_slug, key=lambda s: (order.get(s, len(order)), names[s].lower(), s))
-    return [Section(names[s], s, config.base_path + s + "/", tuple(by_slug[s])) for s in slugs]
+    return [Section(names[s], s, quote_path(config.base_path + s + "/"), tuple(by_slug[s]),
+                    intros[s].summary_html if s in intros else "") for s in slugs]
 
 
-def check_output_paths(site: Site) -> None:
-    """No two pages of any kind (articles, lists, redirects, archive) may be written to one file."""
+def check_output_paths(site: Site, lines: Mapping[str, Mapping[str, int]] | None = None) -> None:
+    """No two pages of any kind (articles, lists, redirects, archive) may be written to one file. `lines`: by
+    source, the file lines of front matter keys (the aliases' and the slug's)."""
     claims: list[tuple[str, str, str]] = [(a.output_path, a.source, a.source) for a in (*site.articles, *site.pages)]
-    claims += [(r.output_path, r.source, f"{r.source} (alias {r.url})") for r in site.redirects]
+    # (a redirect without a page is a rule of the host's _redirects only: a query, a letter-case variant)
+    claims += [(r.output_path, r.source, f"{r.source} (alias {r.url})") for r in site.redirects if r.output_path]
+    aliases = {r.output_path for r in site.redirects if r.output_path}
     claims += [(listing.output_path, "site.yaml", f"the {listing.kind} list {listing.url}") for listing in site.lists]
     claims += [(year.output_path, "site.yaml", f"the archive of {year.year}") for year in site.archive]
     claims += [(f"{TAGS_PATH}index.html", "site.yaml", "the tags index"),
                (f"{AUTHORS_PATH}index.html", "site.yaml", "the authors index"),
                (f"{ARCHIVE_PATH}index.html", "site.yaml", "the archive")]
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}
     problems = []
     for path, where, owner in claims:
         key = path.lower()
-        if key in seen:
-            problems.append(Problem(where, None, f"{owner} would be written to {path}, like {seen[key]}",
+        known = (lines or {}).get(where, {})
+        line = known.get("aliases" if path in aliases else "slug") if where.startswith("content/") else None
+        if key in seen and seen[key][0] != path:
+            hint = ("an old URL that differs from a page's only in letter case needs no page of its own: remove the "
+                    "alias (a host's redirect rules can send it on)") if path in aliases or seen[key][0] in aliases \
+                else "change a slug, an alias, a section or a tag"
+            problems.append(Problem(where, line, f"{owner} would be written to {path}: it and {seen[key][0]} "
+                                    f"({seen[key][1]}) {CASE_CAUSE}", hint))
+        elif key in seen:
+            problems.append(Problem(where, line, f"{owner} would be written to {path}, like {seen[key][1]}",
                                     "change a slug, an alias, a section or a tag"))
         else:
-            seen[key] = owner
+            seen[key] = (path, owner)
     if problems:
         raise SiteError(problems)
 
@@ -153,13 +196,17 @@ def _summary_linked(article: Article, urls: Mapping[str, str]) -> Article:
 
 
 def order_site(all_articles: Iterable[Article], config: Config, now: datetime, drafts: bool = False,
-               future: bool = False, related: dict[bytes, RelatedRanks] | None = None) -> Site:
+               future: bool = False, related: dict[bytes, RelatedRanks] | None = None,
+               lines: Mapping[str, Mapping[str, int]] | None = None) -> Site:
     """Decide everything the pages share, from the parsed articles and the build's moment.
 
     `related`: the related-article rankings of an earlier build, reused when still right and updated otherwise
     (see taxonomy.find_related).
     """
     articles = list(all_articles)
+    intros = {a.section_slug: a for a in articles if a.kind == "section"}  # the sections' _index.md
+    if intros:
+        articles = [a for a in articles if a.kind != "section"]
     visible = [a for a in articles if is_published(a, now, drafts, future)]
     urls = {a.source: a.url for a in visible}
     warnings = check_links(visible, urls, (a.source for a in articles))
@@ -168,7 +215,7 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
     pages = tuple(sorted((a for a in visible if a.kind == "page"), key=lambda a: a.source))
     newest_first = news[::-1]
     links = {a.source: a.link() for a in news}  # one each, shared by neighbours and related articles
-    sections = group_sections(newest_first, config)
+    sections = group_sections(newest_first, config, intros)
     if config.navigation == "section":
         neighbours: dict[str, Neighbours] = {}
         for section in sections:
@@ -190,7 +237,7 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
     for term, base in [(t, TAGS_PATH) for t in tags] + [(a, AUTHORS_PATH) for a in authors]:
         lists += paginate(term.name, term.kind, term.articles, f"{base}{term.slug}/", config, term=term)
     try:
-        check_unique_urls(visible, lists)
+        check_unique_urls(visible, lists, lines)
     except SiteError as error:
         problems += error.problems
     if problems:
@@ -198,8 +245,9 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
     menu, menu_warnings = build_menu(sections, pages, config)
     site = Site(tuple(newest_first), pages, neighbours, tuple(sections), tuple(lists), tuple(tags), tuple(authors),
                 tuple(build_archive(newest_first, config)), find_related(newest_first, config.related, links, related),
-                tuple(menu), tuple(build_redirects(visible, config)), urls, tuple(warnings + menu_warnings))
-    check_output_paths(site)
+                tuple(menu), tuple(build_redirects(visible, config)), urls, tuple(warnings + menu_warnings),
+                left_out(articles, now, drafts, future))
+    check_output_paths(site, lines)
     return site
 
 

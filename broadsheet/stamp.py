@@ -29,7 +29,7 @@ from broadsheet.options import BuildOptions
 CACHE_DIR = ".broadsheet-cache"
 _MAGIC = b"BSS2"
 RACY_NS = 2_000_000_000  # a file changed this close to a scan is not trusted: a later change may keep its time
-_LIBRARIES = ("markdown", "jinja2", "yaml", "markupsafe", "markdown_it", "mdit_py_plugins",
+_LIBRARIES = ("markdown", "jinja2", "yaml", "markupsafe", "markdown_it", "mdit_py_plugins", "pygments",
               "PIL", "pagefind_bin_extended")  # (the last two: images and search)
 _INPUT_FOLDERS = ("content", "templates", "static")
 
@@ -69,12 +69,8 @@ class Stamp:
     pages: int
     articles: int
     warnings: tuple[str, ...]  # as printed
-
-
-def summary_line(pages: int, articles: int, seconds: float) -> str:
-    """The one line printed after a build."""
-    counted = (f"{n} {word}{'s' * (n != 1)}" for n, word in ((pages, "page"), (articles, "article")))
-    return f"Built {next(counted)} from {next(counted)} in {seconds:.2f} s"
+    # What the build left out (see progress.summary_line): drafts, scheduled, expired, the next publication.
+    left_out: tuple[int, int, int, datetime | None] = (0, 0, 0, None)
 
 
 def _library_files() -> list[str]:
@@ -215,17 +211,19 @@ def _folders(output_dir: Path, names: list[str]) -> tuple[tuple[str, int], ...] 
 def _stamp_data(stamp: Stamp) -> list[object]:
     return [stamp.inputs.hex(), list(stamp.output), [list(entry) for entry in stamp.folders],
             stamp.valid_from.isoformat(), None if stamp.valid_until is None else stamp.valid_until.isoformat(),
-            stamp.pages, stamp.articles, list(stamp.warnings)]
+            stamp.pages, stamp.articles, list(stamp.warnings),
+            [*stamp.left_out[:3], None if stamp.left_out[3] is None else stamp.left_out[3].isoformat()]]
 
 
 def _read_stamp(data: object) -> Stamp:
     """A stamp from _stamp_data; ValueError or TypeError when the data is not one."""
-    if type(data) is not list or len(data) != 8:
+    if type(data) is not list or len(data) != 9:
         raise ValueError("not a stamp")
-    inputs, output, folders, valid_from, valid_until, pages, articles, warnings = data
+    inputs, output, folders, valid_from, valid_until, pages, articles, warnings, left_out = data
     if (type(output) is not list or len(output) != 2 or not all(type(n) is int for n in output)
             or type(folders) is not list or type(pages) is not int or type(articles) is not int
-            or type(warnings) is not list or not all(type(w) is str for w in warnings)):
+            or type(warnings) is not list or not all(type(w) is str for w in warnings)
+            or type(left_out) is not list or len(left_out) != 4 or not all(type(n) is int for n in left_out[:3])):
         raise ValueError("not a stamp")
     entries = []
     for entry in folders:
@@ -234,10 +232,11 @@ def _read_stamp(data: object) -> Stamp:
         entries.append((entry[0], entry[1]))
     start = datetime.fromisoformat(valid_from)
     until = None if valid_until is None else datetime.fromisoformat(valid_until)
-    if start.tzinfo is None or (until is not None and until.tzinfo is None):
+    due = None if left_out[3] is None else datetime.fromisoformat(left_out[3])
+    if start.tzinfo is None or (until is not None and until.tzinfo is None) or (due is not None and due.tzinfo is None):
         raise ValueError("not a stamp")
     return Stamp(bytes.fromhex(inputs), (output[0], output[1]), tuple(entries), start, until, pages, articles,
-                 tuple(warnings))
+                 tuple(warnings), (left_out[0], left_out[1], left_out[2], due))
 
 
 def load(cache_dir: Path, output_dir: Path) -> Stamp | None:
@@ -294,7 +293,8 @@ def write_atomically(path: str | Path, data: bytes) -> None:
 
 
 def make(scan_before: Scan, output_dir: Path, folder_times: dict[str, int], now: datetime, until: datetime | None,
-         pages: int, articles: int, warnings: tuple[str, ...]) -> Stamp | None:
+         pages: int, articles: int, warnings: tuple[str, ...],
+         left_out: tuple[int, int, int, datetime | None] = (0, 0, 0, None)) -> Stamp | None:
     """The stamp of a build that just finished, with the times of the output's folders it took after its swap (-1:
     missing), or None when it cannot be trusted (a file changed too recently, a folder is missing)."""
     if scan_before.newest > scan_before.taken - RACY_NS or -1 in folder_times.values():
@@ -304,7 +304,7 @@ def make(scan_before: Scan, output_dir: Path, folder_times: dict[str, int], now:
     except OSError:
         return None
     return Stamp(scan_before.digest, (info.st_dev, info.st_ino), tuple(sorted(folder_times.items())), now, until,
-                 pages, articles, warnings)
+                 pages, articles, warnings, left_out)
 
 
 def unchanged(options: BuildOptions, theme_dir: Path, scan_now: Scan) -> Stamp | None:

@@ -8,7 +8,6 @@ folder itself and writes pages through the output module's staging handle, so bo
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import marshal
 import operator
@@ -31,28 +30,28 @@ from broadsheet.theme import StaticFile
 from broadsheet.views import View, shared_context, view_context
 
 
-@functools.cache  # (read from the package's metadata, a few ms: a default site never imports it)
-def _installed_version(name: str) -> str:
-    from importlib.metadata import version
-
-    return version(name)
-
-
-def library_versions() -> bytes:
-    """The versions of the libraries that parse and render: an upgrade must not reuse what the old ones made."""
+def library_versions(engine: str) -> bytes:
+    """The versions of the libraries that parse and render with this Markdown engine (see Config.markdown): an
+    upgrade must not reuse what the old ones made."""
     import jinja2
     import markdown
+    import pygments  # type: ignore[import-untyped]  # (the package alone: code blocks import the lexers they need)
     import yaml
 
-    return (f"markdown {markdown.__version__} yaml {yaml.__version__} jinja2 {jinja2.__version__} "
-            f"markdown-it-py {_installed_version('markdown-it-py')} "
-            f"mdit-py-plugins {_installed_version('mdit-py-plugins')}").encode()
+    versions = (f"markdown {markdown.__version__} yaml {yaml.__version__} jinja2 {jinja2.__version__} "
+                f"pygments {pygments.__version__}")
+    if engine == "commonmark":  # (imported only here: a site with the default engine never loads them)
+        import markdown_it
+        import mdit_py_plugins
+
+        versions += f" markdown-it-py {markdown_it.__version__} mdit-py-plugins {mdit_py_plugins.__version__}"
+    return versions.encode()
 
 
 def env_key(config: Config) -> str:
     """What every article's parse depends on besides its own bytes and path: the code, the libraries and the
     configuration."""
-    return hashlib.sha256(CODE_FINGERPRINT + library_versions() + repr(config).encode()).hexdigest()
+    return hashlib.sha256(CODE_FINGERPRINT + library_versions(config.markdown) + repr(config).encode()).hexdigest()
 
 
 def parse_key(prefix: str, source: str, data: bytes) -> str:

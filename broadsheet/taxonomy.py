@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from broadsheet.config import Config
 from broadsheet.errors import Problem, SiteError
 from broadsheet.model import ArchiveMonth, ArchiveYear, Article, Link, MenuItem, Redirect, Section, Term
-from broadsheet.slugs import slugify
+from broadsheet.slugs import quote_path, slugify
 
 TAGS_PATH = "tags/"
 AUTHORS_PATH = "authors/"
@@ -57,7 +57,7 @@ def group_terms(kind: str, newest_first: Sequence[Article], names: Callable[[Art
     terms = []
     for slug, articles in by_slug.items():
         name = min(spellings[slug].items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        terms.append(Term(kind, name, slug, f"{config.base_path}{base}{slug}/", tuple(articles)))
+        terms.append(Term(kind, name, slug, quote_path(f"{config.base_path}{base}{slug}/"), tuple(articles)))
     return sorted(terms, key=lambda t: (t.name.casefold(), t.slug))
 
 
@@ -184,12 +184,16 @@ def build_menu(sections: Sequence[Section], pages: Sequence[Article], config: Co
 
 
 def build_redirects(articles: Iterable[Article], config: Config) -> list[Redirect]:
-    """A redirect page for every alias of a published article or page."""
+    """A redirect for every alias of a published article or page: a page at the alias's path, except for an alias
+    with a query (`/?p=12`) or one differing from the article's own URL only in letter case, which only the host's
+    redirect rules (`_redirects`) can serve: one folder cannot hold both spellings on macOS or Windows."""
     redirects = []
     for article in articles:
         for alias in article.aliases:
             path = alias.strip("/")
             output_path = path if path.endswith(".html") else path + "/index.html"
+            if "?" in alias or output_path.lower() == article.output_path.lower():
+                output_path = ""  # (no page: a rule in _redirects only)
             redirects.append(Redirect(config.base_path + alias.lstrip("/"), output_path, article.source, article.title,
                                       article.url, article.permalink))
-    return sorted(redirects, key=lambda r: r.output_path)
+    return sorted(redirects, key=lambda r: (r.output_path, r.url))

@@ -18,7 +18,7 @@ from broadsheet.errors import Problem, SiteError
 from broadsheet.fingerprints import FIELD_READ
 from broadsheet.images import image_globals
 from broadsheet.metadata import absolute_url, media_url
-from broadsheet.slugs import slugify
+from broadsheet.slugs import quote_path, slugify
 from broadsheet.stamp import seal, unseal, write_atomically
 from broadsheet.taxonomy import AUTHORS_PATH, TAGS_PATH
 from broadsheet.theme import TEMPLATES_DIR, StaticFile, default_theme_dir
@@ -239,7 +239,7 @@ def make_environment(site_dir: Path, config: Config, static: Mapping[str, Static
 
     def url(path: str) -> str:
         """A site-relative path with base_url's path in front."""
-        return config.base_path + path.lstrip("/")
+        return quote_path(config.base_path + path.lstrip("/"))
 
     def asset(name: str) -> str:
         """The URL of a static file, fingerprinted when it is CSS or JS."""

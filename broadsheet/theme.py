@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from broadsheet.errors import Problem, SiteError
+from broadsheet.model import Article
 
 if TYPE_CHECKING:
     from broadsheet.images import ImageInfo
@@ -38,6 +39,7 @@ class StaticFile:
     source: Path
     own_path: str  # its path under static/, where it is always published (an article body may link it)
     output_path: str  # what templates link through asset(): for CSS and JS fingerprinted, style.3f2a9c1e04.css
+    label: str = ""  # where it is, in problems: static/<own_path> when empty (see bundle_static for the others)
     image: ImageInfo | None = None  # a raster image as the image stage processed it (see images.publish_images)
 
     @property
@@ -50,10 +52,10 @@ def published_static(static: Mapping[str, StaticFile]) -> Iterator[tuple[str, St
     """(output path, the static file, its label in problems) for every file the static files publish."""
     for relative, static_file in static.items():
         for output_path in static_file.output_paths:
-            yield output_path, static_file, f"{STATIC_DIR}/{relative}"
+            yield output_path, static_file, static_file.label or f"{STATIC_DIR}/{relative}"
 
 
-def _walk_static(root: Path) -> dict[str, Path]:
+def _walk_static(root: Path, label: str = STATIC_DIR) -> dict[str, Path]:
     from broadsheet.content import is_ignored_name  # here: `build` with nothing to do imports no Markdown
 
     found: dict[str, Path] = {}
@@ -66,7 +68,8 @@ def _walk_static(root: Path) -> dict[str, Path]:
             path = Path(folder, name)
             relative = path.relative_to(root).as_posix()
             if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-                raise SiteError(Problem(f"{STATIC_DIR}/{relative}", None, "is a link to a file outside static/", "copy the file in instead"))
+                raise SiteError(Problem(f"{label}/{relative}", None, f"is a link to a file outside {label}/",
+                                        "copy the file in instead"))
             if path.is_file():
                 found[relative] = path
     return found
@@ -85,3 +88,23 @@ def collect_static(site_dir: Path) -> dict[str, StaticFile]:
             output_path = f"{stem}.{digest}{dot}{suffix}"
         result[relative] = StaticFile(source, relative, output_path)
     return result
+
+
+def bundle_static(site_dir: Path, pages: Iterable[Article]) -> dict[str, StaticFile]:
+    """The files of the page bundles among `pages` (content/news/slug/photo.jpg beside content/news/slug/index.md),
+    each published in its page's folder (news/slug/photo.jpg), keyed by that output path: a bundle's page links them
+    by their relative path. Hidden and private names are left out, as in static/."""
+    from broadsheet.content import BUNDLE_INDEXES, bundle_folder
+
+    result: dict[str, StaticFile] = {}
+    for page in pages:
+        folder = bundle_folder(page.source)
+        if folder is None:
+            continue
+        out_folder = page.output_path.rpartition("/")[0]
+        for relative, source in _walk_static(site_dir / folder, folder.rstrip("/")).items():
+            if "/" + relative in BUNDLE_INDEXES:
+                continue  # the page itself (or the bundle's other page: two pages of one URL are reported as such)
+            output_path = f"{out_folder}/{relative}" if out_folder else relative
+            result[output_path] = StaticFile(source, output_path, output_path, folder + relative)
+    return dict(sorted(result.items()))

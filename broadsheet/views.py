@@ -17,8 +17,10 @@ from broadsheet.markup import describe
 from broadsheet.metadata import article_jsonld, listing_jsonld, page_jsonld
 from broadsheet.model import Article, ListPage, Site
 from broadsheet.options import BuildOptions
+from broadsheet.redirects import REDIRECTS_FILE, redirect_rules, redirects_file
 from broadsheet.search import SEARCH_PAGE, search_context
 from broadsheet.sitemaps import sitemap_files, sitemap_pages
+from broadsheet.slugs import quote_path
 from broadsheet.taxonomy import ARCHIVE_PATH, AUTHORS_PATH, TAGS_PATH
 
 
@@ -172,7 +174,7 @@ def article_context(site: Site, article: Article, config: Config) -> dict[str, A
     """What an article page adds to the core's context: related articles, its feeds, structured data."""
     if article.kind == "page":
         return {"jsonld": page_jsonld(article, config), "related": ()}
-    section_feed = config.base_path + article.section_slug + "/feed.xml"
+    section_feed = quote_path(config.base_path + article.section_slug + "/feed.xml")
     return {"related": site.related.get(article.source, ()), "jsonld": article_jsonld(article, config),
             "feeds": feed_links(config, [(article.section, section_feed)])}
 
@@ -195,7 +197,8 @@ def news_views(site: Site) -> list[tuple[str, str, str, int]]:
              (f"{AUTHORS_PATH}index.html", "terms.html", "terms", 1),
              (f"{ARCHIVE_PATH}index.html", "archive.html", "archive", -1)]
     views += [(year.output_path, "archive.html", "archive", i) for i, year in enumerate(site.archive)]
-    views += [(redirect.output_path, "redirect.html", "redirect", i) for i, redirect in enumerate(site.redirects)]
+    views += [(redirect.output_path, "redirect.html", "redirect", i) for i, redirect in enumerate(site.redirects)
+              if redirect.output_path]  # (the others are rules in _redirects only)
     return views
 
 
@@ -239,6 +242,9 @@ def news_files(site: Site, config: Config, options: BuildOptions, now: datetime,
         (path, (feed, tuple(link_targets(site, a) for a in feed.articles)), partial(make, absolute_body))
         for path, feed, make in feed_makers(site, config)]
     files += sitemap_files(site, config, now, sitemap_pages(site, config) if sitemap is None else sitemap)
+    rules = redirect_rules(site, config)
+    if rules:
+        files.append((REDIRECTS_FILE, tuple(rules), partial(redirects_file, rules)))
     files.append((".nojekyll", None, bytes))
     if config.cname:
         files.append(("CNAME", None, lambda: (config.cname + "\n").encode("ascii")))

@@ -24,7 +24,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from broadsheet.config import CONFIG_FILE
-from broadsheet.content import CONTENT_DIR, IGNORED_SUFFIXES, SOURCE_SUFFIXES, is_ignored_name
+from broadsheet.content import CONTENT_DIR, IGNORED_SUFFIXES, SOURCE_SUFFIXES, is_ignored_name, is_section_index
 from broadsheet.theme import STATIC_DIR, TEMPLATES_DIR
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,12 @@ def is_relevant(relative: str, is_dir: bool = False) -> bool:
     if len(parts) < 2 or parts[0] not in WATCHED_DIRS or any(is_editor_file(part) for part in parts[1:]):
         return False
     if parts[0] == CONTENT_DIR:
-        # Content folders and Markdown files are read; anything else in content/ is not.
-        return not any(is_ignored_name(part) for part in parts[1:]) and (is_dir or parts[-1].endswith(SOURCE_SUFFIXES))
+        # Content folders and files are read, and a section's _index.md; of other files, those that may be a page
+        # bundle's (content/<section>/<bundle>/…), published beside its page. (An editor's temporary file beside an
+        # article is none of these.)
+        if any(is_ignored_name(part) for part in parts[1:]):
+            return is_section_index(relative)
+        return is_dir or parts[-1].endswith(SOURCE_SUFFIXES) or len(parts) >= 4
     if parts[0] == STATIC_DIR:
         return not any(is_ignored_name(part) for part in parts[1:])
     return True

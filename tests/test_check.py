@@ -207,3 +207,78 @@ def test_broken_links_are_all_reported_when_another_file_has_an_error(tmp_path: 
     assert broken[0] == ("content/world/links.md:7: broken link to /world/nowhere-0/ (on /world/links/index.html: "
                          "not in the site) (check the path; static files are published at their path under static/)")
     assert result.out.splitlines()[-1] == "Checked 10 pages: 31 errors, 1 warning."  # (good.md has no summary)
+
+
+def _unsummarised_site(root: Path, count: int, config: str = "") -> Path:
+    files = {f"content/world/story-{n}.md": article(f"title: Story {n}\n{DATE}") for n in range(count)}
+    return good_site(root, {**files, "content/world/good.md": article(f"title: Good\n{DATE}\n{WRITTEN}",
+                                                                        "![](/missing.png)")},
+                     "title: Checked Daily\nbase_url: https://example.org/\n" + config)
+
+
+def test_repeated_warnings_are_grouped_by_kind_and_verbose_lists_them(tmp_path: Path, run_cli) -> None:
+    site = _unsummarised_site(tmp_path / "site", 5)
+    result = check(run_cli, site)
+    assert result.status == 1
+    assert lines(result) == [
+        ("content/world/good.md:7: warning: image /missing.png has empty alt text (on /world/good/index.html) "
+         "(describe it unless it is purely decorative)"),
+        ("content/world/good.md:7: missing image /missing.png (on /world/good/index.html: not in the site) "
+         "(check the path; static files are published at their path under static/)"),
+        ("warning: 5 articles have no summary written by a person [missing_summary]; first: "
+         "content/world/story-0.md:1 (add 'summary:' to the front matter, or a <!--more--> line after the lead); "
+         "all with --verbose, none with 'warnings: {missing_summary: false}' in site.yaml"),
+    ]
+    assert result.out.splitlines()[-1] == "Checked 14 pages: 1 error, 6 warnings."
+    verbose = check(run_cli, site, "--verbose")
+    assert sum(line.endswith("[missing_summary]") for line in lines(verbose)) == 5
+    assert any(line.endswith("[missing_image]") for line in lines(verbose))
+
+
+def test_site_yaml_turns_a_kind_of_warning_off(tmp_path: Path, run_cli) -> None:
+    site = _unsummarised_site(tmp_path / "site", 5, "warnings:\n  missing_summary: false\n  empty_alt_text: false\n")
+    result = check(run_cli, site, "--strict")
+    assert result.status == 1  # the missing image is an error all the same
+    assert [line.split(": ")[0] for line in lines(result)] == ["content/world/good.md:7"]
+    assert result.out.splitlines()[-1] == "Checked 14 pages: 1 error, 0 warnings (6 more of kinds site.yaml turns off)."
+    typo = _unsummarised_site(tmp_path / "typo", 1, "warnings:\n  missing_sumary: false\n")
+    bad = check(run_cli, typo)
+    assert bad.status == 1
+    assert bad.err.splitlines()[0] == ("site.yaml:4: unknown key 'warnings.missing_sumary' (did you mean "
+                                       "'warnings.missing_summary'?)")
+
+
+def test_json_format_gives_one_object_per_problem(tmp_path: Path, run_cli) -> None:
+    import json
+
+    site = _unsummarised_site(tmp_path / "site", 5)
+    result = check(run_cli, site, "--format", "json")
+    assert result.status == 1
+    found = [json.loads(line) for line in result.out.splitlines()]
+    assert len(found) == 7
+    assert all(set(item) == {"path", "line", "kind", "severity", "message", "hint"} for item in found)
+    assert found[-1] == {"path": "content/world/story-4.md", "line": 1, "kind": "missing_summary",
+                         "severity": "warning", "message": "has no summary written by a person",
+                         "hint": "add 'summary:' to the front matter, or a <!--more--> line after the lead"}
+    missing = next(item for item in found if item["severity"] == "error")
+    assert (missing["path"], missing["line"], missing["kind"]) == ("content/world/good.md", 7, "missing_image")
+
+
+def test_every_warning_kind_is_documented() -> None:
+    from broadsheet.warning_kinds import ERROR_KINDS, WARNING_KINDS
+
+    page = (REPO_ROOT / "docs" / "check.md").read_text(encoding="utf-8")
+    for kind in (*WARNING_KINDS, *ERROR_KINDS):
+        assert f"`{kind}`" in page, kind
+
+
+def test_a_kind_turned_off_is_off_for_build_too(tmp_path: Path, run_cli) -> None:
+    files = {"content/world/links.md": article(f"title: Links\n{DATE}\n{WRITTEN}", "See [the draft](draft.md).\n"),
+             "content/world/draft.md": article(f"title: Draft\n{DATE}\n{WRITTEN}\ndraft: true")}
+    loud = good_site(tmp_path / "loud", files)
+    result = run_cli("build", "--site", str(loud), "-q")
+    assert result.err == ("content/world/links.md:7: warning: links to an unpublished article: content/world/draft.md "
+                          "(fix the link or publish the article)\n")
+    quiet = good_site(tmp_path / "quiet", files, "title: T\nwarnings: {link_to_unpublished: false}\n")
+    result = run_cli("build", "--site", str(quiet), "-q", "--strict")
+    assert (result.status, result.err) == (0, "")

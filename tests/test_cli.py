@@ -85,6 +85,7 @@ def test_new_writes_a_draft_in_the_site_time_zone(tmp_path: Path, run_cli) -> No
 
 
 def test_new_with_a_section_and_never_overwriting(tmp_path: Path, run_cli) -> None:
+    write_tree(tmp_path, {"site.yaml": "title: Sport\n"})
     result = run_cli("new", "Match report", "--section", "Sports", "--site", str(tmp_path))
     assert result.status == 0, result.err
     path = tmp_path / "content/sports/match-report.md"
@@ -107,6 +108,7 @@ def test_new_through_build_py_targets_the_repo_site(tmp_path: Path) -> None:
     assert build_py.site_command([]) == ["build", "--site", str(REPO_ROOT)]
     assert build_py.site_command(["--output", "x"]) == ["build", "--site", str(REPO_ROOT), "--output", "x"]
     assert build_py.site_command(["--version"]) == ["--version"]
+    assert build_py.site_command(["check", "-s", "other"]) == ["check", "-s", "other"]
 
 
 def test_site_yaml_problems_are_reported_without_traceback(tmp_path: Path, run_cli) -> None:

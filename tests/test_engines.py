@@ -85,10 +85,12 @@ def test_raw_html_false_shows_raw_html_as_text(engine: str) -> None:
 
 @BOTH
 def test_front_matter_summary_is_untrusted(engine: str) -> None:
-    parsed = article("Body.\n", engine, 'summary: "A [link](javascript:x) and <i>tag</i> -- \\"quoted\\""\n')
+    parsed = article("Body.\n", engine, 'summary: "A [link](javascript:x) and <i onclick=x>tag</i> <u>u</u> -- '
+                     '\\"quoted\\""\n')
     page = parse_html(parsed.article.summary_html)
-    assert page.find("a").attrs.get("href") is None and "<i>" not in parsed.article.summary_html
-    assert page.text() == "A link and <i>tag</i> \u2013 \u201cquoted\u201d"
+    assert page.find("a").attrs.get("href") is None and page.find("i").attrs == {}  # (a safe element, kept)
+    assert "<u" not in parsed.article.summary_html and "&lt;" not in parsed.article.summary_html
+    assert page.text() == "A link and tag u \u2013 \u201cquoted\u201d"
 
 
 @BOTH
@@ -286,7 +288,9 @@ def test_a_site_in_the_commonmark_dialect_builds_with_the_structure_its_writers_
         "a list right after a paragraph line", "with an item nested by two spaces"]
     assert lists[1].find("li").text() == "nested by two spaces" and lists[1] in lists[0].iter()
     rust, toml = body.find_all("pre")
-    assert rust.find("code").attrs["class"] == "language-rust,ignore"
+    # The info string's first word names the language, highlighted (rust,ignore: rust).
+    assert rust.find("code").attrs["class"] == "language-rust" and rust.attrs["class"] == "highlight"
+    assert rust.find("span", class_="s").text() == "\"straight\""
     assert rust.text() == '# a comment, not a heading let quote = "straight";'
     assert not body.find_all("h1")
     step = body.find("ol").find_all("li")[0]

@@ -32,10 +32,57 @@ def test_front_matter_summary_wins(engine: str) -> None:
 
 
 @BOTH
-def test_front_matter_summary_shows_raw_html_as_text(engine: str) -> None:
-    html = summary("Body.\n", "summary: 'Click <a href=x>here</a> <script>x()</script>'\n", markdown=engine)
-    assert "<a" not in html and "<script" not in html
-    assert parse_html(html).text() == "Click <a href=x>here</a> <script>x()</script>"
+def test_front_matter_summary_html_renders_as_safe_elements_never_as_escaped_tags(engine: str) -> None:
+    # A Jekyll excerpt holds HTML: its link stays a link, a script goes, any other tag leaves its text.
+    html = summary("Body.\n", "summary: 'Click <a href=\"https://example.org/r?a=1&amp;b=2\" onclick=x>here</a> "
+                   "<script>x()</script><span class=\"k\">now</span> <a href=\"javascript:alert(1)\">bad</a> "
+                   "<em>*really*</em>'\n", markdown=engine)
+    tree = parse_html(html)
+    assert "&lt;" not in html and "<script" not in html and "<span" not in html
+    assert tree.text() == "Click here now bad really"
+    links = tree.find_all("a")
+    assert links[0].attrs == {"href": "https://example.org/r?a=1&b=2"} and links[0].text() == "here"
+    assert links[1].attrs == {} and links[1].text() == "bad"  # (an unsafe target: text, linked to nothing)
+    assert tree.find("em").find("em").text() == "really"  # (the rest is Markdown, as before)
+
+
+@BOTH
+def test_front_matter_summary_html_that_does_not_nest_renders_as_its_text(engine: str) -> None:
+    html = summary("Body.\n", "summary: \"<em>One\\n\\nTwo</em> <b>three\"\n", markdown=engine)
+    assert "<em>" not in html and "<b>" not in html and "&lt;" not in html
+    assert parse_html(html).text() == "One Two three"
+
+
+@BOTH
+def test_front_matter_summary_links_to_content_files_resolve(engine: str) -> None:
+    html = summary("Body.\n", "summary: 'See <a href=\"other.md\">the other story</a>.'\n", markdown=engine)
+    assert parse_html(html).find("a").attrs["href"] == "broadsheet-source:content/world/other.md"
+
+
+@BOTH
+def test_automatic_summary_never_ends_on_a_sentence_introducing_code_it_leaves_out(engine: str) -> None:
+    body = ("The council voted on Tuesday. The new rule reads:\n\n```\nNo cars after 8 pm.\n```\n\n"
+            "It takes effect in May.\n")
+    assert summary(body, markdown=engine) == "<p>The council voted on Tuesday.</p>"
+    fenced = ("The council voted on Tuesday. Install it with:\n\n    pip install it\n\nThen run it.\n")
+    assert summary(fenced, markdown=engine) == "<p>The council voted on Tuesday.</p>"
+
+
+@BOTH
+def test_automatic_summary_never_ends_on_a_sentence_introducing_a_list_that_does_not_fit(engine: str) -> None:
+    items = "\n".join(f"- Item number {n} of the list of measures announced" for n in range(10))
+    html = summary(f"The minister announced three measures. They are:\n\n{items}\n", summary_words=8,
+                   markdown=engine)
+    assert html == "<p>The minister announced three measures.</p>"
+    # A list that does fit follows its sentence.
+    html = summary("Two measures. They are:\n\n- more buses\n- fewer cars\n", summary_words=20, markdown=engine)
+    assert html == "<p>Two measures. They are:</p><p>more buses</p><p>fewer cars</p>"
+
+
+@BOTH
+def test_automatic_summary_skips_a_first_sentence_introducing_what_it_leaves_out(engine: str) -> None:
+    body = "Watch the launch:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nThe rocket left on time.\n"
+    assert summary(body, markdown=engine) == "<p>The rocket left on time.</p>"
 
 
 @BOTH

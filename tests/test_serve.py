@@ -323,8 +323,10 @@ def test_editor_temp_files_do_not_count_as_changes(preview: Running) -> None:
 def test_which_paths_count() -> None:
     assert is_relevant("site.yaml") and is_relevant("content/world/a.md") and is_relevant("templates/_macros.html")
     assert is_relevant("static/css/style.css") and is_relevant("content/world", is_dir=True)
+    assert is_relevant("content/world/story/photo.jpg")  # a page bundle's file, published beside its page
     for path in ("public/index.html", ".git/index", "content/world/a.md~", "content/world/.#a.md",
                  "content/world/4913", "content/world/.a.md.swp", "templates/base.html.swp", "content/notes.txt",
+                 "content/world/notes.txt", "content/world/tmpx8d1f3q",
                  "static/_drafts/a.css", "README.md"):
         assert not is_relevant(path), path
 

@@ -207,7 +207,7 @@ def test_an_alias_may_not_overwrite_another_page(tmp_path: Path, run_cli) -> Non
     site = write_tree(tmp_path / "s", files)
     result = run_cli("build", "--site", str(site))
     assert result.status == 1
-    assert "content/world/b.md: content/world/b.md (alias /world/a/) would be written to world/a/index.html" in result.err
+    assert "content/world/b.md:6: content/world/b.md (alias /world/a/) would be written to world/a/index.html" in result.err
 
 
 def test_bad_alias_is_reported_with_its_line(tmp_path: Path, run_cli) -> None:

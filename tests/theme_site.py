@@ -30,7 +30,8 @@ SEED_ARTICLE = PAGE_TYPES["article"]
 RICH_ARTICLE = PAGE_TYPES["article with every element"]
 
 #: The oldest article of the site (so the seed article keeps its neighbours): headings, a quotation, a wide table,
-#: a figure with a caption, code, lists, a definition list, footnotes and a long unbreakable address.
+#: a figure with a caption, a video (the shortcode), code, lists, a definition list, footnotes and a long unbreakable
+#: address.
 RICH_ARTICLE_TEXT = """---
 title: "Every element an article can hold, from quotations to footnotes"
 date: 2024-01-02T09:00:00+00:00
@@ -66,6 +67,8 @@ https://example.org/a/very/long/address/that/has/no/spaces/so/the/browser/must/b
 <img src="/chart.svg" alt="A bar chart: exports rose in 2022 and fell a little in 2023" width="640" height="320">
 <figcaption>Exports by year, in millions. Source: the statistics office.</figcaption>
 </figure>
+
+{{< youtube id="w7Ft2ymGmfc" title="The minister's press conference" poster="/chart.svg" >}}
 
 ```python
 def a_long_line_of_code(): return "a line of code that scrolls inside its own box rather than the whole page" * 3
