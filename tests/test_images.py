@@ -296,3 +296,27 @@ def test_the_same_photo_at_two_paths_and_a_relative_src(tmp_path: Path, run_cli)
     assert candidates(first["srcset"]) == [("/news/images/a-480w.jpg", 480), ("/news/images/a-600w.jpg", 600)]
     assert candidates(second["srcset"]) == [("/news/images/b-480w.jpg", 480), ("/news/images/b-600w.jpg", 600)]
     assert (out / "images/a-480w.webp").read_bytes() == (out / "images/b-480w.webp").read_bytes()
+
+
+def test_a_page_bundles_photos_and_the_figure_shortcode_are_processed(tmp_path: Path, run_cli) -> None:
+    body = ("![Cranes over the quay](cranes.png)\n\n"
+            '{{< figure src="/images/quay.jpg" alt="The quay at dawn" caption="The quay" credit="AP" >}}\n')
+    site = good_site(tmp_path / "site", {
+        "content/world/harbour/index.md": article(f"title: Harbour\n{DATE}\nimage: cover.jpg\nimage_alt: The cover",
+                                                  body),
+        "content/world/harbour/cover.jpg": photo(1200, 800, exif=camera_exif()),
+        "content/world/harbour/cranes.png": photo(600, 400, "PNG", exif=camera_exif()),
+        "static/images/quay.jpg": photo(900, 600, exif=camera_exif())}, config=CONFIG)
+    out = build(run_cli, site)
+    by_alt = {image["alt"]: image for image in page_images(out / "world/harbour/index.html").images}
+    cover, cranes, quay = by_alt["The cover"], by_alt["Cranes over the quay"], by_alt["The quay at dawn"]
+    assert candidates(cover["srcset"])[-1] == ("/news/world/harbour/cover-1200w.jpg", 1200)
+    assert (cover["width"], cover["height"]) == ("1200", "800")
+    assert candidates(cranes["srcset"]) == [("/news/world/harbour/cranes-480w.png", 480),
+                                            ("/news/world/harbour/cranes-600w.png", 600)]
+    assert (quay["width"], quay["height"], quay["loading"]) == ("900", "600", "lazy")
+    assert candidates(quay["srcset"])[-1] == ("/news/images/quay-900w.jpg", 900)
+    assert (out / "world/harbour/cover-card.jpg").is_file()
+    for path, data in read_tree(out).items():
+        if path.endswith((".jpg", ".png", ".webp")):
+            assert secrets_in(data) == [], path
