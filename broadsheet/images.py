@@ -168,14 +168,15 @@ def publish_images(static: Mapping[str, StaticFile], leads: Iterable[tuple[str |
     for rel, key in keys.items():
         info = _read_info(folder / key, rel)
         if info is None:
-            jobs.append((_label(static[rel], rel), ("image", rel, str(static[rel].source), raster[rel], key,
-                                                     settings, str(folder))))
+            label = _label(static[rel], rel)
+            jobs.append((label, ("image", label, str(static[rel].source), raster[rel], key, settings, str(folder))))
         else:
             infos[rel] = info
     for rel, key, point in cards.values():
         if not (folder / f"{key}.jpg").is_file():
-            jobs.append((_label(static[rel], rel), ("card", rel, str(static[rel].source), raster[rel], key, point,
-                                                     settings.quality, str(folder))))
+            label = _label(static[rel], rel)
+            jobs.append((label, ("card", label, str(static[rel].source), raster[rel], key, point, settings.quality,
+                                 str(folder))))
     for label, result in run(jobs) if jobs else ():
         if isinstance(result, SiteError):
             problems.extend(result.problems)
@@ -284,13 +285,12 @@ def _prune(folder: Path, used: set[str]) -> None:
 
 
 def run_task(payload: tuple[Any, ...]) -> dict[str, Any] | bool:
-    """Process one image into the cache folder (in a worker): ("image", path, file, kind, key, settings, folder)
-    makes its record (returned as data), ("card", path, file, kind, key, focus, quality, folder) its social card
-    (True). `path` is where the image is published, `file` where it is read."""
+    """Process one image into the cache folder (in a worker): ("image", label, file, kind, key, settings, folder)
+    makes its record (returned as data), ("card", label, file, kind, key, focus, quality, folder) its social card
+    (True). `label` names the image in problems, `file` is where it is read."""
     from broadsheet.imaging import ImageProblem, process, social_card
 
-    task, rel, source, kind, key = payload[:5]
-    label = f"{STATIC_DIR}/{rel}" if Path(source).as_posix().endswith(f"/{STATIC_DIR}/{rel}") else source
+    task, label, source, kind, key = payload[:5]
     try:
         data = Path(source).read_bytes()
         if task == "card":

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import write_tree
 from htmlcheck import crawl, parse_file
+from imagefiles import photo
 
 NOW = "2025-01-01T00:00"
 SITE = "title: Test Times\nbase_url: https://example.org/\ntimezone: Europe/Berlin\n"
@@ -21,6 +22,9 @@ def build(run_cli):
         return run_cli("build", "--site", str(site), "--output", str(output), "--quiet", "--now", NOW, *args), output
 
     return run
+
+
+CHART = photo(60, 40, "PNG")
 
 
 def site_of(tmp_path: Path, files: dict[str, str | bytes], config: str = "") -> Path:
@@ -193,8 +197,8 @@ def test_html_bodies(tmp_path: Path, build, raw_html: bool) -> None:
     site = site_of(tmp_path, {
         "content/world/jekyll-post.html": "---\ntitle: A Jekyll post\ndate: 2024-03-06\n---\n" + HTML_BODY,
         "content/world/other.md": "---\ntitle: Other\ndate: 2024-03-05\n---\nText.\n",
-        "static/images/lead.jpg": b"\xff\xd8\xff",
-    }, f"raw_html: {'true' if raw_html else 'false'}\n")
+        "static/images/lead.jpg": photo(40, 30),
+    }, f"raw_html: {'true' if raw_html else 'false'}\nimages: false\n")  # (images as written: see test_images)
     result, out = build(site)
     assert result.status == 0, result.err
     page = parse_file(out / "world/jekyll-post/index.html")
@@ -240,25 +244,25 @@ def test_page_bundles(tmp_path: Path, build, run_cli) -> None:
         "content/news/0.26-relnotes/index.md": "---\ntitle: Release notes\ndate: 2024-03-06\nimage: cover.jpg\n"
                                                "image_alt: The cover\n---\nSee ![the chart](chart.png) and "
                                                "[the data](data/table.csv).\n\nMore text.\n",
-        "content/news/0.26-relnotes/cover.jpg": b"\xff\xd8\xffcover",
-        "content/news/0.26-relnotes/chart.png": b"\x89PNGchart",
+        "content/news/0.26-relnotes/cover.jpg": photo(40, 30),
+        "content/news/0.26-relnotes/chart.png": CHART,
         "content/news/0.26-relnotes/data/table.csv": "a,b\n1,2\n",
         "content/news/0.26-relnotes/notes.md": "Not an article: a file of the bundle.\n",
         "content/news/2024-03-07-dated/index.html": "---\ntitle: Dated bundle\n---\n<p>Body <img src=\"pic.png\" "
                                                     "alt=\"A picture\"></p>\n",
-        "content/news/2024-03-07-dated/pic.png": b"\x89PNGpic",
+        "content/news/2024-03-07-dated/pic.png": photo(30, 40, "PNG"),
         "content/news/0.27-relnotes/index.md": "---\ntitle: Next notes\ndate: 2024-03-08\n---\nText.\n",
         "content/pages/about/index.md": "---\ntitle: About us\n---\n![Our office](office.jpg)\n",
-        "content/pages/about/office.jpg": b"\xff\xd8\xffoffice",
+        "content/pages/about/office.jpg": photo(50, 30),
         "content/news/index.md": "---\ntitle: An article named index\ndate: 2024-03-01\n---\nText.\n",
-    })
+    }, "images: false\n")  # (the files as written; test_images builds a bundle with images on)
     result, out = build(site)
     assert result.status == 0, result.err
     # The slug is the folder's name (no collision between bundles), the section the folder above it.
     page = parse_file(out / "news/0-26-relnotes/index.html")
     assert page.find("h1").text() == "Release notes"
     assert (out / "news/0-27-relnotes/index.html").is_file()
-    assert (out / "news/0-26-relnotes/chart.png").read_bytes() == b"\x89PNGchart"
+    assert (out / "news/0-26-relnotes/chart.png").read_bytes() == CHART
     assert (out / "news/0-26-relnotes/data/table.csv").read_text() == "a,b\n1,2\n"
     assert (out / "news/0-26-relnotes/notes.md").is_file() and not (out / "news/notes").exists()
     body = page.find("div", class_="article-body")
@@ -409,8 +413,8 @@ def test_other_generators_keys(tmp_path: Path, build) -> None:
         "content/news/hidden.md": "---\ntitle: Unpublished\ndate: 2024-03-01\npublished: false\n---\nBody.\n",
         "content/news/shown.md": "---\ntitle: Published\ndate: 2024-03-01\npublished: true\nsection: World\n"
                                  "categories: [Economy, Trade]\ntags: Politics, Europe\n---\nBody.\n",
-        "static/images/card.jpg": b"\xff\xd8\xffcard",
-    })
+        "static/images/card.jpg": photo(40, 30),
+    }, "images: false\n")
     result, out = build(site)
     assert result.status == 0, result.err
     jekyll = parse_file(out / "politics/jekyll/index.html")  # the first category is the section
@@ -440,7 +444,7 @@ def test_other_generators_keys(tmp_path: Path, build) -> None:
 
 def test_images_without_alt_text_is_a_warning_not_a_failure(tmp_path: Path, build) -> None:
     site = site_of(tmp_path, {"content/news/a.md": "---\ntitle: A\ndate: 2024-03-01\nimages: [/images/c.jpg]\n---\nB.\n",
-                              "static/images/c.jpg": b"\xff\xd8\xff"})
+                              "static/images/c.jpg": photo(40, 30)}, "images: false\n")
     result, out = build(site)
     assert result.status == 0, result.err
     assert "content/news/a.md:4: warning: the lead image has no 'image_alt'" in result.err
