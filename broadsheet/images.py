@@ -189,11 +189,14 @@ def publish_images(static: Mapping[str, StaticFile], leads: Iterable[tuple[str |
     for rel, info in infos.items():
         key = keys[rel]
         published[rel] = replace(static[rel], source=folder / key / "original", image=info)
+        # (Copies and cards keep their image's label: a clash names the file they are made from.)
         for variant in info.variants:
-            published[variant.path] = StaticFile(folder / key / _file_name(variant), variant.path, variant.path)
+            published[variant.path] = replace(static[rel], source=folder / key / _file_name(variant),
+                                              own_path=variant.path, output_path=variant.path, image=None)
     for path, (rel, key, _) in cards.items():
         if rel in infos:
-            published[path] = StaticFile(folder / f"{key}.jpg", path, path)
+            published[path] = replace(static[rel], source=folder / f"{key}.jpg", own_path=path, output_path=path,
+                                      image=None)
     failed = {problem.path for problem in problems}
     used = {keys[rel] for rel in infos} | {f"{key}.jpg" for rel, key, _ in cards.values()
                                           if _label(static[rel], rel) not in failed}
