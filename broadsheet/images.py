@@ -350,7 +350,8 @@ def picture(static: Mapping[str, StaticFile], config: Config, src: str, alt: str
 
 def _picture(info: ImageInfo, original_url: str, base_path: str, attrs: dict[str, str | None], lead: bool) -> str:
     own = [v for v in info.variants if v.format == info.format]
-    fallback = max((v for v in own if v.width <= FALLBACK_WIDTH), key=lambda v: v.width, default=own[0] if own else None)
+    fallback = max((v for v in own if v.width <= FALLBACK_WIDTH), key=lambda v: v.width,
+                   default=own[0] if own else None)
     attrs["src"] = base_path + fallback.path if fallback else original_url
     if own:
         attrs["srcset"] = _srcset(own, base_path)
