@@ -1,13 +1,13 @@
 """Images and search at scale: build times with a photograph per article, what a phone downloads, Pagefind's cost.
 
     python3 benchmarks/photos.py                                   # 150 articles with photos, search at 2,000
-    python3 benchmarks/photos.py --articles 1000 --search-articles 10000   # the issue's sizes (long: ~20 min)
+    python3 benchmarks/photos.py --articles 1000 --search-articles 10000   # the issue's sizes (long: an hour)
 
 Part 1 (images): a corpus of N articles (benchmarks/make_corpus.py), each with its own 3000×2000 JPEG lead image
 (synthetic, with detail at every scale; or cut from a real photograph given with --photo, which gives truer byte
-counts), built with the default settings (WebP copies at 480/720/1100/1600). Prints the cold build (empty cache), a re-run with nothing changed, a body edit, and a cold
-build that keeps the cache (a fresh output folder: CI); then the bytes a phone with a 360 px wide screen downloads
-for an article page (gzipped HTML and CSS, and the lead image the browser picks from srcset at 1x, 2x and 3x),
+counts), built with the default settings (WebP copies at 480/720/1100/1600). Prints the cold build (empty
+cache), a re-run with nothing changed, a body edit, and a cold build that keeps the cache (a fresh output folder:
+CI); then the bytes a phone with a 360 px wide screen downloads for an article page (gzipped HTML and CSS, and the lead image the browser picks from srcset at 1x, 2x and 3x),
 against the same page built with `images: false` (the camera JPEG itself).
 
 Part 2 (search): a corpus of M articles without images, built with and without `search: true`: the cold builds,

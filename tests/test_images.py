@@ -119,7 +119,8 @@ def test_images_get_sizes_copies_and_lazy_loading(tmp_path: Path, run_cli) -> No
                                           ("/news/images/lead-1100w.jpg", 1100), ("/news/images/lead-1600w.jpg", 1600)]
     assert lead["src"] == "/news/images/lead-1100w.jpg" and lead["sizes"]
     assert (cranes["width"], cranes["height"], cranes["loading"], cranes["decoding"]) == ("700", "420", "lazy", "async")
-    assert candidates(cranes["srcset"]) == [("/news/images/cranes-480w.png", 480), ("/news/images/cranes-700w.png", 700)]
+    assert candidates(cranes["srcset"]) == [("/news/images/cranes-480w.png", 480),
+                                            ("/news/images/cranes-700w.png", 700)]
     # The raw HTML figure's image, a WebP: its own format's copies are on the <img>, no <source> needed.
     assert (night["width"], night["height"], night["loading"]) == ("1000", "600", "lazy")
     assert [url for url, _ in candidates(night["srcset"])] == ["/news/images/night-480w.webp",

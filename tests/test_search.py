@@ -105,7 +105,8 @@ def test_a_missing_pagefind_fails_the_build_with_a_hint(tmp_path: Path, run_cli,
 
     def missing() -> str:
         raise broadsheet.search.SiteError(broadsheet.search.Problem(
-            "site.yaml", None, "search: true needs Pagefind, which is not installed", "pip install 'broadsheet[search]'"))
+            "site.yaml", None, "search: true needs Pagefind, which is not installed",
+            "pip install 'broadsheet[search]'"))
 
     monkeypatch.setattr(broadsheet.search, "pagefind_executable", missing)
     write_tree(site, {"content/world/harbour.md": HARBOUR.replace("quay", "pier")})
@@ -130,7 +131,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
 
 def results(page: Any) -> list[tuple[str, str]]:
     page.wait_for_selector("#search-results li a", timeout=15000)
-    return page.eval_on_selector_all("#search-results li a", "as => as.map(a => [a.textContent, a.getAttribute('href')])")
+    return page.eval_on_selector_all("#search-results li a",
+                                     "as => as.map(a => [a.textContent, a.getAttribute('href')])")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
