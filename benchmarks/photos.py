@@ -1,13 +1,13 @@
 """Images and search at scale: build times with a photograph per article, what a phone downloads, Pagefind's cost.
 
     python3 benchmarks/photos.py                                   # 150 articles with photos, search at 2,000
-    python3 benchmarks/photos.py --articles 1000 --search-articles 10000   # the issue's sizes (long: ~20 min)
+    python3 benchmarks/photos.py --articles 1000 --search-articles 10000   # the issue's sizes (long: an hour)
 
 Part 1 (images): a corpus of N articles (benchmarks/make_corpus.py), each with its own 3000×2000 JPEG lead image
-(a gradient with fine noise, which compresses about as a photograph does), built with the default settings (WebP
-copies at 480/960/1600). Prints the cold build (empty cache), a re-run with nothing changed, a body edit, and a cold
-build that keeps the cache (a fresh output folder: CI); then the bytes a phone with a 360 px wide screen downloads
-for an article page (gzipped HTML and CSS, and the lead image the browser picks from srcset at 1x, 2x and 3x),
+(synthetic, with detail at every scale; or cut from a real photograph given with --photo, which gives truer byte
+counts), built with the default settings (WebP copies at 480/720/1100/1600). Prints the cold build (empty
+cache), a re-run with nothing changed, a body edit, and a cold build that keeps the cache (a fresh output folder:
+CI); then the bytes a phone with a 360 px wide screen downloads for an article page (gzipped HTML and CSS, and the lead image the browser picks from srcset at 1x, 2x and 3x),
 against the same page built with `images: false` (the camera JPEG itself).
 
 Part 2 (search): a corpus of M articles without images, built with and without `search: true`: the cold builds,
@@ -42,16 +42,36 @@ def corpus(articles: int, folder: Path, config: str) -> Path:
     return folder
 
 
-def add_photos(site: Path) -> list[Path]:
-    """A distinct 3000×2000 JPEG lead image for every article."""
+def synthetic_photo(number: int) -> Image.Image:
+    """A 3000×2000 picture with detail at every scale (noise at 1/256 to full resolution, larger scales stronger, as
+    in photographs). Not a photograph: its copies are a guess at a photograph's sizes; --photo takes a real one."""
+    channels = []
+    for channel in range(3):
+        picture = Image.new("L", (3000, 2000), 128)
+        for scale, weight in ((256, 0.7), (64, 0.5), (16, 0.35), (4, 0.15), (1, 0.05)):
+            noise = Image.effect_noise((max(2, 3000 // scale), max(2, 2000 // scale)), 60 + 8 * channel + number % 9)
+            picture = Image.blend(picture, noise.resize((3000, 2000), Image.Resampling.BICUBIC), weight)
+        channels.append(picture)
+    return Image.merge("RGB", channels)
+
+
+def from_photo(photo: Image.Image, number: int) -> Image.Image:
+    """A 3000×2000 crop of a real photograph (scaled up where smaller), a different one for every article."""
+    scale = max(3000 / photo.width, 2000 / photo.height) * (1 + (number % 10) / 50)
+    large = photo.resize((round(photo.width * scale), round(photo.height * scale)), Image.Resampling.LANCZOS)
+    left, top = (number * 37) % (large.width - 2999), (number * 23) % (large.height - 1999)
+    return large.crop((left, top, left + 3000, top + 2000))
+
+
+def add_photos(site: Path, photo: Path | None) -> list[Path]:
+    """A distinct 3000×2000 JPEG lead image for every article (synthetic, or cut from `photo`)."""
     (site / "static/images").mkdir(parents=True, exist_ok=True)
     sources = sorted((site / "content").rglob("*.md"))
+    real = Image.open(photo).convert("RGB") if photo else None
     for number, source in enumerate(sources):
         name = f"photo-{number:05d}.jpg"
-        red = Image.linear_gradient("L").rotate(number * 7 % 360).resize((3000, 2000))
-        green = Image.radial_gradient("L").resize((3000, 2000))
-        blue = Image.effect_noise((3000, 2000), 18 + number % 10)
-        Image.merge("RGB", (red, green, blue)).save(site / "static/images" / name, quality=90)
+        picture = from_photo(real, number) if real else synthetic_photo(number)
+        picture.save(site / "static/images" / name, quality=90)
         text = source.read_text(encoding="utf-8")
         source.write_text(text.replace("---\n", f"---\nimage: images/{name}\nimage_alt: Photograph {number}\n", 1),
                           encoding="utf-8")
@@ -90,10 +110,10 @@ def phone_bytes(public: Path, page: Path) -> tuple[int, dict[int, tuple[str, int
     return text, picks
 
 
-def images_part(articles: int, scratch: Path) -> None:
+def images_part(articles: int, scratch: Path, photo: Path | None) -> None:
     site = corpus(articles, scratch / "photos", "title: Photos\nbase_url: https://example.org/\n")
     started = time.perf_counter()
-    sources = add_photos(site)
+    sources = add_photos(site, photo)
     source_bytes = sum(p.stat().st_size for p in (site / "static/images").iterdir())
     print(f"{articles} articles, {articles} JPEGs of 3000×2000 ({source_bytes / articles / 1e6:.2f} MB each), "
           f"made in {time.perf_counter() - started:.0f} s")
@@ -147,10 +167,11 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=150, help="articles with photographs (default 150)")
     parser.add_argument("--search-articles", type=int, default=2000, help="articles indexed (default 2000)")
     parser.add_argument("--skip", choices=("images", "search"), help="leave one part out")
+    parser.add_argument("--photo", type=Path, help="a real photograph to cut the lead images from (default: synthetic)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         if args.skip != "images":
-            images_part(args.articles, Path(scratch))
+            images_part(args.articles, Path(scratch), args.photo)
         if args.skip != "search":
             search_part(args.search_articles, Path(scratch))
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import write_tree
 from htmlcheck import crawl, parse_file
+from imagefiles import photo
 
 NOW = "2025-01-01T00:00"
 SITE = "title: Test Times\nbase_url: https://example.org/\ntimezone: Europe/Berlin\n"
@@ -23,23 +24,7 @@ def build(run_cli):
     return run
 
 
-def image(kind: str, colour: str = "steelblue") -> bytes:
-    """A real image of that kind ("JPEG", "PNG"), small: the build processes every local raster image it publishes."""
-    from io import BytesIO
-
-    from PIL import Image
-
-    data = BytesIO()
-    Image.new("RGB", (64, 48), colour).save(data, kind)
-    return data.getvalue()
-
-
-def shows(img: object, path: str) -> bool:
-    """Whether an <img> shows the image at `path`: as published, or one of the variants the image stage made of it
-    (photo-480w.jpg)."""
-    stem, dot, suffix = path.rpartition(".")
-    src = img.attrs["src"]  # type: ignore[attr-defined]
-    return src == path or (src.startswith(stem + "-") and src.endswith("w." + suffix))
+CHART = photo(60, 40, "PNG")
 
 
 def site_of(tmp_path: Path, files: dict[str, str | bytes], config: str = "") -> Path:
@@ -212,8 +197,8 @@ def test_html_bodies(tmp_path: Path, build, raw_html: bool) -> None:
     site = site_of(tmp_path, {
         "content/world/jekyll-post.html": "---\ntitle: A Jekyll post\ndate: 2024-03-06\n---\n" + HTML_BODY,
         "content/world/other.md": "---\ntitle: Other\ndate: 2024-03-05\n---\nText.\n",
-        "static/images/lead.jpg": image("JPEG"),
-    }, f"raw_html: {'true' if raw_html else 'false'}\n")
+        "static/images/lead.jpg": photo(40, 30),
+    }, f"raw_html: {'true' if raw_html else 'false'}\nimages: false\n")  # (images as written: see test_images)
     result, out = build(site)
     assert result.status == 0, result.err
     page = parse_file(out / "world/jekyll-post/index.html")
@@ -236,7 +221,7 @@ def test_html_bodies(tmp_path: Path, build, raw_html: bool) -> None:
     else:  # as in Markdown bodies under raw_html: false, nothing that runs, no frames, no styles
         for unsafe in ("<script", "steal()", "onmouseover", "onerror", "style=", "<iframe", "owned"):
             assert unsafe not in html.split("</header>", 1)[1], unsafe
-        assert shows(body.find("img"), "/images/lead.jpg")
+        assert body.find("img").attrs["src"] == "/images/lead.jpg"
     no_broken_links(out)
 
 
@@ -259,38 +244,37 @@ def test_page_bundles(tmp_path: Path, build, run_cli) -> None:
         "content/news/0.26-relnotes/index.md": "---\ntitle: Release notes\ndate: 2024-03-06\nimage: cover.jpg\n"
                                                "image_alt: The cover\n---\nSee ![the chart](chart.png) and "
                                                "[the data](data/table.csv).\n\nMore text.\n",
-        "content/news/0.26-relnotes/cover.jpg": image("JPEG"),
-        "content/news/0.26-relnotes/chart.png": image("PNG"),
+        "content/news/0.26-relnotes/cover.jpg": photo(40, 30),
+        "content/news/0.26-relnotes/chart.png": CHART,
         "content/news/0.26-relnotes/data/table.csv": "a,b\n1,2\n",
         "content/news/0.26-relnotes/notes.md": "Not an article: a file of the bundle.\n",
         "content/news/2024-03-07-dated/index.html": "---\ntitle: Dated bundle\n---\n<p>Body <img src=\"pic.png\" "
                                                     "alt=\"A picture\"></p>\n",
-        "content/news/2024-03-07-dated/pic.png": image("PNG"),
+        "content/news/2024-03-07-dated/pic.png": photo(30, 40, "PNG"),
         "content/news/0.27-relnotes/index.md": "---\ntitle: Next notes\ndate: 2024-03-08\n---\nText.\n",
         "content/pages/about/index.md": "---\ntitle: About us\n---\n![Our office](office.jpg)\n",
-        "content/pages/about/office.jpg": image("JPEG"),
+        "content/pages/about/office.jpg": photo(50, 30),
         "content/news/index.md": "---\ntitle: An article named index\ndate: 2024-03-01\n---\nText.\n",
-    })
+    }, "images: false\n")  # (the files as written; test_images builds a bundle with images on)
     result, out = build(site)
     assert result.status == 0, result.err
     # The slug is the folder's name (no collision between bundles), the section the folder above it.
     page = parse_file(out / "news/0-26-relnotes/index.html")
     assert page.find("h1").text() == "Release notes"
     assert (out / "news/0-27-relnotes/index.html").is_file()
-    assert (out / "news/0-26-relnotes/chart.png").read_bytes().startswith(b"\x89PNG")  # (published beside the page)
+    assert (out / "news/0-26-relnotes/chart.png").read_bytes() == CHART
     assert (out / "news/0-26-relnotes/data/table.csv").read_text() == "a,b\n1,2\n"
     assert (out / "news/0-26-relnotes/notes.md").is_file() and not (out / "news/notes").exists()
     body = page.find("div", class_="article-body")
-    assert shows(body.find("img"), "/news/0-26-relnotes/chart.png")
+    assert body.find("img").attrs["src"] == "/news/0-26-relnotes/chart.png"
     assert body.find("a").attrs["href"] == "/news/0-26-relnotes/data/table.csv"
-    card = page.find("meta", property="og:image").attrs["content"]  # the lead image's social card, in the bundle
-    assert card.startswith("https://example.org/news/0-26-relnotes/cover") and card.endswith(".jpg")
+    assert page.find("meta", property="og:image").attrs["content"] == "https://example.org/news/0-26-relnotes/cover.jpg"
     dated = parse_file(out / "news/dated/index.html")
     assert dated.find("time").attrs["datetime"].startswith("2024-03-07T00:00")
-    assert shows(dated.find("div", class_="article-body").find("img"), "/news/dated/pic.png")
+    assert dated.find("div", class_="article-body").find("img").attrs["src"] == "/news/dated/pic.png"
     assert (out / "news/dated/pic.png").is_file()
     about = parse_file(out / "about/index.html")
-    assert shows(about.find("img"), "/about/office.jpg") and (out / "about/office.jpg").is_file()
+    assert about.find("img").attrs["src"] == "/about/office.jpg" and (out / "about/office.jpg").is_file()
     assert (out / "news/index/index.html").is_file()  # an index.md in a section folder is an article as before
     # The home page lists the summaries: their images work there too.
     home_images = [img.attrs["src"] for img in parse_file(out / "index.html").find_all("img")]
@@ -429,8 +413,8 @@ def test_other_generators_keys(tmp_path: Path, build) -> None:
         "content/news/hidden.md": "---\ntitle: Unpublished\ndate: 2024-03-01\npublished: false\n---\nBody.\n",
         "content/news/shown.md": "---\ntitle: Published\ndate: 2024-03-01\npublished: true\nsection: World\n"
                                  "categories: [Economy, Trade]\ntags: Politics, Europe\n---\nBody.\n",
-        "static/images/card.jpg": image("JPEG"),
-    })
+        "static/images/card.jpg": photo(40, 30),
+    }, "images: false\n")
     result, out = build(site)
     assert result.status == 0, result.err
     jekyll = parse_file(out / "politics/jekyll/index.html")  # the first category is the section
@@ -446,7 +430,7 @@ def test_other_generators_keys(tmp_path: Path, build) -> None:
     hugo = parse_file(out / "sport/hugo/index.html")
     assert hugo.find("time").attrs["datetime"].startswith("2024-03-02")  # publishDate, later than date
     assert '"dateModified":"2024-03-04T12:00:00+01:00"' in (out / "sport/hugo/index.html").read_text()
-    assert shows(hugo.find("figure", class_="lead-image").find("img"), "/images/card.jpg")
+    assert hugo.find("figure", class_="lead-image").find("img").attrs["src"] == "/images/card.jpg"
     assert not (out / "news/later").exists() and not (out / "news/gone").exists()
     assert not (out / "news/hidden").exists()
     shown = parse_file(out / "world/shown/index.html")  # section: given, so every category is a tag
@@ -460,7 +444,7 @@ def test_other_generators_keys(tmp_path: Path, build) -> None:
 
 def test_images_without_alt_text_is_a_warning_not_a_failure(tmp_path: Path, build) -> None:
     site = site_of(tmp_path, {"content/news/a.md": "---\ntitle: A\ndate: 2024-03-01\nimages: [/images/c.jpg]\n---\nB.\n",
-                              "static/images/c.jpg": image("JPEG")})
+                              "static/images/c.jpg": photo(40, 30)}, "images: false\n")
     result, out = build(site)
     assert result.status == 0, result.err
     assert "content/news/a.md:4: warning: the lead image has no 'image_alt'" in result.err
@@ -471,21 +455,18 @@ def test_images_without_alt_text_is_a_warning_not_a_failure(tmp_path: Path, buil
 
 
 def test_letter_case_clashes_name_the_line_and_the_cause(tmp_path: Path, build, run_cli) -> None:
-    # (An article's own old URL in other letter case is a rule of _redirects only: see test_redirects.py. One in
-    # another page's letter case would be a second folder of the same name on macOS and Windows.)
     site = site_of(tmp_path, {
-        "content/world/story.md": "---\ntitle: Story\ndate: 2024-03-06\n---\nText.\n",
-        "content/world/other.md": "---\ntitle: Other\ndate: 2024-03-06\naliases: [/World/Story/]\n---\nText.\n",
+        "content/world/story.md": "---\ntitle: Story\ndate: 2024-03-06\naliases: [/World/Story/]\n---\nText.\n",
     })
     result, out = build(site)
     assert result.status == 1
-    assert ("content/world/other.md:4: content/world/other.md (alias /World/Story/) would be written to "
+    assert ("content/world/story.md:4: content/world/story.md (alias /World/Story/) would be written to "
             "World/Story/index.html: it and world/story/index.html (content/world/story.md) differ only in letter "
             "case") in result.err, result.err
     assert "remove the alias (a host's redirect rules can send it on)" in result.err
     assert not out.exists()
     checked = run_cli("check", "--site", str(site), "--now", NOW)
-    assert checked.status == 1 and "content/world/other.md:4:" in checked.out and "only in letter case" in checked.out
+    assert checked.status == 1 and "content/world/story.md:4:" in checked.out and "only in letter case" in checked.out
 
 
 def test_a_url_clash_names_the_slug_line(tmp_path: Path, build) -> None:
@@ -531,45 +512,3 @@ def test_a_sections_index_gives_its_title_and_intro(tmp_path: Path, build) -> No
     result, out = build(site)
     assert not parse_file(out / "world/index.html").find_all("div", class_="section-intro")
     no_broken_links(out)
-
-
-# --------------------------------------------------------------------------- month names
-
-
-@pytest.mark.parametrize(("language", "long_date", "month"), [
-    ("de", "7. März 2024", "März"),
-    ("fr", "7 mars 2024", "mars"),
-    ("ja", "2024年3月7日", "3月"),
-    ("pt-BR", "7 de março de 2024", "março"),
-    ("en-GB", "7 March 2024", "March"),
-])
-def test_month_names_follow_the_language(tmp_path: Path, build, language: str, long_date: str, month: str) -> None:
-    site = site_of(tmp_path, {"content/world/a.md": "---\ntitle: A\ndate: 2024-03-07 10:00\n---\nText.\n"},
-                   f"language: {language}\n")
-    result, out = build(site)
-    assert result.status == 0, result.err
-    page = parse_file(out / "world/a/index.html")
-    assert page.find("time").text() == long_date
-    archive = parse_file(out / "archive/2024/index.html")
-    assert f"{month} 2024" in {h.text() for h in archive.find_all("h3")}
-
-
-def test_an_unknown_language_is_a_clear_error(tmp_path: Path, build) -> None:
-    site = site_of(tmp_path, {"content/world/a.md": "---\ntitle: A\ndate: 2024-03-07\n---\nText.\n"},
-                   "language: xx-nowhere\n")
-    result, out = build(site)
-    assert result.status == 1
-    assert "site.yaml: language 'xx-nowhere' is not a language whose month names are known" in result.err
-    assert "Traceback" not in result.err and not out.exists()
-
-
-def test_an_english_site_does_not_load_babel(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    site = site_of(tmp_path, {"content/world/a.md": "---\ntitle: A\ndate: 2024-03-07\n---\nText.\n"})
-    code = ("import sys; from broadsheet.cli.main import main; status = main(['build', '--site', sys.argv[1], '--quiet', "
-            "'--jobs', '1']); print(status, 'babel' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, timeout=120,
-                            check=False)
-    assert result.stdout.split() == ["0", "False"], result.stdout + result.stderr

@@ -115,19 +115,20 @@ def test_images_get_sizes_copies_and_lazy_loading(tmp_path: Path, run_cli) -> No
     lead, cranes, night = by_alt["The harbour at dawn"], by_alt["Cranes over the quay"], by_alt["The quay at night"]
     assert (lead["width"], lead["height"]) == ("2000", "1333")
     assert "loading" not in lead and lead["fetchpriority"] == "high"
-    assert candidates(lead["srcset"]) == [("/news/images/lead-480w.jpg", 480), ("/news/images/lead-960w.jpg", 960),
-                                          ("/news/images/lead-1600w.jpg", 1600)]
-    assert lead["src"] == "/news/images/lead-960w.jpg" and lead["sizes"]
+    assert candidates(lead["srcset"]) == [("/news/images/lead-480w.jpg", 480), ("/news/images/lead-720w.jpg", 720),
+                                          ("/news/images/lead-1100w.jpg", 1100), ("/news/images/lead-1600w.jpg", 1600)]
+    assert lead["src"] == "/news/images/lead-1100w.jpg" and lead["sizes"]
     assert (cranes["width"], cranes["height"], cranes["loading"], cranes["decoding"]) == ("700", "420", "lazy", "async")
-    assert candidates(cranes["srcset"]) == [("/news/images/cranes-480w.png", 480), ("/news/images/cranes-700w.png", 700)]
+    assert candidates(cranes["srcset"]) == [("/news/images/cranes-480w.png", 480),
+                                            ("/news/images/cranes-700w.png", 700)]
     # The raw HTML figure's image, a WebP: its own format's copies are on the <img>, no <source> needed.
     assert (night["width"], night["height"], night["loading"]) == ("1000", "600", "lazy")
     assert [url for url, _ in candidates(night["srcset"])] == ["/news/images/night-480w.webp",
-                                                               "/news/images/night-960w.webp",
+                                                               "/news/images/night-720w.webp",
                                                                "/news/images/night-1000w.webp"]
     webp = [candidates(s["srcset"]) for s in parsed.sources if s["type"] == "image/webp"]
-    assert webp == [[("/news/images/lead-480w.webp", 480), ("/news/images/lead-960w.webp", 960),
-                     ("/news/images/lead-1600w.webp", 1600)],
+    assert webp == [[("/news/images/lead-480w.webp", 480), ("/news/images/lead-720w.webp", 720),
+                     ("/news/images/lead-1100w.webp", 1100), ("/news/images/lead-1600w.webp", 1600)],
                     [("/news/images/cranes-480w.webp", 480), ("/news/images/cranes-700w.webp", 700)]]
     for url, width in [c for image in parsed.images for c in candidates(image.get("srcset"))
                        if image.get("srcset")] + [c for s in parsed.sources for c in candidates(s["srcset"])]:
@@ -296,3 +297,27 @@ def test_the_same_photo_at_two_paths_and_a_relative_src(tmp_path: Path, run_cli)
     assert candidates(first["srcset"]) == [("/news/images/a-480w.jpg", 480), ("/news/images/a-600w.jpg", 600)]
     assert candidates(second["srcset"]) == [("/news/images/b-480w.jpg", 480), ("/news/images/b-600w.jpg", 600)]
     assert (out / "images/a-480w.webp").read_bytes() == (out / "images/b-480w.webp").read_bytes()
+
+
+def test_a_page_bundles_photos_and_the_figure_shortcode_are_processed(tmp_path: Path, run_cli) -> None:
+    body = ("![Cranes over the quay](cranes.png)\n\n"
+            '{{< figure src="/images/quay.jpg" alt="The quay at dawn" caption="The quay" credit="AP" >}}\n')
+    site = good_site(tmp_path / "site", {
+        "content/world/harbour/index.md": article(f"title: Harbour\n{DATE}\nimage: cover.jpg\nimage_alt: The cover",
+                                                  body),
+        "content/world/harbour/cover.jpg": photo(1200, 800, exif=camera_exif()),
+        "content/world/harbour/cranes.png": photo(600, 400, "PNG", exif=camera_exif()),
+        "static/images/quay.jpg": photo(900, 600, exif=camera_exif())}, config=CONFIG)
+    out = build(run_cli, site)
+    by_alt = {image["alt"]: image for image in page_images(out / "world/harbour/index.html").images}
+    cover, cranes, quay = by_alt["The cover"], by_alt["Cranes over the quay"], by_alt["The quay at dawn"]
+    assert candidates(cover["srcset"])[-1] == ("/news/world/harbour/cover-1200w.jpg", 1200)
+    assert (cover["width"], cover["height"]) == ("1200", "800")
+    assert candidates(cranes["srcset"]) == [("/news/world/harbour/cranes-480w.png", 480),
+                                            ("/news/world/harbour/cranes-600w.png", 600)]
+    assert (quay["width"], quay["height"], quay["loading"]) == ("900", "600", "lazy")
+    assert candidates(quay["srcset"])[-1] == ("/news/images/quay-900w.jpg", 900)
+    assert (out / "world/harbour/cover-card.jpg").is_file()
+    for path, data in read_tree(out).items():
+        if path.endswith((".jpg", ".png", ".webp")):
+            assert secrets_in(data) == [], path

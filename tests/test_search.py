@@ -130,7 +130,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
 
 def results(page: Any) -> list[tuple[str, str]]:
     page.wait_for_selector("#search-results li a", timeout=15000)
-    return page.eval_on_selector_all("#search-results li a", "as => as.map(a => [a.textContent, a.getAttribute('href')])")
+    return page.eval_on_selector_all("#search-results li a",
+                                     "as => as.map(a => [a.textContent, a.getAttribute('href')])")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -187,3 +188,19 @@ def test_without_javascript_the_field_leads_to_the_search_page(served: tuple[str
         assert "they need JavaScript" in page.inner_text("#search-status")
     finally:
         context.close()
+
+
+def test_without_its_index_the_search_page_says_so(tmp_path: Path, served: tuple[str, Any], run_cli) -> None:
+    _, browser = served
+    out = build(run_cli, search_site(tmp_path / "site"))
+    for path in sorted((out / "pagefind").rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    (out / "pagefind").rmdir()
+    with serve_directory(out, "/news/") as base:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto(base + "search/?q=zebra")
+            page.wait_for_function("document.getElementById('search-status').textContent.includes('could not')")
+        finally:
+            context.close()

@@ -40,6 +40,7 @@ MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "a
 # The width an image takes in the default theme's article column: the whole screen but its margins on a phone.
 SIZES = "(min-width: 40rem) 38rem, calc(100vw - 2rem)"
 CARD_WIDTH, CARD_HEIGHT = 1200, 630
+FALLBACK_WIDTH = 1100  # the src of a browser that reads no srcset: the widest copy up to this
 _VERSION = b"broadsheet-images 2"  # bump when what imaging.py makes of the same bytes changes
 _RACY_NS = 2_000_000_000  # a file changed this close to the index's look at it may show the same time after
 
@@ -167,14 +168,15 @@ def publish_images(static: Mapping[str, StaticFile], leads: Iterable[tuple[str |
     for rel, key in keys.items():
         info = _read_info(folder / key, rel)
         if info is None:
-            jobs.append((_label(static[rel], rel), ("image", rel, str(static[rel].source), raster[rel], key,
-                                                     settings, str(folder))))
+            label = _label(static[rel], rel)
+            jobs.append((label, ("image", label, str(static[rel].source), raster[rel], key, settings, str(folder))))
         else:
             infos[rel] = info
     for rel, key, point in cards.values():
         if not (folder / f"{key}.jpg").is_file():
-            jobs.append((_label(static[rel], rel), ("card", rel, str(static[rel].source), raster[rel], key, point,
-                                                     settings.quality, str(folder))))
+            label = _label(static[rel], rel)
+            jobs.append((label, ("card", label, str(static[rel].source), raster[rel], key, point, settings.quality,
+                                 str(folder))))
     for label, result in run(jobs) if jobs else ():
         if isinstance(result, SiteError):
             problems.extend(result.problems)
@@ -187,11 +189,14 @@ def publish_images(static: Mapping[str, StaticFile], leads: Iterable[tuple[str |
     for rel, info in infos.items():
         key = keys[rel]
         published[rel] = replace(static[rel], source=folder / key / "original", image=info)
+        # (Copies and cards keep their image's label: a clash names the file they are made from.)
         for variant in info.variants:
-            published[variant.path] = StaticFile(folder / key / _file_name(variant), variant.path, variant.path)
+            published[variant.path] = replace(static[rel], source=folder / key / _file_name(variant),
+                                              own_path=variant.path, output_path=variant.path, image=None)
     for path, (rel, key, _) in cards.items():
         if rel in infos:
-            published[path] = StaticFile(folder / f"{key}.jpg", path, path)
+            published[path] = replace(static[rel], source=folder / f"{key}.jpg", own_path=path, output_path=path,
+                                      image=None)
     failed = {problem.path for problem in problems}
     used = {keys[rel] for rel in infos} | {f"{key}.jpg" for rel, key, _ in cards.values()
                                           if _label(static[rel], rel) not in failed}
@@ -283,13 +288,12 @@ def _prune(folder: Path, used: set[str]) -> None:
 
 
 def run_task(payload: tuple[Any, ...]) -> dict[str, Any] | bool:
-    """Process one image into the cache folder (in a worker): ("image", path, file, kind, key, settings, folder)
-    makes its record (returned as data), ("card", path, file, kind, key, focus, quality, folder) its social card
-    (True). `path` is where the image is published, `file` where it is read."""
+    """Process one image into the cache folder (in a worker): ("image", label, file, kind, key, settings, folder)
+    makes its record (returned as data), ("card", label, file, kind, key, focus, quality, folder) its social card
+    (True). `label` names the image in problems, `file` is where it is read."""
     from broadsheet.stages.imaging import ImageProblem, process, social_card
 
-    task, rel, source, kind, key = payload[:5]
-    label = f"{STATIC_DIR}/{rel}" if Path(source).as_posix().endswith(f"/{STATIC_DIR}/{rel}") else source
+    task, label, source, kind, key = payload[:5]
     try:
         data = Path(source).read_bytes()
         if task == "card":
@@ -346,7 +350,8 @@ def picture(static: Mapping[str, StaticFile], config: Config, src: str, alt: str
 
 def _picture(info: ImageInfo, original_url: str, base_path: str, attrs: dict[str, str | None], lead: bool) -> str:
     own = [v for v in info.variants if v.format == info.format]
-    fallback = max((v for v in own if v.width <= 960), key=lambda v: v.width, default=own[0] if own else None)
+    fallback = max((v for v in own if v.width <= FALLBACK_WIDTH), key=lambda v: v.width,
+                   default=own[0] if own else None)
     attrs["src"] = base_path + fallback.path if fallback else original_url
     if own:
         attrs["srcset"] = _srcset(own, base_path)

@@ -90,7 +90,8 @@ def process(data: bytes, kind: str, settings: Images) -> Processed:
 
 def variant_widths(width: int, widths: tuple[int, ...]) -> list[int]:
     """The widths of an image's copies: the configured ones narrower than it, and its own width where it is not
-    wider than the largest configured (a photo 1200 px wide gets 480, 960 and 1200)."""
+    wider than the largest configured (with 480, 720, 1100 and 1600, a photo 1200 px wide gets 480, 720, 1100 and
+    1200)."""
     chosen = [w for w in sorted(widths) if w < width]
     if width <= max(widths):
         chosen.append(width)
