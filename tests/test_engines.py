@@ -220,9 +220,8 @@ def test_switching_engines_renders_every_article_again(tmp_path: Path, run_cli) 
 
 def test_another_version_of_markdown_it_parses_everything_again(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import sitegen
-
     import markdown_it
+    import sitegen
 
     from broadsheet.pipeline.build import build
     from broadsheet.stages.config import BuildOptions

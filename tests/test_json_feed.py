@@ -145,3 +145,19 @@ def test_an_edit_updates_the_json_feed_as_a_clean_build_would(tmp_path: Path) ->
     assert incremental != before and "closed for good" in json.loads(incremental)["items"][1]["content_html"]
     _build(site, "--no-cache", "--output", str(tmp_path / "clean"))
     assert (tmp_path / "clean" / "feed.json").read_bytes() == incremental
+
+
+def test_an_articles_lead_image_is_the_items_image_at_its_published_address(tmp_path: Path) -> None:
+    from imagefiles import photo
+
+    site = _site(tmp_path / "site")
+    write_tree(site, {"content/local/second.md": SECOND.replace("section: Local\n", "section: Local\nimage: "
+                                                                "/images/bridge.jpg\nimage_alt: The old bridge\n"),
+                      "static/images/bridge.jpg": photo(1600, 1000)})
+    out = _build(site)
+    first, second = json.loads((out / "feed.json").read_text(encoding="utf-8"))["items"]
+    assert "image" not in first
+    image = second["image"]
+    assert _absolute_under_base(image) and image.endswith(".jpg")
+    published = out / image.removeprefix(BASE_URL)
+    assert published.is_file() and published.read_bytes().startswith(b"\xff\xd8")

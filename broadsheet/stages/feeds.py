@@ -262,5 +262,7 @@ def json_feed(config: Config, articles: Sequence[Article], content: Callable[[st
             item["authors"] = [{"name": name} for name in article.authors]
         if article.tags:
             item["tags"] = list(article.tags)
+        if (image := feed_image(article, config)) is not None:  # the lead image (its social card where one is made)
+            item["image"] = image[0]
         items.append(item)
     return {"feed": feed, "items": items}
