@@ -455,18 +455,21 @@ def test_images_without_alt_text_is_a_warning_not_a_failure(tmp_path: Path, buil
 
 
 def test_letter_case_clashes_name_the_line_and_the_cause(tmp_path: Path, build, run_cli) -> None:
+    # (An article's own old URL in other letter case is a rule of _redirects only: see test_redirects.py. One in
+    # another page's letter case would be a second folder of the same name on macOS and Windows.)
     site = site_of(tmp_path, {
-        "content/world/story.md": "---\ntitle: Story\ndate: 2024-03-06\naliases: [/World/Story/]\n---\nText.\n",
+        "content/world/story.md": "---\ntitle: Story\ndate: 2024-03-06\n---\nText.\n",
+        "content/world/other.md": "---\ntitle: Other\ndate: 2024-03-06\naliases: [/World/Story/]\n---\nText.\n",
     })
     result, out = build(site)
     assert result.status == 1
-    assert ("content/world/story.md:4: content/world/story.md (alias /World/Story/) would be written to "
+    assert ("content/world/other.md:4: content/world/other.md (alias /World/Story/) would be written to "
             "World/Story/index.html: it and world/story/index.html (content/world/story.md) differ only in letter "
             "case") in result.err, result.err
     assert "remove the alias (a host's redirect rules can send it on)" in result.err
     assert not out.exists()
     checked = run_cli("check", "--site", str(site), "--now", NOW)
-    assert checked.status == 1 and "content/world/story.md:4:" in checked.out and "only in letter case" in checked.out
+    assert checked.status == 1 and "content/world/other.md:4:" in checked.out and "only in letter case" in checked.out
 
 
 def test_a_url_clash_names_the_slug_line(tmp_path: Path, build) -> None:
@@ -512,3 +515,45 @@ def test_a_sections_index_gives_its_title_and_intro(tmp_path: Path, build) -> No
     result, out = build(site)
     assert not parse_file(out / "world/index.html").find_all("div", class_="section-intro")
     no_broken_links(out)
+
+
+# --------------------------------------------------------------------------- month names
+
+
+@pytest.mark.parametrize(("language", "long_date", "month"), [
+    ("de", "7. März 2024", "März"),
+    ("fr", "7 mars 2024", "mars"),
+    ("ja", "2024年3月7日", "3月"),
+    ("pt-BR", "7 de março de 2024", "março"),
+    ("en-GB", "7 March 2024", "March"),
+])
+def test_month_names_follow_the_language(tmp_path: Path, build, language: str, long_date: str, month: str) -> None:
+    site = site_of(tmp_path, {"content/world/a.md": "---\ntitle: A\ndate: 2024-03-07 10:00\n---\nText.\n"},
+                   f"language: {language}\n")
+    result, out = build(site)
+    assert result.status == 0, result.err
+    page = parse_file(out / "world/a/index.html")
+    assert page.find("time").text() == long_date
+    archive = parse_file(out / "archive/2024/index.html")
+    assert f"{month} 2024" in {h.text() for h in archive.find_all("h3")}
+
+
+def test_an_unknown_language_is_a_clear_error(tmp_path: Path, build) -> None:
+    site = site_of(tmp_path, {"content/world/a.md": "---\ntitle: A\ndate: 2024-03-07\n---\nText.\n"},
+                   "language: xx-nowhere\n")
+    result, out = build(site)
+    assert result.status == 1
+    assert "site.yaml: language 'xx-nowhere' is not a language whose month names are known" in result.err
+    assert "Traceback" not in result.err and not out.exists()
+
+
+def test_an_english_site_does_not_load_babel(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    site = site_of(tmp_path, {"content/world/a.md": "---\ntitle: A\ndate: 2024-03-07\n---\nText.\n"})
+    code = ("import sys; from broadsheet.cli.main import main; status = main(['build', '--site', sys.argv[1], '--quiet', "
+            "'--jobs', '1']); print(status, 'babel' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.stdout.split() == ["0", "False"], result.stdout + result.stderr
