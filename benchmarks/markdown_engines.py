@@ -13,7 +13,10 @@ Prints the median CPU time per article (time.process_time, the median of --repea
 - a code-heavy corpus (the corpus's bodies, each with four fenced blocks in four languages), each engine with
   highlighting off and on: the difference is Pygments' cost;
 - the corpus's bodies with two shortcodes each (a figure and a related card), the whole per-article stage
-  (content.parse_article) with and without them.
+  (content.parse_article) with and without them;
+- what Broadsheet's own inline and block loops save over Python-Markdown's (stages/markup.py replaces them, on the
+  pinned version only): every body through Python-Markdown, none converted directly, with Broadsheet's loops and with
+  the library's own (`all_patterns=True`, as the differential tests run it).
 """
 
 from __future__ import annotations
@@ -104,9 +107,13 @@ def main(argv: list[str] | None = None) -> int:
             files = [f"---\ntitle: T\ndate: 2024-01-01\n---\n\n{text}".encode() for text in texts]
             stage = functools.partial(parse_article, "content/world/a.md", config=config)
             rows.append((name, engine, per_article(stage, files, args.repeat)))  # type: ignore[arg-type]
-    print(f"{'what':<48} {'engine':<16} {'ms/article':>10}")
+    for name, texts in (("corpus, all through Python-Markdown", corpus), (f"real posts ({len(posts)})", posts)):
+        for label, all_patterns in (("Broadsheet's loops", False), ("library's own loops", True)):
+            render = MarkdownRenderer(subset=False, all_patterns=all_patterns, highlight=False).body
+            rows.append((f"{name}, {label}", "python-markdown", per_article(render, texts, args.repeat)))
+    print(f"{'what':<56} {'engine':<16} {'ms/article':>10}")
     for what, engine, seconds in rows:
-        print(f"{what:<48} {engine:<16} {seconds * 1000:>10.3f}")
+        print(f"{what:<56} {engine:<16} {seconds * 1000:>10.3f}")
     return 0
 
 
