@@ -92,7 +92,7 @@ class PageRecord:
     """How a page of the previous build was made: its key, and what it read besides its context."""
 
     key: bytes
-    reads: frozenset[str]  # "whole_site", "counts", "now", "field:NAME" (see tasks._Reads)
+    reads: frozenset[str]  # "whole_site", "counts", "now", "field:NAME" (see tasks.PageReads)
 
 
 @dataclass(frozen=True, slots=True)

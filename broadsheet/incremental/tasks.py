@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 from broadsheet.base.errors import Problem, SiteError
 from broadsheet.base.model import ArchiveMonth, ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
@@ -104,12 +104,16 @@ class Setup:
     fragments_token: bytes = b""
 
 
-class _Reads:
+class PageReads:
     """What the page being rendered read besides its context: "whole_site" (the articles of a section, tag or
     author), "counts" (how many articles one has), "now", and "field:NAME" for each field it read of the articles
-    it lists (see TrackedArticle)."""
+    it lists (see TrackedArticle). The tracked values a renderer hands its templates hold it and note into it; the
+    renderer empties it before each page."""
 
-    names: ClassVar[set[str]] = set()
+    __slots__ = ("names",)
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
 
 
 class Moment(datetime):
@@ -117,17 +121,22 @@ class Moment(datetime):
     show it (a preview's "Scheduled" banner) depend on the clock. Every operation is the plain datetime's, after
     noting the read."""
 
+    __slots__ = ("_reads",)
+    _reads: PageReads
+
     @classmethod
-    def of(cls, when: datetime) -> Moment:
-        return cls(when.year, when.month, when.day, when.hour, when.minute, when.second, when.microsecond,
-                   when.tzinfo, fold=when.fold)
+    def of(cls, when: datetime, reads: PageReads) -> Moment:
+        moment = cls(when.year, when.month, when.day, when.hour, when.minute, when.second, when.microsecond,
+                     when.tzinfo, fold=when.fold)
+        moment._reads = reads
+        return moment
 
     def __getattribute__(self, name: str) -> Any:
-        _Reads.names.add("now")
+        object.__getattribute__(self, "_reads").names.add("now")
         return super().__getattribute__(name)
 
     def _plain(self) -> datetime:
-        _Reads.names.add("now")
+        object.__getattribute__(self, "_reads").names.add("now")
         return datetime.combine(datetime.date(self), datetime.timetz(self))
 
     def __eq__(self, other: object) -> bool:
@@ -184,10 +193,11 @@ class TrackedGroup:
     the whole site, and reading its `count`, since the page then shows how many articles each group has (the
     group's own fields, its name and URL, are part of the page's context)."""
 
-    __slots__ = ("_group",)
+    __slots__ = ("_group", "_reads")
 
-    def __init__(self, group: Section | Term):
+    def __init__(self, group: Section | Term, reads: PageReads):
         self._group = group
+        self._reads = reads
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._group, name)
@@ -195,13 +205,13 @@ class TrackedGroup:
     @property
     def articles(self) -> tuple[Article, ...]:
         """The group's articles, newest first."""
-        _Reads.names.add("whole_site")
+        self._reads.names.add("whole_site")
         return self._group.articles
 
     @property
     def count(self) -> int:
         """How many articles the group has."""
-        _Reads.names.add("counts")
+        self._reads.names.add("counts")
         return len(self._group.articles)
 
 
@@ -210,14 +220,15 @@ class TrackedYear:
     context; reading its months or count is noted as reading the whole site, so that a year's page does not depend
     on the articles of the other years it links to."""
 
-    __slots__ = ("_year",)
+    __slots__ = ("_reads", "_year")
 
-    def __init__(self, year: ArchiveYear):
+    def __init__(self, year: ArchiveYear, reads: PageReads):
         self._year = year
+        self._reads = reads
 
     def __getattr__(self, name: str) -> Any:
         if name not in ("year", "url", "output_path"):
-            _Reads.names.add("whole_site")
+            self._reads.names.add("whole_site")
         return getattr(self._year, name)
 
 
@@ -229,13 +240,14 @@ class TrackedArticle:
     fields of its articles only (a body edit that leaves title, summary and reading time alone re-renders no list).
     Reading anything else of it (a method) makes the page depend on the whole article."""
 
-    __slots__ = ("_article",)
+    __slots__ = ("_article", "_reads")
 
-    def __init__(self, article: Article):
+    def __init__(self, article: Article, reads: PageReads):
         self._article = article
+        self._reads = reads
 
     def __getattr__(self, name: str) -> Any:
-        _Reads.names.add(FIELD_READ + "*")  # (the fields are properties, below)
+        self._reads.names.add(FIELD_READ + "*")  # (the fields are properties, below)
         return getattr(self._article, name)
 
 
@@ -243,7 +255,7 @@ def _field_reader(name: str) -> property:
     read, get = FIELD_READ + name, operator.attrgetter(name)
 
     def field(self: TrackedArticle) -> Any:
-        _Reads.names.add(read)
+        self._reads.names.add(read)
         return get(self._article)
     return property(field)
 
@@ -252,21 +264,23 @@ for _field in _ARTICLE_FIELDS:  # found by plain lookup: cheaper than __getattr_
     setattr(TrackedArticle, _field, _field_reader(_field))
 
 
-def _listed(articles: tuple[Article, ...]) -> tuple[Article, ...]:
+def _listed(articles: tuple[Article, ...], reads: PageReads) -> tuple[Article, ...]:
     """The articles as a list's template sees them: each behind a TrackedArticle, which templates read alike."""
-    return cast(tuple[Article, ...], tuple(TrackedArticle(article) for article in articles))
+    return cast(tuple[Article, ...], tuple(TrackedArticle(article, reads) for article in articles))
 
 
 @dataclass
 class KeptRenders:
     """What renders keep for the next build in the same process: each archive month with its articles tracked, by
     the month's id (one object for one month, in every page and build, which the archive template's fragments are
-    kept by), and the template fragments themselves (see templates.FragmentCache). A session holds one for its
-    builds; it holds the site's months too, so it goes with the session."""
+    kept by), the template fragments themselves (see templates.FragmentCache), and the reads its tracked values note
+    (the months' articles among them). A session holds one for its builds; it holds the site's months too, so it
+    goes with the session."""
 
     months: dict[int, tuple[ArchiveMonth, ArchiveMonth]] = field(default_factory=dict)
     fragments: Fragments | None = None  # made by the first render
     compiled: CompiledTemplates = field(default_factory=CompiledTemplates)
+    reads: PageReads = field(default_factory=PageReads)
     _months_listed: dict[int, ArchiveMonth] = field(default_factory=dict)  # each month by its tracked copy's id
 
     def listed_month(self, month: ArchiveMonth) -> ArchiveMonth:
@@ -274,7 +288,7 @@ class KeptRenders:
         kept = self.months.get(id(month))  # (the entry holds the month: meanwhile its id names no other object)
         if kept is not None:
             return kept[1]
-        listed = dataclasses.replace(month, articles=_listed(month.articles))
+        listed = dataclasses.replace(month, articles=_listed(month.articles, self.reads))
         self.months[id(month)] = (month, listed)
         self._months_listed[id(listed)] = month
         return listed
@@ -332,23 +346,24 @@ def _article_state(names: list[str]) -> Callable[[Article], Any]:
     return state
 
 
-def _tracked(value: Any, listed: bool = False, kept: KeptRenders | None = None) -> Any:
+def _tracked(value: Any, kept: KeptRenders, listed: bool = False) -> Any:
     """A context value with its sections, tags and authors tracked (see TrackedGroup), and with `listed`, the
-    articles it lists too (see TrackedArticle; an archive's months as `kept` has them)."""
+    articles it lists too (see TrackedArticle; an archive's months as `kept` has them), noting into kept.reads."""
+    reads = kept.reads
     if isinstance(value, (Section, Term)):
-        return TrackedGroup(value)
+        return TrackedGroup(value, reads)
     if isinstance(value, ListPage):
-        return dataclasses.replace(value, section=_tracked(value.section), term=_tracked(value.term),
-                                   articles=_listed(value.articles) if listed else value.articles)
+        return dataclasses.replace(value, section=_tracked(value.section, kept), term=_tracked(value.term, kept),
+                                   articles=_listed(value.articles, reads) if listed else value.articles)
     if listed and isinstance(value, ArchiveYear):
-        return dataclasses.replace(value, months=tuple(map((kept or KeptRenders()).listed_month, value.months)))
+        return dataclasses.replace(value, months=tuple(map(kept.listed_month, value.months)))
     if isinstance(value, tuple) and value:
         if isinstance(value[0], (Section, Term)):
-            return tuple(TrackedGroup(group) for group in value)
+            return tuple(TrackedGroup(group, reads) for group in value)
         if listed and isinstance(value[0], Article):
-            return _listed(value)
+            return _listed(value, reads)
         if listed and isinstance(value[0], ArchiveYear):
-            return tuple(_tracked(year, listed, kept) for year in value)
+            return tuple(_tracked(year, kept, listed) for year in value)
     return value
 
 
@@ -366,9 +381,12 @@ class Renderer:
         self.kept.keep_only(setup.site.archive)
         if self.kept.fragments is None:  # (a preview's fragments live in its process, a build's in its cache too)
             self.kept.fragments = Fragments(None if setup.preview else setup.cache_root, self.kept.fragment_digest)
-        self.env = make_environment(setup.site_dir, setup.config, setup.static, Moment.of(setup.now), setup.preview,
-                                    (self.kept.fragments, _Reads, setup.fragments_token), self.kept.compiled)
-        self.shared = {name: _tracked(value) for name, value in shared_context(setup.site, setup.config).items()}
+        self.reads = self.kept.reads
+        self.env = make_environment(setup.site_dir, setup.config, setup.static, Moment.of(setup.now, self.reads),
+                                    setup.preview, (self.kept.fragments, self.reads, setup.fragments_token),
+                                    self.kept.compiled)
+        self.shared = {name: _tracked(value, self.kept)
+                       for name, value in shared_context(setup.site, setup.config).items()}
         self.preview_now = setup.now if setup.preview else None
 
     def body(self, source: str) -> str:
@@ -381,19 +399,20 @@ class Renderer:
         return rewrite_images(body, setup.static, setup.config, urls.get(source)) if "<img" in body else body
 
     def render(self, index: int) -> frozenset[str]:
-        """Render views[index] into the staging folder; return what it read besides its context (see _Reads)."""
+        """Render views[index] into the staging folder; return what it read besides its context (see PageReads)."""
         from broadsheet.stages.templates import render_page
 
         setup = self.setup
         view = setup.views[index]
         assert setup.site is not None and setup.stage is not None
-        _Reads.names = set()
+        reads = self.reads
+        reads.names = set()
         context = view_context(setup.site, setup.config, view, self.body, self.preview_now)
         listed = not view.page_type.whole_articles
-        full = {**self.shared, **{name: tuple(map(TrackedYear, value)) if name == "all_years"
-                                  else _tracked(value, listed, self.kept) for name, value in context.items()}}
+        full = {**self.shared, **{name: tuple(TrackedYear(year, reads) for year in value) if name == "all_years"
+                                  else _tracked(value, self.kept, listed) for name, value in context.items()}}
         setup.stage.write(view.output_path, render_page(self.env, view.template, full, setup.site_dir), view.label)
-        return frozenset(_Reads.names)
+        return frozenset(reads.names)
 
 
 _renderer: Renderer | None = None  # a worker's renderer for the current build
