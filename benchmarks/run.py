@@ -17,7 +17,8 @@ any one process it waited for (resource.getrusage of a fresh measuring process).
 Tools: `broadsheet` is this checkout with its default theme (article pages, paginated home and section lists, 404) and
 its cache; `broadsheet-commonmark` is the same with `markdown: commonmark` in site.yaml (the corpus's bodies through
 markdown-it-py rather than Python-Markdown); `broadsheet-lean` is the same corpus with the work the peers do (article
-pages and one home page listing the 20 newest; the section lists are single pages); `minimal`, only when asked for, is
+pages with the markup of Hugo's page template in make_corpus.py, and one home page listing the 20 newest; the section
+lists are single pages; the feeds, sitemaps and tag and author pages Broadsheet always makes stay on); `minimal`, only when asked for, is
 the least a Python pipeline does with the corpus (minimal_pipeline.py: front matter, Markdown `extra`, a Jinja2 page,
 two processes, no cache: every re-run is a whole build); `hugo`, `pelican` (content cache on) and `eleventy`
 (`--incremental` on re-runs) are found on PATH, or given with --hugo, --pelican, --eleventy.
@@ -58,6 +59,26 @@ LEAN_LIST = """{% extends "base.html" %}
 {% for item in articles[:20] %}<li><a href="{{ item.url }}">{{ item.title }}</a></li>
 {% endfor %}</ul>
 {% endblock %}
+"""
+# The article page of the lean site: the markup of Hugo's single.html in make_corpus.py (title, dateline, the summary
+# toggle, the body, the neighbours), so that both tools render the same page; the default theme's article page adds
+# a header, a footer, metadata for search engines and social cards, and related articles.
+LEAN_ARTICLE = """<!doctype html>
+<html lang="{{ site.language }}">
+<head><meta charset="utf-8"><title>{{ article.title }}</title></head>
+<body>
+<article>
+<h1>{{ article.title }}</h1>
+<p class="meta"><time datetime="{{ article.date|isodate }}">{{ article.date|longdate }}</time> · {{ article.authors|join(', ') }} · {{ article.section }}</p>
+{% if article.summary_html %}<details class="summary"><summary>{{ labels.summary_toggle }}</summary>{{ article.summary_html|safe }}</details>{% endif %}
+{{ body|safe }}
+</article>
+<nav class="prev-next">
+{% if older %}<a rel="prev" href="{{ older.url }}">← {{ older.title }}</a>{% endif %}
+{% if newer %}<a rel="next" href="{{ newer.url }}">{{ newer.title }} →</a>{% endif %}
+</nav>
+</body>
+</html>
 """
 
 
@@ -184,6 +205,7 @@ def prepare(tool: Tool, articles: int, work: Path) -> Path:
         (site / "site.yaml").write_text(LEAN_CONFIG, encoding="utf-8")
         (site / "templates").mkdir(exist_ok=True)
         (site / "templates/list.html").write_text(LEAN_LIST, encoding="utf-8")
+        (site / "templates/article.html").write_text(LEAN_ARTICLE, encoding="utf-8")
     return site
 
 

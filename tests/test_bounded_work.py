@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import read_tree, write_tree
@@ -130,18 +131,19 @@ def test_a_five_megabyte_article_of_ordinary_prose_still_builds(tmp_path: Path) 
 _PREPARED: list[str] = []
 
 
-def _note_prepared() -> None:
-    _PREPARED.append("prepared")
-
-
 def _report_prepared(setup: object, payload: object) -> list[str]:
     return list(_PREPARED)
+
+
+def _prepare() -> Any:
+    _PREPARED.append("prepared")
+    return _report_prepared
 
 
 def test_a_worker_started_ahead_prepares_in_its_own_process_before_its_first_item() -> None:
     from broadsheet.incremental.pool import Item, WorkerPool
 
-    pool = WorkerPool(2, _report_prepared, _note_prepared)
+    pool = WorkerPool(2, _prepare)
     try:
         pool.start()
         results = [result for _, result in pool.run("setup", [Item("probe", 60.0, ("probe",))])]
@@ -162,11 +164,15 @@ def _square_or_misbehave(setup: object, payload: int) -> int:
     return payload * payload
 
 
+def _squares() -> Any:
+    return _square_or_misbehave
+
+
 def test_each_item_gets_one_result_when_workers_hang_or_die_in_the_middle_of_a_chunk() -> None:
     # The rest of the hung and the dead worker's chunks is requeued; only the item at fault is reported stalled.
     from broadsheet.incremental.pool import Item, Stalled, WorkerPool
 
-    pool = WorkerPool(2, _square_or_misbehave)
+    pool = WorkerPool(2, _squares)
     try:
         items = [Item(f"item {n}", 1.0, n) for n in range(24)]
         results = [(item.payload, result) for item, result in pool.run("setup", items, chunk=2)]

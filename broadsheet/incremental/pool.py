@@ -97,12 +97,11 @@ def _parent_death_signal(number: int) -> bool:
         return False
 
 
-def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler: Handler,
-                 prepare: Callable[[], None] | None = None, signalled: bool = False) -> None:
+def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, make_handler: Callable[[], Handler],
+                 signalled: bool = False) -> None:
     """A worker's loop: receive (generation, setup, payloads), answer with one result per payload."""
     _end_with_parent(signalled)
-    if prepare is not None:
-        prepare()
+    handler = make_handler()
     setups: dict[int, Any] = {}
     while True:
         try:
@@ -134,13 +133,13 @@ def _worker_main(conn: multiprocessing.connection.Connection, slot: Any, handler
 
 
 class _Worker:
-    def __init__(self, context: Any, handler: Handler, prepare: Callable[[], None] | None):
+    def __init__(self, context: Any, make_handler: Callable[[], Handler]):
         self.slot = context.RawArray("d", 2)
         self.slot[0] = -1
         self.conn, child = context.Pipe()
         _parent_ends.add(self.conn)  # (before the fork: the worker closes its copy of this end too)
         signalled = threading.current_thread() is threading.main_thread()
-        self.process = context.Process(target=_worker_main, args=(child, self.slot, handler, prepare, signalled),
+        self.process = context.Process(target=_worker_main, args=(child, self.slot, make_handler, signalled),
                                        daemon=True)
         self.process.start()
         child.close()
@@ -181,13 +180,13 @@ def _context() -> Any:
 
 
 class WorkerPool:
-    """Up to `jobs` worker processes running `handler(setup, payload)`; started on first use (or by `start`),
-    reused after. A new worker runs `prepare()` first (imports, say), while the parent goes on."""
+    """Up to `jobs` worker processes, each calling `make_handler()` first (imports, say, while the parent goes on),
+    then the handler it returns, `handler(setup, payload)`, for each item; started on first use (or by `start`),
+    reused after."""
 
-    def __init__(self, jobs: int, handler: Handler, prepare: Callable[[], None] | None = None):
+    def __init__(self, jobs: int, make_handler: Callable[[], Handler]):
         self.jobs = max(1, jobs)
-        self.handler = handler
-        self.prepare = prepare
+        self.make_handler = make_handler
         self._workers: list[_Worker] = []
         self._context: Any = None
         self._generation = 0
@@ -201,7 +200,7 @@ class WorkerPool:
     def _spawn(self) -> _Worker:
         if self._context is None:
             self._context = _context()
-        return _Worker(self._context, self.handler, self.prepare)
+        return _Worker(self._context, self.make_handler)
 
     def run(self, setup: Any, items: Sequence[Item], chunk: int = 16,
             inherit: bool = False) -> Iterator[tuple[Item, Any]]:

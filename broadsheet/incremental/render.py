@@ -25,7 +25,7 @@ IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
 
 def render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[str],
                  records: dict[str, PageRecord], commons: Mapping[str, bytes], reads: Mapping[str, bytes],
-                 light: Callable[[int, frozenset[str]], bytes], kept: KeptRenders | None = None,
+                 light: Callable[[int, frozenset[str]], bytes], kept: KeptRenders,
                  reporter: Reporter | None = None) -> tuple[list[int], list[Problem]]:
     """Carry the unchanged pages over and render the others (views by number), into the staging folder; note each
     rendered page's record; return the views rendered (with the pages found gone from the output, which could not

@@ -21,8 +21,7 @@ from broadsheet.incremental.fingerprints import Fingerprints, combine
 from broadsheet.incremental.pool import WorkerPool, can_fork, default_jobs
 from broadsheet.incremental.tasks import (
     KeptRenders,
-    handle,
-    prepare,
+    start_worker,
 )
 from broadsheet.stages.config import Config
 from broadsheet.stages.views import (
@@ -62,7 +61,7 @@ class BuildSession:
     """
 
     def __init__(self, jobs: int | None = None, defer_saves: bool = False):
-        self.pool = WorkerPool(jobs or default_jobs(), handle, prepare)
+        self.pool = WorkerPool(jobs or default_jobs(), start_worker)
         self._previous: tuple[Path, Path, Manifest] | None = None  # cache root, output folder, index
         self._held: HeldSite | None = None
         self._temporary: tempfile.TemporaryDirectory[str] | None = None

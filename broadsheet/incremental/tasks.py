@@ -371,13 +371,13 @@ class Renderer:
     """Renders the views of one build into its staging folder: in a worker, or in the build's own process when
     only a few pages changed."""
 
-    def __init__(self, setup: Setup, kept: KeptRenders | None = None):
+    def __init__(self, setup: Setup, kept: KeptRenders):
         from broadsheet.stages.templates import make_environment
 
         assert setup.now is not None and setup.site is not None
         self.setup = setup
         self.cache = Cache(setup.cache_root)
-        self.kept = kept if kept is not None else _worker_kept
+        self.kept = kept
         self.kept.keep_only(setup.site.archive)
         if self.kept.fragments is None:  # (a preview's fragments live in its process, a build's in its cache too)
             self.kept.fragments = Fragments(None if setup.preview else setup.cache_root, self.kept.fragment_digest)
@@ -415,29 +415,40 @@ class Renderer:
         return frozenset(reads.names)
 
 
-_renderer: Renderer | None = None  # a worker's renderer for the current build
-_worker_kept = KeptRenders()  # what a worker's renders keep, for its next build
+class WorkerTasks:
+    """What a worker process runs (see handle), with what it keeps from one task to the next: the renderer of the
+    build being rendered, and what renders keep for the next build (see KeptRenders)."""
+
+    def __init__(self) -> None:
+        self.renderer: Renderer | None = None
+        self.kept = KeptRenders()
+
+    def __call__(self, setup: Setup, payload: tuple[Any, ...]) -> Any:
+        """Run one task."""
+        if payload[0] == "render":
+            if self.renderer is None or self.renderer.setup is not setup:
+                self.renderer = Renderer(setup, self.kept)
+            return self.renderer.render(payload[1])
+        return handle(setup, payload)
 
 
-def prepare() -> None:
+def start_worker() -> WorkerTasks:
     """What a new worker does first, while the build's own process loads its index, rather than when the first
-    changed file arrives: import the parser (Markdown, YAML) and make its Markdown renderers."""
+    changed file arrives: import the parser (Markdown, YAML) and make its Markdown renderers. Returns what runs its
+    tasks."""
     from broadsheet.stages.markup import renderer
 
     for raw_html in (True, False):
         renderer(raw_html)
+    return WorkerTasks()
 
 
 def handle(setup: Setup, payload: tuple[Any, ...]) -> Any:
-    """Run one task in a worker process."""
-    global _renderer
+    """Run one task that keeps nothing between tasks (all but rendering, see WorkerTasks): in a worker, or in the
+    build's own process."""
     kind = payload[0]
     if kind == "parse":
         return _parse(setup, payload[1])
-    if kind == "render":
-        if _renderer is None or _renderer.setup is not setup:
-            _renderer = Renderer(setup)
-        return _renderer.render(payload[1])
     if kind == "carry":
         assert setup.stage is not None
         return [path for path in payload[1] if not setup.stage.carry(path)]

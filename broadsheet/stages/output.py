@@ -9,8 +9,9 @@ import shutil
 import stat
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from broadsheet.base.errors import Problem, SiteError
 from broadsheet.stages.buildinfo import is_build
@@ -109,10 +110,6 @@ def folder_times(root: Path, folders: Iterable[str]) -> dict[str, int]:
     return times
 
 
-_verified: tuple[str, set[str]] = ("", set())  # folders of the current staging checked and made, per process
-_written: tuple[str, dict[str, str]] = ("", {})  # case-folded output path -> what wrote it, per process
-
-
 @dataclass(frozen=True, slots=True)
 class Stage:
     """A handle on one build's staging folder that worker processes use to write pages into it."""
@@ -123,24 +120,28 @@ class Stage:
     # The staging folder is an earlier output being updated in place: its files may be hard links shared with the
     # current output, so a file is always replaced, never written into.
     recycled: bool = False
+    # What this process made of the staging folder: the folders checked and made, and each case-folded output path
+    # with what wrote it. A copy sent to a worker starts empty (see __reduce__): each process keeps its own.
+    made_folders: set[str] = field(default_factory=set, compare=False, repr=False)
+    written: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Stage, (self.root, self.previous, self.token, self.recycled)
 
     def _target(self, output_path: str, writer: str) -> str:
         """The file to write, its folder made, after the last guards: inside the staging folder, and not yet written
         by this build in this process (compared case-insensitively, as macOS and Windows fold case; the build checks
         all claims before rendering), so that no file silently replaces another."""
-        global _verified, _written
-        if _verified[0] != self.token:
-            _verified, _written = (self.token, set()), (self.token, {})
         parent, _, name = output_path.rpartition("/")
         if name in ("", ".", "..") or "\0" in output_path:
             raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
-        if parent and parent not in _verified[1]:
+        if parent and parent not in self.made_folders:
             self._make_folder(parent, output_path, writer)
         key = _folded(output_path)
-        if key in _written[1]:
+        if key in self.written:
             raise SiteError(Problem(writer, None, f"would overwrite /{output_path}, already written for "
-                                    f"{_written[1][key]}", "give one of them another name or slug"))
-        _written[1][key] = writer if writer != output_path else f"the page /{output_path}"
+                                    f"{self.written[key]}", "give one of them another name or slug"))
+        self.written[key] = writer if writer != output_path else f"the page /{output_path}"
         # Only this module creates entries in the staging folder, and only real folders and files: a folder
         # checked once stays inside it.
         # (A string: a Path per page costs more than writing it.)
@@ -153,7 +154,7 @@ class Stage:
         if any(name in ("", ".", "..") for name in parent.split("/")):  # an absolute path too: it starts with ""
             raise SiteError(Problem(writer, None, f"refusing to write {output_path!r} outside the output folder"))
         head = parent.rpartition("/")[0]
-        if head and head not in _verified[1]:
+        if head and head not in self.made_folders:
             self._make_folder(head, output_path, writer)
         folder = f"{self.root}/{parent}"
         try:
@@ -165,7 +166,7 @@ class Stage:
                                             "not a folder")) from None
                 os.unlink(folder)  # a file (or link) of the earlier output where this build has a folder
                 os.mkdir(folder)
-        _verified[1].add(parent)
+        self.made_folders.add(parent)
 
     def _fresh(self, target: str) -> str:
         """The target, with what an earlier output left there removed (see `recycled`)."""

