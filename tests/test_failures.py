@@ -307,20 +307,30 @@ def test_a_file_operation_the_system_refuses_in_a_worker_names_its_message(tmp_p
         "content/world/broken.md: failed: No space left on device: /tmp/library-scratch"]
 
 
+@pytest.mark.parametrize("where", ["in-process", "workers"])
 def test_an_unforeseen_exception_making_a_feed_is_a_problem_of_that_file(tmp_path: Path, run_cli,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                        monkeypatch: pytest.MonkeyPatch,
+                                                                        where: str) -> None:
+    # Where the pages are rendered in the workers, the feeds and sitemaps are made there too, beside them.
     from broadsheet.stages import feeds
 
     def serialise(root: Any) -> bytes:
         raise ValueError("a library's bug")
 
-    site = good_site(tmp_path / "site")
+    if where == "workers":
+        assert pool.can_fork(), "this test needs workers forked from the test process"
+        monkeypatch.setattr(render_module, "IN_PROCESS", 0)
+    site = good_site(tmp_path / "site", many_articles(40) if where == "workers" else {})
     assert run_cli("build", "--site", str(site), "--quiet").status == 0
     before = read_tree(site / "public")
     monkeypatch.setattr(feeds, "serialise", serialise)  # (the feeds' own, not the sitemaps')
-    write_tree(site, {"content/world/new.md": article(f"title: New\n{DATE}")})
+    write_tree(site, {"content/world/new.md": article("title: New\ndate: 2024-04-01T09:00:00Z")})  # the newest
     result = run_cli("build", "--site", str(site), "--quiet")
     assert result.status == 1 and "Traceback" not in result.err
+    failed = [line for line in result.err.splitlines() if "a library's bug" in line]
     assert ("rss.xml: failed: ValueError: a library's bug (an unexpected error, in Broadsheet or a library it uses: "
-            "please report it; --debug shows where)") in result.err.splitlines()
+            "please report it; --debug shows where)") in failed
+    assert {line.split(":")[0] for line in failed} >= {"rss.xml", "feed.xml", "world/feed.xml"}  # each feed, once
+    assert len(failed) == len(set(failed))
     assert read_tree(site / "public") == before
+    assert not list(site.glob(".public.*")), "a staging folder was left behind"

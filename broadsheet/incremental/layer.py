@@ -35,7 +35,7 @@ from broadsheet.incremental.carry import (
     unchanged_views,
 )
 from broadsheet.incremental.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
-from broadsheet.incremental.render import link_in_workers, made_file, render_pages, run_images, why_rendered
+from broadsheet.incremental.render import link_in_workers, render_pages, run_images, why_rendered
 from broadsheet.incremental.session import PRUNE_AFTER, STALE_LIMIT, BuildSession, HeldSite, keeps_ordered, kept_site
 from broadsheet.incremental.sources import (
     changed_articles,
@@ -341,18 +341,20 @@ class IncrementalBuild:
                           options.preview, self.site, tuple(views), index.sources, plan.fragments_token)
             if spare is not None:  # pages the earlier output being updated already has as they are now
                 carry = [path for path in carry if not same_page(spare.pages.get(path), made[path])]
-            rendered, page_problems = render_pages(session.pool, setup, plan.render, carry, made, plan.commons,
-                                                   plan.reads, self.light, session.kept, self.reporter)
-            problems.update(dict.fromkeys(page_problems))
-            if any(not problem.warning for problem in problems):
-                raise SiteError([*problems, *warnings])
-            touched = [*carry, *(views[number].output_path for number in rendered), *config.keep]  # see folder_times
-            for path, make in makers.items():
+            touched = [*carry, *config.keep]  # see folder_times
+            make = {}
+            for path, maker in makers.items():
                 if spare is not None and spare.generated.get(path) == index.generated[path]:
                     continue
                 touched.append(path)
                 if not (can_carry and previous.generated.get(path) == index.generated[path] and output.carry(path)):
-                    output.write(path, made_file(path, make))
+                    make[path] = maker
+            rendered, page_problems = render_pages(session.pool, setup, plan.render, carry, make, made,
+                                                   plan.commons, plan.reads, self.light, session.kept, self.reporter)
+            touched += (views[number].output_path for number in rendered)
+            problems.update(dict.fromkeys(page_problems))
+            if any(not problem.warning for problem in problems):
+                raise SiteError([*problems, *warnings])
             for path, static_file, label in published_static(static):
                 if spare is not None and spare.static.get(path) == static_records[path]:
                     continue

@@ -4,32 +4,37 @@ few pages (an edit), in the worker processes for many; each rendered page's reco
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from broadsheet.base.errors import Problem, SiteError, problem_of
 from broadsheet.base.progress import Reporter
 from broadsheet.incremental.cache import PageRecord
 from broadsheet.incremental.fingerprints import page_key
-from broadsheet.incremental.pool import Item, Stalled, WorkerPool
+from broadsheet.incremental.pool import Item, Stalled, WorkerPool, can_fork
 from broadsheet.incremental.sources import render_budget, stalled_problem
 from broadsheet.incremental.tasks import (
     KeptRenders,
+    Maker,
     Renderer,
     Setup,
     handle,
+    made_file,
 )
 
 _CARRY_CHUNK = 256  # files carried over, or linked, per work item
+_MAKE_BUDGET = 600.0  # seconds for making a feed or a sitemap in a worker (bodies read back from the cache)
 IN_PROCESS = 32  # up to this many pages are rendered in the build's own process
 
 
-def render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[str],
+def render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[str], make: dict[str, Maker],
                  records: dict[str, PageRecord], commons: Mapping[str, bytes], reads: Mapping[str, bytes],
                  light: Callable[[int, frozenset[str]], bytes], kept: KeptRenders,
                  reporter: Reporter | None = None) -> tuple[list[int], list[Problem]]:
-    """Carry the unchanged pages over and render the others (views by number), into the staging folder; note each
-    rendered page's record; return the views rendered (with the pages found gone from the output, which could not
-    be carried) and the problems of all pages. Pages rendered in this process keep what they can in `kept`."""
+    """Carry the unchanged pages over, render the others (views by number) and make the other files (feeds,
+    sitemaps: `make`, by output path), into the staging folder; note each rendered page's record; return the views
+    rendered (with the pages found gone from the output, which could not be carried) and the problems of all pages
+    and files. Pages rendered in this process keep what they can in `kept`."""
     problems: dict[Problem, None] = {}
     kinds_read: dict[frozenset[str], frozenset[str]] = {}
     views = setup.views
@@ -66,24 +71,37 @@ def render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[
                 note(number, SiteError(problem_of(views[number].label, error)))
         if renderer.kept.fragments is not None:
             renderer.kept.fragments.save()
+        problems.update(dict.fromkeys(make_files(setup, make)))
         return render, list(problems)
     entries = setup.entries
-    items = [Item(views[number].label, render_budget(setup.config, entries.get(views[number].label, (0,))[0]),
-                  ("render", number)) for number in render]
-    for item, result in pool.run(setup, items, inherit=True):
-        note(item.payload[1], result)
+    # Workers forked for the pages make the other files too, beside them (the feeds first: the largest), rather than
+    # this process after them; workers that are sent their setup cannot be sent what makes the files.
+    forked = can_fork()
+    items = [Item(path, _MAKE_BUDGET, ("make", path)) for path in make] if forked else []
+    items += [Item(views[number].label, render_budget(setup.config, entries.get(views[number].label, (0,))[0]),
+                   ("render", number)) for number in render]
+    for item, result in pool.run(replace(setup, makers=make) if forked else setup, items, inherit=True):
+        if item.payload[0] == "render":
+            note(item.payload[1], result)
+        elif isinstance(result, Stalled):
+            problems[stalled_problem(item.label, result)] = None
+        elif isinstance(result, SiteError):
+            problems.update(dict.fromkeys(result.problems))
+    if not forked:
+        problems.update(dict.fromkeys(make_files(setup, make)))
     return render, list(problems)
 
 
-def made_file(path: str, make: Callable[[], bytes]) -> bytes:
-    """The bytes of a feed, sitemap or other file Broadsheet makes itself; an unforeseen failure is a problem of that
-    file, as a page's is."""
-    try:
-        return make()
-    except SiteError:
-        raise
-    except Exception as error:
-        raise SiteError(problem_of(path, error)) from None
+def make_files(setup: Setup, make: Mapping[str, Maker]) -> list[Problem]:
+    """Make the files other than pages in this process, into the staging folder; return their problems."""
+    assert setup.stage is not None
+    problems: list[Problem] = []
+    for path, maker in make.items():
+        try:
+            setup.stage.write(path, made_file(path, maker))
+        except SiteError as error:
+            problems += error.problems
+    return problems
 
 
 def carried_paths(result: Any) -> list[str]:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from broadsheet.base.errors import Problem, SiteError
+from broadsheet.base.errors import Problem, SiteError, problem_of
 from broadsheet.base.model import ArchiveMonth, ArchiveYear, Article, ListPage, ParsedArticle, Section, Site, Term
 from broadsheet.incremental.cache import Cache, read_head
 from broadsheet.incremental.fingerprints import FIELD_READ, date_state, fields_getter, listed_fields
@@ -83,6 +83,9 @@ def load_body(cache: Cache, site_dir: Path, config: Config, env_key: str, source
     return body
 
 
+Maker = Callable[[], bytes]  # what makes the bytes of a file other than a page
+
+
 @dataclass(frozen=True, slots=True)
 class Setup:
     """What every task of one build shares, given once to each worker (inherited when workers are forked after
@@ -102,6 +105,9 @@ class Setup:
     entries: Mapping[str, tuple[int, int, int, str]] = field(default_factory=dict)
     # the templates, configuration, static files and libraries, as one digest: what kept template fragments depend on
     fragments_token: bytes = b""
+    # output path -> what makes the bytes of a file other than a page (a feed, a sitemap: see views.news_files), for
+    # workers forked with this setup (what makes them is not sent to others)
+    makers: Mapping[str, Maker] = field(default_factory=dict)
 
 
 class PageReads:
@@ -415,6 +421,17 @@ class Renderer:
         return frozenset(reads.names)
 
 
+def made_file(path: str, make: Callable[[], bytes]) -> bytes:
+    """The bytes of a feed, sitemap or other file Broadsheet makes itself; an unforeseen failure is a problem of that
+    file, as a page's is."""
+    try:
+        return make()
+    except SiteError:
+        raise
+    except Exception as error:
+        raise SiteError(problem_of(path, error)) from None
+
+
 class WorkerTasks:
     """What a worker process runs (see handle), with what it keeps from one task to the next: the renderer of the
     build being rendered, and what renders keep for the next build (see KeptRenders)."""
@@ -449,6 +466,11 @@ def handle(setup: Setup, payload: tuple[Any, ...]) -> Any:
     kind = payload[0]
     if kind == "parse":
         return _parse(setup, payload[1])
+    if kind == "make":
+        assert setup.stage is not None
+        path = payload[1]
+        setup.stage.write(path, made_file(path, setup.makers[path]))
+        return None
     if kind == "carry":
         assert setup.stage is not None
         return [path for path in payload[1] if not setup.stage.carry(path)]
