@@ -19,7 +19,6 @@ from broadsheet.incremental.tasks import (
     Renderer,
     Setup,
     handle,
-    made_file,
 )
 
 _CARRY_CHUNK = 256  # files carried over, or linked, per work item
@@ -46,13 +45,17 @@ def render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[
     if render:
         reporter.step("render", len(render))
 
-    def note(number: int, result: Any) -> None:
-        reporter.done(views[number].output_path)
+    def failed(label: str, result: Any) -> bool:
+        """Note the problems of a task that failed (in a worker: a value, see WorkerPool.run)."""
         if isinstance(result, Stalled):
-            problems[stalled_problem(views[number].label, result)] = None
+            problems[stalled_problem(label, result)] = None
         elif isinstance(result, SiteError):
             problems.update(dict.fromkeys(result.problems))
-        else:
+        return isinstance(result, (Stalled, SiteError))
+
+    def note(number: int, result: Any) -> None:
+        reporter.done(views[number].output_path)
+        if not failed(views[number].label, result):
             read = kinds_read.setdefault(result, result)  # one object for equal sets: a smaller index
             view = views[number]
             records[view.output_path] = PageRecord(page_key(commons[view.template], light(number, read), reads, read),
@@ -83,22 +86,21 @@ def render_pages(pool: WorkerPool, setup: Setup, render: list[int], carry: list[
     for item, result in pool.run(replace(setup, makers=make) if forked else setup, items, inherit=True):
         if item.payload[0] == "render":
             note(item.payload[1], result)
-        elif isinstance(result, Stalled):
-            problems[stalled_problem(item.label, result)] = None
-        elif isinstance(result, SiteError):
-            problems.update(dict.fromkeys(result.problems))
+        else:
+            failed(item.label, result)
     if not forked:
         problems.update(dict.fromkeys(make_files(setup, make)))
     return render, list(problems)
 
 
 def make_files(setup: Setup, make: Mapping[str, Maker]) -> list[Problem]:
-    """Make the files other than pages in this process, into the staging folder; return their problems."""
-    assert setup.stage is not None
+    """Make the files other than pages in this process (the workers' "make" task), into the staging folder; return
+    their problems."""
+    with_makers = replace(setup, makers=make)
     problems: list[Problem] = []
-    for path, maker in make.items():
+    for path in make:
         try:
-            setup.stage.write(path, made_file(path, maker))
+            handle(with_makers, ("make", path))
         except SiteError as error:
             problems += error.problems
     return problems

@@ -421,7 +421,7 @@ class Renderer:
         return frozenset(reads.names)
 
 
-def made_file(path: str, make: Callable[[], bytes]) -> bytes:
+def made_file(path: str, make: Maker) -> bytes:
     """The bytes of a feed, sitemap or other file Broadsheet makes itself; an unforeseen failure is a problem of that
     file, as a page's is."""
     try:
