@@ -1,7 +1,5 @@
 """Allow ``python -m broadsheet``."""
 
-import sys
+from broadsheet.cli.main import run
 
-from broadsheet.cli.main import main
-
-sys.exit(main())
+run()

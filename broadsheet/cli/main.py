@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NoReturn
 
 from broadsheet import __version__
 from broadsheet.base.errors import SiteError
@@ -144,6 +146,7 @@ def make_reporter(args: argparse.Namespace) -> Reporter:
 def run_build(args: argparse.Namespace) -> int:
     """`broadsheet build`; with nothing changed since the last build, it checks that and stops, importing and
     reading no more than that takes."""
+    import gc
     import time
 
     from broadsheet.incremental import stamp
@@ -152,6 +155,10 @@ def run_build(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     options = build_options(args)
+    # One build, then the process ends, and its garbage with it; the cycle collector's runs would walk everything
+    # the build holds to find little (30 ms after a one-line edit at 10,000 articles). build() turns it off as it
+    # runs; here it stays off.
+    gc.disable()
     with build_lock(options):  # (before the stamp is trusted: another build may be writing the output)
         inputs = None if options.no_cache else stamp.scan(options, default_theme_dir())
         last = stamp.unchanged(options, default_theme_dir(), inputs) if inputs else None
@@ -350,6 +357,18 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]) -> arg
         what = "option" if unknown.startswith("-") else "argument"
         subparser.error(f"unknown {what} '{unknown}'" + (_suggest(name, options) if what == "option" else ""))
     return args
+
+
+def run() -> NoReturn:
+    """The `broadsheet` command: main(), then the process ends at once, not freeing one by one the objects a
+    command leaves (tens of milliseconds after a build of 10,000 articles), as Python's own exit does."""
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # (a closed pipe, a closed stream: nothing more can be said there)
+            pass
+    os._exit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

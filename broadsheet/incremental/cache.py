@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -26,14 +25,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
-
 from broadsheet.base.errors import Problem
 from broadsheet.base.model import Article, ParsedArticle, Site
 from broadsheet.incremental import records, stamp
 from broadsheet.incremental.fingerprints import TemplateNames
 from broadsheet.incremental.records import Data, hex_bytes, ints, read_head_data, strings
+from broadsheet.incremental.stamp import from_json as from_json
 from broadsheet.incremental.stamp import output_id, seal, unseal, write_atomically, write_in_place
+from broadsheet.incremental.stamp import to_json as to_json
 
 _ARTICLE = b"BSA2"
 _INDEX = b"BSI2"
@@ -42,35 +41,6 @@ _ORDERED = b"BSO2"
 _BODY_SIZE = struct.Struct("<I")  # an article record: its body's size, its body (UTF-8), its head (see read_head)
 T = TypeVar("T")
 PRUNE_GRACE = 3600.0  # seconds a record is kept even when no index uses it
-_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
-_from_json = json.JSONDecoder().decode
-
-
-def to_json(value: Data) -> bytes:
-    """Plain data as compact JSON (UTF-8).
-
-    orjson writes it in a third of json's time. What it refuses (a string that is no UTF-8: a lone surrogate) json
-    refuses too, on encoding; the one value it writes differently, NaN or an infinity (as null), is never written
-    as a number (see records.value_data)."""
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        return _to_json(value).encode()
-
-
-def from_json(data: bytes | memoryview) -> Data:
-    """Plain data from JSON (UnicodeDecodeError or ValueError when it is not JSON).
-
-    orjson reads it (data only, as json does: dicts, lists, strings, numbers, true/false, null) in about two thirds
-    of json's time; what orjson refuses and json reads (NaN, Infinity, a lone surrogate) is read by json. The one
-    value both read differently, a whole number beyond 64 bits (a float to orjson), is never written as a number
-    (see records.value_data)."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return _from_json(str(data, "utf-8"))
-
-
 def read_head(head: bytes | memoryview) -> ParsedArticle | None:
     """An article record's head: its parsed article without the body (see Cache.store_article), or None when it
     does not read as one."""

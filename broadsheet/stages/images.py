@@ -131,9 +131,9 @@ def feed_image(article: Any, config: Config) -> tuple[str, str, int | None, int 
 
 @cache
 def _pillow_version() -> str:
-    from importlib.metadata import version  # (a few ms: only a build with images asks)
+    import PIL  # (the package alone: quicker than reading its metadata; only a build with images asks)
 
-    return version("pillow")
+    return str(PIL.__version__)
 
 
 def _settings_token(settings: Images) -> bytes:
