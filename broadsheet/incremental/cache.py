@@ -34,10 +34,10 @@ from broadsheet.incremental.stamp import from_json as from_json
 from broadsheet.incremental.stamp import output_id, seal, unseal, write_atomically, write_in_place
 from broadsheet.incremental.stamp import to_json as to_json
 
-_ARTICLE = b"BSA2"
-_INDEX = b"BSI2"
-_SHARD = b"BSH2"
-_ORDERED = b"BSO2"
+_ARTICLE = b"BSA3"
+_INDEX = b"BSI3"
+_SHARD = b"BSH3"
+_ORDERED = b"BSO3"
 _BODY_SIZE = struct.Struct("<I")  # an article record: its body's size, its body (UTF-8), its head (see read_head)
 T = TypeVar("T")
 PRUNE_GRACE = 3600.0  # seconds a record is kept even when no index uses it

@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from broadsheet.incremental.stamp import seal, unseal, write_atomically
+from broadsheet.incremental.stamp import from_json, seal, unseal, write_atomically
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -33,7 +33,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
 
 
 _FRAGMENTS_KEPT = 8192  # at most this many fragments in a generation: far more than an archive's months
-_FRAGMENTS_MAGIC = b"BSF2"
+_FRAGMENTS_MAGIC = b"BSF3"
 # The digest of a fragment's values, given the names of what it read of them (see tasks.fragment_digest); None
 # when the values cannot be told by their contents.
 ValuesDigest = Callable[[tuple[Any, ...], frozenset[str]], "bytes | None"]
@@ -129,7 +129,7 @@ def _read_fragments(path: Path, token: bytes) -> dict[tuple[str, frozenset[str],
         payload = unseal(_FRAGMENTS_MAGIC, path.name, path.read_bytes())
         if payload is None:
             return {}
-        kept_token, rows = json.loads(payload)
+        kept_token, rows = from_json(payload)
         if kept_token != token.hex() or type(rows) is not list:
             return {}
         stored = {}
