@@ -20,6 +20,8 @@ MYPY = False
 if MYPY:  # (for the type checker only: a build with nothing to do imports no more than it needs)
     from broadsheet.preview.serve import Rebuild
 
+# What a command of a process that ends after it leaves for that end to free at once (see run, run_build).
+_LEFT_FOR_EXIT: list[object] = []
 # The commands that make a site rather than work in one: every other command refuses a folder that is no site.
 MAKES_A_SITE = frozenset({"init", "import"})
 # The last line of a failure, by command: what the failure left as it was.
@@ -155,10 +157,11 @@ def run_build(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     options = build_options(args)
-    # One build, then the process ends, and its garbage with it; the cycle collector's runs would walk everything
-    # the build holds to find little (30 ms after a one-line edit at 10,000 articles). build() turns it off as it
-    # runs; here it stays off.
-    gc.disable()
+    if args.ends_process:
+        # The process ends with this build (see run), and its garbage with it: the cycle collector stays off. (Its
+        # runs would walk everything the build holds to find little: 30 ms after a one-line edit at 10,000
+        # articles. build() turns it off only while it runs.)
+        gc.disable()
     with build_lock(options):  # (before the stamp is trusted: another build may be writing the output)
         inputs = None if options.no_cache else stamp.scan(options, default_theme_dir())
         last = stamp.unchanged(options, default_theme_dir(), inputs) if inputs else None
@@ -168,11 +171,16 @@ def run_build(args: argparse.Namespace) -> int:
             if args.verbose:
                 print("Nothing changed since the last build: nothing was rebuilt.", file=sys.stderr)
         else:
+            from broadsheet.incremental.session import BuildSession
             from broadsheet.pipeline.build import build
 
             reporter = make_reporter(args)
+            session = BuildSession(options.jobs, lasts_one_build=args.ends_process)
+            if args.ends_process:
+                _LEFT_FOR_EXIT.append(session)
             try:
-                result = build(options, scan=inputs, reporter=reporter)
+                with session:
+                    result = build(options, scan=inputs, reporter=reporter, session=session)
             finally:
                 reporter.finish()
             warnings, pages, articles = result.warnings, result.pages, result.articles
@@ -362,7 +370,7 @@ def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str]) -> arg
 def run() -> NoReturn:
     """The `broadsheet` command: main(), then the process ends at once, not freeing one by one the objects a
     command leaves (tens of milliseconds after a build of 10,000 articles), as Python's own exit does."""
-    status = main()
+    status = main(ends_process=True)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -371,10 +379,12 @@ def run() -> NoReturn:
     os._exit(status)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run a command; user mistakes print one line per problem and return 1, without a traceback."""
+def main(argv: Sequence[str] | None = None, ends_process: bool = False) -> int:
+    """Run a command; user mistakes print one line per problem and return 1, without a traceback. `ends_process`:
+    the process ends after it (see run), which may then leave its objects for that end to free."""
     parser = make_parser()
     args = parse_arguments(parser, sys.argv[1:] if argv is None else list(argv))
+    args.ends_process = ends_process
     if args.command is None:
         parser.print_help()
         return 2

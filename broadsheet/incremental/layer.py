@@ -85,6 +85,7 @@ class IncrementalBuild:
                  scan: stamp.Scan | None, reporter: Reporter):
         self.session, self.options, self.config, self.now, self.scan = session, options, config, now, scan
         self.reporter = reporter  # told of the work as it goes (see base.progress)
+        session.retain(self)
         session.pool.start()  # a worker for the files that changed, ready by the time the index is loaded
         self.cache = session.cache(options)
         self.previous = session.previous(self.cache, options.output_dir)

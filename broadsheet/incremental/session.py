@@ -60,8 +60,13 @@ class BuildSession:
     have been told to reload).
     """
 
-    def __init__(self, jobs: int | None = None, defer_saves: bool = False):
+    def __init__(self, jobs: int | None = None, defer_saves: bool = False, lasts_one_build: bool = False):
         self.pool = WorkerPool(jobs or default_jobs(), start_worker)
+        # A session that lasts one build (the CLI's, whose process then ends) keeps the build's working state to
+        # the end, for the process's end to free at once rather than object by object (50 ms after a one-line
+        # edit at 10,000 articles).
+        self._lasts_one_build = lasts_one_build
+        self._retained: list[object] = []
         self._previous: tuple[Path, Path, Manifest] | None = None  # cache root, output folder, index
         self._held: HeldSite | None = None
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
@@ -71,6 +76,11 @@ class BuildSession:
         self._changed: set[str] | None = None  # paths a watcher saw change since the previous build
         self.kept = KeptRenders()  # what this process's renders keep for the next build (archive months, fragments)
         self._keeper: int | None = None  # the child process saving an ordered site (see keep_ordered)
+
+    def retain(self, state: object) -> None:
+        """Keep a build's working state as long as this session, when it lasts one build (see __init__)."""
+        if self._lasts_one_build:
+            self._retained.append(state)
 
     def watch(self) -> None:
         """Say that a watcher now reports every change (see note_changes). The next build still looks at every
@@ -169,8 +179,9 @@ class BuildSession:
         """Stop the workers, let go of the held site and of what renders kept, and remove a temporary cache (an
         index not saved yet is dropped)."""
         self._unsaved = None
-        self._held = None
-        self.kept = KeptRenders()
+        if not self._lasts_one_build:  # (else they stay for the process's end: see __init__)
+            self._held = None
+            self.kept = KeptRenders()
         self._reap()
         self.pool.close()
         if self._temporary is not None:
