@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-log = logging.getLogger(__name__)
 # What an unforeseen failure on one file says besides what happened: the user can do no more than report it.
 UNEXPECTED_HINT = "an unexpected error, in Broadsheet or a library it uses: please report it; --debug shows where"
 
@@ -58,5 +56,7 @@ def unexpected(path: str, description: str, line: int | None = None, by_system: 
 
 def problem_of(path: str, error: Exception, line: int | None = None) -> Problem:
     """An unforeseen exception raised on one file, as a problem of that file; its traceback is logged (--debug)."""
-    log.debug("%s failed", path, exc_info=error)
+    import logging  # (here: a build with nothing to do imports no logging)
+
+    logging.getLogger(__name__).debug("%s failed", path, exc_info=error)
     return unexpected(path, describe(error), line, isinstance(error, OSError))
