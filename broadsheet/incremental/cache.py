@@ -225,7 +225,7 @@ def read_manifest(data: Data) -> tuple[Manifest, tuple[str, ...]]:
     return manifest, strings(shards)
 
 
-def _load(path: Path, magic: bytes, key: str, read: Callable[[Data], T]) -> T | None:
+def _load(path: str | Path, magic: bytes, key: str, read: Callable[[Data], T]) -> T | None:
     """The value of the record at path, if it is a sound record of that kind, sealed with that key."""
     try:
         with open(path, "rb") as file:
@@ -237,14 +237,14 @@ def _load(path: Path, magic: bytes, key: str, read: Callable[[Data], T]) -> T | 
         return None
 
 
-def _store(path: Path, magic: bytes, key: str, value: Data) -> None:
+def _store(path: str | Path, magic: bytes, key: str, value: Data) -> None:
     write_atomically(path, seal(magic, key, to_json(value)))
 
 
 _is_key = re.compile(r"[0-9a-f]{8,}").fullmatch
 
 # Index shards this process wrote or read whole, with their size and time then: the others are written anew.
-_sound_shards: dict[Path, tuple[int, int] | None] = {}
+_sound_shards: dict[str, tuple[int, int] | None] = {}
 
 
 def _shard_name(keys: Iterable[str]) -> str:
@@ -262,7 +262,7 @@ def _read_shard(name: str) -> Callable[[Data], dict[str, ParsedArticle]]:
     return read
 
 
-def _file_state(path: Path) -> tuple[int, int] | None:
+def _file_state(path: str) -> tuple[int, int] | None:
     try:
         info = os.stat(path)
     except OSError:
@@ -472,7 +472,7 @@ class Cache:
             shard = _load(path, _SHARD, name, _read_shard(name))
             if shard is None:
                 with contextlib.suppress(OSError):
-                    path.unlink(missing_ok=True)  # damaged or gone: written again by the next build
+                    os.unlink(path)  # damaged or gone: written again by the next build
                 sound = False
             else:
                 manifest.articles.update(shard)
@@ -499,11 +499,11 @@ class Cache:
                 _store(path, _SHARD, name, [list(shard), records.heads_data(shard.values())])
                 _sound_shards[path] = _file_state(path)
             names.append(name)
-        path = self._manifest_path(output_dir)
-        _store(path, _INDEX, path.name, manifest_data(manifest, names))
+        index = self._manifest_path(output_dir)
+        _store(index, _INDEX, index.name, manifest_data(manifest, names))
 
-    def _shard_path(self, name: str) -> Path:
-        return self.root / "index" / name
+    def _shard_path(self, name: str) -> str:
+        return f"{self.root}/index/{name}"  # (a string: 256 of them are made, hashed and opened in each build)
 
     def prune(self, live: set[str]) -> int:
         """Delete article records and index shards that no build into any output folder uses: not in `live` and
