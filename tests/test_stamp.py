@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -156,3 +157,18 @@ def test_the_scan_lists_the_content_files_a_build_finds_or_leaves_the_listing_to
     os.mkfifo(site / "content/world/pipe.md")
     assert listed() is None
     assert "content/world/pipe.md" not in discover_sources(site)
+
+
+def test_a_stamp_is_read_only_for_the_inputs_it_was_taken_of_and_one_that_cannot_be_written_is_not_kept(
+        tmp_path: Path) -> None:
+    from broadsheet.incremental import stamp
+
+    output = tmp_path / "public"
+    kept = stamp.Stamp(b"i" * 32, (1, 2), (("", 5), ("news", 6)), datetime.now(timezone.utc), None, 2, 1, ("a warning",))
+    stamp.save(tmp_path, output, kept)
+    assert stamp.load(tmp_path, output, b"i" * 32) == kept
+    assert stamp.load(tmp_path, output, b"o" * 32) is None  # after an edit: known stale from its header alone
+    # A warning that names a file whose name is no UTF-8 (a lone surrogate) cannot be written: no stamp, no error.
+    stamp.save(tmp_path, output, dataclasses.replace(kept, warnings=("bad \udcff name",)))
+    assert stamp.load(tmp_path, output, b"i" * 32) is None
+    assert not any(path.name.startswith("stamp-") for path in tmp_path.iterdir())

@@ -299,11 +299,15 @@ def load(cache_dir: Path, output_dir: Path, inputs: bytes) -> Stamp | None:
 def save(cache_dir: Path, output_dir: Path, stamp: Stamp | None) -> None:
     """Keep the stamp of a finished build, or (None) remove the last one."""
     path = _path(cache_dir, output_dir)
-    if stamp is None:
+    try:
+        sealed = None if stamp is None else seal(_MAGIC, _stamp_key(path, stamp.inputs), to_json(_stamp_data(stamp)))
+    except ValueError:  # (a warning naming a file whose name is no UTF-8: no stamp is kept)
+        sealed = None
+    if sealed is None:
         with contextlib.suppress(OSError):  # (a cache that cannot be written: its stamp stays, and is checked)
             path.unlink(missing_ok=True)
         return
-    write_atomically(path, seal(_MAGIC, _stamp_key(path, stamp.inputs), to_json(_stamp_data(stamp))))
+    write_atomically(path, sealed)
 
 
 def make(scan_before: Scan, output_dir: Path, folder_times: dict[str, int], now: datetime, until: datetime | None,
