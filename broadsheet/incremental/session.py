@@ -176,8 +176,8 @@ class BuildSession:
             cache.prune({entry[3] for entry in manifest.sources.values()})
 
     def close(self) -> None:
-        """Stop the workers, let go of the held site and of what renders kept, and remove a temporary cache (an
-        index not saved yet is dropped)."""
+        """Stop the workers, let go of the held site and of what renders kept (a session that lasts one build
+        keeps them for the process's end), and remove a temporary cache (an index not saved yet is dropped)."""
         self._unsaved = None
         if not self._lasts_one_build:  # (else they stay for the process's end: see __init__)
             self._held = None
