@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sitegen
 from conftest import read_tree
+from htmlcheck import parse_file
 from imagefiles import photo
 
 from broadsheet.base.errors import SiteError
@@ -218,6 +219,44 @@ def test_a_new_title_rerenders_exactly_the_pages_that_show_it(tmp_path: Path, pr
         rewritten = _rewritten_after(site, lambda: _edit(path, r"^title: .*$", "title: A wholly new headline"),
                                      (lambda: build(held, session)) if preview else None)
     assert rewritten == showing
+    if preview:
+        build(options(site, tmp_path / "clean", preview=True, no_cache=True))
+        assert_same_tree(read_tree(site / "public"), read_tree(tmp_path / "clean"))
+    else:
+        assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])
+def test_a_new_title_shows_on_the_pages_of_the_articles_whose_related_cards_link_it(tmp_path: Path,
+                                                                                  preview: bool) -> None:
+    """A `related` card shows the linked article's title, decided when its page is rendered: a new title renders
+    again the page of the article holding the card, and the lists showing its summary when the card is in it."""
+    site = sitegen.write_site(tmp_path / "site", 30)
+    target = story(site, 12).relative_to(site).as_posix()
+    (site / "content/linker.md").write_text(
+        "---\ntitle: The card holder\ndate: 2023-02-01T10:00:00+00:00\n---\n\n"
+        f"Before the card {{{{< related \"{target}\" >}}}} in the lead.\n\n<!--more-->\n\n"
+        f"{{{{< related \"/{target.removeprefix('content/')}\" >}}}}\n", encoding="utf-8")
+    session = BuildSession(jobs=2)
+    held = options(site, preview=True)
+    build(held, session) if preview else build(options(site))
+    old_title = sitegen.article_text(12)[1].split("title: ", 1)[1].split("\n", 1)[0]
+    cards = parse_file(site / "public/news/linker/index.html").find("div", class_="article-body").find_all(
+        class_="related-card")
+    assert [card.find("a").text() for card in cards] == [old_title, old_title]
+    for card in cards:  # (followed: the page of the linked article)
+        linked = parse_file(site / "public" / card.find("a").attrs["href"].strip("/") / "index.html")
+        assert linked.find("h1").text() == old_title
+    assert parse_file(site / "public/index.html").find(class_="related-card").find("a").text() == old_title
+
+    with session:
+        rewritten = _rewritten_after(site, lambda: _edit(site / target, r"^title: .*$", "title: Its new headline"),
+                                     (lambda: build(held, session)) if preview else None)
+    assert {"news/linker/index.html", "index.html"} <= rewritten
+    cards = parse_file(site / "public/news/linker/index.html").find("div", class_="article-body").find_all(
+        class_="related-card")
+    assert [card.find("a").text() for card in cards] == ["Its new headline", "Its new headline"]
+    assert parse_file(site / "public/index.html").find(class_="related-card").find("a").text() == "Its new headline"
     if preview:
         build(options(site, tmp_path / "clean", preview=True, no_cache=True))
         assert_same_tree(read_tree(site / "public"), read_tree(tmp_path / "clean"))

@@ -116,7 +116,12 @@ def test_a_correction_sets_the_articles_date_of_modification(built: Path) -> Non
 def test_related_links_another_article_resolved_at_render_time(built: Path) -> None:
     card = article_body(built).find("span", class_="related-card")
     assert card.find("a").attrs["href"] == "/news/world/harbour/"
-    assert (built / "world/harbour/index.html").is_file()
+    assert parse_file(built / "world/harbour/index.html").find("h1").text() == "Four years of harbour works"
+    assert card.find("a").text() == "Four years of harbour works"  # (the linked article's title)
+    # So is the automatic summary made of that paragraph, on the home page and in the page's description.
+    lead = "The harbour works were opened on Friday, Related Four years of harbour works after four years of delays."
+    assert lead in [p.text() for p in parse_file(built / "index.html").find_all("p")]
+    assert parse_file(built / PAGE).find("meta", name="description").attrs["content"] == lead
 
 
 def test_table_of_contents_lists_the_headings(built: Path) -> None:
@@ -295,12 +300,31 @@ def test_changing_a_shortcode_template_renders_its_articles_again(tmp_path: Path
     assert article_body(site / "public").find("p", class_="note").text() == "second"
 
 
-def test_a_related_card_to_a_missing_article_warns(tmp_path: Path, run_cli: Any) -> None:
+def test_a_related_card_to_a_missing_article_warns_and_shows_the_files_name(tmp_path: Path, run_cli: Any) -> None:
     site = write_tree(tmp_path / "site", {
-        ARTICLE: "---\ntitle: T\ndate: 2024-01-01\n---\n\nText.\n\n{{< related \"content/world/gone.md\" >}}\n"})
+        ARTICLE: "---\ntitle: T\ndate: 2024-01-01\n---\n\nText.\n\n{{< related \"content/world/gone-away.md\" >}}\n"})
     result = run_cli("build", "--site", str(site))
     assert result.status == 0
-    assert f"{ARTICLE}:8: warning: links to a file that does not exist: content/world/gone.md" in result.err
+    assert f"{ARTICLE}:8: warning: links to a file that does not exist: content/world/gone-away.md" in result.err
+    card = article_body(site / "public").find("p", class_="related-card")
+    assert card.find("a").text() == "Gone away" and "href" not in card.find("a").attrs
+    assert "broadsheet" not in str(card)
+
+
+@BOTH
+def test_a_related_cards_written_title_wins_over_the_linked_articles(tmp_path: Path, engine: str) -> None:
+    from broadsheet.cli.main import main
+
+    site = write_tree(tmp_path / "site", {
+        "site.yaml": f"title: T\nmarkdown: {engine}\n",
+        "content/world/other.md": "---\ntitle: The other <one> & more\ndate: 2024-01-02\n---\n\nText.\n",
+        ARTICLE: "---\ntitle: T\ndate: 2024-01-01\n---\n\n{{< related \"other.md\" >}}\n\n"
+                 "{{< related path=\"other.md\" title=\"Written\" >}}\n\n"
+                 "{{< related \"other.md\" >}}Inner{{< /related >}}\n"})
+    assert main(["build", "--site", str(site), "--quiet"]) == 0
+    cards = article_body(site / "public").find_all("p", class_="related-card")
+    assert [card.find("a").text() for card in cards] == ["The other <one> & more", "Written", "Inner"]
+    assert {card.find("a").attrs["href"] for card in cards} == {"/world/other/"}
 
 
 @BOTH

@@ -235,6 +235,7 @@ class Site:
     urls: dict[str, str] = field(default_factory=dict)  # source -> url of every published article and page
     warnings: tuple[Problem, ...] = ()
     left_out: LeftOut = field(default_factory=LeftOut)
+    titles: dict[str, str] = field(default_factory=dict)  # source -> title of every published article and page
 
     def groups(self) -> tuple[Section | Term, ...]:
         """Every section, tag and author, in that order."""

@@ -38,9 +38,9 @@ def unchanged_views(previous: Manifest, index: Manifest, edited: dict[str, Artic
     changed article are as they were, the site has the same structure; then only the views showing a changed
     article (see views.articles_shown), or one whose "scheduled" state in a preview changed, can differ. A new
     title (`retitled`: the changed articles whose structural fields differ in their title only) also shows on the
-    pages linking to the article as a neighbour or a related article, and on the news pages (archive, redirects),
-    which are few: those are keyed too. `edited`: the changed articles, see changed_articles. A view's reads (the
-    whole site, the moment) are checked by the caller.
+    pages linking to the article as a neighbour or a related article or from their bodies, and on the news pages
+    (archive, redirects), which are few: those are keyed too. `edited`: the changed articles, see changed_articles.
+    A view's reads (the whole site, the moment) are checked by the caller.
     """
     if (edited is None or not previous.common or previous.common != index.common
             or previous.published != index.published):
@@ -48,13 +48,15 @@ def unchanged_views(previous: Manifest, index: Manifest, edited: dict[str, Artic
     scheduled = set(previous.scheduled).symmetric_difference(index.scheduled)  # a preview's moment passed their date
     changed = scheduled | edited.keys()
     published = (*site.articles, *site.pages)
-    shown_ids = {id(article) for article in published if article.source in changed}
+    linking = _linking_in_body(published, retitled)  # (their pages, and their summaries, may show the title)
+    shown_ids = {id(article) for article in published if article.source in changed or article.source in linking}
     retitled_ids = {id(article) for article in published if article.source in retitled}
     retitled_urls = {article.url for article in published if article.source in retitled}
     unchanged, listing = set(), set()
     for number, view in enumerate(views):
         if view.shows_one_article:  # (the commonest case, told by the view's label: its article's source)
-            if view.label not in changed and not (retitled_urls and _links_to(site, view, retitled_urls)):
+            if view.label not in changed and view.label not in linking and not (
+                    retitled_urls and _links_to(site, view, retitled_urls)):
                 unchanged.add(number)
         elif retitled and not view.page_type.listing:
             continue
@@ -70,7 +72,8 @@ def unchanged_of_steady(previous: Manifest, index: Manifest, edited: Mapping[str
                         ) -> tuple[set[int], set[int]]:
     """unchanged_views for a site patched after edits that kept its structure, from the views showing each
     article; `edited` and `retitled` are told against the previous build. A new title also shows on the pages of
-    the articles that link to it as a neighbour or a related article, and on the news pages (archive, redirects).
+    the articles that link to it as a neighbour or a related article, and on the news pages (archive, redirects);
+    a site is not patched when an unchanged article's body links to a retitled one (see site.patch_site).
     `earlier`: the site patched, when it is the previous build's (then the links made anew are those to the
     retitled articles); None when it is an older one."""
     if not previous.common or previous.common != index.common or previous.scheduled != index.scheduled:
@@ -92,6 +95,14 @@ def unchanged_of_steady(previous: Manifest, index: Manifest, edited: Mapping[str
     news = {n for n, view in enumerate(views) if not view.shows_one_article and not view.page_type.listing}
     changed = shown | keyed | news
     return set(range(len(views))).difference(changed), {n for n in shown - titled if views[n].page_type.listing}
+
+
+def _linking_in_body(published: Iterable[Article], retitled: set[str]) -> set[str]:
+    """The articles whose bodies link to a retitled one (a shortcode may show its title: links.title_marker)."""
+    if not retitled:
+        return set()
+    return {article.source for article in published if article.links
+            and any(link.target in retitled for link in article.links)}
 
 
 def _links_to(site: Site, view: View, urls: set[str]) -> bool:

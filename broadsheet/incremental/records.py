@@ -610,12 +610,14 @@ def read_site(data: Data, articles: Sequence[Article], sources: Sequence[str]) -
             raise BadRecord("a related article that is no link")
         return found  # type: ignore[return-value]
 
-    return Site(listed(published), listed(pages), read_by_source(neighbours, sources, pair), sections,
+    news, pages = listed(published), listed(pages)
+    return Site(news, pages, read_by_source(neighbours, sources, pair), sections,
                 tuple(map(listing, _list(lists_data))), tags, authors, tuple(map(year, _list(archive_data))),
                 read_by_source(related_data, sources, related),
                 tuple(MenuItem(_str(title), _str(url)) for title, url in map(_pair, _list(menu_data))),
                 tuple(Redirect(*strings(item)) for item in _list(redirects_data)), dict(map(url, _list(urls))),
-                tuple(map(read_problem, _list(warnings))), _read_left_out(left_out_data))
+                tuple(map(read_problem, _list(warnings))), _read_left_out(left_out_data),
+                {a.source: a.title for a in (*news, *pages)})
 
 
 def _read_left_out(data: Data) -> LeftOut:

@@ -400,7 +400,7 @@ class Renderer:
         setup = self.setup
         body = load_body(self.cache, setup.site_dir, setup.config, setup.env_key, source, setup.entries[source][3])
         urls = setup.site.urls  # type: ignore[union-attr]
-        body = resolve_links(body, urls)
+        body = resolve_links(body, urls, titles=setup.site.titles)  # type: ignore[union-attr]
         # Images: <img> of processed images get their sizes and copies (see broadsheet.images).
         return rewrite_images(body, setup.static, setup.config, urls.get(source)) if "<img" in body else body
 

@@ -1,7 +1,12 @@
-"""Links between articles: source-file links become markers in the per-article stage, URLs at render time."""
+"""Links between articles: source-file links become markers in the per-article stage, URLs at render time.
+
+So do the titles a shortcode shows of the articles it links (a `related` card): an article's title is decided by
+its own file, so a body holding one is rendered again when that title changes (see views.link_targets).
+"""
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
@@ -14,6 +19,9 @@ from broadsheet.base.names import SOURCE_SUFFIXES
 # A link to a content file, as the per-article stage leaves it: the page it points at is decided by the whole site.
 SOURCE_MARKER = "broadsheet-source:"
 _MARKED = re.compile(r' (href|src)="' + SOURCE_MARKER + r'([^"#]*)(#[^"]*)?"')
+# The title of a content file, as the per-article stage leaves it: the text between is shown when it is unpublished.
+TITLE_MARKER = "<!--broadsheet-title:"
+_TITLED = re.compile(TITLE_MARKER + r"([^>]*)-->(.*?)<!--/broadsheet-title-->", re.DOTALL)
 
 
 def rewrite_href(href: str, source: str, base_path: str) -> tuple[str, str | None]:
@@ -37,16 +45,50 @@ def rewrite_href(href: str, source: str, base_path: str) -> tuple[str, str | Non
     return SOURCE_MARKER + quote(target) + fragment, target
 
 
-def resolve_links(html: str, urls: Mapping[str, str], prefix: str = "") -> str:
-    """Replace source-file markers by the linked pages' URLs (`prefix` + url); drop links to unknown files."""
-    if SOURCE_MARKER not in html:
-        return html
+def title_marker(target: str, fallback: str) -> str:
+    """HTML standing for the title of the content file `target` (a path from the site's folder), resolved by
+    `resolve_links`; `fallback` (text) is shown if that file is not published."""
+    return f"{TITLE_MARKER}{quote(target)}-->{html.escape(fallback, quote=False)}<!--/broadsheet-title-->"
 
-    def replace(match: re.Match[str]) -> str:
-        url = urls.get(unquote(match.group(2)))
-        return "" if url is None else f' {match.group(1)}="{prefix}{url}{match.group(3) or ""}"'
 
-    return _MARKED.sub(replace, html)
+# A title marker in plain text (the sentences of an automatic summary): noncharacters, which no text holds, around
+# the file and the fallback; made a marker again once the summary is HTML.
+_TEXT_TITLE = re.compile("\ufdd0([^\ufdd0-\ufdd2]*)\ufdd1([^\ufdd0-\ufdd2]*)\ufdd2")
+
+
+def titles_as_text(fragment: str) -> str:
+    """An HTML fragment with its title markers as text that outlives being made plain (see titles_from_text)."""
+    if TITLE_MARKER not in fragment:
+        return fragment
+    return _TITLED.sub(lambda match: f"\ufdd0{match[1]}\ufdd1{match[2]}\ufdd2", fragment)
+
+
+def titles_from_text(escaped: str) -> str:
+    """HTML made of escaped text from titles_as_text, with its title markers again (what a cut left of one
+    dropped)."""
+    if "\ufdd0" not in escaped:
+        return escaped
+    restored = _TEXT_TITLE.sub(lambda match: f"{TITLE_MARKER}{match[1]}-->{match[2]}<!--/broadsheet-title-->", escaped)
+    return restored.translate(dict.fromkeys((0xFDD0, 0xFDD1, 0xFDD2)))
+
+
+def resolve_links(body: str, urls: Mapping[str, str], prefix: str = "", titles: Mapping[str, str] | None = None,
+                  ) -> str:
+    """Replace source-file markers by the linked pages' URLs (`prefix` + url), dropping links to unknown files,
+    and title markers by the titles of the published files among `titles` (source -> title)."""
+    if SOURCE_MARKER in body:
+        def address(match: re.Match[str]) -> str:
+            url = urls.get(unquote(match.group(2)))
+            return "" if url is None else f' {match.group(1)}="{prefix}{url}{match.group(3) or ""}"'
+
+        body = _MARKED.sub(address, body)
+    if TITLE_MARKER in body:
+        def title(match: re.Match[str]) -> str:
+            found = (titles or {}).get(unquote(match.group(1)))
+            return match.group(2) if found is None else html.escape(found, quote=False)
+
+        body = _TITLED.sub(title, body)
+    return body
 
 
 def check_links(articles: Iterable[Article], published: Mapping[str, str], known: Iterable[str]) -> list[Problem]:

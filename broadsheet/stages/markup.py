@@ -25,7 +25,7 @@ from markdown.util import AtomicString
 
 from broadsheet.base.slugs import slugify
 from broadsheet.base.xmltext import NOT_XML
-from broadsheet.stages.links import rewrite_href
+from broadsheet.stages.links import rewrite_href, titles_from_text
 
 MORE_MARKER = re.compile(r"^ {0,3}<!--\s*more\s*-->[ \t]*$", re.MULTILINE)  # four spaces would make it code
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -916,7 +916,7 @@ def auto_summary(paragraphs: tuple[str, ...], words: int) -> str:
     grouped: dict[int, list[str]] = {}
     for position, sentence in chosen:
         grouped.setdefault(position, []).append(sentence)
-    return "".join(f"<p>{html.escape(' '.join(s), quote=False)}</p>" for s in grouped.values())
+    return titles_from_text("".join(f"<p>{html.escape(' '.join(s), quote=False)}</p>" for s in grouped.values()))
 
 
 def _split_sentences(paragraph: str) -> list[str]:

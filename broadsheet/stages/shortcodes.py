@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from broadsheet.base.errors import Problem, SiteError
 from broadsheet.base.names import SOURCE_SUFFIXES
-from broadsheet.stages.links import rewrite_href
+from broadsheet.stages.links import rewrite_href, title_marker, titles_as_text
 
 if TYPE_CHECKING:
     import jinja2
@@ -347,10 +347,8 @@ class _Expander:
             context.warnings.append(Problem(context.source, call.line, message, warning=True))
             return ""
 
-        def link(path: str) -> str:
-            """An address for href or src: a content file (`cuba.md` beside the article, `content/world/cuba.md`
-            or `/world/cuba.md`) becomes a link resolved at render time; a root-relative path gets the site's base
-            path; an unsafe address (javascript:) is refused."""
+        def resolved(path: str) -> tuple[str, str | None]:
+            """(href, the content file it links to or None) of an address; see link."""
             from broadsheet.stages.markup import is_safe_url
 
             target = path.strip()
@@ -360,9 +358,23 @@ class _Expander:
             if not is_safe_url(target, context.trusted):
                 raise ShortcodeError(f"shortcode '{call.name}': {path!r} is not an address it can link to")
             href, linked = rewrite_href(target, context.source, context.base_path)
-            if linked:
+            if linked and (path, linked) not in links:
                 links.append((path, linked))
-            return href
+            return href, linked
+
+        def link(path: str) -> str:
+            """An address for href or src: a content file (`cuba.md` beside the article, `content/world/cuba.md`
+            or `/world/cuba.md`) becomes a link resolved at render time; a root-relative path gets the site's base
+            path; an unsafe address (javascript:) is refused."""
+            return resolved(path)[0]
+
+        def title_of(path: str, fallback: str | None = None) -> Markup:
+            """The title of the content file at `path` (as `link` takes it), decided when the page is rendered; if
+            that file is not published (or `path` is no content file), `fallback`, else the file's name."""
+            linked = resolved(path)[1]
+            if fallback is None:
+                fallback = path.strip().rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", " ").capitalize()
+            return Markup(title_marker(linked, fallback) if linked else html.escape(fallback, quote=False))
 
         def once(key: str) -> bool:
             """True the first time on the page (the article's body), for what a page needs once (a script)."""
@@ -410,9 +422,10 @@ class _Expander:
 
         variables = {"name": call.name, "args": call.named, "positional": call.positional, "inner": inner,
                      "markdown": call.markdown, "page": context.page, "ordinal": number, "arg": arg,
-                     "required": required, "warn": warn, "link": link, "corrected": corrected, "once": once,
-                     "fail": fail, "markdownify": markdownify, "headings": self.headings, "contents": self.contents,
-                     "source": context.source, "block": block, "text": text, "highlight": highlight}
+                     "required": required, "warn": warn, "link": link, "title_of": title_of, "corrected": corrected,
+                     "once": once, "fail": fail, "markdownify": markdownify, "headings": self.headings,
+                     "contents": self.contents, "source": context.source, "block": block, "text": text,
+                     "highlight": highlight}
         try:
             output = _environment(context.templates).get_template(f"{call.name}.html").render(variables)
         except ShortcodeError as error:
@@ -461,7 +474,7 @@ def expand(context: Context, calls: list[Call], rendered: RenderedBody) -> Rende
     def lead_text(paragraph: str) -> str:
         if _PLACEHOLDER.fullmatch(paragraph.strip()):
             return LEFT_OUT  # a block the summary leaves out
-        return " ".join(_PLACEHOLDER.sub(lambda m: _plain(expander.output(m)), paragraph).split())
+        return " ".join(_PLACEHOLDER.sub(lambda m: _plain(titles_as_text(expander.output(m))), paragraph).split())
 
     paragraphs = lead_paragraphs([lead_text(p) for p in rendered.paragraphs])
     return replace(rendered, html=body, paragraphs=paragraphs, word_count=max(words, 0), links=tuple(links))

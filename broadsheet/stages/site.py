@@ -13,7 +13,7 @@ from broadsheet.base.errors import Problem, SiteError
 from broadsheet.base.model import Article, LeftOut, Link, ListPage, Neighbours, Section, Site, Term
 from broadsheet.base.slugs import quote_path, slugify
 from broadsheet.stages.config import Config
-from broadsheet.stages.links import SOURCE_MARKER, check_links, resolve_links
+from broadsheet.stages.links import SOURCE_MARKER, TITLE_MARKER, check_links, resolve_links
 from broadsheet.stages.taxonomy import (
     ARCHIVE_PATH,
     AUTHORS_PATH,
@@ -187,9 +187,14 @@ def _authors(article: Article) -> tuple[str, ...]:
     return article.authors
 
 
-def _summary_linked(article: Article, urls: Mapping[str, str]) -> Article:
-    """The article with the links of its summary to other content files resolved (their URLs are known only once
-    the site is ordered)."""
+def _summary_linked(article: Article, urls: Mapping[str, str], titles: Mapping[str, str]) -> Article:
+    """The article with the links of its summary to other content files resolved (their URLs and titles are known
+    only once the site is ordered); its description, made of its summary, shows those titles too."""
+    if TITLE_MARKER in article.summary_html:
+        from broadsheet.stages.markup import describe  # (it imports Markdown: only a summary showing a title needs it)
+
+        summary = resolve_links(article.summary_html, urls, titles=titles)
+        return replace(article, summary_html=summary, description=describe(summary))
     if SOURCE_MARKER not in article.summary_html:
         return article
     return replace(article, summary_html=resolve_links(article.summary_html, urls))
@@ -209,8 +214,9 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
         articles = [a for a in articles if a.kind != "section"]
     visible = [a for a in articles if is_published(a, now, drafts, future)]
     urls = {a.source: a.url for a in visible}
+    titles = {a.source: a.title for a in visible}
     warnings = check_links(visible, urls, (a.source for a in articles))
-    visible = [_summary_linked(a, urls) for a in visible]
+    visible = [_summary_linked(a, urls, titles) for a in visible]
     news = reading_order(a for a in visible if a.kind == "article")
     pages = tuple(sorted((a for a in visible if a.kind == "page"), key=lambda a: a.source))
     newest_first = news[::-1]
@@ -246,7 +252,7 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
     site = Site(tuple(newest_first), pages, neighbours, tuple(sections), tuple(lists), tuple(tags), tuple(authors),
                 tuple(build_archive(newest_first, config)), find_related(newest_first, config.related, links, related),
                 tuple(menu), tuple(build_redirects(visible, config)), urls, tuple(warnings + menu_warnings),
-                left_out(articles, now, drafts, future))
+                left_out(articles, now, drafts, future), titles)
     check_output_paths(site, lines)
     return site
 
@@ -256,13 +262,18 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
     them kept its structural fields (views.STRUCTURAL_FIELDS) but perhaps its title, and the same articles are
     published: the order, lists, neighbours and related articles are the same, with the new articles (and their new
     titles) in them. None when a new title could change the order (an article of the same moment, ordered by
-    title). `sources` are all content files. Much cheaper than ordering a large site again (the preview server's
-    rebuild after an edit)."""
-    urls = site.urls
-    fresh = {source: _summary_linked(a, urls) for source, a in changed.items()}
-    earlier = {old.source: old for old in (*site.articles, *site.pages) if old.source in fresh}
+    title) or show in the summary of an article linking to it. `sources` are all content files. Much cheaper than
+    ordering a large site again (the preview server's rebuild after an edit)."""
+    urls, titles = site.urls, site.titles
+    earlier = {old.source: old for old in (*site.articles, *site.pages) if old.source in changed}
+    retitled = {source for source, old in earlier.items() if old.title != changed[source].title}
+    if retitled:
+        titles = {**titles, **{source: changed[source].title for source in retitled}}
+        if any(link.target in retitled for a in (*site.articles, *site.pages) if a.source not in changed
+               for link in a.links):
+            return None  # (a summary may show that title: summaries are resolved when the site is ordered)
+    fresh = {source: _summary_linked(a, urls, titles) for source, a in changed.items()}
     swap = {id(old): fresh[source] for source, old in earlier.items()}
-    retitled = {source for source, old in earlier.items() if old.title != fresh[source].title}
     neighbours, related, redirects = site.neighbours, site.related, site.redirects
     if retitled:
         ids = list(map(id, site.articles))
@@ -326,4 +337,5 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
                    tags=tuple(_patched_group(t, groups) for t in site.tags),
                    authors=tuple(_patched_group(a, groups) for a in site.authors),
                    archive=tuple(archive), neighbours=neighbours, related=related, redirects=redirects,
-                   menu=tuple(menu), warnings=tuple(check_links(linking, urls, sources) + menu_warnings))
+                   menu=tuple(menu), warnings=tuple(check_links(linking, urls, sources) + menu_warnings),
+                   titles=titles)

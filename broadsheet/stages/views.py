@@ -145,10 +145,11 @@ def scheduled_articles(site: Site, preview_now: datetime | None) -> tuple[str, .
     return tuple(scheduled)
 
 
-def link_targets(site: Site, article: Article) -> tuple[str | None, ...]:
-    """The URLs of the content files an article's body links to (None: not published): what its body depends on
-    besides its own text."""
-    return tuple(site.urls.get(link.target) for link in article.links)
+def link_targets(site: Site, article: Article) -> tuple[tuple[str, str] | None, ...]:
+    """The URLs and titles of the content files an article's body links to (None: not published): what its body
+    depends on besides its own text (a shortcode may show a linked article's title, see links.title_marker)."""
+    urls, titles = site.urls, site.titles
+    return tuple((urls[link.target], titles[link.target]) if link.target in urls else None for link in article.links)
 
 
 # The fields of an article that decide the site's structure (what is published, in which order, its lists,
@@ -194,7 +195,7 @@ def listing_context(listing: ListPage, config: Config) -> dict[str, Any]:
 
 def body_html(site: Site, body: str) -> str:
     """An article's body with links to other content files pointing at their pages."""
-    return resolve_links(body, site.urls)
+    return resolve_links(body, site.urls, titles=site.titles)
 
 
 # The page types: for each, where its pages go, their context and what their keys are taken of.
@@ -367,7 +368,7 @@ def news_files(site: Site, config: Config, options: BuildOptions, now: datetime,
     the config alone have None as their inputs.
     """
     def absolute_body(article: Article) -> str:
-        return resolve_links(body(article), site.urls, config.origin)
+        return resolve_links(body(article), site.urls, config.origin, site.titles)
 
     files: list[tuple[str, Any, Callable[[], bytes]]] = [
         (path, (feed, tuple(link_targets(site, a) for a in feed.articles)), partial(make, absolute_body))
