@@ -19,7 +19,7 @@ import sitegen
 from conftest import read_tree
 from tooling import require_tool
 
-from broadsheet.incremental import cache, stamp
+from broadsheet.incremental import cache, sealed
 from broadsheet.incremental.pool import can_fork
 from broadsheet.pipeline.build import build
 from broadsheet.stages.config import BuildOptions
@@ -76,7 +76,7 @@ def payloads(marker: Path) -> dict[str, Callable[[Path, bytes], bytes]]:
         "jinja2-bytecode": lambda path, data: jinja2.bccache.bc_magic + pickle.dumps("0" * 40, 2) + code,
         # The file's own magic and a checksum made with its name and this code's fingerprint (anyone can make one):
         # a forged record that passes every check but the reading of its payload as plain data.
-        "sealed-pickle": lambda path, data: stamp.seal(data[:4], path.name, (
+        "sealed-pickle": lambda path, data: sealed.seal(data[:4], path.name, (
             b"\x04\x00\x00\x00<p/>" if path.parent.parent.name == "articles" else b"") + pickled),
     }
 
@@ -92,9 +92,9 @@ def runs_code(payload: bytes, name: str) -> None:
         bucket.bytecode_from_string(payload)
         if bucket.code is not None:
             exec(bucket.code)
-    sealed = stamp.unseal(payload[:4], name, payload)
+    unsealed = sealed.unseal(payload[:4], name, payload)
     with contextlib.suppress(Exception):
-        pickle.loads(sealed[8:] if sealed else b"")  # (a sealed article record's head, past its body)
+        pickle.loads(unsealed[8:] if unsealed else b"")  # (a sealed article record's head, past its body)
 
 
 @pytest.fixture
@@ -185,7 +185,7 @@ def test_records_of_another_version_or_layout_are_ignored_and_rebuilt(site: Path
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.rmtree(site / CACHE)
     with monkeypatch.context() as patched:  # a build by another version of Broadsheet (of the same parse keys)
-        patched.setattr(stamp, "CODE_FINGERPRINT", b"another version!")
+        patched.setattr(sealed, "CODE_FINGERPRINT", b"another version!")
         build(options(site))
     monkeypatch.setattr(cache, "_sound_shards", {})  # (what this process wrote: in another process, nothing)
     assert build(options(site)).parsed == 30
@@ -195,11 +195,11 @@ def test_records_of_another_version_or_layout_are_ignored_and_rebuilt(site: Path
     for path in cache_files(site):
         data = path.read_bytes()
         if path.parent.parent.name == "articles":
-            sealed = stamp.unseal(data[:4], path.name, data)
-            assert sealed is not None
-            payload = bytes(sealed)
+            unsealed = sealed.unseal(data[:4], path.name, data)
+            assert unsealed is not None
+            payload = bytes(unsealed)
             assert payload.endswith(b"]")
-            path.write_bytes(stamp.seal(data[:4], path.name, payload[:-1] + b',"more"]'))
+            path.write_bytes(sealed.seal(data[:4], path.name, payload[:-1] + b',"more"]'))
     for path in (site / "public").rglob("story-*/index.html"):  # (their pages are rendered again)
         path.unlink()
     (site / CACHE / next(p.name for p in (site / CACHE).iterdir() if p.name.startswith("manifest-"))).unlink()
@@ -277,9 +277,10 @@ def test_the_cache_layer_has_no_way_to_run_what_it_reads() -> None:
     """The modules that read the cache folder use no reader that can run code (pickle, marshal, a bytecode cache
     on disk, classes made by exec)."""
     package = Path(__file__).resolve().parent.parent / "broadsheet"
-    for name in ("incremental/cache.py", "incremental/records.py", "incremental/stamp.py", "incremental/fragments.py",
-                 "incremental/tasks.py", "incremental/session.py", "incremental/sources.py", "incremental/carry.py",
-                 "incremental/render.py", "stages/templates.py", "pipeline/build.py"):
+    for name in ("incremental/cache.py", "incremental/records.py", "incremental/stamp.py", "incremental/sealed.py",
+                 "incremental/fragments.py", "incremental/tasks.py", "incremental/session.py",
+                 "incremental/sources.py", "incremental/carry.py", "incremental/render.py", "stages/templates.py",
+                 "pipeline/build.py"):
         source = (package / name).read_text(encoding="utf-8")
         for forbidden in ("pickle", "marshal.load", "copyreg", "exec(", "eval(", "FileSystemBytecodeCache"):
             assert forbidden not in source, f"{name} uses {forbidden}"

@@ -513,7 +513,7 @@ def test_records_read_back_as_written_and_only_in_their_layout() -> None:
     """Records are plain data: the values read back are equal, with the same zones, and anything but the layout a
     reader expects (a field of another type, a list too short) is refused."""
     from broadsheet.incremental import records
-    from broadsheet.incremental.cache import from_json, to_json
+    from broadsheet.incremental.sealed import from_json, to_json
 
     def round_trip(data: object) -> object:
         return from_json(to_json(data))
@@ -545,7 +545,7 @@ def test_front_matter_values_at_the_readers_edges_read_back_as_written() -> None
     import math
 
     from broadsheet.incremental import records
-    from broadsheet.incremental.cache import from_json, to_json
+    from broadsheet.incremental.sealed import from_json, to_json
 
     def round_trip(meta: dict[object, object]) -> dict[object, object]:
         return records.read_meta(from_json(to_json(records.meta_data(meta))))
@@ -621,7 +621,7 @@ def test_a_damaged_cache_is_ignored(tmp_path: Path, how: str) -> None:
 
 def test_an_article_record_keeps_its_body_apart_and_is_read_back_whole(tmp_path: Path) -> None:
     from broadsheet.incremental.cache import _ARTICLE, _BODY_SIZE, Cache, read_head
-    from broadsheet.incremental.stamp import seal
+    from broadsheet.incremental.sealed import seal
     from broadsheet.stages.content import parse_article
 
     config = load_config(sitegen.write_site(tmp_path / "site", 1), None, None)
@@ -644,7 +644,7 @@ def test_an_article_record_whose_head_is_not_a_parsed_article_is_parsed_again(tm
     """A record with a sound checksum whose head is not a parsed article (written by hand, or planted) is neither
     read nor trusted: the file is parsed again and the record replaced."""
     from broadsheet.incremental.cache import _ARTICLE, _BODY_SIZE, Cache
-    from broadsheet.incremental.stamp import seal
+    from broadsheet.incremental.sealed import seal
 
     site = sitegen.write_site(tmp_path / "site", 8)
     build(options(site))
@@ -1221,7 +1221,7 @@ def test_a_site_named_by_a_relative_or_an_absolute_path_reuses_its_pages(tmp_pat
 
 
 def test_a_preview_keeps_a_linked_copy_of_its_first_build_for_the_first_save_to_update(tmp_path: Path) -> None:
-    from broadsheet.incremental.stamp import output_id
+    from broadsheet.incremental.sealed import output_id
 
     site = sitegen.write_site(tmp_path / "site", 40)
     preview = options(site, preview=True)
@@ -1242,7 +1242,7 @@ def test_a_preview_keeps_a_linked_copy_of_its_first_build_for_the_first_save_to_
 def test_the_first_build_keeps_a_linked_copy_that_the_first_edit_updates_in_place(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linked_in: str) -> None:
     import broadsheet.incremental.render
-    from broadsheet.incremental.stamp import output_id
+    from broadsheet.incremental.sealed import output_id
 
     site = sitegen.write_site(tmp_path / "site", 40)
     if linked_in == "workers":  # (as a site of thousands of pages: the copy is linked in parts, by the workers)
@@ -1294,7 +1294,7 @@ def test_a_file_added_to_the_output_by_hand_is_removed_and_stays_removed(tmp_pat
 
 
 def test_a_page_removed_from_the_kept_copy_is_not_missed(tmp_path: Path) -> None:
-    from broadsheet.incremental.stamp import output_id
+    from broadsheet.incremental.sealed import output_id
 
     site = sitegen.write_site(tmp_path / "site", 30)
     build(options(site))
@@ -1308,7 +1308,7 @@ def test_a_page_removed_from_the_kept_copy_is_not_missed(tmp_path: Path) -> None
 def test_no_copy_is_kept_for_an_output_that_went_missing_since_the_last_build(tmp_path: Path) -> None:
     """A CI machine keeps the cache folder between runs but not the output: a linked copy of each run's output would
     only make the cache it saves as large again as the site."""
-    from broadsheet.incremental.stamp import output_id
+    from broadsheet.incremental.sealed import output_id
 
     site = sitegen.write_site(tmp_path / "site", 20)
     build(options(site))
@@ -1331,7 +1331,7 @@ def test_a_new_process_patches_the_site_the_cache_kept_while_its_structure_stand
     equals a clean one."""
     import broadsheet.incremental.layer
     import broadsheet.pipeline.build
-    from broadsheet.incremental.stamp import output_id
+    from broadsheet.incremental.sealed import output_id
 
     site = sitegen.write_site(tmp_path / "site", 45)
     (site / "content/pages").mkdir()

@@ -4,7 +4,7 @@ Spare); the stamps of broadsheet.incremental.stamp live in the same folder.
 
 Records are plain data (JSON, read back by broadsheet.incremental.records, which checks every field's type): nothing read from
 the cache folder is ever run, whatever its bytes. Each record is sealed with its key and the code's fingerprint under
-a checksum (see stamp.seal): a record that is truncated, corrupt, written by another version of Broadsheet or moved
+a checksum (see sealed.seal): a record that is truncated, corrupt, written by another version of Broadsheet or moved
 to another key's file reads as missing, and is rebuilt. Nothing is ever written outside the cache folder: every name
 in it is made from a hex digest.
 """
@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from broadsheet.base.errors import Problem
+from broadsheet.base.files import write_atomically, write_in_place
 from broadsheet.base.model import Article, ParsedArticle, Site
 from broadsheet.incremental import records, stamp
 from broadsheet.incremental.fingerprints import TemplateNames
 from broadsheet.incremental.records import Data, hex_bytes, ints, read_head_data, strings
-from broadsheet.incremental.stamp import from_json as from_json
-from broadsheet.incremental.stamp import output_id, seal, unseal, write_atomically, write_in_place
-from broadsheet.incremental.stamp import to_json as to_json
+from broadsheet.incremental.sealed import from_json, output_id, seal, to_json, unseal
 
 _ARTICLE = b"BSA3"
 _INDEX = b"BSI3"

@@ -11,7 +11,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from broadsheet.incremental.stamp import from_json, seal, unseal, write_atomically
+from broadsheet.base.files import write_atomically
+from broadsheet.incremental.sealed import from_json, seal, unseal
 
 
 class CompiledTemplates(jinja2.BytecodeCache):

@@ -36,6 +36,7 @@ from broadsheet.incremental.carry import (
 )
 from broadsheet.incremental.fingerprints import Fingerprints, combine, listed_fields, page_key, template_digests
 from broadsheet.incremental.render import link_in_workers, render_pages, run_images, why_rendered
+from broadsheet.incremental.sealed import CODE_FINGERPRINT
 from broadsheet.incremental.session import PRUNE_AFTER, STALE_LIMIT, BuildSession, HeldSite, keeps_ordered, kept_site
 from broadsheet.incremental.sources import (
     changed_articles,
@@ -44,7 +45,6 @@ from broadsheet.incremental.sources import (
     scanned_sources,
     watched_sources,
 )
-from broadsheet.incremental.stamp import CODE_FINGERPRINT
 from broadsheet.incremental.tasks import Setup, library_versions, load_body
 from broadsheet.stages.config import Config
 from broadsheet.stages.images import image_digest

@@ -85,7 +85,7 @@ def _optional_int(value: Data) -> int | None:
 _STR = frozenset({str})
 _INT = frozenset({int})
 _LIST = frozenset({list})
-# The whole numbers written as numbers: the cache's reader (orjson, see cache.from_json) reads those beyond as floats.
+# The whole numbers written as numbers: the cache's reader (orjson, see sealed.from_json) reads those beyond as floats.
 _SMALLEST, _LARGEST = -(2**63), 2**64 - 1
 
 

@@ -15,71 +15,24 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import marshal
 import os
 import sys
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
-import orjson
-
-import broadsheet
-from broadsheet.base.files import write_atomically as write_atomically
-from broadsheet.base.files import write_in_place as write_in_place
+from broadsheet.base.files import write_atomically
 from broadsheet.base.names import CACHE_DIR, INPUT_FOLDERS
 from broadsheet.base.options import BuildOptions
+from broadsheet.incremental import sealed
+from broadsheet.incremental.sealed import from_json, output_id, seal, to_json, unseal
 
 _MAGIC = b"BSS3"
 RACY_NS = 2_000_000_000  # a file changed this close to a scan is not trusted: a later change may keep its time
 _LIBRARIES = ("markdown", "jinja2", "yaml", "markupsafe", "markdown_it", "mdit_py_plugins", "pygments",
               "PIL", "pagefind_bin_extended")  # (the last two: images and search)
 _INPUT_FOLDERS = ("content", "templates", "static")
-
-
-# The cache's records are plain data (see broadsheet.incremental.records) written as JSON.
-_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
-_from_json = json.JSONDecoder().decode
-
-
-def to_json(value: Any) -> bytes:
-    """Plain data as compact JSON (UTF-8).
-
-    orjson writes it in a third of json's time. What it refuses (a string that is no UTF-8: a lone surrogate) json
-    refuses too, on encoding; the one value it writes differently, NaN or an infinity (as null), is never written
-    as a number (see records.value_data)."""
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        return _to_json(value).encode()
-
-
-def from_json(data: bytes | memoryview) -> Any:
-    """Plain data from JSON (UnicodeDecodeError or ValueError when it is not JSON).
-
-    orjson reads it (data only, as json does: dicts, lists, strings, numbers, true/false, null) in about two thirds
-    of json's time; what orjson refuses and json reads (NaN, Infinity, a lone surrogate) is read by json. The one
-    value both read differently, a whole number beyond 64 bits (a float to orjson), is never written as a number
-    (see records.value_data)."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return _from_json(str(data, "utf-8"))
-
-
-def code_fingerprint() -> bytes:
-    """Broadsheet's version and the bytes of its modules."""
-    digest = hashlib.sha256(broadsheet.__version__.encode())
-    package = Path(broadsheet.__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.digest()[:16]
-
-
-CODE_FINGERPRINT = code_fingerprint()
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +116,7 @@ def scan(options: BuildOptions, theme_dir: Path) -> Scan:
 
     taken = time.time_ns()
     settings = {name: getattr(options, name) for name in BuildOptions.__dataclass_fields__ if name not in ("quiet", "jobs")}
-    parts = [CODE_FINGERPRINT, repr(sorted(settings.items())).encode(),
+    parts = [sealed.CODE_FINGERPRINT, repr(sorted(settings.items())).encode(),
              os.environ.get("SOURCE_DATE_EPOCH", "-").encode()]
     for path in _library_files():
         try:
@@ -192,43 +145,6 @@ def scan(options: BuildOptions, theme_dir: Path) -> Scan:
     parts.append(marshal.dumps(found, 2))  # (version 2: no back-references, so equal lists give equal bytes)
     digest = hashlib.blake2b(b"\n".join(parts), digest_size=20).digest()
     return Scan(digest, taken, newest, content, content_whole)
-
-
-def output_id(output_dir: Path) -> str:
-    """The name part of the files the cache keeps for one output folder (stamp, index, spare)."""
-    return hashlib.sha256(str(output_dir.absolute()).encode()).hexdigest()[:16]
-
-
-def _header(key: str) -> bytes:
-    name = key.encode()
-    return CODE_FINGERPRINT + len(name).to_bytes(2, "little") + name
-
-
-def seal(magic: bytes, key: str, payload: bytes) -> bytes:
-    """A cache file: magic, checksum, then what the checksum covers: the code's fingerprint, the record's key (the
-    name it is stored under) and the payload. A record read under another key, or written by other code, is not
-    the one asked for (see unseal).
-
-    The checksum is a CRC-32, which finds a file written in part or damaged on disk, as in zip and PNG files (and
-    costs a third of SHA-256's time over the 30 MB an edit's build reads back); it is no defence against a forged
-    record, which no checksum kept beside the data can be: what keeps a forged record from doing harm is that a
-    record is data, read by a reader that checks every field (see broadsheet.incremental.records)."""
-    header = _header(key)
-    return magic + zlib.crc32(payload, zlib.crc32(header)).to_bytes(4, "little") + header + payload
-
-
-def unseal(magic: bytes, key: str, data: bytes) -> memoryview | None:
-    """The payload of a cache file sealed with this key by this code (a view of `data`), or None when it is
-    damaged, written by other code, or another key's record."""
-    header = _header(key)
-    start = len(magic) + 4
-    end = start + len(header)
-    if len(data) < end or not data.startswith(magic) or data[start:end] != header:
-        return None
-    view = memoryview(data)
-    if zlib.crc32(view[start:]).to_bytes(4, "little") != data[len(magic):start]:
-        return None
-    return view[end:]
 
 
 def _path(cache_dir: Path, output_dir: Path) -> Path:
@@ -300,14 +216,14 @@ def save(cache_dir: Path, output_dir: Path, stamp: Stamp | None) -> None:
     """Keep the stamp of a finished build, or (None) remove the last one."""
     path = _path(cache_dir, output_dir)
     try:
-        sealed = None if stamp is None else seal(_MAGIC, _stamp_key(path, stamp.inputs), to_json(_stamp_data(stamp)))
+        record = None if stamp is None else seal(_MAGIC, _stamp_key(path, stamp.inputs), to_json(_stamp_data(stamp)))
     except ValueError:  # (a warning naming a file whose name is no UTF-8: no stamp is kept)
-        sealed = None
-    if sealed is None:
+        record = None
+    if record is None:
         with contextlib.suppress(OSError):  # (a cache that cannot be written: its stamp stays, and is checked)
             path.unlink(missing_ok=True)
         return
-    write_atomically(path, sealed)
+    write_atomically(path, record)
 
 
 def make(scan_before: Scan, output_dir: Path, folder_times: dict[str, int], now: datetime, until: datetime | None,

@@ -22,7 +22,7 @@ from broadsheet.base.model import ArchiveMonth, ArchiveYear, Article, ListPage, 
 from broadsheet.incremental.cache import Cache, read_head
 from broadsheet.incremental.fingerprints import FIELD_READ, date_state, fields_getter, listed_fields
 from broadsheet.incremental.fragments import CompiledTemplates, Fragments
-from broadsheet.incremental.stamp import CODE_FINGERPRINT
+from broadsheet.incremental.sealed import CODE_FINGERPRINT
 from broadsheet.stages.config import Config
 from broadsheet.stages.images import rewrite_images
 from broadsheet.stages.links import resolve_links
