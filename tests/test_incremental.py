@@ -265,6 +265,39 @@ def test_a_new_title_shows_on_the_pages_of_the_articles_whose_related_cards_link
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])
+def test_a_sections_intro_links_its_articles_and_shows_their_new_titles(tmp_path: Path, preview: bool) -> None:
+    """The intro of a section (its _index.md) links content files like an article's body: resolved to their pages,
+    a related card with the linked article's title, shown anew after that title changes."""
+    site = sitegen.write_site(tmp_path / "site", 30)
+    target = story(site, 12).relative_to(site).as_posix()
+    section, name = target.split("/")[1], target.split("/")[-1]
+    (site / "content" / section / "_index.md").write_text(
+        f"---\ntitle: The {section} desk\n---\n\nRead [the story]({name}), and {{{{< related \"{name}\" >}}}}.\n",
+        encoding="utf-8")
+    session = BuildSession(jobs=2)
+    held = options(site, preview=True)
+    build(held, session) if preview else build(options(site))
+    old_title = sitegen.article_text(12)[1].split("title: ", 1)[1].split("\n", 1)[0]
+    intro = parse_file(site / "public" / section / "index.html").find("div", class_="section-intro")
+    assert [a.text() for a in intro.find_all("a")] == ["the story", old_title]
+    for link in intro.find_all("a"):  # (followed: the page of the linked article)
+        assert parse_file(site / "public" / link.attrs["href"].strip("/") / "index.html").find("h1").text() == \
+            old_title
+
+    with session:
+        rewritten = _rewritten_after(site, lambda: _edit(site / target, r"^title: .*$", "title: Its new headline"),
+                                     (lambda: build(held, session)) if preview else None)
+    assert f"{section}/index.html" in rewritten
+    intro = parse_file(site / "public" / section / "index.html").find("div", class_="section-intro")
+    assert [a.text() for a in intro.find_all("a")] == ["the story", "Its new headline"]
+    if preview:
+        build(options(site, tmp_path / "clean", preview=True, no_cache=True))
+        assert_same_tree(read_tree(site / "public"), read_tree(tmp_path / "clean"))
+    else:
+        assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])
 def test_an_archive_page_that_shows_other_years_articles_follows_them(tmp_path: Path, preview: bool) -> None:
     site = sitegen.write_site(tmp_path / "site", 20)
     later, text = sitegen.article_text(99, start=datetime(2024, 3, 1, tzinfo=timezone.utc))

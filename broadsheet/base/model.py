@@ -97,6 +97,7 @@ class Section:
     url: str
     articles: tuple[Article, ...]
     intro_html: str = ""  # the body of its _index.md, shown on its page above the list
+    intro_links: tuple[str, ...] = ()  # the content files that body links to (it may show their titles)
 
     @property
     def feed_url(self) -> str:

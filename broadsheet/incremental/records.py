@@ -518,7 +518,7 @@ def site_data(site: Site, made_from: Sequence[Article], sources: Mapping[str, in
     body = [
         tables.listed(site.articles), tables.listed(site.pages),
         by_source(site.neighbours, sources, lambda pair: [tables.link(pair.older), tables.link(pair.newer)]),
-        [[s.name, s.slug, s.url, tables.listed(s.articles), s.intro_html] for s in site.sections],
+        [[s.name, s.slug, s.url, tables.listed(s.articles), s.intro_html, list(s.intro_links)] for s in site.sections],
         list(map(list_data, site.lists)), list(map(term_data, site.tags)), list(map(term_data, site.authors)),
         [[year.year, year.url, year.output_path,
           [[month.year, month.month, tables.listed(month.articles)] for month in year.months]]
@@ -577,8 +577,8 @@ def read_site(data: Data, articles: Sequence[Article], sources: Sequence[str]) -
         kind, name, slug, url, items = _list(data, 5)
         return Term(_str(kind), _str(name), _str(slug), _str(url), listed(items))
 
-    sections = tuple(Section(_str(name), _str(slug), _str(url), listed(items), _str(intro))
-                     for name, slug, url, items, intro in (_list(s, 5) for s in _list(sections_data)))
+    sections = tuple(Section(_str(name), _str(slug), _str(url), listed(items), _str(intro), strings(links))
+                     for name, slug, url, items, intro, links in (_list(s, 6) for s in _list(sections_data)))
     tags = tuple(map(term, _list(tags_data)))
     authors = tuple(map(term, _list(authors_data)))
     terms = (*tags, *authors)

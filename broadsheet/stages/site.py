@@ -143,7 +143,8 @@ def group_sections(newest_first: Sequence[Article], config: Config,
     order = {slugify(name): i for i, name in enumerate(config.sections)}
     slugs = sorted(by_slug, key=lambda s: (order.get(s, len(order)), names[s].lower(), s))
     return [Section(names[s], s, quote_path(config.base_path + s + "/"), tuple(by_slug[s]),
-                    intros[s].summary_html if s in intros else "") for s in slugs]
+                    intros[s].summary_html if s in intros else "",
+                    tuple(link.target for link in intros[s].links) if s in intros else ()) for s in slugs]
 
 
 def check_output_paths(site: Site, lines: Mapping[str, Mapping[str, int]] | None = None) -> None:
@@ -217,6 +218,7 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
     titles = {a.source: a.title for a in visible}
     warnings = check_links(visible, urls, (a.source for a in articles))
     visible = [_summary_linked(a, urls, titles) for a in visible]
+    intros = {slug: _summary_linked(intro, urls, titles) for slug, intro in intros.items()}
     news = reading_order(a for a in visible if a.kind == "article")
     pages = tuple(sorted((a for a in visible if a.kind == "page"), key=lambda a: a.source))
     newest_first = news[::-1]
@@ -270,8 +272,8 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
     if retitled:
         titles = {**titles, **{source: changed[source].title for source in retitled}}
         if any(link.target in retitled for a in (*site.articles, *site.pages) if a.source not in changed
-               for link in a.links):
-            return None  # (a summary may show that title: summaries are resolved when the site is ordered)
+               for link in a.links) or any(not retitled.isdisjoint(s.intro_links) for s in site.sections):
+            return None  # (a summary or a section's intro may show that title: they are resolved when ordered)
     fresh = {source: _summary_linked(a, urls, titles) for source, a in changed.items()}
     swap = {id(old): fresh[source] for source, old in earlier.items()}
     neighbours, related, redirects = site.neighbours, site.related, site.redirects
