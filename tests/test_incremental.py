@@ -272,15 +272,18 @@ def test_a_sections_intro_links_its_articles_and_shows_their_new_titles(tmp_path
     target = story(site, 12).relative_to(site).as_posix()
     section, name = target.split("/")[1], target.split("/")[-1]
     (site / "content" / section / "_index.md").write_text(
-        f"---\ntitle: The {section} desk\n---\n\nRead [the story]({name}), and {{{{< related \"{name}\" >}}}}.\n",
-        encoding="utf-8")
+        f"---\ntitle: The {section} desk\n---\n\nRead [the story]({name}), and {{{{< related \"{name}\" >}}}}.\n\n"
+        "Not [this one](gone.md).\n", encoding="utf-8")
     session = BuildSession(jobs=2)
     held = options(site, preview=True)
-    build(held, session) if preview else build(options(site))
+    result = build(held, session) if preview else build(options(site))
+    warning = f"content/{section}/_index.md:7: warning: links to a file that does not exist: content/{section}/gone.md"
+    assert [str(w).split(" (")[0] for w in result.warnings] == [warning]
     old_title = sitegen.article_text(12)[1].split("title: ", 1)[1].split("\n", 1)[0]
     intro = parse_file(site / "public" / section / "index.html").find("div", class_="section-intro")
-    assert [a.text() for a in intro.find_all("a")] == ["the story", old_title]
-    for link in intro.find_all("a"):  # (followed: the page of the linked article)
+    assert [a.text() for a in intro.find_all("a")] == ["the story", old_title, "this one"]
+    assert "href" not in intro.find_all("a")[2].attrs
+    for link in intro.find_all("a")[:2]:  # (followed: the page of the linked article)
         assert parse_file(site / "public" / link.attrs["href"].strip("/") / "index.html").find("h1").text() == \
             old_title
 
@@ -289,7 +292,10 @@ def test_a_sections_intro_links_its_articles_and_shows_their_new_titles(tmp_path
                                      (lambda: build(held, session)) if preview else None)
     assert f"{section}/index.html" in rewritten
     intro = parse_file(site / "public" / section / "index.html").find("div", class_="section-intro")
-    assert [a.text() for a in intro.find_all("a")] == ["the story", "Its new headline"]
+    assert [a.text() for a in intro.find_all("a")] == ["the story", "Its new headline", "this one"]
+    with session:
+        assert [str(w).split(" (")[0] for w in (build(held, session) if preview else rebuild(site)).warnings] == \
+            [warning]
     if preview:
         build(options(site, tmp_path / "clean", preview=True, no_cache=True))
         assert_same_tree(read_tree(site / "public"), read_tree(tmp_path / "clean"))

@@ -11,6 +11,7 @@ from typing import TypeVar, cast
 
 from broadsheet.base.errors import Problem, SiteError
 from broadsheet.base.model import Article, LeftOut, Link, ListPage, Neighbours, Section, Site, Term
+from broadsheet.base.names import is_section_index
 from broadsheet.base.slugs import quote_path, slugify
 from broadsheet.stages.config import Config
 from broadsheet.stages.links import SOURCE_MARKER, TITLE_MARKER, check_links, resolve_links
@@ -216,7 +217,9 @@ def order_site(all_articles: Iterable[Article], config: Config, now: datetime, d
     visible = [a for a in articles if is_published(a, now, drafts, future)]
     urls = {a.source: a.url for a in visible}
     titles = {a.source: a.title for a in visible}
-    warnings = check_links(visible, urls, (a.source for a in articles))
+    known = [a.source for a in articles]
+    warnings = check_links(visible, urls, known)
+    warnings += check_links(sorted(intros.values(), key=lambda a: a.source), urls, known)  # (see patch_site)
     visible = [_summary_linked(a, urls, titles) for a in visible]
     intros = {slug: _summary_linked(intro, urls, titles) for slug, intro in intros.items()}
     news = reading_order(a for a in visible if a.kind == "article")
@@ -332,12 +335,15 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
                        else replace(month, articles=articles) for month in year.months)
         archive.append(year if all(new is old for new, old in zip(months, year.months, strict=False)) else replace(year, months=months))
     sections = tuple(_patched_group(s, groups) for s in site.sections)
-    # Only articles with links can be warned about, in source order, as order_site checks them.
+    # Only articles with links can be warned about, in source order, as order_site checks them; the sections'
+    # intros are not patched, nor the URLs their links go to, so their warnings stay.
+    intro_warnings = [w for w in site.warnings if is_section_index(w.path)]
     linking = sorted((a for a in (*news, *pages) if a.links), key=lambda a: a.source)
     menu, menu_warnings = build_menu(sections, pages, config)
     return replace(site, articles=news, pages=pages, sections=sections, lists=tuple(lists),
                    tags=tuple(_patched_group(t, groups) for t in site.tags),
                    authors=tuple(_patched_group(a, groups) for a in site.authors),
                    archive=tuple(archive), neighbours=neighbours, related=related, redirects=redirects,
-                   menu=tuple(menu), warnings=tuple(check_links(linking, urls, sources) + menu_warnings),
+                   menu=tuple(menu),
+                   warnings=tuple(check_links(linking, urls, sources) + intro_warnings + menu_warnings),
                    titles=titles)
