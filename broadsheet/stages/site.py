@@ -267,8 +267,8 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
     them kept its structural fields (views.STRUCTURAL_FIELDS) but perhaps its title, and the same articles are
     published: the order, lists, neighbours and related articles are the same, with the new articles (and their new
     titles) in them. None when a new title could change the order (an article of the same moment, ordered by
-    title) or show in the summary of an article linking to it. `sources` are all content files. Much cheaper than
-    ordering a large site again (the preview server's rebuild after an edit)."""
+    title) or show in the summary of an article, or the intro of a section, linking to it. `sources` are all content
+    files. Much cheaper than ordering a large site again (the preview server's rebuild after an edit)."""
     urls, titles = site.urls, site.titles
     earlier = {old.source: old for old in (*site.articles, *site.pages) if old.source in changed}
     retitled = {source for source, old in earlier.items() if old.title != changed[source].title}
