@@ -47,6 +47,15 @@ def assert_same_tree(actual: dict[str, bytes], expected: dict[str, bytes]) -> No
     assert not different, f"{len(different)} files differ, e.g. {different[:5]}"
 
 
+def assert_same_as_clean(site: Path, tmp: Path, preview: bool = False) -> None:
+    """The site's output equals a clean build's (a preview's when `preview`)."""
+    if preview:
+        build(options(site, tmp / "clean", preview=True, no_cache=True))
+        assert_same_tree(read_tree(site / "public"), read_tree(tmp / "clean"))
+    else:
+        assert_same_tree(read_tree(site / "public"), clean_build(site, tmp))
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated site built once with its cache; the edit tests below change it one after another."""
@@ -206,7 +215,7 @@ def test_a_new_title_rerenders_exactly_the_pages_that_show_it(tmp_path: Path, pr
     session = BuildSession(jobs=2)
     held = options(site, preview=True)
     build(held, session) if preview else build(options(site))
-    old_title = re.search(r"^title: (.*)$", path.read_text(encoding="utf-8"), re.MULTILINE)[1]  # type: ignore[index]
+    old_title = _title_of(path)
     showing = {p.relative_to(site / "public").as_posix() for p in (site / "public").rglob("*.html")
                if old_title in p.read_text(encoding="utf-8")}
     # Its page, its neighbours', the pages listing it as related, its lists, the archive and its redirect; not
@@ -219,11 +228,19 @@ def test_a_new_title_rerenders_exactly_the_pages_that_show_it(tmp_path: Path, pr
         rewritten = _rewritten_after(site, lambda: _edit(path, r"^title: .*$", "title: A wholly new headline"),
                                      (lambda: build(held, session)) if preview else None)
     assert rewritten == showing
-    if preview:
-        build(options(site, tmp_path / "clean", preview=True, no_cache=True))
-        assert_same_tree(read_tree(site / "public"), read_tree(tmp_path / "clean"))
-    else:
-        assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    assert_same_as_clean(site, tmp_path, preview)
+
+
+def _title_of(path: Path) -> str:
+    return re.search(r"^title: (.*)$", path.read_text(encoding="utf-8"), re.MULTILINE)[1]  # type: ignore[index]
+
+
+def _retitled(site: Path, target: str, session: BuildSession, held: BuildOptions | None) -> set[str]:
+    """The pages written anew by a build (in the session of `held`, a preview's, if given) after the article
+    `target` is given the title "Its new headline"."""
+    with session:
+        return _rewritten_after(site, lambda: _edit(site / target, r"^title: .*$", "title: Its new headline"),
+                                (lambda: build(held, session)) if held else None)
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])
@@ -240,7 +257,7 @@ def test_a_new_title_shows_on_the_pages_of_the_articles_whose_related_cards_link
     session = BuildSession(jobs=2)
     held = options(site, preview=True)
     build(held, session) if preview else build(options(site))
-    old_title = sitegen.article_text(12)[1].split("title: ", 1)[1].split("\n", 1)[0]
+    old_title = _title_of(story(site, 12))
     cards = parse_file(site / "public/news/linker/index.html").find("div", class_="article-body").find_all(
         class_="related-card")
     assert [card.find("a").text() for card in cards] == [old_title, old_title]
@@ -249,19 +266,13 @@ def test_a_new_title_shows_on_the_pages_of_the_articles_whose_related_cards_link
         assert linked.find("h1").text() == old_title
     assert parse_file(site / "public/index.html").find(class_="related-card").find("a").text() == old_title
 
-    with session:
-        rewritten = _rewritten_after(site, lambda: _edit(site / target, r"^title: .*$", "title: Its new headline"),
-                                     (lambda: build(held, session)) if preview else None)
+    rewritten = _retitled(site, target, session, held if preview else None)
     assert {"news/linker/index.html", "index.html"} <= rewritten
     cards = parse_file(site / "public/news/linker/index.html").find("div", class_="article-body").find_all(
         class_="related-card")
     assert [card.find("a").text() for card in cards] == ["Its new headline", "Its new headline"]
     assert parse_file(site / "public/index.html").find(class_="related-card").find("a").text() == "Its new headline"
-    if preview:
-        build(options(site, tmp_path / "clean", preview=True, no_cache=True))
-        assert_same_tree(read_tree(site / "public"), read_tree(tmp_path / "clean"))
-    else:
-        assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    assert_same_as_clean(site, tmp_path, preview)
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])
@@ -279,7 +290,7 @@ def test_a_sections_intro_links_its_articles_and_shows_their_new_titles(tmp_path
     result = build(held, session) if preview else build(options(site))
     warning = f"content/{section}/_index.md:7: warning: links to a file that does not exist: content/{section}/gone.md"
     assert [str(w).split(" (")[0] for w in result.warnings] == [warning]
-    old_title = sitegen.article_text(12)[1].split("title: ", 1)[1].split("\n", 1)[0]
+    old_title = _title_of(story(site, 12))
     intro = parse_file(site / "public" / section / "index.html").find("div", class_="section-intro")
     assert [a.text() for a in intro.find_all("a")] == ["the story", old_title, "this one"]
     assert "href" not in intro.find_all("a")[2].attrs
@@ -287,20 +298,14 @@ def test_a_sections_intro_links_its_articles_and_shows_their_new_titles(tmp_path
         assert parse_file(site / "public" / link.attrs["href"].strip("/") / "index.html").find("h1").text() == \
             old_title
 
-    with session:
-        rewritten = _rewritten_after(site, lambda: _edit(site / target, r"^title: .*$", "title: Its new headline"),
-                                     (lambda: build(held, session)) if preview else None)
+    rewritten = _retitled(site, target, session, held if preview else None)
     assert f"{section}/index.html" in rewritten
     intro = parse_file(site / "public" / section / "index.html").find("div", class_="section-intro")
     assert [a.text() for a in intro.find_all("a")] == ["the story", "Its new headline", "this one"]
     with session:
         assert [str(w).split(" (")[0] for w in (build(held, session) if preview else rebuild(site)).warnings] == \
             [warning]
-    if preview:
-        build(options(site, tmp_path / "clean", preview=True, no_cache=True))
-        assert_same_tree(read_tree(site / "public"), read_tree(tmp_path / "clean"))
-    else:
-        assert_same_tree(read_tree(site / "public"), clean_build(site, tmp_path))
+    assert_same_as_clean(site, tmp_path, preview)
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["build", "preview"])

@@ -18,6 +18,7 @@ from broadsheet.incremental.cache import Cache, Manifest, PageRecord
 from broadsheet.incremental.fingerprints import listed_fields
 from broadsheet.incremental.session import HeldSite
 from broadsheet.stages.config import Config
+from broadsheet.stages.links import linking_to
 from broadsheet.stages.output import OutputFolder, folder_times
 from broadsheet.stages.site import is_published, patch_site
 from broadsheet.stages.sitemaps import NEWS_WINDOW
@@ -48,7 +49,7 @@ def unchanged_views(previous: Manifest, index: Manifest, edited: dict[str, Artic
     scheduled = set(previous.scheduled).symmetric_difference(index.scheduled)  # a preview's moment passed their date
     changed = scheduled | edited.keys()
     published = (*site.articles, *site.pages)
-    linking = _linking_in_body(published, retitled)  # (their pages, and their summaries, may show the title)
+    linking = linking_to(published, retitled)  # (their pages, and their summaries, may show the title)
     shown_ids = {id(article) for article in published if article.source in changed or article.source in linking}
     retitled_ids = {id(article) for article in published if article.source in retitled}
     retitled_urls = {article.url for article in published if article.source in retitled}
@@ -95,14 +96,6 @@ def unchanged_of_steady(previous: Manifest, index: Manifest, edited: Mapping[str
     news = {n for n, view in enumerate(views) if not view.shows_one_article and not view.page_type.listing}
     changed = shown | keyed | news
     return set(range(len(views))).difference(changed), {n for n in shown - titled if views[n].page_type.listing}
-
-
-def _linking_in_body(published: Iterable[Article], retitled: set[str]) -> set[str]:
-    """The articles whose bodies link to a retitled one (a shortcode may show its title: links.title_marker)."""
-    if not retitled:
-        return set()
-    return {article.source for article in published if article.links
-            and any(link.target in retitled for link in article.links)}
 
 
 def _links_to(site: Site, view: View, urls: set[str]) -> bool:

@@ -91,6 +91,15 @@ def resolve_links(body: str, urls: Mapping[str, str], prefix: str = "", titles: 
     return body
 
 
+def linking_to(articles: Iterable[Article], targets: set[str]) -> set[str]:
+    """The sources of the articles whose bodies link to one of the content files `targets` (and may show its title,
+    see title_marker)."""
+    if not targets:
+        return set()
+    return {article.source for article in articles if article.links
+            and any(link.target in targets for link in article.links)}
+
+
 def check_links(articles: Iterable[Article], published: Mapping[str, str], known: Iterable[str]) -> list[Problem]:
     """A warning for every link from a published article to a content file that is missing or not published."""
     existing = set(known)

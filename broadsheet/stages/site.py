@@ -14,7 +14,7 @@ from broadsheet.base.model import Article, LeftOut, Link, ListPage, Neighbours, 
 from broadsheet.base.names import is_section_index
 from broadsheet.base.slugs import quote_path, slugify
 from broadsheet.stages.config import Config
-from broadsheet.stages.links import SOURCE_MARKER, TITLE_MARKER, check_links, resolve_links
+from broadsheet.stages.links import SOURCE_MARKER, TITLE_MARKER, check_links, linking_to, resolve_links
 from broadsheet.stages.taxonomy import (
     ARCHIVE_PATH,
     AUTHORS_PATH,
@@ -274,8 +274,8 @@ def patch_site(site: Site, changed: Mapping[str, Article], sources: Iterable[str
     retitled = {source for source, old in earlier.items() if old.title != changed[source].title}
     if retitled:
         titles = {**titles, **{source: changed[source].title for source in retitled}}
-        if any(link.target in retitled for a in (*site.articles, *site.pages) if a.source not in changed
-               for link in a.links) or any(not retitled.isdisjoint(s.intro_links) for s in site.sections):
+        if linking_to((a for a in (*site.articles, *site.pages) if a.source not in changed), retitled) or any(
+                not retitled.isdisjoint(s.intro_links) for s in site.sections):
             return None  # (a summary or a section's intro may show that title: they are resolved when ordered)
     fresh = {source: _summary_linked(a, urls, titles) for source, a in changed.items()}
     swap = {id(old): fresh[source] for source, old in earlier.items()}
